@@ -1,0 +1,5 @@
+import sys
+
+from digitboard.cli import main
+
+sys.exit(main())

@@ -1,0 +1,269 @@
+"""The Pygame shell: the window, the event loop, drawing. The only module that talks to the
+display, the event queue and the clock; all state lives in digitboard.board.Board."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+import numpy as np
+import pygame
+
+from digitboard.board import Board, Digit
+from digitboard.session import KEYS, KeyAction, Recorder, StrokeAction
+
+BACKGROUND = (0, 0, 0)
+INK = (255, 255, 255)
+BOX = (230, 40, 40)
+UNSURE = (250, 170, 40)
+TEXT = (200, 200, 200)
+PEN_RADIUS = 6  # screen pixels; recognition renders from the points, not from the screen
+FRAME_RATE = 60
+HELP = "N clear · Backspace/Ctrl+Z undo · S save · Esc quit"
+
+
+class BoardApp:
+    """One board in a pygame window: turns events into board edits and draws the board."""
+
+    def __init__(
+        self,
+        board: Board,
+        size: tuple[int, int] = (640, 480),
+        recorder: Recorder | None = None,
+        save_dir: str | os.PathLike[str] = "digitboard-saves",
+        status: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        self.board = board
+        self.recorder = recorder
+        self.save_dir = Path(save_dir)
+        self.status = status  # extra status text, e.g. "loading model"
+        self.message = ""  # the last thing a key did, e.g. where S saved
+        self.running = True
+        self.started = time.monotonic()
+        self.size = size
+        self.ink = pygame.Surface(size)  # finished strokes, drawn once each
+        self.ink.fill(BACKGROUND)
+        self._ink_strokes = 0
+        self._labels: dict[str, pygame.Surface] = {}
+        self.font = pygame.font.Font(None, 24)
+        self.small_font = pygame.font.Font(None, 20)
+        self.handlers: dict[int, Callable[[pygame.event.Event], None]] = {
+            pygame.QUIT: self.on_quit,
+            pygame.MOUSEBUTTONDOWN: self.on_press,
+            pygame.MOUSEMOTION: self.on_motion,
+            pygame.MOUSEBUTTONUP: self.on_release,
+            pygame.KEYDOWN: self.on_key,
+            pygame.VIDEORESIZE: self.on_resize,
+        }
+        self.pen_times: list[float] = []
+
+    # -- events -----------------------------------------------------------------------------
+    def handle(self, events: Iterable[pygame.event.Event]) -> None:
+        for event in events:
+            handler = self.handlers.get(event.type)
+            if handler is not None:
+                handler(event)
+
+    def _ms(self) -> float:
+        return round((time.monotonic() - self.started) * 1000, 1)
+
+    def on_quit(self, event: pygame.event.Event) -> None:
+        self.running = False
+
+    def on_press(self, event: pygame.event.Event) -> None:
+        if event.button != 1:
+            return
+        if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
+            self._finish_stroke()
+        self.board.pen_down(*event.pos)
+        self.pen_times = [self._ms()]
+
+    def on_motion(self, event: pygame.event.Event) -> None:
+        if self.board.pen is None:
+            return
+        before = len(self.board.pen)
+        self.board.pen_move(*event.pos)
+        if len(self.board.pen) > before:
+            self.pen_times.append(self._ms())
+
+    def on_release(self, event: pygame.event.Event) -> None:
+        if event.button != 1 or self.board.pen is None:
+            return
+        self.on_motion(event)
+        self._finish_stroke()
+
+    def _finish_stroke(self) -> None:
+        points = [(x, y, t) for (x, y), t in zip(self.board.pen or [], self.pen_times)]
+        self.board.pen_up()
+        if self.recorder is not None:
+            self._record(StrokeAction(points))
+
+    def on_key(self, event: pygame.event.Event) -> None:
+        ctrl = bool(event.mod & pygame.KMOD_CTRL)
+        if event.key == pygame.K_ESCAPE:
+            self.running = False
+        elif event.key == pygame.K_n:
+            self.board.clear()
+            self._record_key("n")
+        elif event.key == pygame.K_BACKSPACE or (event.key == pygame.K_z and ctrl):
+            if self.board.undo():
+                self._record_key("ctrl+z" if ctrl else "backspace")
+        elif event.key == pygame.K_s:
+            self.save()
+
+    def _record_key(self, key: str) -> None:
+        assert key in KEYS
+        if self.recorder is not None:
+            self._record(KeyAction(key))
+
+    def _record(self, action) -> None:
+        try:
+            self.recorder.add(action)
+        except OSError as error:
+            self.message = f"recording stopped: cannot write {self.recorder.path} ({error.strerror})"
+            print(f"digitboard: {self.message}", file=sys.stderr)
+            self.recorder = None
+
+    def on_resize(self, event: pygame.event.Event) -> None:
+        width, height = max(1, event.w), max(1, event.h)
+        self.size = (width, height)
+        self.ink = pygame.Surface(self.size)
+        self._redraw_ink()
+
+    # -- saving -----------------------------------------------------------------------------
+    def save(self, surface: pygame.Surface | None = None) -> list[Path]:
+        """Save the board and each digit's 28x28 input as PNGs; never overwrite a file."""
+        surface = surface or pygame.display.get_surface()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        try:
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            paths = []
+            base = _unused(self.save_dir, f"board-{stamp}", ".png")
+            if surface is not None:
+                pygame.image.save(surface, _claim(base))
+                paths.append(base)
+            for number, digit in enumerate(self.board.left_to_right(), 1):
+                if digit.image is None:
+                    continue
+                path = _unused(self.save_dir, f"{base.stem}-digit{number}", ".png")
+                pixels = (digit.image * 255).astype(np.uint8)  # (28, 28) uint8
+                image = pygame.surfarray.make_surface(np.repeat(pixels.T[..., None], 3, axis=2))
+                pygame.image.save(image, _claim(path))
+                paths.append(path)
+        except OSError as error:
+            self.message = f"could not save to {self.save_dir}: {error.strerror or error}"
+            return []
+        self.message = f"saved {len(paths)} PNG(s) to {self.save_dir}/"
+        return paths
+
+    # -- drawing ----------------------------------------------------------------------------
+    def _redraw_ink(self) -> None:
+        self.ink.fill(BACKGROUND)
+        for stroke in self.board.strokes:
+            draw_stroke(self.ink, stroke)
+        self._ink_strokes = len(self.board.strokes)
+
+    def _label(self, text: str, color) -> pygame.Surface:
+        key = f"{text}|{color}"
+        if key not in self._labels:
+            if len(self._labels) > 512:
+                self._labels.clear()
+            self._labels[key] = self.font.render(text, True, color)
+        return self._labels[key]
+
+    def draw(self, surface: pygame.Surface) -> None:
+        # Undo and clear remove strokes: only then is the ink layer redrawn whole.
+        if len(self.board.strokes) < self._ink_strokes:
+            self._redraw_ink()
+        for stroke in self.board.strokes[self._ink_strokes:]:
+            draw_stroke(self.ink, stroke)
+        self._ink_strokes = len(self.board.strokes)
+        surface.blit(self.ink, (0, 0))
+        if self.board.pen:
+            draw_stroke(surface, np.asarray(self.board.pen))
+        for digit in self.board.digits:
+            self._draw_digit(surface, digit)
+        self._draw_status(surface)
+
+    def _draw_digit(self, surface: pygame.Surface, digit: Digit) -> None:
+        x, y, w, h = digit.box
+        pad = PEN_RADIUS + 2
+        rect = pygame.Rect(x - pad, y - pad, w + 2 * pad, h + 2 * pad)
+        prediction = digit.prediction
+        color = UNSURE if prediction is not None and prediction.unsure else BOX
+        pygame.draw.rect(surface, color, rect, 2)
+        text = prediction.text if prediction is not None else "…"
+        label = self._label(text, color)
+        surface.blit(label, (rect.x, max(0, rect.y - label.get_height() - 2)))
+
+    def _draw_status(self, surface: pygame.Surface) -> None:
+        width, height = surface.get_size()
+        reading = self.board.reading()
+        line = f"reading: {reading}" if reading else "draw digits with the mouse"
+        extra = self.status() or self.message
+        if extra:
+            line += f"   ({extra})"
+        surface.blit(self.small_font.render(line, True, TEXT), (8, height - 40))
+        surface.blit(self.small_font.render(HELP, True, TEXT), (8, height - 20))
+
+
+def draw_stroke(surface: pygame.Surface, points: np.ndarray) -> None:
+    """A smooth, continuous stroke: thick segments between successive points, round joins."""
+    xy = [(float(x), float(y)) for x, y in np.asarray(points)[:, :2]]
+    if len(xy) > 1:
+        pygame.draw.lines(surface, INK, False, xy, 2 * PEN_RADIUS)
+    for point in xy:
+        pygame.draw.circle(surface, INK, point, PEN_RADIUS)
+
+
+def _unused(folder: Path, stem: str, suffix: str) -> Path:
+    path, number = folder / f"{stem}{suffix}", 1
+    while path.exists():
+        number += 1
+        path = folder / f"{stem}-{number}{suffix}"
+    return path
+
+
+def _claim(path: Path) -> str:
+    """Create `path` exclusively (fails if another writer got there first) and return it."""
+    with open(path, "x"):
+        pass
+    return str(path)
+
+
+def run_board(args) -> int:
+    """Open the window at once, load the model behind it, and run the frame loop."""
+    from digitboard.recognizer import BackgroundRecognizer, check_model_file
+
+    check_model_file(args.model)  # fail fast, before any window, on a file that cannot work
+    recorder = Recorder(args.record, tuple(args.size), force=args.force) if args.record else None
+    recognizer = BackgroundRecognizer(args.model)
+    pygame.init()
+    try:
+        screen = pygame.display.set_mode(tuple(args.size), pygame.RESIZABLE)
+        pygame.display.set_caption("digitboard")
+        app = BoardApp(
+            Board(recognizer), tuple(args.size), recorder, args.save_dir,
+            status=lambda: None if recognizer.ready else "loading the model…",
+        )
+        return run_loop(app, screen, recognizer)
+    finally:
+        pygame.quit()
+
+
+def run_loop(app: BoardApp, screen: pygame.Surface, recognizer=None) -> int:
+    clock = pygame.time.Clock()
+    while app.running:
+        app.handle(pygame.event.get())
+        if recognizer is not None and recognizer.error is not None:
+            print(f"digitboard: {recognizer.error}", file=sys.stderr)
+            return 2
+        app.board.classify_pending()
+        screen = pygame.display.get_surface()
+        app.draw(screen)
+        pygame.display.flip()
+        clock.tick(FRAME_RATE)
+    return 0

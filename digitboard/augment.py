@@ -1,0 +1,74 @@
+"""Training-time augmentation that imitates mouse drawings: small rotations, shifts, scale,
+shear, elastic wobble and thinner or thicker strokes. Pure numpy/OpenCV, labels untouched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Augmentation:
+    """Ranges of the random distortions (degrees, pixels, fractions)."""
+
+    rotation: float = 12.0
+    shift: float = 2.0
+    scale: tuple[float, float] = (0.85, 1.1)
+    shear: float = 0.25
+    elastic_probability: float = 0.3
+    elastic_alpha: float = 1.5  # pixels of displacement
+    elastic_sigma: float = 3.0  # smoothness of the displacement field
+    thickness_probability: float = 0.4  # chance of a thinner or thicker stroke
+
+    def apply(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Distort a batch. (N, 28, 28[, 1]) float32 in [0, 1] in, the same shape out."""
+        squeeze = images.ndim == 4
+        batch = images[..., 0] if squeeze else images
+        out = np.empty_like(batch)
+        for index, image in enumerate(batch):
+            out[index] = self._one(image, rng)
+        return out[..., None] if squeeze else out
+
+    def _one(self, image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        size = image.shape[0]
+        if rng.random() < self.thickness_probability:
+            image = change_thickness(image, thicker=bool(rng.random() < 0.5))
+        angle = np.deg2rad(rng.uniform(-self.rotation, self.rotation))
+        scale = rng.uniform(*self.scale)
+        shear = rng.uniform(-self.shear, self.shear)
+        # Rotation and scale about the centre, then horizontal shear (slant), then a shift.
+        cos, sin = np.cos(angle) * scale, np.sin(angle) * scale
+        linear = np.array([[1, shear], [0, 1]]) @ np.array([[cos, -sin], [sin, cos]])
+        centre = np.array([size / 2, size / 2])
+        offset = centre - linear @ centre + rng.uniform(-self.shift, self.shift, 2)
+        matrix = np.hstack([linear, offset[:, None]]).astype(np.float32)
+        if rng.random() < self.elastic_probability:
+            image = elastic(image, self.elastic_alpha, self.elastic_sigma, rng)
+        warped = cv2.warpAffine(image, matrix, (size, size), flags=cv2.INTER_LINEAR)
+        return np.clip(warped, 0.0, 1.0)
+
+
+def change_thickness(image: np.ndarray, thicker: bool) -> np.ndarray:
+    """Grow or shrink the strokes by about one pixel (grey-level morphology at 2x)."""
+    big = cv2.resize(image, None, fx=2, fy=2, interpolation=cv2.INTER_LINEAR)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    big = cv2.dilate(big, kernel) if thicker else cv2.erode(big, kernel)
+    small = cv2.resize(big, image.shape[::-1], interpolation=cv2.INTER_AREA)
+    # Thinning must not erase a digit: keep the original where too little ink survives.
+    return small if thicker or small.sum() > 0.4 * image.sum() else image
+
+
+def elastic(image: np.ndarray, alpha: float, sigma: float, rng: np.random.Generator) -> np.ndarray:
+    """Simard et al.'s elastic distortion: a smooth random displacement field."""
+    size = image.shape
+    field = rng.uniform(-1, 1, (2, *size)).astype(np.float32)
+    dx = cv2.GaussianBlur(field[0], (0, 0), sigma)
+    dy = cv2.GaussianBlur(field[1], (0, 0), sigma)
+    # Normalise so alpha is the typical displacement in pixels, whatever sigma.
+    norm = max(float(np.abs(dx).max()), float(np.abs(dy).max()), 1e-6)
+    grid_x, grid_y = np.meshgrid(np.arange(size[1], dtype=np.float32), np.arange(size[0], dtype=np.float32))
+    map_x = grid_x + dx * (alpha / norm)
+    map_y = grid_y + dy * (alpha / norm)
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderValue=0)

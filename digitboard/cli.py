@@ -1,0 +1,105 @@
+"""The `digitboard` command: the board (no subcommand), `train`, `export` and `replay`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from digitboard import DEFAULT_MODEL
+
+
+def _add_train_parser(subparsers) -> None:
+    train = subparsers.add_parser("train", help="train the CNN on MNIST (and pen-drawn digits if present)")
+    train.add_argument("--mnist", help="local MNIST .npz in Keras's layout (default: $DIGITBOARD_MNIST, else download)")
+    train.add_argument("--unipen", help="pen-drawn digits (.jsonl.gz) to train on as well (default: ../shared/data if present)")
+    train.add_argument("--no-drawn", action="store_true", help="train on MNIST alone")
+    train.add_argument("--out", default="best.keras", help="where to write the best model (default: best.keras)")
+    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--batch-size", type=int, default=128)
+    train.add_argument("--learning-rate", type=float, default=2e-3)
+    train.add_argument("--patience", type=int, default=6, help="epochs without improvement before stopping")
+    train.add_argument("--sample-limit", type=int, help="use only this many training digits (quick runs)")
+    train.add_argument("--seed", type=int, default=0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digitboard", description="Draw digits with the mouse; a CNN reads them as you write."
+    )
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .keras model (default: the shipped best.keras)")
+    parser.add_argument("--record", metavar="FILE", help="write the session to FILE as it is drawn (JSON lines)")
+    parser.add_argument("--force", action="store_true", help="let --record overwrite an existing file")
+    parser.add_argument("--save-dir", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
+    parser.add_argument("--size", type=int, nargs=2, default=(640, 480), metavar=("W", "H"), help="window size")
+    subparsers = parser.add_subparsers(dest="command")
+    _add_train_parser(subparsers)
+    export = subparsers.add_parser("export", help="derive the fast ONNX copy of a .keras model and check it agrees")
+    export.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
+    export.add_argument("--mnist", help="MNIST .npz to check agreement on (default: $DIGITBOARD_MNIST)")
+    replay = subparsers.add_parser("replay", help="replay recorded sessions headless and print the board's final state")
+    replay.add_argument("files", nargs="+", metavar="FILE", help="session files (.json or .jsonl)")
+    replay.add_argument("--model", dest="replay_model", default=None, help="the .keras model (default: the shipped best.keras)")
+    replay.add_argument("--out", help="write JSON lines here instead of standard output")
+    return parser
+
+
+def run_train(args: argparse.Namespace) -> int:
+    import time
+
+    from digitboard.data import TUNING_CONTRIBUTORS, default_unipen_path, load_mnist, load_unipen
+    from digitboard.model import build_model
+    from digitboard.train import export_onnx, fit, predict_labels, prepare_data
+
+    mnist = load_mnist(args.mnist)
+    drawn = []
+    unipen = Path(args.unipen) if args.unipen else default_unipen_path()
+    if not args.no_drawn:
+        if unipen.is_file():
+            drawn = load_unipen(unipen, TUNING_CONTRIBUTORS)
+            print(f"training on MNIST and {len(drawn)} pen-drawn digits of {', '.join(TUNING_CONTRIBUTORS)} from {unipen}")
+        elif args.unipen:
+            raise FileNotFoundError(f"pen-drawn digits {unipen} do not exist")
+        else:
+            print(f"no pen-drawn digits at {unipen}: training on MNIST alone")
+    data = prepare_data(mnist, drawn, sample_limit=args.sample_limit, seed=args.seed)
+    model = build_model()
+    print(f"{model.count_params():,} parameters; {len(data.train):,} training and {len(data.validation):,} validation images")
+    start = time.perf_counter()
+    fit(model, data, args.out, epochs=args.epochs, batch_size=args.batch_size,
+        learning_rate=args.learning_rate, patience=args.patience, seed=args.seed)
+    minutes = (time.perf_counter() - start) / 60
+    accuracy = float((predict_labels(model, data.test.x) == data.test.y).mean())
+    print(f"MNIST test accuracy {accuracy:.4%} on {len(data.test):,} digits; trained in {minutes:.1f} min; saved {args.out}")
+    onnx_path = export_onnx(args.out)
+    print(f"derived {onnx_path} for ONNX Runtime")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
+    try:
+        if args.command == "train":
+            return run_train(args)
+        if args.command == "export":
+            from digitboard.export import run_export
+
+            return run_export(args.model, args.mnist)
+        if args.command == "replay":
+            from digitboard.replay import run_replay
+
+            return run_replay(args.files, args.replay_model or args.model, args.out)
+        from digitboard.app import run_board
+
+        return run_board(args)
+    except (OSError, ValueError) as error:
+        print(f"digitboard: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

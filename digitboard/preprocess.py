@@ -1,0 +1,94 @@
+"""From a digit's pen strokes to the model's 28x28 input, the way MNIST itself was made.
+
+MNIST digits were fitted into a 20x20 box keeping their aspect ratio, anti-aliased, and placed in
+a 28x28 field with their centre of mass at the centre. We render the stroke points (never screen
+pixels, which carry overlays) at four times the resolution with a stroke width proportional to
+the digit's size, then area-downsample, so a digit drawn 90 or 260 pixels tall looks the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import numpy as np
+
+IMAGE_SIZE = 28
+BOX_SIZE = 20  # MNIST's size-normalised box, in pixels of the 28x28 image
+STROKE_WIDTH = 2.5  # in pixels of the 28x28 image; MNIST strokes are about 2 to 3 wide
+SUPERSAMPLE = 4  # render at 4x and area-downsample: anti-aliasing with quarter-pixel width steps
+_FIXED_POINT_BITS = 4  # sub-pixel precision of cv2.polylines coordinates
+
+Stroke = np.ndarray  # (n, 2) float, board pixels (x, y), y downwards
+
+
+def digit_image(strokes: Sequence[Stroke], stroke_width: float = STROKE_WIDTH) -> np.ndarray:
+    """Render one digit's strokes as an MNIST-style image.
+
+    Returns (28, 28) float32 in [0, 1], white ink on black. Strokes of a single point are
+    drawn as dots; a digit whose points all coincide becomes a small dot in the centre.
+    """
+    if not strokes or any(len(stroke) == 0 for stroke in strokes):
+        raise ValueError("a digit needs at least one stroke, and every stroke at least one point")
+    points = np.concatenate([np.asarray(stroke, dtype=np.float64)[:, :2] for stroke in strokes])
+    if not np.all(np.isfinite(points)):
+        raise ValueError("stroke points must be finite numbers")
+    low, high = points.min(axis=0), points.max(axis=0)
+    extent = float((high - low).max())
+    # Scale so that the ink, stroke width included, spans BOX_SIZE along its longer side.
+    scale = (BOX_SIZE - stroke_width) / extent if extent > 0 else 1.0
+    hi_res = IMAGE_SIZE * SUPERSAMPLE
+    centre = (low + high) / 2
+    thickness = max(1, round(stroke_width * SUPERSAMPLE))
+    canvas = np.zeros((hi_res, hi_res), np.uint8)
+    to_fixed = SUPERSAMPLE * (1 << _FIXED_POINT_BITS)
+    for stroke in strokes:
+        xy = np.asarray(stroke, dtype=np.float64)[:, :2]
+        fixed = np.round(((xy - centre) * scale + IMAGE_SIZE / 2) * to_fixed).astype(np.int32)
+        if len(fixed) == 1 or np.all(fixed == fixed[0]):
+            cv2.circle(canvas, tuple(int(v) for v in fixed[0]), thickness * (1 << _FIXED_POINT_BITS) // 2,
+                       255, -1, cv2.LINE_AA, _FIXED_POINT_BITS)
+        else:
+            cv2.polylines(canvas, [fixed], False, 255, thickness, cv2.LINE_AA, _FIXED_POINT_BITS)
+    canvas = _centre_of_mass_shift(canvas)
+    small = cv2.resize(canvas, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32) / 255.0  # (28, 28) float32 in [0, 1]
+
+
+def _centre_of_mass_shift(image: np.ndarray) -> np.ndarray:
+    """Translate the image so that its centre of mass is at its centre."""
+    moments = cv2.moments(image, binaryImage=False)
+    if moments["m00"] == 0:
+        return image
+    size = image.shape[0]
+    dx = size / 2 - moments["m10"] / moments["m00"]
+    dy = size / 2 - moments["m01"] / moments["m00"]
+    # Whole hi-res pixels: a quarter pixel of the 28x28 image, so no extra blur.
+    shift = np.float32([[1, 0, round(dx)], [0, 1, round(dy)]])
+    return cv2.warpAffine(image, shift, (size, size), flags=cv2.INTER_NEAREST)
+
+
+def normalise_image(image: np.ndarray) -> np.ndarray:
+    """Normalise a grey image of one digit (white ink on black), e.g. a scan or a screenshot.
+
+    Returns (28, 28) float32 in [0, 1]: the ink's box fitted into 20x20 keeping its aspect
+    ratio, centred by centre of mass. Used where only pixels exist, not strokes.
+    """
+    ys, xs = np.nonzero(image > 0)
+    if len(xs) == 0:
+        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    crop = image[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    h, w = crop.shape
+    factor = BOX_SIZE / max(h, w)
+    new_w, new_h = max(1, round(w * factor)), max(1, round(h * factor))
+    resized = cv2.resize(crop, (new_w, new_h), interpolation=cv2.INTER_AREA)
+    canvas = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
+    top, left = (IMAGE_SIZE - new_h) // 2, (IMAGE_SIZE - new_w) // 2
+    canvas[top:top + new_h, left:left + new_w] = resized
+    moments = cv2.moments(canvas)
+    if moments["m00"] > 0:
+        dx = IMAGE_SIZE / 2 - moments["m10"] / moments["m00"]
+        dy = IMAGE_SIZE / 2 - moments["m01"] / moments["m00"]
+        shift = np.float32([[1, 0, round(dx)], [0, 1, round(dy)]])
+        canvas = cv2.warpAffine(canvas, shift, (IMAGE_SIZE, IMAGE_SIZE))
+    return canvas / max(float(canvas.max()), 1e-6)

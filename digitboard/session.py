@@ -1,0 +1,171 @@
+"""Sessions: the record and replay format (documented in README.md), read and written.
+
+A session is `{"size": [w, h], "actions": [{"stroke": [[x, y(, ms)], ...]} | {"key": "n"}, ...]}`,
+or `{"size": ..., "strokes": [[[x, y], ...], ...]}` for strokes only. A `.json` file holds one
+session; any other file holds one session a line (JSON lines) and is read as a stream.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+# Keys a session may press, and what they do on the board.
+KEYS = {"n": "clear", "backspace": "undo", "ctrl+z": "undo"}
+
+
+class SessionError(ValueError):
+    """A session file that cannot be replayed; the message names the file, line and field."""
+
+
+@dataclass(frozen=True)
+class StrokeAction:
+    points: list[tuple[float, ...]]  # (x, y) or (x, y, milliseconds since the session started)
+
+
+@dataclass(frozen=True)
+class KeyAction:
+    key: str
+
+
+Action = StrokeAction | KeyAction
+
+
+@dataclass
+class Session:
+    size: tuple[int, int]
+    actions: list[Action] = field(default_factory=list)
+    name: str = ""  # "<file name>:<line number>"
+
+    @property
+    def strokes(self) -> list[StrokeAction]:
+        return [action for action in self.actions if isinstance(action, StrokeAction)]
+
+    def to_json(self) -> dict:
+        actions = [
+            {"stroke": [list(point) for point in action.points]} if isinstance(action, StrokeAction)
+            else {"key": action.key}
+            for action in self.actions
+        ]
+        return {"size": list(self.size), "actions": actions}
+
+
+def _fail(where: str, field_name: str, problem: str) -> SessionError:
+    return SessionError(f"{where}: field {field_name!r}: {problem}")
+
+
+def _number(value, where: str, field_name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(where, field_name, f"expected a finite number, got {json.dumps(value)[:40]}")
+    return float(value)
+
+
+def _stroke(value, where: str, field_name: str) -> StrokeAction:
+    if not isinstance(value, list) or not value:
+        raise _fail(where, field_name, "expected a non-empty list of [x, y] points")
+    points = []
+    for index, point in enumerate(value):
+        name = f"{field_name}[{index}]"
+        if not isinstance(point, list) or len(point) not in (2, 3):
+            raise _fail(where, name, "expected a point [x, y] or [x, y, milliseconds]")
+        points.append(tuple(_number(coordinate, where, name) for coordinate in point))
+    return StrokeAction(points)
+
+
+def parse_session(data, where: str) -> Session:
+    """Check one decoded session object; `where` ("file:line") goes into every error."""
+    if not isinstance(data, dict):
+        raise SessionError(f"{where}: expected a JSON object with 'size' and 'actions' or 'strokes'")
+    unknown = set(data) - {"size", "actions", "strokes"}
+    if unknown:
+        raise _fail(where, sorted(unknown)[0], "unknown field; a session has 'size' and 'actions' or 'strokes'")
+    size = data.get("size")
+    if size is None:
+        raise _fail(where, "size", "missing; give the board size as [width, height]")
+    if (not isinstance(size, list) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise _fail(where, "size", f"expected [width, height] in positive whole pixels, got {json.dumps(size)[:40]}")
+    if ("actions" in data) == ("strokes" in data):
+        raise SessionError(f"{where}: give exactly one of the fields 'actions' and 'strokes'")
+    actions: list[Action] = []
+    if "strokes" in data:
+        if not isinstance(data["strokes"], list):
+            raise _fail(where, "strokes", "expected a list of strokes")
+        actions = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(data["strokes"])]
+    else:
+        if not isinstance(data["actions"], list):
+            raise _fail(where, "actions", "expected a list of actions")
+        for index, action in enumerate(data["actions"]):
+            name = f"actions[{index}]"
+            if not isinstance(action, dict) or len(action) != 1:
+                raise _fail(where, name, 'expected {"stroke": [...]} or {"key": "..."}')
+            ((kind, value),) = action.items()
+            if kind == "stroke":
+                actions.append(_stroke(value, where, f"{name}.stroke"))
+            elif kind == "key":
+                if value not in KEYS:
+                    raise _fail(where, f"{name}.key", f"unknown key {json.dumps(value)[:20]}; known: {', '.join(KEYS)}")
+                actions.append(KeyAction(value))
+            else:
+                raise _fail(where, f"{name}.{kind}", "unknown action; use 'stroke' or 'key'")
+    return Session((size[0], size[1]), actions, where)
+
+
+def read_sessions(path: str | os.PathLike[str]) -> Iterator[Session]:
+    """Yield the sessions of a file in order, streaming JSON lines one line at a time."""
+    path = Path(path)
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as error:
+        raise SessionError(f"{path}: cannot read the session file ({error.strerror})") from None
+    with handle:
+        try:
+            if path.suffix == ".json":
+                yield parse_session(_decode(handle.read(), f"{path.name}:1"), f"{path.name}:1")
+                return
+            for number, line in enumerate(handle, 1):
+                if line.strip():
+                    where = f"{path.name}:{number}"
+                    yield parse_session(_decode(line, where), where)
+        except UnicodeDecodeError:
+            raise SessionError(f"{path}: not a text file of JSON") from None
+
+
+def _decode(text: str, where: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise SessionError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+
+
+class Recorder:
+    """Writes the session to a .json file after every action, atomically (write then rename),
+    so a crash or a kill leaves a valid session up to the last completed action."""
+
+    def __init__(self, path: str | os.PathLike[str], size: tuple[int, int], force: bool = False) -> None:
+        self.path = Path(path)
+        if self.path.exists() and not force:
+            raise FileExistsError(f"{self.path} exists; pass --force to overwrite it, or choose another file")
+        self.session = Session(size)
+        self._write()
+
+    def add(self, action: Action) -> None:
+        self.session.actions.append(action)
+        self._write()
+
+    def _write(self) -> None:
+        temporary = self.path.with_name(f".{self.path.name}.tmp")
+        data = self.session.to_json()
+        if self.path.suffix != ".json":
+            text = json.dumps(data, separators=(",", ":")) + "\n"  # one line: JSON lines
+        else:
+            text = json.dumps(data, separators=(",", ":"))
+        with open(temporary, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, self.path)

@@ -1,0 +1,182 @@
+"""Training pipeline: prepare data, build the model, train with Adam, EarlyStopping and
+ModelCheckpoint, evaluate, export the fast-runtime copy. Shared by `digitboard train` and the
+notebook."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from digitboard.augment import Augmentation
+from digitboard.data import DrawnDigit, Mnist, to_model_input
+from digitboard.preprocess import STROKE_WIDTH, digit_image
+
+
+@dataclass(frozen=True)
+class Split:
+    """Model-ready images (N, 28, 28, 1) float32 in [0, 1] and integer labels (N,)."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    train: Split
+    validation: Split
+    test: Split
+
+
+def render_drawn_digits(
+    digits: Sequence[DrawnDigit], copies: int, rng: np.random.Generator,
+    width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH),
+) -> Split:
+    """Render pen-drawn digits through the board's own preprocessing, `copies` times each with
+    a random stroke width, so the model sees exactly what the board will show it."""
+    images, labels = [], []
+    for digit in digits:
+        for _ in range(copies):
+            images.append(digit_image(digit.strokes, stroke_width=rng.uniform(*width_range)))
+            labels.append(digit.label)
+    x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)  # (N, 28, 28, 1) float32 in [0, 1]
+    return Split(x, np.asarray(labels, np.int64))
+
+
+def prepare_data(
+    mnist: Mnist,
+    drawn: Sequence[DrawnDigit] = (),
+    drawn_copies: int = 3,
+    validation_fraction: float = 0.1,
+    sample_limit: int | None = None,
+    seed: int = 0,
+) -> Prepared:
+    """Split MNIST's training set into train and validation (the test set stays untouched) and
+    add pen-drawn digits, rendered as the board renders them, to both in the same proportion."""
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(len(mnist.y_train))
+    if sample_limit:
+        order = order[:sample_limit]
+    n_val = max(1, int(len(order) * validation_fraction))
+    x_all, y_all = to_model_input(mnist.x_train), mnist.y_train.astype(np.int64)
+    train = Split(x_all[order[n_val:]], y_all[order[n_val:]])
+    validation = Split(x_all[order[:n_val]], y_all[order[:n_val]])
+    test_count = min(len(mnist.y_test), sample_limit) if sample_limit else len(mnist.y_test)
+    test = Split(to_model_input(mnist.x_test[:test_count]), mnist.y_test[:test_count].astype(np.int64))
+    if drawn:
+        drawn_order = rng.permutation(len(drawn))
+        if sample_limit:
+            drawn_order = drawn_order[:sample_limit]
+        d_val = int(len(drawn_order) * validation_fraction)
+        drawn_train = render_drawn_digits([drawn[i] for i in drawn_order[d_val:]], drawn_copies, rng)
+        drawn_val = render_drawn_digits([drawn[i] for i in drawn_order[:d_val]], 1, rng)
+        train = Split(np.concatenate([train.x, drawn_train.x]), np.concatenate([train.y, drawn_train.y]))
+        validation = Split(
+            np.concatenate([validation.x, drawn_val.x]), np.concatenate([validation.y, drawn_val.y])
+        )
+    return Prepared(train, validation, test)
+
+
+def augmented_batches(split: Split, batch_size: int, augmentation: Augmentation | None, seed: int = 0):
+    """A Keras PyDataset of shuffled, freshly augmented batches (a new distortion every epoch)."""
+    import keras
+
+    class AugmentedBatches(keras.utils.PyDataset):
+        def __init__(self) -> None:
+            super().__init__()
+            self.rng = np.random.default_rng(seed)
+            self.order = self.rng.permutation(len(split))
+
+        def __len__(self) -> int:
+            return math.ceil(len(split) / batch_size)
+
+        def __getitem__(self, index: int):
+            rows = self.order[index * batch_size:(index + 1) * batch_size]
+            x = split.x[rows]
+            if augmentation is not None:
+                x = augmentation.apply(x, self.rng)
+            return x, split.y[rows]
+
+        def on_epoch_end(self) -> None:
+            self.order = self.rng.permutation(len(split))
+
+    return AugmentedBatches()
+
+
+def compile_model(model, learning_rate: float, decay_steps: int) -> None:
+    """Adam with a cosine-decaying learning rate, sparse categorical cross-entropy."""
+    import keras
+
+    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.02)
+    model.compile(
+        optimizer=keras.optimizers.Adam(schedule),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+
+
+def fit(
+    model,
+    data: Prepared,
+    output: str | os.PathLike[str],
+    epochs: int = 30,
+    batch_size: int = 128,
+    learning_rate: float = 2e-3,
+    patience: int = 6,
+    augmentation: Augmentation | None = Augmentation(),
+    verbose: int | str = "auto",
+    seed: int = 0,
+):
+    """Compile and train `model`, keeping the best epoch (by validation accuracy) at `output`.
+
+    Returns the Keras History. The model left in memory has the best weights too.
+    """
+    import keras
+
+    batches = augmented_batches(data.train, batch_size, augmentation, seed)
+    compile_model(model, learning_rate, decay_steps=epochs * len(batches))
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    checkpoint_cb = keras.callbacks.ModelCheckpoint(
+        output, monitor="val_accuracy", save_best_only=True, verbose=0
+    )
+    early_stopping_cb = keras.callbacks.EarlyStopping(
+        monitor="val_accuracy", patience=patience, restore_best_weights=True
+    )
+    return model.fit(
+        batches,
+        validation_data=(data.validation.x, data.validation.y),
+        epochs=epochs,
+        callbacks=[checkpoint_cb, early_stopping_cb],
+        verbose=verbose,
+    )
+
+
+def predict_labels(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """Labels for a large batch of images (N, 28, 28, 1)."""
+    return np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=1)
+
+
+def export_onnx(model_path: str | os.PathLike[str], onnx_path: str | os.PathLike[str] | None = None) -> Path:
+    """Derive the ONNX Runtime copy of a .keras model (best.keras -> best.onnx).
+
+    The board loads the .onnx file when it is at least as new as the .keras one; see
+    digitboard.recognizer.
+    """
+    import keras
+
+    from digitboard.recognizer import onnx_path_for, write_fingerprint
+
+    model_path = Path(model_path)
+    onnx_path = Path(onnx_path) if onnx_path else onnx_path_for(model_path)
+    model = keras.saving.load_model(model_path)
+    model.export(str(onnx_path), format="onnx", verbose=False)
+    write_fingerprint(model_path, onnx_path)
+    return onnx_path
