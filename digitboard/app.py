@@ -10,10 +10,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import numpy as np
-import pygame
 
-from digitboard.board import Board, Digit
-from digitboard.session import KEYS, KeyAction, Recorder, StrokeAction
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go into replay's output
+import pygame  # noqa: E402
+
+from digitboard.board import Board, Digit  # noqa: E402
+from digitboard.session import KEYS, KeyAction, Recorder, StrokeAction  # noqa: E402
 
 BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)
@@ -44,8 +46,7 @@ class BoardApp:
         self.running = True
         self.started = time.monotonic()
         self.size = size
-        self.ink = pygame.Surface(size)  # finished strokes, drawn once each
-        self.ink.fill(BACKGROUND)
+        self.ink: pygame.Surface | None = None  # finished strokes, drawn once each, at the window's size
         self._ink_strokes = 0
         self._labels: dict[str, pygame.Surface] = {}
         self.font = pygame.font.Font(None, 24)
@@ -102,14 +103,16 @@ class BoardApp:
             self._record(StrokeAction(points))
 
     def on_key(self, event: pygame.event.Event) -> None:
-        ctrl = bool(event.mod & pygame.KMOD_CTRL)
+        ctrl = bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL)
         if event.key == pygame.K_ESCAPE:
             self.running = False
         elif event.key == pygame.K_n:
             self.board.clear()
             self._record_key("n")
         elif event.key == pygame.K_BACKSPACE or (event.key == pygame.K_z and ctrl):
-            if self.board.undo():
+            drawing = self.board.pen is not None
+            # Undo during a stroke drops that stroke, which was never recorded: nothing to record.
+            if self.board.undo() and not drawing:
                 self._record_key("ctrl+z" if ctrl else "backspace")
         elif event.key == pygame.K_s:
             self.save()
@@ -128,10 +131,8 @@ class BoardApp:
             self.recorder = None
 
     def on_resize(self, event: pygame.event.Event) -> None:
-        width, height = max(1, event.w), max(1, event.h)
-        self.size = (width, height)
-        self.ink = pygame.Surface(self.size)
-        self._redraw_ink()
+        # The ink layer follows the drawn surface's size in draw(); strokes keep their positions.
+        self.size = (max(1, event.w), max(1, event.h))
 
     # -- saving -----------------------------------------------------------------------------
     def save(self, surface: pygame.Surface | None = None) -> list[Path]:
@@ -155,12 +156,15 @@ class BoardApp:
                 paths.append(path)
         except OSError as error:
             self.message = f"could not save to {self.save_dir}: {error.strerror or error}"
+            print(f"digitboard: {self.message}", file=sys.stderr)
             return []
         self.message = f"saved {len(paths)} PNG(s) to {self.save_dir}/"
         return paths
 
     # -- drawing ----------------------------------------------------------------------------
-    def _redraw_ink(self) -> None:
+    def _redraw_ink(self, size: tuple[int, int]) -> None:
+        if self.ink is None or self.ink.get_size() != size:
+            self.ink = pygame.Surface(size)
         self.ink.fill(BACKGROUND)
         for stroke in self.board.strokes:
             draw_stroke(self.ink, stroke)
@@ -175,9 +179,10 @@ class BoardApp:
         return self._labels[key]
 
     def draw(self, surface: pygame.Surface) -> None:
-        # Undo and clear remove strokes: only then is the ink layer redrawn whole.
-        if len(self.board.strokes) < self._ink_strokes:
-            self._redraw_ink()
+        # Undo, clear and a resized window: only then is the ink layer redrawn whole.
+        size = surface.get_size()
+        if self.ink is None or self.ink.get_size() != size or len(self.board.strokes) < self._ink_strokes:
+            self._redraw_ink(size)
         for stroke in self.board.strokes[self._ink_strokes:]:
             draw_stroke(self.ink, stroke)
         self._ink_strokes = len(self.board.strokes)
@@ -239,14 +244,20 @@ def run_board(args) -> int:
     from digitboard.recognizer import BackgroundRecognizer, check_model_file
 
     check_model_file(args.model)  # fail fast, before any window, on a file that cannot work
-    recorder = Recorder(args.record, tuple(args.size), force=args.force) if args.record else None
+    size = (int(args.size[0]), int(args.size[1]))
+    recorder = Recorder(args.record, size, force=args.force) if args.record else None
     recognizer = BackgroundRecognizer(args.model)
     pygame.init()
     try:
-        screen = pygame.display.set_mode(tuple(args.size), pygame.RESIZABLE)
+        try:
+            screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+        except pygame.error as error:
+            print(f"digitboard: cannot open a {size[0]}x{size[1]} window ({error}); "
+                  "check the display (DISPLAY or WAYLAND_DISPLAY) or try a smaller --size", file=sys.stderr)
+            return 2
         pygame.display.set_caption("digitboard")
         app = BoardApp(
-            Board(recognizer), tuple(args.size), recorder, args.save_dir,
+            Board(recognizer), size, recorder, args.save_dir,
             status=lambda: None if recognizer.ready else "loading the model…",
         )
         return run_loop(app, screen, recognizer)
@@ -254,16 +265,23 @@ def run_board(args) -> int:
         pygame.quit()
 
 
-def run_loop(app: BoardApp, screen: pygame.Surface, recognizer=None) -> int:
+def run_frame(app: BoardApp) -> pygame.Surface:
+    """One frame: handle the queued events, classify what is pending, draw, show."""
+    app.handle(pygame.event.get())
+    app.board.classify_pending()
+    screen = pygame.display.get_surface()  # pygame resizes it with the window
+    app.draw(screen)
+    pygame.display.flip()
+    return screen
+
+
+def run_loop(app: BoardApp, screen: pygame.Surface | None = None, recognizer=None) -> int:
+    """Run frames until the user quits; exit status 2 if the model fails to load."""
     clock = pygame.time.Clock()
     while app.running:
-        app.handle(pygame.event.get())
         if recognizer is not None and recognizer.error is not None:
             print(f"digitboard: {recognizer.error}", file=sys.stderr)
             return 2
-        app.board.classify_pending()
-        screen = pygame.display.get_surface()
-        app.draw(screen)
-        pygame.display.flip()
+        run_frame(app)
         clock.tick(FRAME_RATE)
     return 0

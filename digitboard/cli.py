@@ -48,33 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
 def run_train(args: argparse.Namespace) -> int:
     import time
 
-    from digitboard.data import TUNING_CONTRIBUTORS, default_unipen_path, load_mnist, load_unipen
+    from digitboard.augment import Augmentation
+    from digitboard.data import drawn_training_digits, load_mnist
+    from digitboard.export import check_agreement, export_onnx
     from digitboard.model import build_model
-    from digitboard.train import export_onnx, fit, predict_labels, prepare_data
+    from digitboard.train import augmented_batches, compile_model, fit, predict_labels, prepare_data
 
     mnist = load_mnist(args.mnist)
-    drawn = []
-    unipen = Path(args.unipen) if args.unipen else default_unipen_path()
-    if not args.no_drawn:
-        if unipen.is_file():
-            drawn = load_unipen(unipen, TUNING_CONTRIBUTORS)
-            print(f"training on MNIST and {len(drawn)} pen-drawn digits of {', '.join(TUNING_CONTRIBUTORS)} from {unipen}")
-        elif args.unipen:
-            raise FileNotFoundError(f"pen-drawn digits {unipen} do not exist")
-        else:
-            print(f"no pen-drawn digits at {unipen}: training on MNIST alone")
+    drawn = [] if args.no_drawn else drawn_training_digits(args.unipen, announce=print)
     data = prepare_data(mnist, drawn, sample_limit=args.sample_limit, seed=args.seed)
     model = build_model()
     print(f"{model.count_params():,} parameters; {len(data.train):,} training and {len(data.validation):,} validation images")
     start = time.perf_counter()
-    fit(model, data, args.out, epochs=args.epochs, batch_size=args.batch_size,
-        learning_rate=args.learning_rate, patience=args.patience, seed=args.seed)
+    batches = augmented_batches(data.train, args.batch_size, Augmentation(), seed=args.seed)
+    compile_model(model, args.learning_rate, decay_steps=args.epochs * len(batches))
+    fit(model, batches, data.validation, args.out, epochs=args.epochs, patience=args.patience)
     minutes = (time.perf_counter() - start) / 60
     accuracy = float((predict_labels(model, data.test.x) == data.test.y).mean())
     print(f"MNIST test accuracy {accuracy:.4%} on {len(data.test):,} digits; trained in {minutes:.1f} min; saved {args.out}")
     onnx_path = export_onnx(args.out)
-    print(f"derived {onnx_path} for ONNX Runtime")
-    return 0
+    agreement = check_agreement(args.out, data.test.x)
+    print(f"derived {onnx_path} for ONNX Runtime: {agreement}")
+    return 0 if agreement.ok else 1
 
 
 def main(argv: list[str] | None = None) -> int:

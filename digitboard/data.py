@@ -6,7 +6,7 @@ import gzip
 import json
 import os
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -126,3 +126,22 @@ def load_unipen(
 # the board does on writers it has never seen.
 TUNING_CONTRIBUTORS = ("syn", "apb", "apa", "art")
 HELD_OUT_CONTRIBUTORS = ("ced", "gmd", "imp")
+
+
+def drawn_training_digits(
+    path: str | os.PathLike[str] | None = None, announce: Callable[[str], object] = lambda _: None
+) -> list[DrawnDigit]:
+    """The tuning writers' pen-drawn digits for training, or [] where the default file is absent.
+
+    A `path` that was asked for but does not exist is an error; the default is optional, so
+    training still runs from MNIST alone on a machine without it.
+    """
+    source = Path(path) if path else default_unipen_path()
+    if not source.is_file():
+        if path:
+            raise FileNotFoundError(f"pen-drawn digits {source} do not exist")
+        announce(f"no pen-drawn digits at {source}: training on MNIST alone")
+        return []
+    digits = load_unipen(source, TUNING_CONTRIBUTORS)
+    announce(f"training on MNIST and {len(digits):,} pen-drawn digits of {', '.join(TUNING_CONTRIBUTORS)} from {source}")
+    return digits

@@ -8,7 +8,6 @@ session; any other file holds one session a line (JSON lines) and is read as a s
 from __future__ import annotations
 
 import json
-import math
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -16,6 +15,9 @@ from pathlib import Path
 
 # Keys a session may press, and what they do on the board.
 KEYS = {"n": "clear", "backspace": "undo", "ctrl+z": "undo"}
+# Points may lie outside the window (a live stroke can leave it), but not absurdly far: a million
+# pixels is beyond any screen and keeps every box and image computation in exact integers.
+COORDINATE_LIMIT = 1_000_000
 
 
 class SessionError(ValueError):
@@ -59,8 +61,10 @@ def _fail(where: str, field_name: str, problem: str) -> SessionError:
 
 
 def _number(value, where: str, field_name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise _fail(where, field_name, f"expected a finite number, got {json.dumps(value)[:40]}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(where, field_name, f"expected a number, got {json.dumps(value)[:40]}")
+    if not abs(value) <= COORDINATE_LIMIT:  # also false for NaN and for ints too big for a float
+        raise _fail(where, field_name, f"expected a finite number within ±{COORDINATE_LIMIT:,}, got {str(value)[:40]}")
     return float(value)
 
 
@@ -119,39 +123,55 @@ def read_sessions(path: str | os.PathLike[str]) -> Iterator[Session]:
     """Yield the sessions of a file in order, streaming JSON lines one line at a time."""
     path = Path(path)
     try:
-        handle = open(path, encoding="utf-8")
+        handle = open(path, encoding="utf-8-sig")
     except OSError as error:
         raise SessionError(f"{path}: cannot read the session file ({error.strerror})") from None
+    number = 1
     with handle:
         try:
             if path.suffix == ".json":
-                yield parse_session(_decode(handle.read(), f"{path.name}:1"), f"{path.name}:1")
+                yield parse_session(_decode(handle.read(), path.name, 1), f"{path.name}:1")
                 return
             for number, line in enumerate(handle, 1):
                 if line.strip():
-                    where = f"{path.name}:{number}"
-                    yield parse_session(_decode(line, where), where)
+                    yield parse_session(_decode(line, path.name, number), f"{path.name}:{number}")
         except UnicodeDecodeError:
-            raise SessionError(f"{path}: not a text file of JSON") from None
+            raise SessionError(f"{path.name}:{number}: not UTF-8 text; a session file is JSON") from None
+        except OSError as error:
+            raise SessionError(f"{path.name}:{number}: cannot read the session file ({error.strerror})") from None
 
 
-def _decode(text: str, where: str):
+def _decode(text: str, file_name: str, first_line: int):
+    """Decode one JSON value; errors name the line where JSON went wrong."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as error:
+        where = f"{file_name}:{first_line + error.lineno - 1}"
         raise SessionError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+    except RecursionError:
+        raise SessionError(f"{file_name}:{first_line}: JSON nested too deeply to be a session") from None
 
 
 class Recorder:
-    """Writes the session to a .json file after every action, atomically (write then rename),
-    so a crash or a kill leaves a valid session up to the last completed action."""
+    """Writes the session to its file after every action, atomically (write a hidden temporary
+    file beside it, then rename), so a crash or a kill leaves a valid session up to the last
+    completed action. A `.json` path gets one JSON object, any other path one JSON line."""
 
     def __init__(self, path: str | os.PathLike[str], size: tuple[int, int], force: bool = False) -> None:
         self.path = Path(path)
-        if self.path.exists() and not force:
-            raise FileExistsError(f"{self.path} exists; pass --force to overwrite it, or choose another file")
         self.session = Session(size)
-        self._write()
+        claimed = False
+        try:
+            if not force:  # claim the name exclusively: never overwrite, even in a race
+                with open(self.path, "x", encoding="utf-8"):
+                    claimed = True
+            self._write()
+        except FileExistsError:
+            raise FileExistsError(f"{self.path} exists; pass --force to overwrite it, or choose another file") from None
+        except OSError as error:
+            if claimed:
+                self.path.unlink(missing_ok=True)
+            raise OSError(f"cannot record to {self.path} ({error.strerror or error})") from None
 
     def add(self, action: Action) -> None:
         self.session.actions.append(action)

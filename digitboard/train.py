@@ -124,24 +124,19 @@ def compile_model(model, learning_rate: float, decay_steps: int) -> None:
 
 def fit(
     model,
-    data: Prepared,
+    batches,
+    validation: Split,
     output: str | os.PathLike[str],
     epochs: int = 30,
-    batch_size: int = 128,
-    learning_rate: float = 2e-3,
     patience: int = 6,
-    augmentation: Augmentation | None = Augmentation(),
     verbose: int | str = "auto",
-    seed: int = 0,
 ):
-    """Compile and train `model`, keeping the best epoch (by validation accuracy) at `output`.
+    """Train a compiled `model`, keeping the best epoch (by validation accuracy) at `output`.
 
-    Returns the Keras History. The model left in memory has the best weights too.
+    Returns the Keras History; the model left in memory has the best weights too.
     """
     import keras
 
-    batches = augmented_batches(data.train, batch_size, augmentation, seed)
-    compile_model(model, learning_rate, decay_steps=epochs * len(batches))
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
     checkpoint_cb = keras.callbacks.ModelCheckpoint(
@@ -152,7 +147,7 @@ def fit(
     )
     return model.fit(
         batches,
-        validation_data=(data.validation.x, data.validation.y),
+        validation_data=(validation.x, validation.y),
         epochs=epochs,
         callbacks=[checkpoint_cb, early_stopping_cb],
         verbose=verbose,
@@ -162,21 +157,3 @@ def fit(
 def predict_labels(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Labels for a large batch of images (N, 28, 28, 1)."""
     return np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=1)
-
-
-def export_onnx(model_path: str | os.PathLike[str], onnx_path: str | os.PathLike[str] | None = None) -> Path:
-    """Derive the ONNX Runtime copy of a .keras model (best.keras -> best.onnx).
-
-    The board loads the .onnx file when it is at least as new as the .keras one; see
-    digitboard.recognizer.
-    """
-    import keras
-
-    from digitboard.recognizer import onnx_path_for, write_fingerprint
-
-    model_path = Path(model_path)
-    onnx_path = Path(onnx_path) if onnx_path else onnx_path_for(model_path)
-    model = keras.saving.load_model(model_path)
-    model.export(str(onnx_path), format="onnx", verbose=False)
-    write_fingerprint(model_path, onnx_path)
-    return onnx_path

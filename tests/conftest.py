@@ -1,0 +1,64 @@
+"""Shared test set-up: headless pygame, the shared data sets, a fake recogniser."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # before pygame is imported anywhere
+os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from digitboard import DEFAULT_MODEL  # noqa: E402
+from digitboard.data import SHARED_DATA  # noqa: E402
+
+MNIST_PATH = Path(os.environ.get("DIGITBOARD_MNIST") or SHARED_DATA / "mnist.npz")
+UNIPEN_PATH = Path(os.environ.get("DIGITBOARD_UNIPEN") or SHARED_DATA / "unipen-dev.jsonl.gz")
+
+
+@pytest.fixture(scope="session")
+def mnist_path() -> Path:
+    if not MNIST_PATH.is_file():
+        pytest.skip(f"MNIST not found at {MNIST_PATH} (set DIGITBOARD_MNIST to a Keras-layout mnist.npz)")
+    return MNIST_PATH
+
+
+@pytest.fixture(scope="session")
+def unipen_path() -> Path:
+    if not UNIPEN_PATH.is_file():
+        pytest.skip(f"UNIPEN digits not found at {UNIPEN_PATH} (set DIGITBOARD_UNIPEN)")
+    return UNIPEN_PATH
+
+
+@pytest.fixture(scope="session")
+def shipped_model() -> Path:
+    if not DEFAULT_MODEL.is_file():
+        pytest.skip(f"no shipped model at {DEFAULT_MODEL}")
+    return DEFAULT_MODEL
+
+
+class FakeRecognizer:
+    """Labels a digit by how many strokes it has (mod 10), with a fixed confidence."""
+
+    def __init__(self, confidence: float = 0.9) -> None:
+        self.confidence = confidence
+        self.calls = 0
+        self.ready = True
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        assert images.ndim == 4 and images.shape[1:] == (28, 28, 1) and images.dtype == np.float32
+        self.calls += 1
+        # Label by ink amount so the fake depends on the image, not on call order.
+        labels = (images.sum(axis=(1, 2, 3)) // 10).astype(int) % 10
+        out = np.full((len(images), 10), (1 - self.confidence) / 9, np.float32)
+        out[np.arange(len(images)), labels] = self.confidence
+        return out
+
+
+@pytest.fixture
+def fake_recognizer() -> FakeRecognizer:
+    return FakeRecognizer()

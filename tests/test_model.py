@@ -1,0 +1,71 @@
+"""The CNN builder and the augmentation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitboard.augment import Augmentation, change_thickness, elastic
+from digitboard.preprocess import digit_image
+
+
+def test_model_takes_28x28x1_and_gives_10_probabilities():
+    from digitboard.model import build_model
+
+    model = build_model()
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    out = np.asarray(model(np.random.default_rng(0).random((3, 28, 28, 1), np.float32)))
+    assert out.shape == (3, 10) and np.allclose(out.sum(axis=1), 1, atol=1e-5) and (out >= 0).all()
+    assert 50_000 < model.count_params() < 400_000
+
+
+@pytest.fixture
+def digits() -> np.ndarray:
+    seven = [np.array([[0, 0], [60, 0], [25, 100]], float)]
+    zero = [np.array([[30 + 30 * np.cos(t), 50 + 50 * np.sin(t)] for t in np.linspace(0, 6.3, 40)])]
+    return np.stack([digit_image(seven), digit_image(zero)])[..., None]  # (2, 28, 28, 1)
+
+
+def test_augmentation_keeps_shape_dtype_and_range(digits):
+    out = Augmentation().apply(digits, np.random.default_rng(1))
+    assert out.shape == digits.shape and out.dtype == np.float32
+    assert out.min() >= 0 and out.max() <= 1
+    assert not np.allclose(out, digits)  # it did distort
+
+
+def test_augmentation_is_reproducible_for_a_seed(digits):
+    first = Augmentation().apply(digits, np.random.default_rng(7))
+    again = Augmentation().apply(digits, np.random.default_rng(7))
+    assert np.array_equal(first, again)
+
+
+def test_augmentation_keeps_most_of_the_ink(digits):
+    out = Augmentation().apply(np.repeat(digits, 50, axis=0), np.random.default_rng(2))
+    ratios = out.sum(axis=(1, 2, 3)) / np.repeat(digits, 50, axis=0).sum(axis=(1, 2, 3))
+    assert ratios.min() > 0.4 and ratios.max() < 2.0
+
+
+def test_thickness_changes_go_the_right_way(digits):
+    image = digits[0, ..., 0]
+    assert change_thickness(image, thicker=True).sum() > image.sum() * 1.2
+    assert change_thickness(image, thicker=False).sum() < image.sum()
+
+
+def test_elastic_distortion_moves_ink_a_little(digits):
+    image = digits[1, ..., 0]
+    moved = elastic(image, alpha=1.5, sigma=3, rng=np.random.default_rng(3))
+    assert moved.shape == image.shape and 0.6 < moved.sum() / image.sum() < 1.4
+    assert not np.allclose(moved, image)
+
+
+def test_labels_are_untouched_by_training_batches(digits):
+    from digitboard.train import Split, augmented_batches
+
+    split = Split(np.repeat(digits, 5, axis=0), np.array([7, 0] * 5))
+    batches = augmented_batches(split, 4, Augmentation(), seed=0)
+    seen = []
+    for index in range(len(batches)):
+        x, y = batches[index]
+        assert x.shape[1:] == (28, 28, 1)
+        seen += y.tolist()
+    assert sorted(seen) == sorted(split.y.tolist())

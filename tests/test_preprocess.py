@@ -1,0 +1,97 @@
+"""Preprocessing: strokes to MNIST-like 28x28 inputs, checked against MNIST itself."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from digitboard.preprocess import BOX_SIZE, digit_image, normalise_image
+
+
+def ink_box(image: np.ndarray, threshold: float = 0.05) -> tuple[int, int, int, int]:
+    ys, xs = np.nonzero(image > threshold)
+    return xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1
+
+
+def centre_of_mass(image: np.ndarray) -> np.ndarray:
+    moments = cv2.moments(image)
+    return np.array([moments["m10"], moments["m01"]]) / moments["m00"]
+
+
+SEVEN = [np.array([[0, 0], [60, 0], [25, 100]], float), np.array([[20, 50], [50, 50]], float)]
+
+
+def test_output_is_28x28_float_in_unit_range():
+    image = digit_image(SEVEN)
+    assert image.shape == (28, 28) and image.dtype == np.float32
+    assert image.min() >= 0 and 0.9 < image.max() <= 1
+
+
+def test_size_and_position_on_the_board_do_not_matter():
+    small = digit_image([s * 0.9 + (5, 300) for s in SEVEN])
+    large = digit_image([s * 2.6 + (400, 10) for s in SEVEN])
+    assert np.abs(small - large).max() < 0.15
+
+
+def test_longer_side_fills_the_20_pixel_box_keeping_the_aspect_ratio():
+    tall = digit_image([np.array([[0, 0], [0, 200]], float), np.array([[0, 0], [50, 0]], float)])
+    x, y, w, h = ink_box(tall)
+    assert BOX_SIZE - 1 <= h <= BOX_SIZE + 1
+    assert w < h / 2  # not squashed to a square
+
+
+def test_stroke_width_is_mnist_like_whatever_the_drawn_size():
+    for scale in (0.5, 1, 4):
+        line = digit_image([np.array([[0, 0], [0, 100]], float) * scale])
+        width = (line[14] > 0.5).sum()
+        assert 2 <= width <= 3
+
+
+def test_centre_of_mass_is_at_the_centre():
+    image = digit_image(SEVEN)
+    assert np.abs(centre_of_mass(image) - 14).max() <= 0.6
+
+
+def test_a_single_point_and_coinciding_points_make_a_small_dot():
+    for strokes in ([np.array([[5.0, 5.0]])], [np.array([[5.0, 5.0], [5.0, 5.0]])]):
+        image = digit_image(strokes)
+        assert 0 < (image > 0.5).sum() <= 12
+
+
+def test_bad_strokes_are_refused_with_a_message():
+    with pytest.raises(ValueError, match="at least one"):
+        digit_image([])
+    with pytest.raises(ValueError, match="finite"):
+        digit_image([np.array([[0.0, np.nan]])])
+
+
+def test_mnist_test_digits_pasted_large_on_a_board_keep_their_label(mnist_path, shipped_model):
+    """The reference check: an MNIST digit blown up onto a 640x480 board, normalised again,
+    must come back from the shipped model with the label MNIST gives it."""
+    from digitboard.data import load_mnist
+    from digitboard.recognizer import load_recognizer
+
+    mnist = load_mnist(mnist_path)
+    recognizer = load_recognizer(shipped_model)
+    rng = np.random.default_rng(0)
+    indices = rng.choice(len(mnist.y_test), 300, replace=False)
+    inputs = []
+    for index in indices:
+        board = np.zeros((480, 640), np.uint8)
+        size = int(rng.integers(90, 260))
+        digit = cv2.resize(mnist.x_test[index], (size, size), interpolation=cv2.INTER_LINEAR)
+        x, y = rng.integers(0, 640 - size), rng.integers(0, 480 - size)
+        board[y:y + size, x:x + size] = digit
+        inputs.append(normalise_image(board))
+    labels = recognizer.predict(np.stack(inputs)[..., None]).argmax(axis=1)
+    assert (labels == mnist.y_test[indices]).mean() >= 0.98
+
+
+def test_normalising_an_mnist_digit_changes_it_little(mnist_path):
+    from digitboard.data import load_mnist
+
+    mnist = load_mnist(mnist_path)
+    original = mnist.x_test[:50].astype(np.float32) / 255
+    again = np.stack([normalise_image(cv2.resize(d, (200, 200))) for d in mnist.x_test[:50]])
+    assert np.mean(np.abs(original - again)) < 0.06
