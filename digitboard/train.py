@@ -130,6 +130,7 @@ def fit(
     epochs: int = 30,
     patience: int = 6,
     verbose: int | str = "auto",
+    callbacks: Sequence = (),
 ):
     """Train a compiled `model`, keeping the best epoch (by validation accuracy) at `output`.
 
@@ -149,7 +150,7 @@ def fit(
         batches,
         validation_data=(validation.x, validation.y),
         epochs=epochs,
-        callbacks=[checkpoint_cb, early_stopping_cb],
+        callbacks=[checkpoint_cb, early_stopping_cb, *callbacks],
         verbose=verbose,
     )
 
