@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -16,6 +17,9 @@ import pygame  # noqa: E402
 
 from digitboard.board import Board, Digit  # noqa: E402
 from digitboard.session import KEYS, KeyAction, Recorder, StrokeAction  # noqa: E402
+
+if TYPE_CHECKING:
+    from digitboard.recognizer import BackgroundRecognizer
 
 BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)
@@ -47,7 +51,7 @@ class BoardApp:
         self.started = time.monotonic()
         self.size = size
         self.ink: pygame.Surface | None = None  # finished strokes, drawn once each, at the window's size
-        self._ink_strokes = 0
+        self._inked: list[np.ndarray] = []  # the strokes on the ink layer, the board's own objects
         self._labels: dict[str, pygame.Surface] = {}
         self.font = pygame.font.Font(None, 24)
         self.small_font = pygame.font.Font(None, 20)
@@ -163,12 +167,11 @@ class BoardApp:
 
     # -- drawing ----------------------------------------------------------------------------
     def _redraw_ink(self, size: tuple[int, int]) -> None:
+        """Start the ink layer afresh at `size`; draw() then adds every stroke to it."""
         if self.ink is None or self.ink.get_size() != size:
             self.ink = pygame.Surface(size)
         self.ink.fill(BACKGROUND)
-        for stroke in self.board.strokes:
-            draw_stroke(self.ink, stroke)
-        self._ink_strokes = len(self.board.strokes)
+        self._inked = []
 
     def _label(self, text: str, color) -> pygame.Surface:
         key = f"{text}|{color}"
@@ -179,13 +182,16 @@ class BoardApp:
         return self._labels[key]
 
     def draw(self, surface: pygame.Surface) -> None:
-        # Undo, clear and a resized window: only then is the ink layer redrawn whole.
+        # New strokes are added to the ink layer; after an undo or a clear (the layer holds a
+        # stroke the board no longer has) or a resized window, it is redrawn whole.
         size = surface.get_size()
-        if self.ink is None or self.ink.get_size() != size or len(self.board.strokes) < self._ink_strokes:
+        strokes = self.board.strokes
+        kept = len(self._inked) <= len(strokes) and all(a is b for a, b in zip(self._inked, strokes))
+        if self.ink is None or self.ink.get_size() != size or not kept:
             self._redraw_ink(size)
-        for stroke in self.board.strokes[self._ink_strokes:]:
+        for stroke in strokes[len(self._inked):]:
             draw_stroke(self.ink, stroke)
-        self._ink_strokes = len(self.board.strokes)
+            self._inked.append(stroke)
         surface.blit(self.ink, (0, 0))
         if self.board.pen:
             draw_stroke(surface, np.asarray(self.board.pen))
@@ -250,7 +256,7 @@ def run_board(args) -> int:
     pygame.init()
     try:
         try:
-            screen = pygame.display.set_mode(size, pygame.RESIZABLE)
+            pygame.display.set_mode(size, pygame.RESIZABLE)
         except pygame.error as error:
             print(f"digitboard: cannot open a {size[0]}x{size[1]} window ({error}); "
                   "check the display (DISPLAY or WAYLAND_DISPLAY) or try a smaller --size", file=sys.stderr)
@@ -260,7 +266,7 @@ def run_board(args) -> int:
             Board(recognizer), size, recorder, args.save_dir,
             status=lambda: None if recognizer.ready else "loading the model…",
         )
-        return run_loop(app, screen, recognizer)
+        return run_loop(app, recognizer)
     finally:
         pygame.quit()
 
@@ -275,7 +281,7 @@ def run_frame(app: BoardApp) -> pygame.Surface:
     return screen
 
 
-def run_loop(app: BoardApp, screen: pygame.Surface | None = None, recognizer=None) -> int:
+def run_loop(app: BoardApp, recognizer: BackgroundRecognizer | None = None) -> int:
     """Run frames until the user quits; exit status 2 if the model fails to load."""
     clock = pygame.time.Clock()
     while app.running:

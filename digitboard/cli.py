@@ -24,6 +24,17 @@ def _add_train_parser(subparsers) -> None:
     train.add_argument("--seed", type=int, default=0)
 
 
+def _pixels(text: str) -> int:
+    """A window dimension: a whole number of pixels, 1 to 16384."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of pixels, got {text!r}") from None
+    if not 1 <= value <= 16384:
+        raise argparse.ArgumentTypeError(f"expected 1 to 16384 pixels, got {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="digitboard", description="Draw digits with the mouse; a CNN reads them as you write."
@@ -32,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--record", metavar="FILE", help="write the session to FILE as it is drawn (JSON lines)")
     parser.add_argument("--force", action="store_true", help="let --record overwrite an existing file")
     parser.add_argument("--save-dir", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
-    parser.add_argument("--size", type=int, nargs=2, default=(640, 480), metavar=("W", "H"), help="window size")
+    parser.add_argument("--size", type=_pixels, nargs=2, default=(640, 480), metavar=("W", "H"), help="window size")
     subparsers = parser.add_subparsers(dest="command")
     _add_train_parser(subparsers)
     export = subparsers.add_parser("export", help="derive the fast ONNX copy of a .keras model and check it agrees")
@@ -90,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_board(args)
     except (OSError, ValueError) as error:
-        print(f"digitboard: {error}", file=sys.stderr)
+        print(f"digitboard: {' '.join(str(error).split())}", file=sys.stderr)  # one line, always
         return 2
     except KeyboardInterrupt:
         return 130

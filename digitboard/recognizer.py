@@ -9,11 +9,16 @@ that does not match is ignored and the .keras model runs under Keras instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import re
+import sys
+import tempfile
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -24,8 +29,44 @@ EXPECTED_CLASSES = 10
 TRAIN_HINT = "train one with `digitboard train`, or pass --model PATH to a .keras file"
 
 
+# TensorFlow's native start-up lines ("I0000 00:00:... port.cc:153] oneDNN custom operations...")
+# are written before TF_CPP_MIN_LOG_LEVEL is read; on a model error they bury the one line that
+# matters, so they are held back while Keras loads. Anything else is passed through.
+_TENSORFLOW_LOG_LINE = re.compile(
+    r"^([IWE]\d{4} \d\d:\d\d:|WARNING: All log messages before absl::InitializeLog|To enable the following instructions)"
+)
+
+
 class ModelError(ValueError):
     """The model file is missing or unusable; the message says what to do."""
+
+
+def _one_line(error: BaseException, limit: int = 240) -> str:
+    """A library's error message on one line, shortened: it goes inside our own message."""
+    text = " ".join(str(error).split()) or error.__class__.__name__
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+@contextlib.contextmanager
+def _without_tensorflow_chatter() -> Iterator[None]:
+    """Hold back TensorFlow's native log lines on file descriptor 2; pass the rest on after."""
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no file descriptor 2 to redirect
+        yield
+        return
+    with tempfile.TemporaryFile() as captured:
+        os.dup2(captured.fileno(), 2)
+        try:
+            yield
+        finally:
+            sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            captured.seek(0)
+            lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
+            sys.stderr.write("".join(line for line in lines if not _TENSORFLOW_LOG_LINE.match(line)))
 
 
 class Recognizer(Protocol):
@@ -75,7 +116,7 @@ def check_model_file(model_path: str | os.PathLike[str]) -> Path:
             names = set(archive.namelist())
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ModelError(f"model file {path} is not a Keras .keras file ({error}); {TRAIN_HINT}") from None
+        raise ModelError(f"model file {path} is not a Keras .keras file ({_one_line(error)}); {TRAIN_HINT}") from None
     if bad is not None or not {"config.json", "model.weights.h5"} <= names:
         raise ModelError(f"model file {path} is truncated or not a Keras .keras file; {TRAIN_HINT}")
     return path
@@ -117,13 +158,20 @@ class KerasRecognizer:
 
     @classmethod
     def load(cls, model_path: Path) -> KerasRecognizer:
-        import keras
+        with _without_tensorflow_chatter():
+            import keras
 
+            try:
+                model = keras.saving.load_model(model_path, compile=False)
+            except Exception as error:  # Keras raises many types for a damaged file
+                raise ModelError(
+                    f"model file {model_path} could not be loaded by Keras ({_one_line(error)}); {TRAIN_HINT}"
+                ) from None
         try:
-            model = keras.saving.load_model(model_path, compile=False)
-        except Exception as error:  # Keras raises many types for a damaged file
-            raise ModelError(f"model file {model_path} could not be loaded by Keras ({error}); {TRAIN_HINT}") from None
-        _check_shapes(model_path, model.input_shape, model.output_shape)
+            input_shape, output_shape = model.input_shape, model.output_shape
+        except (AttributeError, ValueError):  # e.g. a subclassed model that was never built
+            raise ModelError(f"model file {model_path} has no fixed input and output shape; {TRAIN_HINT}") from None
+        _check_shapes(model_path, input_shape, output_shape)
         return cls(model)
 
     def predict(self, images: np.ndarray) -> np.ndarray:
@@ -134,7 +182,13 @@ def load_recognizer(model_path: str | os.PathLike[str]) -> Recognizer:
     """The fastest faithful recogniser for `model_path`: its ONNX copy if it matches, else Keras."""
     path = check_model_file(model_path)
     if fast_copy_matches(path):
-        return OnnxRecognizer(onnx_path_for(path))
+        try:
+            return OnnxRecognizer(onnx_path_for(path))
+        except ModelError:
+            raise
+        except Exception as error:  # a damaged copy: the .keras model is the source of truth
+            print(f"digitboard: ignoring {onnx_path_for(path)} ({_one_line(error)}); running {path} under Keras",
+                  file=sys.stderr)
     return KerasRecognizer.load(path)
 
 
@@ -155,7 +209,7 @@ class BackgroundRecognizer:
         except ModelError as error:
             self.error = error
         except Exception as error:  # anything else is still a model problem for the user
-            self.error = ModelError(f"model file {self.model_path} could not be loaded ({error}); {TRAIN_HINT}")
+            self.error = ModelError(f"model file {self.model_path} could not be loaded ({_one_line(error)}); {TRAIN_HINT}")
         finally:
             self._loaded.set()
 
