@@ -93,8 +93,10 @@ def parse_session(data, where: str) -> Session:
     if (not isinstance(size, list) or len(size) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
         raise _fail(where, "size", f"expected [width, height] in positive whole pixels, got {json.dumps(size)[:40]}")
-    if ("actions" in data) == ("strokes" in data):
-        raise SessionError(f"{where}: give exactly one of the fields 'actions' and 'strokes'")
+    if "actions" not in data and "strokes" not in data:
+        raise _fail(where, "actions", "missing; give 'actions', or 'strokes' for a session of strokes only")
+    if "actions" in data and "strokes" in data:
+        raise _fail(where, "strokes", "give either 'actions' or 'strokes', not both")
     actions: list[Action] = []
     if "strokes" in data:
         if not isinstance(data["strokes"], list):
