@@ -1,0 +1,262 @@
+"""`digitboard replay`: sessions through the real event loop, headless; the same result as the
+live board that recorded them; the public output format."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+
+from conftest import FakeRecognizer
+from digitboard import DEFAULT_MODEL, replay
+from digitboard.app import BoardApp, run_frame
+from digitboard.board import Board
+from digitboard.cli import main
+from digitboard.data import HELD_OUT_CONTRIBUTORS, iter_unipen
+from digitboard.session import Recorder, parse_session, read_sessions
+
+
+@pytest.fixture
+def fake_model(monkeypatch):
+    """Replay with the fake recogniser in place of loading a model; records the path asked for."""
+    asked = []
+
+    def load(path):
+        asked.append(path)
+        return FakeRecognizer()
+
+    monkeypatch.setattr(replay, "load_recognizer", load)
+    return asked
+
+
+@pytest.fixture
+def real_model(request) -> Path:
+    """A real model: $DIGITBOARD_TEST_MODEL if set, else the shipped best.keras (skip if absent)."""
+    if os.environ.get("DIGITBOARD_TEST_MODEL"):
+        return Path(os.environ["DIGITBOARD_TEST_MODEL"])
+    return request.getfixturevalue("shipped_model")
+
+
+def write_sessions(path: Path, *sessions: dict) -> Path:
+    path.write_text("".join(json.dumps(s) + "\n" for s in sessions))
+    return path
+
+
+def replayed(session: dict, recognizer=None) -> dict:
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        return replay.replay_session(parse_session(session, "s.jsonl:1"), recognizer or FakeRecognizer())
+    finally:
+        pygame.quit()
+
+
+def drawn_digits(unipen_path, count, height=120, multi_stroke_first=True):
+    """Real pen-drawn digits by held-out writers, scaled to `height` and placed left to right."""
+    digits = [d for d in itertools.islice(iter_unipen(unipen_path), 3000) if d.contributor in HELD_OUT_CONTRIBUTORS]
+    if multi_stroke_first:
+        digits.sort(key=lambda d: len(d.strokes) == 1)
+    placed, left = [], 40.0
+    for drawn in digits:
+        points = np.concatenate(drawn.strokes)
+        low, high = points.min(axis=0), points.max(axis=0)
+        scale = height / max(high[1] - low[1], 1)
+        strokes = [np.round((s - low) * scale + (left, 150)).astype(int).tolist() for s in drawn.strokes]
+        alone = Board()
+        for stroke in strokes:
+            alone.add_stroke(stroke)
+        if len(alone.digits) == 1:  # a few samples are oddly segmented: not what this test is about
+            placed.append(strokes)
+            left += (high[0] - low[0]) * scale + 0.4 * height
+        if len(placed) == count:
+            return placed
+    raise AssertionError(f"fewer than {count} usable digits")
+
+
+# -- the events ----------------------------------------------------------------------------------
+def test_a_stroke_is_a_press_motions_and_a_release():
+    session = parse_session({"size": [64, 48], "actions": [
+        {"stroke": [[1, 2, 0], [3, 4, 10], [5, 6, 20]]}, {"key": "ctrl+z"}, {"stroke": [[7, 8]]}]}, "x:1")
+    events = list(replay.session_events(session))
+    assert [[e.type for e in group] for group in events] == [
+        [pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP],
+        [pygame.KEYDOWN],
+        [pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP],
+    ]
+    assert [e.pos for e in events[0]] == [(1, 2), (3, 4), (5, 6), (5, 6)]
+    assert events[1][0].key == pygame.K_z and events[1][0].mod & pygame.KMOD_CTRL
+    assert all(e.button == 1 for e in events[0] + events[2] if e.type != pygame.MOUSEMOTION)
+
+
+def test_strokes_are_numbered_as_in_the_session_across_clear_and_undo():
+    state = replayed({"size": [640, 480], "actions": [
+        {"stroke": [[100, 100], [100, 200]]},  # 0, cleared
+        {"key": "n"},
+        {"stroke": [[100, 100], [100, 200]]},  # 1
+        {"stroke": [[400, 100], [440, 100], [420, 200]]},  # 2, undone
+        {"key": "backspace"},
+        {"stroke": [[400, 100], [460, 100], [420, 200]]},  # 3
+        {"stroke": [[410, 150], [450, 150]]},  # 4, joins 3
+    ]})
+    assert [d["strokes"] for d in state["digits"]] == [[1], [3, 4]]
+    assert [d["box"] for d in state["digits"]] == [[100, 100, 1, 101], [400, 100, 61, 101]]
+
+
+def test_points_outside_the_window_replay_as_on_the_live_board():
+    state = replayed({"size": [64, 48], "strokes": [[[-30, -40], [500, 20], [10, 900]]]})
+    assert state["digits"][0]["box"] == [-30, -40, 531, 941]
+
+
+def test_a_stroke_longer_than_the_event_queue_replays(tmp_path):
+    points = [[i % 640, (i // 640) % 480] for i in range(70_000)]  # more than SDL's 65,535 events
+    state = replayed({"size": [640, 480], "strokes": [points, [[5, 5]]]})
+    assert sorted(s for d in state["digits"] for s in d["strokes"]) == [0, 1]
+
+
+# -- replay equals the live board ------------------------------------------------------------------
+class LiveSession:
+    """A live BoardApp recording itself; tracks the session's number of each board stroke."""
+
+    def __init__(self, recognizer, path: Path) -> None:
+        self.app = BoardApp(Board(recognizer), (640, 480), recorder=Recorder(path, (640, 480)), save_dir=os.devnull)
+        self.numbers: list[int] = []
+        self.finished = 0  # strokes completed so far: the session's stroke numbers
+
+    def frame(self, *events) -> None:
+        """One frame of the loop; at most one stroke may end in it (else the numbering is unknown)."""
+        for event in events:
+            pygame.event.post(event)
+        run_frame(self.app)
+        del self.numbers[len(self.app.board.strokes):]  # undo and clear remove strokes from the end
+        assert len(self.app.board.strokes) - len(self.numbers) in (0, 1)
+        if len(self.app.board.strokes) > len(self.numbers):
+            self.numbers.append(self.finished)
+            self.finished += 1
+
+    def stroke(self, points) -> None:
+        self.frame(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=tuple(points[0]), button=1))
+        for start in range(1, len(points), 3):  # a few motions a frame, as a mouse delivers them
+            self.frame(*(pygame.event.Event(pygame.MOUSEMOTION, pos=tuple(p), rel=(0, 0), buttons=(1, 0, 0))
+                         for p in points[start:start + 3]))
+        self.frame(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=tuple(points[-1]), button=1))
+
+    def key(self, code, mod=0) -> None:
+        self.frame(pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode="", scancode=0))
+
+    def state(self, name: str) -> dict:
+        self.app.board.classify_pending()
+        return replay.board_state(self.app.board, name, self.numbers)
+
+
+@pytest.fixture
+def display():
+    pygame.init()
+    pygame.display.set_mode((640, 480))
+    pygame.event.clear()
+    yield
+    pygame.quit()
+
+
+def test_replay_of_a_recorded_live_session_gives_the_live_result(display, tmp_path, unipen_path, fake_model):
+    path = tmp_path / "live.jsonl"
+    live = LiveSession(FakeRecognizer(), path)
+    digits = drawn_digits(unipen_path, 5)
+    for strokes in digits[:2]:
+        for points in strokes:
+            live.stroke(points)
+    live.key(pygame.K_n)
+    live.stroke([[50, 50], [50, 50]])  # a click
+    live.stroke([[600, 100], [700, 60], [900, -40], [-30, 470]])  # out of the window and back
+    live.key(pygame.K_BACKSPACE)
+    for strokes in digits[2:]:
+        for points in strokes:
+            live.stroke(points)
+    live.frame(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=(300, 300), button=1),
+               pygame.event.Event(pygame.MOUSEMOTION, pos=(320, 330), rel=(0, 0), buttons=(1, 0, 0)))
+    live.key(pygame.K_z, pygame.KMOD_LCTRL)  # undo during a stroke: drops it, records nothing
+    live.frame(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=(320, 330), button=1))
+    live.key(pygame.K_z, pygame.KMOD_LCTRL)
+    live.stroke(digits[2][0])  # the undone stroke again
+    expected = live.state("live.jsonl:1")
+    assert len(expected["digits"]) == 4 and len(live.app.board.strokes) >= 4
+
+    (session,) = read_sessions(path)
+    assert len(session.strokes) == live.finished
+    pygame.quit()
+    assert replay.run_replay([str(path)], "fake", str(tmp_path / "out.jsonl")) == 0
+    states = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert states == [expected]
+
+
+def test_replay_with_a_real_model_matches_the_live_board(display, tmp_path, unipen_path, real_model):
+    from digitboard.recognizer import load_recognizer
+
+    path = tmp_path / "four.jsonl"
+    live = LiveSession(load_recognizer(real_model), path)
+    for strokes in drawn_digits(unipen_path, 4):
+        for points in strokes:
+            live.stroke(points)
+    expected = live.state("four.jsonl:1")
+    pygame.quit()
+    out = tmp_path / "out.jsonl"
+    assert main(["replay", str(path), "--model", str(real_model), "--out", str(out)]) == 0
+    (state,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [d["label"] for d in state["digits"]] == [d["label"] for d in expected["digits"]]
+    assert [d["box"] for d in state["digits"]] == [d["box"] for d in expected["digits"]]
+    assert [d["strokes"] for d in state["digits"]] == [d["strokes"] for d in expected["digits"]]
+    for replayed_digit, live_digit in zip(state["digits"], expected["digits"]):
+        assert replayed_digit["confidence"] == pytest.approx(live_digit["confidence"], abs=1e-3)
+    assert state["reading"] == expected["reading"] and len(state["reading"]) == 4
+
+
+# -- the command -----------------------------------------------------------------------------------
+def test_the_output_is_one_json_line_per_session_in_the_documented_form(tmp_path, fake_model, capsys):
+    first = write_sessions(tmp_path / "a.jsonl",
+                           {"size": [640, 480], "strokes": [[[400, 100], [400, 200]], [[100, 100], [160, 100], [120, 200]]]},
+                           {"size": [320, 200], "actions": [{"stroke": [[10, 10], [10, 60]]}, {"key": "n"}]})
+    second = tmp_path / "b.json"
+    second.write_text(json.dumps({"size": [640, 480], "actions": [{"stroke": [[5, 5, 0], [5, 90, 33]]}]}, indent=1))
+    assert main(["replay", str(first), str(second)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    states = [json.loads(line) for line in lines]
+    assert [s["session"] for s in states] == ["a.jsonl:1", "a.jsonl:2", "b.json:1"]
+    assert [list(s) for s in states] == [["session", "digits", "reading"]] * 3
+    two = states[0]["digits"]
+    assert [list(d) for d in two] == [["label", "confidence", "box", "strokes"]] * 2
+    assert [d["strokes"] for d in two] == [[1], [0]]  # left to right
+    assert [d["box"] for d in two] == [[100, 100, 61, 101], [400, 100, 1, 101]]
+    assert all(isinstance(d["label"], int) and 0 <= d["label"] <= 9 for d in two)
+    assert all(isinstance(d["confidence"], float) and 0 <= d["confidence"] <= 1 for d in two)
+    assert states[0]["reading"] == "".join(str(d["label"]) for d in two)
+    assert states[1]["digits"] == [] and states[1]["reading"] == ""
+    assert len(states[2]["digits"]) == 1
+
+
+def test_out_writes_the_lines_to_a_file(tmp_path, fake_model, capsys):
+    path = write_sessions(tmp_path / "a.jsonl", {"size": [64, 48], "strokes": [[[1, 1], [9, 9]]]})
+    assert main(["replay", str(path), "--out", str(tmp_path / "out.jsonl")]) == 0
+    assert capsys.readouterr().out == ""
+    assert json.loads((tmp_path / "out.jsonl").read_text())["session"] == "a.jsonl:1"
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["replay", "F"], str(DEFAULT_MODEL)),
+    (["replay", "F", "--model", "mine.keras"], "mine.keras"),
+    (["--model", "mine.keras", "replay", "F"], "mine.keras"),
+])
+def test_model_defaults_to_the_shipped_file(tmp_path, fake_model, argv, expected):
+    path = write_sessions(tmp_path / "a.jsonl", {"size": [64, 48], "strokes": []})
+    assert main([str(path) if a == "F" else a for a in argv]) == 0
+    assert fake_model == [expected]  # loaded once for all sessions
+
+
+def test_one_model_serves_many_sessions(tmp_path, fake_model, capsys):
+    session = {"size": [640, 480], "strokes": [[[100, 100], [100, 200]]]}
+    path = write_sessions(tmp_path / "many.jsonl", *[session] * 200)
+    assert main(["replay", str(path)]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 200 and len(fake_model) == 1
