@@ -253,7 +253,10 @@ def run_board(args) -> int:
     size = (int(args.size[0]), int(args.size[1]))
     recorder = Recorder(args.record, size, force=args.force) if args.record else None
     recognizer = BackgroundRecognizer(args.model)
-    pygame.init()
+    # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
+    # start-up (and ALSA errors on stderr) on a machine without sound.
+    pygame.display.init()
+    pygame.font.init()
     try:
         try:
             pygame.display.set_mode(size, pygame.RESIZABLE)
