@@ -114,7 +114,6 @@ def run_replay(files: list[str], model: str, out: str | None = None) -> int:
         else:
             stream.flush()
         pygame.quit()
-    if failed:
-        print(f"digitboard replay: {len(failed)} of {len(files)} file(s) failed: {', '.join(failed)}", file=sys.stderr)
-        return 2
-    return 0
+    if len(files) > 1 and failed:  # with one file, its error line says it all
+        print(f"digitboard replay: {len(failed)} of {len(files)} files failed: {', '.join(failed)}", file=sys.stderr)
+    return 2 if failed else 0

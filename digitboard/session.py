@@ -136,7 +136,8 @@ def read_sessions(path: str | os.PathLike[str]) -> Iterator[Session]:
                 return
             for number, line in enumerate(handle, 1):
                 if line.strip():
-                    yield parse_session(_decode(line, path.name, number), f"{path.name}:{number}")
+                    text = line.rstrip("\r\n")  # so that an error at the line's end is on this line
+                    yield parse_session(_decode(text, path.name, number), f"{path.name}:{number}")
         except UnicodeDecodeError:
             raise SessionError(f"{path.name}:{number}: not UTF-8 text; a session file is JSON") from None
         except OSError as error:

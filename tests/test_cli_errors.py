@@ -1,0 +1,248 @@
+"""What `digitboard` and `digitboard replay` say about bad model files, bad session files and
+paths they must not write: one line on standard error, exit status 2, no traceback."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import zipfile
+from pathlib import Path
+
+import pygame
+import pytest
+
+from conftest import FakeRecognizer
+from digitboard import replay
+from digitboard.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SESSION = {"size": [640, 480], "strokes": [[[100, 100], [100, 200]]]}
+
+
+# -- model files -----------------------------------------------------------------------------------
+def keras_lookalike(path: Path, config: bytes = b"{}", weights: bytes = b"not hdf5") -> Path:
+    """A zip with the names a .keras file has, and contents Keras cannot load."""
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("config.json", config)
+        archive.writestr("model.weights.h5", weights)
+        archive.writestr("metadata.json", b"{}")
+    return path
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory) -> dict[str, Path]:
+    """Bad model files that fail before Keras is imported, by name."""
+    folder = tmp_path_factory.mktemp("models")
+    (folder / "empty.keras").write_bytes(b"")
+    (folder / "text.keras").write_text("this is not a model\n")
+    (folder / "a-folder.keras").mkdir()
+    with zipfile.ZipFile(folder / "other-zip.keras", "w") as archive:
+        archive.writestr("readme.txt", "a zip, but not of a model")
+    whole = keras_lookalike(folder / "whole.keras", weights=os.urandom(50_000))
+    (folder / "truncated.keras").write_bytes(whole.read_bytes()[:30_000])
+    return {
+        "missing": folder / "absent.keras",
+        "empty": folder / "empty.keras",
+        "folder": folder / "a-folder.keras",
+        "text": folder / "text.keras",
+        "other-zip": folder / "other-zip.keras",
+        "truncated": folder / "truncated.keras",
+    }
+
+
+EARLY_PROBLEMS = {
+    "missing": "does not exist",
+    "empty": "is empty or not a file",
+    "folder": "is empty or not a file",
+    "text": "is not a Keras .keras file",
+    "other-zip": "truncated or not a Keras .keras file",
+    "truncated": "is not a Keras .keras file",
+}
+
+
+@pytest.fixture(scope="module")
+def keras_models(tmp_path_factory) -> dict[str, Path]:
+    """Files Keras opens but the board cannot use: damaged contents, wrong input or output shape."""
+    keras = pytest.importorskip("keras")
+    folder = tmp_path_factory.mktemp("keras-models")
+    wrong_input = keras.Sequential([keras.Input((32, 32, 1)), keras.layers.Flatten(), keras.layers.Dense(10)])
+    wrong_input.save(folder / "wrong-input.keras")
+    wrong_output = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(5)])
+    wrong_output.save(folder / "wrong-output.keras")
+    return {
+        "damaged": keras_lookalike(folder / "damaged.keras", config=b'{"class_name": "Nonsense"}'),
+        "wrong-input": folder / "wrong-input.keras",
+        "wrong-output": folder / "wrong-output.keras",
+    }
+
+
+KERAS_PROBLEMS = {
+    "damaged": "could not be loaded by Keras",
+    "wrong-input": "takes (32, 32, 1) and gives (10,); the board needs input (28, 28, 1)",
+    "wrong-output": "takes (28, 28, 1) and gives (5,); the board needs input (28, 28, 1) and 10 probabilities",
+}
+
+
+def assert_one_line(stderr: str, *expected: str) -> None:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("digitboard") and "Traceback" not in stderr
+    for text in expected:
+        assert text in lines[0]
+
+
+def session_file(folder: Path) -> Path:
+    path = folder / "one.jsonl"
+    path.write_text(json.dumps(SESSION) + "\n")
+    return path
+
+
+def run_board_in_process(argv: list[str]) -> int:
+    """`digitboard` in this process; a stuck window is closed after a minute (the test then fails)."""
+    closer = threading.Timer(60, lambda: pygame.event.post(pygame.event.Event(pygame.QUIT)))
+    closer.start()
+    try:
+        return main(argv)
+    finally:
+        closer.cancel()
+
+
+@pytest.mark.parametrize("name", EARLY_PROBLEMS)
+def test_bad_model_files_stop_the_board_and_replay_with_one_line(models, name, tmp_path, capfd):
+    model = models[name]
+    assert main(["--model", str(model)]) == 2
+    assert_one_line(capfd.readouterr().err, str(model), EARLY_PROBLEMS[name], "digitboard train")
+    out = tmp_path / "out.jsonl"
+    assert main(["replay", str(session_file(tmp_path)), "--model", str(model), "--out", str(out)]) == 2
+    assert_one_line(capfd.readouterr().err, str(model), EARLY_PROBLEMS[name], "digitboard train")
+    assert not out.exists()  # nothing written when nothing can be replayed
+
+
+@pytest.mark.parametrize("name", KERAS_PROBLEMS)
+def test_models_keras_cannot_use_stop_replay_with_one_line(keras_models, name, tmp_path, capfd):
+    model = keras_models[name]
+    assert main(["replay", str(session_file(tmp_path)), "--model", str(model)]) == 2
+    captured = capfd.readouterr()
+    assert_one_line(captured.err, str(model), KERAS_PROBLEMS[name], "--model PATH")
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("name", KERAS_PROBLEMS)
+def test_models_keras_cannot_use_stop_the_board_with_one_line(keras_models, name, tmp_path, capfd, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    model = keras_models[name]
+    assert run_board_in_process(["--model", str(model)]) == 2
+    assert_one_line(capfd.readouterr().err, str(model), KERAS_PROBLEMS[name])
+    assert list(tmp_path.iterdir()) == []
+
+
+def run_command(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy", PYTHONPATH=str(ROOT))
+    env.pop("TF_CPP_MIN_LOG_LEVEL", None)  # as a user's shell has it
+    return subprocess.run([sys.executable, "-m", "digitboard", *args], capture_output=True, text=True,
+                          cwd=cwd, env=env, timeout=300)
+
+
+def test_a_wrong_shape_model_is_one_line_even_with_tensorflow_starting(keras_models, tmp_path):
+    """In a fresh process TensorFlow prints its start-up log lines; the user still sees one line."""
+    model = keras_models["wrong-input"]
+    result = run_command("replay", str(session_file(tmp_path)), "--model", str(model), cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert_one_line(result.stderr, KERAS_PROBLEMS["wrong-input"])
+
+
+def test_a_missing_model_stops_the_board_before_any_window(models, tmp_path):
+    result = run_command("--model", str(models["missing"]), cwd=tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    assert_one_line(result.stderr, "does not exist", "digitboard train")
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- session files ---------------------------------------------------------------------------------
+@pytest.fixture
+def fake_model(monkeypatch):
+    monkeypatch.setattr(replay, "load_recognizer", lambda path: FakeRecognizer())
+
+
+BAD_FILES = {
+    "not-json.jsonl": ('{"size": [640, 480], "strokes": []}\n{"size": [640, 480],\n', "not-json.jsonl:2: not valid JSON"),
+    "wrong-type.jsonl": ('{"size": [640, 480], "strokes": [[[1, "2"]]]}\n', "wrong-type.jsonl:1: field 'strokes[0][0]'"),
+    "no-size.jsonl": ('{"strokes": []}\n', "no-size.jsonl:1: field 'size': missing"),
+    "zero-size.jsonl": ('{"size": [0, 480], "strokes": []}\n', "zero-size.jsonl:1: field 'size'"),
+    "negative-size.json": ('{"size": [640, -1], "strokes": []}', "negative-size.json:1: field 'size'"),
+    "empty-stroke.jsonl": ('{"size": [9, 9], "strokes": [[[1, 1]], []]}\n', "empty-stroke.jsonl:1: field 'strokes[1]'"),
+    "unknown-key.jsonl": ('{"size": [9, 9], "actions": [{"key": "q"}]}\n', "unknown-key.jsonl:1: field 'actions[0].key'"),
+    "unknown-action.jsonl": ('{"size": [9, 9], "actions": [{"tap": [1, 1]}]}\n', "unknown-action.jsonl:1: field 'actions[0].tap'"),
+    "unknown-field.jsonl": ('{"size": [9, 9], "strokes": [], "pen": 3}\n', "unknown-field.jsonl:1: field 'pen'"),
+    "far-point.jsonl": ('{"size": [9, 9], "strokes": [[[1e300, 1]]]}\n', "far-point.jsonl:1: field 'strokes[0][0]'"),
+}
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_a_bad_session_file_is_one_line_naming_file_line_and_field(fake_model, tmp_path, capsys, name):
+    content, expected = BAD_FILES[name]
+    path = tmp_path / name
+    path.write_text(content)
+    assert main(["replay", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [captured.err.strip()]
+    assert captured.err.startswith(f"digitboard replay: {expected}")
+    good_lines_before = 1 if name == "not-json.jsonl" else 0
+    assert len(captured.out.splitlines()) == good_lines_before
+
+
+def test_with_several_files_the_failed_ones_are_named_and_the_rest_replayed(fake_model, tmp_path, capsys):
+    good = session_file(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(SESSION) + "\n" + '{"size": [640, 480], "strokes": [[]]}\n')
+    missing = tmp_path / "missing.jsonl"
+    assert main(["replay", str(good), str(bad), str(missing), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert [json.loads(line)["session"] for line in captured.out.splitlines()] == ["one.jsonl:1", "bad.jsonl:1", "one.jsonl:1"]
+    assert captured.err.splitlines() == [
+        "digitboard replay: bad.jsonl:2: field 'strokes[0]': expected a non-empty list of [x, y] points",
+        f"digitboard replay: {missing}: cannot read the session file (No such file or directory)",
+        f"digitboard replay: 2 of 4 files failed: {bad}, {missing}",
+    ]
+
+
+def test_replay_never_writes_over_its_own_input(fake_model, tmp_path, capsys):
+    path = session_file(tmp_path)
+    before = path.read_text()
+    assert main(["replay", str(path), "--out", str(path)]) == 2
+    assert_one_line(capsys.readouterr().err, "is one of the session files")
+    assert path.read_text() == before
+
+
+def test_an_unwritable_out_file_is_one_line(fake_model, tmp_path, capsys):
+    out = tmp_path / "absent" / "out.jsonl"
+    assert main(["replay", str(session_file(tmp_path)), "--out", str(out)]) == 2
+    assert_one_line(capsys.readouterr().err, f"cannot write the replay output --out {out}")
+
+
+# -- recording and the window ------------------------------------------------------------------------
+def test_record_never_overwrites_without_force(tmp_path, capfd):
+    model = keras_lookalike(tmp_path / "model.keras")  # passes the early checks; never loaded here
+    existing = tmp_path / "session.jsonl"
+    existing.write_text("an earlier session\n")
+    assert main(["--model", str(model), "--record", str(existing)]) == 2
+    assert_one_line(capfd.readouterr().err, f"{existing} exists; pass --force")
+    assert existing.read_text() == "an earlier session\n"
+
+
+def test_record_into_a_missing_folder_is_one_line(tmp_path, capfd):
+    model = keras_lookalike(tmp_path / "model.keras")
+    target = tmp_path / "absent" / "session.jsonl"
+    assert main(["--model", str(model), "--record", str(target)]) == 2
+    assert_one_line(capfd.readouterr().err, f"cannot record to {target}")
+
+
+@pytest.mark.parametrize("size", [["0", "480"], ["640", "-1"], ["640", "big"], ["99999", "480"]])
+def test_a_bad_window_size_is_refused(size, capsys):
+    with pytest.raises(SystemExit) as raised:
+        main(["--size", *size])
+    assert raised.value.code == 2
+    assert "--size" in capsys.readouterr().err
