@@ -163,11 +163,29 @@ class Board:
         return len(pending)
 
     # -- reading ----------------------------------------------------------------------------
+    def rows(self) -> list[list[Digit]]:
+        """The digits in lines of writing, top to bottom, each read left to right.
+
+        A digit whose vertical centre lies within a line's extent belongs to that line.
+        """
+        rows: list[tuple[float, float, list[Digit]]] = []  # (top, bottom, digits)
+        for digit in sorted(self.digits, key=lambda d: d.box[1] + d.box[3] / 2):
+            x, y, w, h = digit.box
+            centre = y + h / 2
+            if rows and rows[-1][0] <= centre <= rows[-1][1]:
+                top, bottom, members = rows[-1]
+                rows[-1] = (min(top, y), max(bottom, y + h), [*members, digit])
+            else:
+                rows.append((y, y + h, [digit]))
+        return [sorted(members, key=lambda d: (d.box[0] + d.box[2] / 2, d.box[1])) for _, _, members in rows]
+
     def left_to_right(self) -> list[Digit]:
-        return sorted(self.digits, key=lambda d: (d.box[0] + d.box[2] / 2, d.box[1]))
+        """All digits in reading order: lines top to bottom, each left to right."""
+        return [digit for row in self.rows() for digit in row]
 
     def reading(self) -> str:
-        """The number on the board: labels left to right, '_' for a digit not classified yet."""
-        return "".join(
-            str(d.prediction.label) if d.prediction else "_" for d in self.left_to_right()
+        """The number on the board: labels left to right ('_' for a digit not classified yet),
+        lines of writing separated by a space."""
+        return " ".join(
+            "".join(str(d.prediction.label) if d.prediction else "_" for d in row) for row in self.rows()
         )

@@ -1,0 +1,39 @@
+"""Reading the board: lines of writing top to bottom, each left to right."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitboard.board import Board
+
+
+def vertical_bar(x: float, y: float, height: float = 100) -> list[tuple[float, float]]:
+    return [(x, y), (x, y + height)]
+
+
+def test_one_line_reads_left_to_right_whatever_the_drawing_order(fake_recognizer):
+    board = Board(fake_recognizer)
+    for x in (300, 100, 200):
+        board.add_stroke(vertical_bar(x, 50 + x / 20))  # a slightly rising line
+    assert [d.box[0] for d in board.left_to_right()] == [100, 200, 300]
+    assert len(board.reading()) == 3 and " " not in board.reading()
+
+
+def test_two_lines_read_top_line_first_separated_by_a_space(fake_recognizer):
+    board = Board(fake_recognizer)
+    board.add_stroke(vertical_bar(300, 250))  # second line, drawn first
+    board.add_stroke(vertical_bar(100, 30))
+    board.add_stroke(vertical_bar(200, 40))
+    board.add_stroke(vertical_bar(100, 260))
+    boxes = [(d.box[0], d.box[1]) for d in board.left_to_right()]
+    assert boxes == [(100, 30), (200, 40), (100, 260), (300, 250)]
+    first, second = board.reading().split(" ")
+    assert len(first) == 2 and len(second) == 2
+
+
+def test_digits_of_different_heights_on_one_line_stay_one_line(fake_recognizer):
+    board = Board(fake_recognizer)
+    board.add_stroke(vertical_bar(100, 100, height=90))
+    board.add_stroke(vertical_bar(200, 60, height=180))
+    board.add_stroke(np.array([(300.0, 120.0), (340.0, 170.0)]))
+    assert len(board.rows()) == 1
