@@ -113,7 +113,7 @@ def parse_session(data, where: str) -> Session:
             if kind == "stroke":
                 actions.append(_stroke(value, where, f"{name}.stroke"))
             elif kind == "key":
-                if value not in KEYS:
+                if not isinstance(value, str) or value not in KEYS:
                     raise _fail(where, f"{name}.key", f"unknown key {json.dumps(value)[:20]}; known: {', '.join(KEYS)}")
                 actions.append(KeyAction(value))
             else:

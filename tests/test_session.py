@@ -80,6 +80,7 @@ BAD_SESSIONS = [
     ({"size": [640, 480], "actions": [{"key": "n"}, {"key": "q"}]}, "'actions[1].key'"),
     ({"size": [640, 480], "actions": [{"key": "N"}]}, "'actions[0].key'"),
     ({"size": [640, 480], "actions": [{"key": 78}]}, "'actions[0].key'"),
+    ({"size": [640, 480], "actions": [{"key": ["n"]}]}, "'actions[0].key'"),  # found by hypothesis
     ({"size": [640, 480], "actions": [{"wipe": True}]}, "'actions[0].wipe'"),
     ({"size": [640, 480], "actions": [{"key": "n", "stroke": [[1, 2]]}]}, "'actions[0]'"),
     ({"size": [640, 480], "actions": [{}]}, "'actions[0]'"),

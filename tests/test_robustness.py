@@ -1,0 +1,333 @@
+"""Property-based tests: random sequences of input never crash the board, and its invariants
+hold after every step (docs/robustness.md).
+
+CI runs 1,000 sequences against the board's state and 1,000 through the real event loop. For a
+release soak run, set DIGITBOARD_SOAK_EXAMPLES, e.g. `DIGITBOARD_SOAK_EXAMPLES=50000`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pygame
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+from conftest import FakeRecognizer
+from digitboard.app import INK, BoardApp, run_frame
+from digitboard.board import Board
+from digitboard.replay import replay_session
+from digitboard.session import Session, SessionError, parse_session, read_sessions
+from test_board import check_invariants
+
+SOAK = int(os.environ.get("DIGITBOARD_SOAK_EXAMPLES", "0"))
+
+
+def machine_settings(examples: int) -> settings:
+    return settings(
+        max_examples=SOAK or examples,
+        stateful_step_count=100 if SOAK else 25,
+        deadline=None,  # CI machines stall now and then; speed is measured elsewhere
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+
+
+# -- the board's state -------------------------------------------------------------------------------
+coordinate = st.integers(-3000, 3000) | st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False)
+point = st.tuples(coordinate, coordinate)
+
+
+class BoardMachine(RuleBasedStateMachine):
+    """Drives Board with pen and editing calls, against a plain list of the strokes it should hold."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.recognizer = FakeRecognizer()
+        self.board = Board(self.recognizer)
+        self.expected: list[list[tuple[float, float]]] = []
+        self.pen: list[tuple[float, float]] | None = None
+
+    @rule(p=point)
+    def pen_down(self, p):
+        self.board.pen_down(*p)
+        self.pen = [p]
+
+    @rule(p=point)
+    def pen_move(self, p):
+        self.board.pen_move(*p)
+        if self.pen is not None and self.pen[-1] != p:
+            self.pen.append(p)
+
+    @rule(p=st.none() | point)
+    def pen_up(self, p):
+        digit = self.board.pen_up(*(p or ()))
+        if self.pen is None:
+            assert digit is None
+            return
+        if p is not None and self.pen[-1] != p:
+            self.pen.append(p)
+        self.expected.append(self.pen)
+        self.pen = None
+        assert len(self.board.strokes) - 1 in digit.strokes
+
+    @rule(points=st.lists(point, min_size=1, max_size=12))
+    def add_stroke(self, points):
+        digit = self.board.add_stroke(points)
+        self.expected.append(points)
+        assert len(self.board.strokes) - 1 in digit.strokes
+
+    @rule()
+    def undo(self):
+        undone = self.board.undo()
+        if self.pen is not None:
+            self.pen = None
+            assert undone
+        elif self.expected:
+            self.expected.pop()
+            assert undone
+        else:
+            assert not undone
+
+    @rule()
+    def clear(self):
+        self.board.clear()
+        assert self.board.strokes == [] and self.board.digits == [] and self.board.pen is None
+        self.expected, self.pen = [], None
+
+    @rule()
+    def undo_everything(self):
+        while self.board.undo():
+            check_invariants(self.board)
+        assert self.board.strokes == [] and self.board.digits == [] and self.board.pen is None
+        self.expected, self.pen = [], None
+
+    @rule(ready=st.booleans())
+    def recogniser_readiness(self, ready):
+        self.recognizer.ready = ready
+        self.board.classify_pending()
+        assert bool(self.board.pending) == (not ready and bool(self.board.pending))
+
+    @invariant()
+    def holds_exactly_the_expected_strokes_grouped_into_digits(self):
+        assert len(self.board.strokes) == len(self.expected)
+        for stroke, points in zip(self.board.strokes, self.expected):
+            np.testing.assert_array_equal(stroke, np.asarray(points, np.float64).reshape(-1, 2))
+        assert (self.board.pen is None) == (self.pen is None)
+        check_invariants(self.board)
+        if self.recognizer.ready:
+            assert self.board.pending == []
+        assert len(self.board.reading().replace(" ", "")) == len(self.board.digits)
+
+
+def test_random_edits_keep_the_board_consistent():
+    run_state_machine_as_test(BoardMachine, settings=machine_settings(1000))
+
+
+# -- the real event loop -------------------------------------------------------------------------------
+WINDOW = (320, 240)
+position = st.tuples(st.integers(-200, 700), st.integers(-200, 500))  # inside and outside the window
+KEYS = [(pygame.K_n, 0), (pygame.K_BACKSPACE, 0), (pygame.K_z, pygame.KMOD_LCTRL), (pygame.K_z, 0),
+        (pygame.K_s, 0), (pygame.K_a, 0), (pygame.K_ESCAPE, 0), (pygame.K_BACKSPACE, pygame.KMOD_SHIFT)]
+
+
+def press(pos, button=1):
+    return pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button)
+
+
+def release(pos, button=1):
+    return pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button)
+
+
+def key(code, mod=0):
+    return pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode="", scancode=0)
+
+
+buttons = st.sampled_from([1, 1, 1, 1, 2, 3, 4, 5])
+events = st.one_of(
+    st.builds(press, position, buttons),
+    st.builds(lambda pos: pygame.event.Event(pygame.MOUSEMOTION, pos=pos, rel=(0, 0), buttons=(1, 0, 0)), position),
+    st.builds(release, position, buttons),
+    st.sampled_from(KEYS).map(lambda k: key(*k)),
+    st.just(pygame.event.Event(pygame.QUIT)),
+    st.builds(lambda w, h: pygame.event.Event(pygame.VIDEORESIZE, w=w, h=h, size=(w, h)),
+              st.integers(-5, 900), st.integers(-5, 700)),
+)
+
+
+def ink_pixels(surface: pygame.Surface) -> int:
+    return pygame.mask.from_threshold(surface, INK, (1, 1, 1, 255)).count()
+
+
+class MemoryRecorder:
+    """Collects the recorded actions in memory (the file side is tested in test_session.py)."""
+
+    def __init__(self, size: tuple[int, int]) -> None:
+        self.path = Path("memory")
+        self.session = Session(size, name="recorded:1")
+
+    def add(self, action) -> None:
+        self.session.actions.append(action)
+
+
+class EventLoopMachine(RuleBasedStateMachine):
+    """Posts random events to pygame's queue and runs the board's frames; records the session."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        pygame.display.set_mode(WINDOW, pygame.RESIZABLE)
+        pygame.event.clear()
+        self.folder = Path(tempfile.mkdtemp(prefix="digitboard-saves-"))
+        self.recorder = MemoryRecorder(WINDOW)
+        self.app = BoardApp(Board(FakeRecognizer()), WINDOW, recorder=self.recorder, save_dir=self.folder)
+        self.saved: dict[str, tuple[int, int, int]] = {}  # name: (inode, size, modification time)
+
+    def frame(self, *posted) -> pygame.Surface:
+        for event in posted:
+            pygame.event.post(event)
+        surface = run_frame(self.app)
+        self.app.running = True  # Esc or closing the window: the real loop would stop here
+        return surface
+
+    @rule(batch=st.lists(events, min_size=1, max_size=6))
+    def events_in_one_frame(self, batch):
+        self.frame(*batch)
+
+    @rule(keys_before=st.lists(st.sampled_from(KEYS).map(lambda k: key(*k)), max_size=2),
+          start=position, path=st.lists(position, max_size=8), one_frame=st.booleans())
+    def stroke(self, keys_before, start, path, one_frame):
+        """A whole stroke, after some keys; in one frame (a quick flick) or across two."""
+        motions = [pygame.event.Event(pygame.MOUSEMOTION, pos=p, rel=(0, 0), buttons=(1, 0, 0)) for p in path]
+        end = release(path[-1] if path else start)
+        if one_frame:
+            self.frame(*keys_before, press(start), *motions, end)
+        else:
+            self.frame(*keys_before, press(start), *motions)
+            self.frame(end)
+        assert self.app.board.strokes and self.app.board.strokes[-1][0].tolist() == list(start)
+
+    @rule(size=st.tuples(st.integers(1, 700), st.integers(1, 500)))
+    def resize(self, size):
+        pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=size[0], h=size[1], size=size))
+        pygame.display.set_mode(size, pygame.RESIZABLE)  # what the window system does
+        surface = self.frame()
+        assert self.app.size == size and surface.get_size() == size and self.app.ink.get_size() == size
+
+    @rule()
+    def clear_key(self):
+        surface = self.frame(key(pygame.K_n))
+        assert self.app.board.strokes == [] and self.app.board.digits == [] and self.app.board.pen is None
+        assert ink_pixels(surface) == 0
+
+    @precondition(lambda self: len(self.app.board.strokes) > 0)
+    @rule()
+    def undo_everything(self):
+        surface = self.frame(*[key(pygame.K_BACKSPACE)] * (len(self.app.board.strokes) + 1))
+        assert self.app.board.strokes == [] and self.app.board.digits == [] and self.app.board.pen is None
+        assert ink_pixels(surface) == 0
+
+    @rule()
+    def save_key(self):
+        before = {p.name for p in self.folder.iterdir()}
+        self.frame(key(pygame.K_s))
+        after = {p.name for p in self.folder.iterdir()}
+        assert before < after and len(after - before) == 1 + len(self.app.board.digits)
+
+    @invariant()
+    def board_consistent_and_shown(self):
+        board = self.app.board
+        check_invariants(board)
+        assert board.pending == []  # the fake recogniser is always ready
+        assert len(self.app._inked) == len(board.strokes)
+        assert all(a is b for a, b in zip(self.app._inked, board.strokes))  # the window shows the board
+
+    @invariant()
+    def saved_files_never_change(self):
+        for entry in os.scandir(self.folder):
+            status = entry.stat()
+            identity = (status.st_ino, status.st_size, status.st_mtime_ns)
+            assert self.saved.setdefault(entry.name, identity) == identity
+
+    def teardown(self):
+        try:
+            self.replay_gives_the_live_result()
+        finally:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+    def replay_gives_the_live_result(self):
+        board = self.app.board
+        live = [(d.prediction.label, d.box, [board.strokes[i].tolist() for i in sorted(d.strokes)])
+                for d in board.left_to_right()]
+        session = self.recorder.session
+        state = replay_session(parse_session(json.loads(json.dumps(session.to_json())), "recorded:1"),
+                               FakeRecognizer())
+        strokes = [[list(p[:2]) for p in s.points] for s in session.strokes]
+        replayed = [(d["label"], tuple(d["box"]), [strokes[i] for i in d["strokes"]]) for d in state["digits"]]
+        assert replayed == live
+
+
+@pytest.fixture
+def window():
+    pygame.init()
+    yield
+    pygame.quit()
+
+
+def test_random_events_through_the_event_loop_never_break_the_board(window):
+    run_state_machine_as_test(EventLoopMachine, settings=machine_settings(1000))
+
+
+# -- session files ----------------------------------------------------------------------------------
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-10**20, 10**20) | st.floats() | st.text(max_size=5),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=6), children, max_size=4),
+    max_leaves=20,
+)
+near_points = st.lists(st.one_of(st.lists(coordinate, min_size=2, max_size=3), json_values), max_size=4)
+near_sessions = st.fixed_dictionaries(
+    {},
+    optional={
+        "size": st.one_of(st.tuples(st.integers(-2, 5000), st.integers(-2, 5000)).map(list), json_values),
+        "strokes": st.lists(near_points, max_size=3) | json_values,
+        "actions": st.lists(st.one_of(
+            st.builds(lambda s: {"stroke": s}, near_points),
+            st.builds(lambda k: {"key": k}, st.sampled_from(["n", "backspace", "ctrl+z", "s", "N", ""]) | json_values),
+            st.dictionaries(st.text(max_size=6), json_values, max_size=2),
+        ), max_size=4) | json_values,
+        "extra": json_values,
+    },
+)
+
+
+@settings(max_examples=SOAK or 400, deadline=None)
+@given(st.one_of(json_values, near_sessions))
+def test_any_decoded_json_is_a_session_or_a_session_error(data):
+    try:
+        session = parse_session(data, "fuzz.jsonl:1")
+    except SessionError as error:
+        assert str(error).startswith("fuzz.jsonl:1: ") and "\n" not in str(error)
+        return
+    assert all(isinstance(v, int) and v > 0 for v in session.size)
+    assert parse_session(json.loads(json.dumps(session.to_json())), "again:1") .actions == session.actions
+
+
+@settings(max_examples=SOAK or 200, deadline=None)
+@given(content=st.binary(max_size=200) | st.lists(st.one_of(near_sessions.map(json.dumps), st.text(max_size=30)),
+                                                      max_size=4).map(lambda lines: "\n".join(lines).encode()),
+       suffix=st.sampled_from([".json", ".jsonl", ""]))
+def test_any_file_content_is_sessions_or_a_session_error(content, suffix):
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"fuzz{suffix}"
+        path.write_bytes(content)
+        try:
+            sessions = list(read_sessions(path))
+        except SessionError as error:
+            assert str(error).startswith(("fuzz", str(path))) and "\n" not in str(error)
+            return
+        assert all(s.name.startswith(f"fuzz{suffix}:") for s in sessions)
