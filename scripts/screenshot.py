@@ -1,0 +1,129 @@
+"""Render the board with several recognised digits, headless, into docs/board.png.
+
+Real pen-drawn digits (UNIPEN, by the held-out writers) are drawn through the board's real event
+loop the way a mouse draws them: a press, motions a few per frame, a release. The digits are the
+first of each label in the file, taking a multi-stroke one for 4, 5 and 7 to show the grouping,
+and skipping the few oddly segmented samples (strokes of a neighbouring character included);
+they are not chosen by how the model reads them.
+
+    python scripts/screenshot.py [--model best.keras] [--lines 2026 4751] [--out docs/board.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # headless, before pygame is imported
+os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import numpy as np  # noqa: E402
+import pygame  # noqa: E402
+
+from digitboard import DEFAULT_MODEL  # noqa: E402
+from digitboard.app import BoardApp, run_frame  # noqa: E402
+from digitboard.board import Board  # noqa: E402
+from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_unipen_path, iter_unipen  # noqa: E402
+from digitboard.recognizer import ModelError, load_recognizer  # noqa: E402
+
+WINDOW = (640, 480)
+DIGIT_HEIGHT = 110  # pixels: a digit written with a mouse
+MOTIONS_PER_FRAME = 4  # about what a mouse delivers in a 60 fps frame while drawing
+MULTI_STROKE_LABELS = {4, 5, 7}
+
+
+def pick_digits(path: Path, labels: str) -> list[DrawnDigit]:
+    """The first held-out digit of each label wanted (multi-stroke for 4, 5 and 7), in order."""
+    wanted = [int(label) for label in labels]
+    chosen: dict[int, list[DrawnDigit]] = {label: [] for label in set(wanted)}
+    needed = {label: wanted.count(label) for label in set(wanted)}
+    for digit in iter_unipen(path):
+        if digit.contributor not in HELD_OUT_CONTRIBUTORS or digit.label not in needed:
+            continue
+        if digit.label in MULTI_STROKE_LABELS and len(digit.strokes) < 2:
+            continue
+        if not one_digit(digit):
+            continue
+        if len(chosen[digit.label]) < needed[digit.label]:
+            chosen[digit.label].append(digit)
+        if all(len(chosen[label]) == needed[label] for label in needed):
+            break
+    missing = [label for label in needed if len(chosen[label]) < needed[label]]
+    if missing:
+        raise ValueError(f"{path} has too few held-out digits labelled {missing}")
+    return [chosen[label].pop(0) for label in wanted]
+
+
+def one_digit(digit: DrawnDigit) -> bool:
+    """Whether the board groups all the sample's strokes into one digit."""
+    board = Board()
+    for stroke in place(digit, 0, 0)[0]:
+        board.add_stroke(stroke)
+    return len(board.digits) == 1
+
+
+def place(digit: DrawnDigit, left: float, top: float) -> tuple[list[list[tuple[int, int]]], float]:
+    """The digit's strokes scaled to DIGIT_HEIGHT at (left, top), as mouse positions; and its width."""
+    points = np.concatenate(digit.strokes)
+    low, high = points.min(axis=0), points.max(axis=0)
+    scale = DIGIT_HEIGHT / max(high[1] - low[1], 1)
+    strokes = [[(int(round(x)), int(round(y))) for x, y in (stroke - low) * scale + (left, top)]
+               for stroke in digit.strokes]
+    return strokes, float((high[0] - low[0]) * scale)
+
+
+def draw_stroke(app: BoardApp, points: list[tuple[int, int]]) -> None:
+    """Press, move and release the mouse through the board's event loop, frame by frame."""
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=points[0], button=1))
+    run_frame(app)
+    for start in range(1, len(points), MOTIONS_PER_FRAME):
+        for point in points[start:start + MOTIONS_PER_FRAME]:
+            pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=point, rel=(0, 0), buttons=(1, 0, 0)))
+        run_frame(app)
+    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=points[-1], button=1))
+    run_frame(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .keras model (default: the shipped best.keras)")
+    parser.add_argument("--unipen", default=str(default_unipen_path()), help="UNIPEN digits (.jsonl.gz)")
+    parser.add_argument("--lines", nargs="+", default=["2026", "4751"], help="the digits to write, one line each")
+    parser.add_argument("--out", default=str(Path(__file__).resolve().parents[1] / "docs" / "board.png"))
+    args = parser.parse_args(argv)
+    try:
+        recognizer = load_recognizer(args.model)
+        lines = [pick_digits(Path(args.unipen), labels) for labels in args.lines]
+    except (ModelError, OSError, ValueError) as error:
+        print(f"screenshot: {error}", file=sys.stderr)
+        return 2
+    pygame.display.init()
+    pygame.font.init()
+    try:
+        pygame.display.set_mode(WINDOW)
+        app = BoardApp(Board(recognizer), WINDOW, save_dir=os.devnull)
+        run_frame(app)
+        for row, digits in enumerate(lines):
+            left = 70.0
+            for digit in digits:
+                strokes, width = place(digit, left, 50 + row * (DIGIT_HEIGHT + 130))
+                for points in strokes:
+                    draw_stroke(app, points)
+                left += width + 0.45 * DIGIT_HEIGHT
+        surface = run_frame(app)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        pygame.image.save(surface, args.out)
+    finally:
+        pygame.quit()
+    truth = " ".join(args.lines)
+    print(f"wrote {args.out}: the board reads {app.board.reading()!r}; the writers wrote {truth!r}")
+    for digit in app.board.left_to_right():
+        print(f"  box {digit.box}, {len(digit.strokes)} stroke(s): {digit.prediction.text}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
