@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitboard.augment import Augmentation
+from digitboard.augment import Augmentation, flagged_one, slashed_zero
 from digitboard.data import DrawnDigit, Mnist, to_model_input
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 
@@ -38,13 +38,24 @@ class Prepared:
 def render_drawn_digits(
     digits: Sequence[DrawnDigit], copies: int, rng: np.random.Generator,
     width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH),
+    style_variants: float = 0.0,
 ) -> Split:
     """Render pen-drawn digits through the board's own preprocessing, `copies` times each with
-    a random stroke width, so the model sees exactly what the board will show it."""
+    a random stroke width, so the model sees exactly what the board will show it.
+
+    With `style_variants` > 0, that share of the copies of 0s and 1s are drawn slashed or
+    flagged (see digitboard.augment), styles of many European writers.
+    """
     images, labels = [], []
     for digit in digits:
         for _ in range(copies):
-            images.append(digit_image(digit.strokes, stroke_width=rng.uniform(*width_range)))
+            strokes = digit.strokes
+            if style_variants and rng.random() < style_variants:
+                if digit.label == 0:
+                    strokes = slashed_zero(strokes, rng)
+                elif digit.label == 1:
+                    strokes = flagged_one(strokes, rng) or strokes
+            images.append(digit_image(strokes, stroke_width=rng.uniform(*width_range)))
             labels.append(digit.label)
     x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)  # (N, 28, 28, 1) float32 in [0, 1]
     return Split(x, np.asarray(labels, np.int64))
@@ -57,6 +68,7 @@ def prepare_data(
     validation_fraction: float = 0.1,
     sample_limit: int | None = None,
     seed: int = 0,
+    style_variants: float = 0.5,
 ) -> Prepared:
     """Split MNIST's training set into train and validation (the test set stays untouched) and
     add pen-drawn digits, rendered as the board renders them, to both in the same proportion."""
@@ -75,7 +87,9 @@ def prepare_data(
         if sample_limit:
             drawn_order = drawn_order[:sample_limit]
         d_val = int(len(drawn_order) * validation_fraction)
-        drawn_train = render_drawn_digits([drawn[i] for i in drawn_order[d_val:]], drawn_copies, rng)
+        drawn_train = render_drawn_digits(
+            [drawn[i] for i in drawn_order[d_val:]], drawn_copies, rng, style_variants=style_variants
+        )
         drawn_val = render_drawn_digits([drawn[i] for i in drawn_order[:d_val]], 1, rng)
         train = Split(np.concatenate([train.x, drawn_train.x]), np.concatenate([train.y, drawn_train.y]))
         validation = Split(

@@ -69,3 +69,38 @@ def test_labels_are_untouched_by_training_batches(digits):
         assert x.shape[1:] == (28, 28, 1)
         seen += y.tolist()
     assert sorted(seen) == sorted(split.y.tolist())
+
+
+def test_slashed_zero_adds_one_stroke_crossing_the_zero():
+    from digitboard.augment import slashed_zero
+
+    zero = [np.array([[50 + 30 * np.cos(t), 50 + 50 * np.sin(t)] for t in np.linspace(0, 6.3, 40)])]
+    strokes = slashed_zero(zero, np.random.default_rng(0))
+    assert len(strokes) == 2 and strokes[0] is zero[0]
+    slash = strokes[1]
+    assert slash[0, 0] < 50 < slash[-1, 0] and slash[0, 1] > 50 > slash[-1, 1]  # lower left to upper right
+    assert np.ptp(slash[:, 1]) > 100 * 0.5  # it crosses most of the zero's height
+
+
+def test_flagged_one_adds_a_flag_down_and_left_of_the_top():
+    from digitboard.augment import flagged_one
+
+    one = [np.array([[50.0, 0.0], [52.0, 100.0]])]
+    strokes = flagged_one(one, np.random.default_rng(0))
+    flag = strokes[0]
+    assert len(strokes) == 2 and np.allclose(flag[-1], [50, 0])
+    assert flag[0, 0] < 50 and flag[0, 1] > 0
+    wide = [np.array([[0.0, 0.0], [60.0, 0.0], [20.0, 100.0]])]  # a 7-like shape: left alone
+    assert flagged_one(wide, np.random.default_rng(0)) is None
+
+
+def test_style_variants_keep_labels(digits):
+    from digitboard.data import DrawnDigit
+    from digitboard.train import render_drawn_digits
+
+    drawn = [DrawnDigit(0, "x", [np.array([[30 + 30 * np.cos(t), 50 + 50 * np.sin(t)] for t in np.linspace(0, 6.3, 40)])]),
+             DrawnDigit(1, "x", [np.array([[50.0, 0.0], [50.0, 100.0]])])]
+    split = render_drawn_digits(drawn, 4, np.random.default_rng(0), style_variants=1.0)
+    assert split.x.shape == (8, 28, 28, 1) and split.y.tolist() == [0] * 4 + [1] * 4
+    plain = render_drawn_digits(drawn, 1, np.random.default_rng(0), style_variants=0.0)
+    assert split.x[:4].sum(axis=(1, 2, 3)).min() > plain.x[0].sum() * 0.9  # slashes add ink
