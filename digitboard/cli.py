@@ -100,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
         from digitboard.app import run_board
 
         return run_board(args)
+    except BrokenPipeError:  # the reader went away (`digitboard replay ... | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        return 1
     except (OSError, ValueError) as error:
         print(f"digitboard: {' '.join(str(error).split())}", file=sys.stderr)  # one line, always
         return 2

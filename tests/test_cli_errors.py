@@ -246,3 +246,24 @@ def test_a_bad_window_size_is_refused(size, capsys):
         main(["--size", *size])
     assert raised.value.code == 2
     assert "--size" in capsys.readouterr().err
+
+
+@pytest.fixture
+def real_model(request) -> Path:
+    """A real model: $DIGITBOARD_TEST_MODEL if set, else the shipped best.keras (skip if absent)."""
+    if os.environ.get("DIGITBOARD_TEST_MODEL"):
+        return Path(os.environ["DIGITBOARD_TEST_MODEL"])
+    return request.getfixturevalue("shipped_model")
+
+
+def test_replay_into_a_closed_pipe_stops_quietly(real_model, tmp_path):
+    """`digitboard replay many.jsonl | head -1`: no error message, no traceback."""
+    path = tmp_path / "many.jsonl"
+    path.write_text((json.dumps(SESSION) + "\n") * 20_000)
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "digitboard", "replay", str(path), "--model", str(real_model)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=tmp_path)
+    assert json.loads(process.stdout.readline())["session"] == "many.jsonl:1"
+    process.stdout.close()
+    assert process.wait(timeout=300) == 1
+    assert process.stderr.read() == b""
