@@ -116,7 +116,7 @@ def check_model_file(model_path: str | os.PathLike[str]) -> Path:
             names = set(archive.namelist())
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ModelError(f"model file {path} is not a Keras .keras file ({_one_line(error)}); {TRAIN_HINT}") from None
+        raise ModelError(f"model file {path} is truncated or not a Keras .keras file ({_one_line(error)}); {TRAIN_HINT}") from None
     if bad is not None or not {"config.json", "model.weights.h5"} <= names:
         raise ModelError(f"model file {path} is truncated or not a Keras .keras file; {TRAIN_HINT}")
     return path

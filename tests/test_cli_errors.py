@@ -57,9 +57,9 @@ EARLY_PROBLEMS = {
     "missing": "does not exist",
     "empty": "is empty or not a file",
     "folder": "is empty or not a file",
-    "text": "is not a Keras .keras file",
+    "text": "is truncated or not a Keras .keras file (File is not a zip file)",
     "other-zip": "truncated or not a Keras .keras file",
-    "truncated": "is not a Keras .keras file",
+    "truncated": "is truncated or not a Keras .keras file (File is not a zip file)",
 }
 
 
