@@ -11,6 +11,7 @@ import threading
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pygame
 import pytest
 
@@ -72,7 +73,10 @@ def keras_models(tmp_path_factory) -> dict[str, Path]:
     wrong_input.save(folder / "wrong-input.keras")
     wrong_output = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(5)])
     wrong_output.save(folder / "wrong-output.keras")
+    usable = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+    usable.save(folder / "usable.keras")
     return {
+        "usable": folder / "usable.keras",
         "damaged": keras_lookalike(folder / "damaged.keras", config=b'{"class_name": "Nonsense"}'),
         "wrong-input": folder / "wrong-input.keras",
         "wrong-output": folder / "wrong-output.keras",
@@ -119,6 +123,19 @@ def test_bad_model_files_stop_the_board_and_replay_with_one_line(models, name, t
     assert main(["replay", str(session_file(tmp_path)), "--model", str(model), "--out", str(out)]) == 2
     assert_one_line(capfd.readouterr().err, str(model), EARLY_PROBLEMS[name], "digitboard train")
     assert not out.exists()  # nothing written when nothing can be replayed
+
+
+def test_a_damaged_onnx_copy_is_ignored_for_the_keras_model(keras_models, tmp_path, capsys):
+    from digitboard.recognizer import KerasRecognizer, load_recognizer, onnx_path_for, write_fingerprint
+
+    model = tmp_path / "model.keras"
+    model.write_bytes(keras_models["usable"].read_bytes())
+    onnx_path_for(model).write_bytes(b"not an ONNX model")
+    write_fingerprint(model, onnx_path_for(model))  # the copy claims to come from this model
+    recognizer = load_recognizer(model)
+    assert isinstance(recognizer, KerasRecognizer)
+    assert recognizer.predict(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 10)
+    assert_one_line(capsys.readouterr().err, f"ignoring {onnx_path_for(model)}", f"running {model} under Keras")
 
 
 @pytest.mark.parametrize("name", KERAS_PROBLEMS)
