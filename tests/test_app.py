@@ -244,6 +244,9 @@ def test_s_saves_the_board_and_each_digit_input_and_never_overwrites(app, tmp_pa
 def test_s_writes_nothing_outside_the_save_folder(app, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     draw(app, *FOUR)
+    frame(app, key(pygame.K_BACKSPACE), key(pygame.K_n), key(pygame.K_ESCAPE))
+    draw(app, *SEVEN)
+    assert list(tmp_path.iterdir()) == []  # drawing, undo, clear: nothing written anywhere
     frame(app, key(pygame.K_s))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["saves"]
 

@@ -257,6 +257,17 @@ def test_record_into_a_missing_folder_is_one_line(tmp_path, capfd):
     assert_one_line(capfd.readouterr().err, f"cannot record to {target}")
 
 
+def test_a_window_that_cannot_open_is_one_line(tmp_path, capfd, monkeypatch):
+    def no_display(*args, **kwargs):
+        raise pygame.error("No available video device")
+
+    monkeypatch.setattr(pygame.display, "set_mode", no_display)
+    monkeypatch.setattr("digitboard.recognizer.BackgroundRecognizer", lambda path: FakeRecognizer())
+    model = keras_lookalike(tmp_path / "model.keras")  # passes the early checks; never loaded here
+    assert main(["--model", str(model), "--size", "800", "600"]) == 2
+    assert_one_line(capfd.readouterr().err, "cannot open a 800x600 window (No available video device)", "--size")
+
+
 @pytest.mark.parametrize("size", [["0", "480"], ["640", "-1"], ["640", "big"], ["99999", "480"]])
 def test_a_bad_window_size_is_refused(size, capsys):
     with pytest.raises(SystemExit) as raised:
