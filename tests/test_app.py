@@ -115,6 +115,28 @@ def test_the_red_box_surrounds_the_digit_with_its_label_above(app):
     assert label.sum() > 10  # the label's text, in the box's colour, just above it
 
 
+class RenderedText:
+    """Wraps a font and keeps every text it renders."""
+
+    def __init__(self, font: pygame.font.Font) -> None:
+        self.font, self.texts = font, []
+
+    def render(self, text, *args):
+        self.texts.append(text)
+        return self.font.render(text, *args)
+
+
+def test_the_status_line_reads_the_number_and_the_help_line_names_the_keys(app):
+    app.small_font = spy = RenderedText(app.small_font)
+    run_frame(app)
+    assert spy.texts == ["draw digits with the mouse", board_app.HELP]
+    for key_name in ("N", "Backspace", "Ctrl+Z", "S", "Esc"):
+        assert key_name in board_app.HELP
+    draw(app, *SEVEN, *FOUR)
+    reading = app.board.reading()
+    assert len(reading) == 2 and spy.texts[-2:] == [f"reading: {reading}", board_app.HELP]
+
+
 def test_an_unsure_digit_is_boxed_in_orange(display, tmp_path):
     app = BoardApp(Board(FakeRecognizer(confidence=0.5)), SIZE, save_dir=tmp_path)
     image = pixels(draw(app, *FOUR))
