@@ -16,7 +16,7 @@ from digitboard import app as board_app
 from digitboard.app import BOX, INK, PEN_RADIUS, UNSURE, BoardApp, run_frame, run_loop
 from digitboard.board import Board
 from digitboard.recognizer import ModelError
-from digitboard.session import KeyAction, Recorder, StrokeAction, read_sessions
+from digitboard.session import KeyAction, Recorder, read_sessions
 
 SIZE = (640, 480)
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]
