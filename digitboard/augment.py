@@ -17,7 +17,7 @@ class Augmentation:
     shift: float = 2.0
     scale: tuple[float, float] = (0.85, 1.1)
     shear: float = 0.25
-    elastic_probability: float = 0.3
+    elastic_probability: float = 0.25
     elastic_alpha: float = 1.5  # pixels of displacement
     elastic_sigma: float = 3.0  # smoothness of the displacement field
     thickness_probability: float = 0.4  # chance of a thinner or thicker stroke

@@ -16,10 +16,10 @@ def _add_train_parser(subparsers) -> None:
     train.add_argument("--unipen", help="pen-drawn digits (.jsonl.gz) to train on as well (default: ../shared/data if present)")
     train.add_argument("--no-drawn", action="store_true", help="train on MNIST alone")
     train.add_argument("--out", default="best.keras", help="where to write the best model (default: best.keras)")
-    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--epochs", type=int, default=40)
     train.add_argument("--batch-size", type=int, default=128)
     train.add_argument("--learning-rate", type=float, default=2e-3)
-    train.add_argument("--patience", type=int, default=6, help="epochs without improvement before stopping")
+    train.add_argument("--patience", type=int, default=10, help="epochs without improvement before stopping")
     train.add_argument("--sample-limit", type=int, help="use only this many training digits (quick runs)")
     train.add_argument("--seed", type=int, default=0)
 

@@ -9,25 +9,25 @@ INPUT_SHAPE = (28, 28, 1)
 NUM_CLASSES = 10
 
 
-def conv_block(x, filters: int, kernel_size: int, padding: str = "same"):
-    """Convolution, batch normalisation, ReLU, 2x2 max pooling."""
+def conv_bn_relu(x, filters: int, kernel_size: int, padding: str = "same"):
+    """Convolution, batch normalisation, ReLU (the convolution needs no bias before BN)."""
     x = layers.Conv2D(filters, kernel_size, padding=padding, use_bias=False)(x)
     x = layers.BatchNormalization()(x)
-    x = layers.ReLU()(x)
-    return layers.MaxPooling2D()(x)
+    return layers.ReLU()(x)
 
 
 def build_model(dropout: float = 0.4) -> keras.Model:
-    """Build the CNN: about 160 k parameters and 6 M multiply-adds per digit.
+    """Build the CNN: about 200 k parameters and 8 M multiply-adds per digit.
 
-    The seed's Conv(32)-Pool-Conv(64)-Pool-Dense(10) plus batch normalisation, a third
-    convolution and a small dense layer: enough for 99.6% on MNIST, small enough to classify
-    a digit in about a tenth of a millisecond with ONNX Runtime.
+    The seed's Conv(32)-Pool-Conv(64)-Pool-Dense(10) with batch normalisation, two more
+    convolutions and a small dense layer: enough for 99.6% on MNIST, small enough to classify
+    a digit in well under a millisecond with ONNX Runtime.
     """
     inputs = keras.Input(INPUT_SHAPE, name="image")
-    x = conv_block(inputs, 32, 5)  # (14, 14, 32)
-    x = conv_block(x, 64, 3)  # (7, 7, 64)
-    x = conv_block(x, 128, 3, padding="valid")  # (2, 2, 128)
+    x = layers.MaxPooling2D()(conv_bn_relu(inputs, 32, 5))  # (14, 14, 32)
+    x = layers.MaxPooling2D()(conv_bn_relu(x, 64, 3))  # (7, 7, 64)
+    x = conv_bn_relu(x, 64, 3)  # (7, 7, 64)
+    x = layers.MaxPooling2D()(conv_bn_relu(x, 128, 3, padding="valid"))  # (2, 2, 128)
     x = layers.Flatten()(x)
     x = layers.Dense(128, use_bias=False)(x)
     x = layers.BatchNormalization()(x)

@@ -141,8 +141,8 @@ def fit(
     batches,
     validation: Split,
     output: str | os.PathLike[str],
-    epochs: int = 30,
-    patience: int = 6,
+    epochs: int = 40,
+    patience: int = 10,
     verbose: int | str = "auto",
     callbacks: Sequence = (),
 ):
