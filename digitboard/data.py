@@ -55,18 +55,18 @@ def _load_mnist_npz(path: Path) -> Mnist:
             f"MNIST file {path} does not exist; give an .npz with keys {', '.join(MNIST_KEYS)} "
             f"(--mnist PATH or {MNIST_ENV}=PATH), or neither to download it with Keras"
         )
+    expected = ", ".join(MNIST_KEYS)
     try:
         with np.load(path, allow_pickle=False) as npz:
-            missing = [key for key in MNIST_KEYS if key not in npz.files]
-            if missing:
-                raise ValueError(
-                    f"MNIST file {path} lacks {', '.join(missing)}; expected keys {', '.join(MNIST_KEYS)}"
-                )
-            arrays = {key: npz[key] for key in MNIST_KEYS}
-    except (OSError, zipfile.BadZipFile, EOFError) as error:
-        raise ValueError(
-            f"MNIST file {path} is not a readable .npz ({error}); expected keys {', '.join(MNIST_KEYS)}"
-        ) from error
+            if not hasattr(npz, "files"):
+                raise ValueError("a single array, not an archive of named arrays")
+            arrays = {key: npz[key] for key in MNIST_KEYS if key in npz.files}
+    except (OSError, ValueError, zipfile.BadZipFile, EOFError) as error:
+        # np.load says "pickled data" for any file that is not .npy or .npz (an HTML page, say).
+        raise ValueError(f"MNIST file {path} is not a readable .npz ({error}); expected keys {expected}") from None
+    missing = [key for key in MNIST_KEYS if key not in arrays]
+    if missing:
+        raise ValueError(f"MNIST file {path} lacks {', '.join(missing)}; expected keys {expected}")
     for split in ("train", "test"):
         images, labels = arrays[f"x_{split}"], arrays[f"y_{split}"]
         if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != images.shape[:1]:

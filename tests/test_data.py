@@ -119,3 +119,10 @@ def test_training_without_drawn_digits_falls_back_to_mnist_alone(tmp_path, monke
 
 def test_held_out_writers_are_never_training_writers():
     assert not set(data.TUNING_CONTRIBUTORS) & set(data.HELD_OUT_CONTRIBUTORS)
+
+
+def test_a_file_that_is_not_an_archive_names_itself_and_the_keys(tmp_path):
+    page = tmp_path / "mnist.npz"
+    page.write_text("<html>not found</html>")
+    with pytest.raises(ValueError, match=r"mnist\.npz is not a readable \.npz.*x_train, y_train, x_test, y_test"):
+        load_mnist(page)

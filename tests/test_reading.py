@@ -37,3 +37,10 @@ def test_digits_of_different_heights_on_one_line_stay_one_line(fake_recognizer):
     board.add_stroke(vertical_bar(200, 60, height=180))
     board.add_stroke(np.array([(300.0, 120.0), (340.0, 170.0)]))
     assert len(board.rows()) == 1
+
+
+def test_two_lines_close_above_each_other_stay_separate_digits(fake_recognizer):
+    board = Board(fake_recognizer)
+    board.add_stroke(vertical_bar(100, 50, height=110))
+    board.add_stroke(vertical_bar(100, 50 + 110 + 40, height=110))  # 40 px below the first
+    assert len(board.digits) == 2 and len(board.rows()) == 2
