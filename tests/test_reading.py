@@ -42,5 +42,5 @@ def test_digits_of_different_heights_on_one_line_stay_one_line(fake_recognizer):
 def test_two_lines_close_above_each_other_stay_separate_digits(fake_recognizer):
     board = Board(fake_recognizer)
     board.add_stroke(vertical_bar(100, 50, height=110))
-    board.add_stroke(vertical_bar(100, 50 + 110 + 40, height=110))  # 40 px below the first
+    board.add_stroke(vertical_bar(100, 50 + 110 + 50, height=110))  # 50 px below the first
     assert len(board.digits) == 2 and len(board.rows()) == 2
