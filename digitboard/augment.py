@@ -85,8 +85,8 @@ def slashed_zero(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np
     points = np.concatenate(strokes)[:, :2]
     low, high = points.min(axis=0), points.max(axis=0)
     centre, height = (low + high) / 2, high[1] - low[1]
-    angle = np.deg2rad(rng.uniform(40, 75))  # above the horizontal
-    half_length = rng.uniform(0.5, 0.75) * height
+    angle = np.deg2rad(rng.uniform(25, 70))  # above the horizontal
+    half_length = rng.uniform(0.5, 1.0) * height  # often well past the ellipse
     direction = np.array([np.cos(angle), -np.sin(angle)]) * half_length
     slash = np.linspace(centre - direction, centre + direction, 8)
     return [*strokes, slash]
@@ -101,8 +101,8 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
     if height <= 0 or (high[0] - low[0]) > 0.3 * height:
         return None
     top = points[np.argmin(points[:, 1])]
-    angle = np.deg2rad(rng.uniform(25, 65))  # below the horizontal
-    length = rng.uniform(0.25, 0.5) * height
+    angle = np.deg2rad(rng.uniform(25, 60))  # below the horizontal
+    length = rng.uniform(0.25, 0.65) * height
     end = top + np.array([-np.cos(angle), np.sin(angle)]) * length
     flag = np.linspace(end, top, 6)
     return [flag, *strokes]

@@ -68,7 +68,7 @@ def prepare_data(
     validation_fraction: float = 0.1,
     sample_limit: int | None = None,
     seed: int = 0,
-    style_variants: float = 0.5,
+    style_variants: float = 0.6,
 ) -> Prepared:
     """Split MNIST's training set into train and validation (the test set stays untouched) and
     add pen-drawn digits, rendered as the board renders them, to both in the same proportion."""
