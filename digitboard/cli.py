@@ -21,6 +21,7 @@ def _add_train_parser(subparsers) -> None:
     train.add_argument("--patience", type=int, default=10, help="epochs without improvement before stopping")
     train.add_argument("--sample-limit", type=int, help="use only this many training digits (quick runs)")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--init", metavar="MODEL", help="start from this .keras model's weights (fine-tuning) instead of from scratch")
 
 
 def _pixels(text: str) -> int:
@@ -61,13 +62,13 @@ def run_train(args: argparse.Namespace) -> int:
     from digitboard.augment import Augmentation
     from digitboard.data import drawn_training_digits, load_mnist
     from digitboard.export import check_agreement, export_onnx
-    from digitboard.model import build_model
+    from digitboard.model import build_model, load_for_fine_tuning
     from digitboard.train import augmented_batches, compile_model, fit, predict_labels, prepare_data
 
     mnist = load_mnist(args.mnist)
     drawn = [] if args.no_drawn else drawn_training_digits(args.unipen, announce=print)
     data = prepare_data(mnist, drawn, sample_limit=args.sample_limit, seed=args.seed)
-    model = build_model()
+    model = load_for_fine_tuning(args.init) if args.init else build_model()
     print(f"{model.count_params():,} parameters; {len(data.train):,} training and {len(data.validation):,} validation images")
     start = time.perf_counter()
     batches = augmented_batches(data.train, args.batch_size, Augmentation(), seed=args.seed)

@@ -35,3 +35,10 @@ def build_model(dropout: float = 0.4) -> keras.Model:
     x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digit_cnn")
+
+
+def load_for_fine_tuning(path) -> keras.Model:
+    """Load a trained model to train further (its optimizer state is dropped: it gets a new one)."""
+    from digitboard.recognizer import KerasRecognizer
+
+    return KerasRecognizer.load(path).model

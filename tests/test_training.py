@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from digitboard import DEFAULT_MODEL
@@ -27,6 +28,15 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     assert out.is_file() and fast_copy_matches(out)
     assert "MNIST test accuracy" in printed and "agrees with Keras" in printed
     assert (DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None) == before
+
+    import keras
+
+    tuned = tmp_path / "tuned.keras"
+    status = main(["train", "--mnist", str(mnist_path), "--no-drawn", "--sample-limit", "600",
+                   "--epochs", "1", "--learning-rate", "1e-7", "--init", str(out), "--out", str(tuned)])
+    assert status == 0 and fast_copy_matches(tuned)
+    kernel = lambda path: keras.saving.load_model(path).layers[1].get_weights()[0]
+    assert np.allclose(kernel(out), kernel(tuned), atol=1e-4), "fine-tuning must start from the given weights"
 
 
 @pytest.mark.slow
