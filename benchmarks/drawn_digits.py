@@ -102,10 +102,7 @@ def seed_inputs(strokes: list[np.ndarray]) -> list[np.ndarray]:
     return images
 
 
-def seed_readings(sessions: list[list[np.ndarray]], model: Path) -> list[str]:
-    from digitboard.recognizer import load_recognizer
-
-    recognizer = load_recognizer(model)
+def seed_readings(sessions: list[list[np.ndarray]], recognizer) -> list[str]:
     readings = []
     for strokes in sessions:
         inputs = np.stack(seed_inputs(strokes))
@@ -186,10 +183,13 @@ def main(argv: list[str] | None = None) -> int:
     results = replay(sessions + numbers, Path(args.model))
     seconds = time.perf_counter() - start
     print(f"replayed {len(results)} sessions in {seconds:.1f} s ({len(results) / seconds:.0f} sessions/s, model load included)")
-    summary = report_isolated(digits, results[:len(sessions)], seed_readings(sessions, Path(args.model)))
+    from digitboard.recognizer import load_recognizer
+
+    recognizer = load_recognizer(args.model)
+    summary = report_isolated(digits, results[:len(sessions)], seed_readings(sessions, recognizer))
 
     number_results = results[len(sessions):]
-    seed_numbers = seed_readings(numbers, Path(args.model))
+    seed_numbers = seed_readings(numbers, recognizer)
     print("\ncomposed numbers, read exactly (ours / seed):")
     for length in range(2, 6):
         rows = [i for i, t in enumerate(truths) if len(t) == length]

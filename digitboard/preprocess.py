@@ -56,14 +56,14 @@ def digit_image(strokes: Sequence[Stroke], stroke_width: float = STROKE_WIDTH) -
 
 
 def _centre_of_mass_shift(image: np.ndarray) -> np.ndarray:
-    """Translate the image so that its centre of mass is at its centre."""
+    """Translate the image by whole pixels so that its centre of mass is at its centre."""
     moments = cv2.moments(image, binaryImage=False)
     if moments["m00"] == 0:
         return image
     size = image.shape[0]
     dx = size / 2 - moments["m10"] / moments["m00"]
     dy = size / 2 - moments["m01"] / moments["m00"]
-    # Whole hi-res pixels: a quarter pixel of the 28x28 image, so no extra blur.
+    # Whole pixels (at 4x, a quarter pixel of the 28x28 image): no extra blur.
     shift = np.float32([[1, 0, round(dx)], [0, 1, round(dy)]])
     return cv2.warpAffine(image, shift, (size, size), flags=cv2.INTER_NEAREST)
 
@@ -85,10 +85,5 @@ def normalise_image(image: np.ndarray) -> np.ndarray:
     canvas = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
     top, left = (IMAGE_SIZE - new_h) // 2, (IMAGE_SIZE - new_w) // 2
     canvas[top:top + new_h, left:left + new_w] = resized
-    moments = cv2.moments(canvas)
-    if moments["m00"] > 0:
-        dx = IMAGE_SIZE / 2 - moments["m10"] / moments["m00"]
-        dy = IMAGE_SIZE / 2 - moments["m01"] / moments["m00"]
-        shift = np.float32([[1, 0, round(dx)], [0, 1, round(dy)]])
-        canvas = cv2.warpAffine(canvas, shift, (IMAGE_SIZE, IMAGE_SIZE))
+    canvas = _centre_of_mass_shift(canvas)
     return canvas / max(float(canvas.max()), 1e-6)
