@@ -189,7 +189,11 @@ def load_recognizer(model_path: str | os.PathLike[str]) -> Recognizer:
         except Exception as error:  # a damaged copy: the .keras model is the source of truth
             print(f"digitboard: ignoring {onnx_path_for(path)} ({_one_line(error)}); running {path} under Keras",
                   file=sys.stderr)
-    return KerasRecognizer.load(path)
+            return KerasRecognizer.load(path)
+    recognizer = KerasRecognizer.load(path)
+    print(f"digitboard: {path} has no matching ONNX copy, so it runs under Keras (slower to start and to "
+          f"classify); `digitboard export {path}` derives one", file=sys.stderr)
+    return recognizer
 
 
 class BackgroundRecognizer:

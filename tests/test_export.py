@@ -49,11 +49,12 @@ def test_a_changed_model_no_longer_uses_the_stale_copy(small_model, tmp_path):
     assert not fast_copy_matches(changed)
 
 
-def test_without_a_copy_keras_runs_the_model(small_model, tmp_path):
+def test_without_a_copy_keras_runs_the_model_and_says_how_to_derive_one(small_model, tmp_path, capsys):
     alone = tmp_path / "alone.keras"
     shutil.copy(small_model, alone)
     recognizer = load_recognizer(alone)
     assert isinstance(recognizer, KerasRecognizer)
+    assert f"digitboard export {alone}" in capsys.readouterr().err
     assert recognizer.predict(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 10)
 
 
