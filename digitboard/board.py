@@ -36,7 +36,7 @@ class Prediction:
         return f"{self.label}{'?' if self.unsure else ''} {self.confidence:.0%}"
 
 
-@dataclass
+@dataclass(eq=False)  # a digit is itself, not its contents (which hold numpy arrays)
 class Digit:
     """Strokes that form one digit (indices into Board.strokes, in drawing order)."""
 
@@ -44,6 +44,8 @@ class Digit:
     prediction: Prediction | None = None
     image: np.ndarray | None = None  # the model's last input, (28, 28) float32 in [0, 1]
     box: tuple[int, int, int, int] = (0, 0, 0, 0)  # x, y, w, h of the ink, in board pixels
+    low: np.ndarray = field(default_factory=lambda: np.zeros(2))  # exact (x, y) bounds of the points
+    high: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
 
 def _bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -122,9 +124,9 @@ class Board:
     def _digit_for(self, stroke: np.ndarray) -> Digit | None:
         """The digit that `stroke` overlaps or nearly touches most, or None for a new digit."""
         low, high = _bounds(stroke)
-        best, best_overlap = None, -1.0
+        best, best_overlap = None, -np.inf
         for digit in self.digits:
-            d_low, d_high = _bounds(np.concatenate([self.strokes[i] for i in digit.strokes]))
+            d_low, d_high = digit.low, digit.high
             # The taller of the two, not their union: stacked lines must not widen the reach.
             height = max(high[1] - low[1], d_high[1] - d_low[1])
             gap = np.maximum(0.0, np.maximum(low, d_low) - np.minimum(high, d_high))
@@ -132,17 +134,17 @@ class Board:
                 continue
             overlap = float(np.prod(np.maximum(0.0, np.minimum(high, d_high) - np.maximum(low, d_low))))
             overlap += float(-gap.sum())  # among non-overlapping candidates, the nearest
-            if overlap >= best_overlap or best is None:  # ties go to the later digit
+            if overlap >= best_overlap:  # ties go to the later digit
                 best, best_overlap = digit, overlap
         return best
 
     def _changed(self, digit: Digit) -> None:
-        points = np.concatenate([self.strokes[i] for i in digit.strokes])
-        low, high = _bounds(points)
-        x, y = np.floor(low).astype(int)
-        w, h = (np.ceil(high).astype(int) - (x, y)) + 1
+        strokes = [self.strokes[i] for i in digit.strokes]
+        digit.low, digit.high = _bounds(np.concatenate(strokes))
+        x, y = np.floor(digit.low).astype(int)
+        w, h = (np.ceil(digit.high).astype(int) - (x, y)) + 1
         digit.box = (int(x), int(y), int(w), int(h))
-        digit.image = digit_image([self.strokes[i] for i in digit.strokes], self.stroke_width)
+        digit.image = digit_image(strokes, self.stroke_width)
         digit.prediction = None
         self.classify_pending()
 
