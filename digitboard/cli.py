@@ -1,4 +1,4 @@
-"""The `digitboard` command: the board (no subcommand), `train`, `export` and `replay`."""
+"""The `digitboard` command: the board (no subcommand), `train`, `export`, `replay` and `serve`."""
 
 from __future__ import annotations
 
@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("files", nargs="+", metavar="FILE", help="session files (.json or .jsonl)")
     replay.add_argument("--model", dest="replay_model", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--out", help="write JSON lines here instead of standard output")
+    serve = subparsers.add_parser("serve", help="the web board: draw digits in a browser (docs/web.md)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free port)")
+    serve.add_argument("--threads", type=int, default=8, help="requests answered at once (default: 8)")
+    serve.add_argument("--model", dest="serve_model", default=None, help="the .keras model (default: the shipped best.keras)")
     return parser
 
 
@@ -97,6 +102,11 @@ def main(argv: list[str] | None = None) -> int:
             from digitboard.replay import run_replay
 
             return run_replay(args.files, args.replay_model or args.model, args.out)
+        if args.command == "serve":
+            from digitboard.web import WebConfig
+            from digitboard.web.server import run_serve
+
+            return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads))
         from digitboard.app import run_board
 
         return run_board(args)

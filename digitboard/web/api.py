@@ -1,0 +1,70 @@
+"""The API: `POST /api/read` takes one session and answers what `digitboard replay` prints for
+it, without the `session` field. Nothing is kept between requests and nothing is written."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+
+from digitboard.replay import replay_session
+from digitboard.session import Session, SessionError, StrokeAction, parse_session
+from digitboard.web import json_response
+
+# What a request's session is called in error messages: "session: field 'size': ...".
+WHERE = "session"
+# Bounds on one session, so that no request keeps a worker busy for long; a person drawing on a
+# page makes a few hundred strokes of a few dozen points each at most.
+MAX_STROKES = 1000
+MAX_POINTS = 50_000
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+
+@blueprint.post("/read")
+def read() -> Response:
+    started = time.perf_counter()
+    try:
+        body = request.get_data(cache=False)
+    except RequestEntityTooLarge:
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        raise RequestEntityTooLarge(f"{WHERE}: the request body is over {limit:,} bytes; a session is far smaller") from None
+    session = session_from_body(body)
+    result = replay_session(session, current_app.extensions["digitboard.recognizer"])
+    result.pop("session")
+    response = json_response(result)
+    # The server's own time, for the load benchmark and for the browser's network panel.
+    response.headers["Server-Timing"] = f"read;dur={(time.perf_counter() - started) * 1000:.2f}"
+    return response
+
+
+def session_from_body(body: bytes) -> Session:
+    """Decode and check one session; BadRequest carries the one-line message replay would give."""
+    try:
+        data = json.loads(body)  # bytes: UTF-8, -16 or -32, detected as the JSON standard says
+    except json.JSONDecodeError as error:
+        raise BadRequest(f"{WHERE}: not valid JSON ({error.msg} at line {error.lineno} column {error.colno})") from None
+    except UnicodeDecodeError:
+        raise BadRequest(f"{WHERE}: not UTF-8 text; a session is JSON") from None
+    except RecursionError:
+        raise BadRequest(f"{WHERE}: JSON nested too deeply to be a session") from None
+    except ValueError as error:  # e.g. an integer of more digits than Python converts
+        raise BadRequest(f"{WHERE}: not a usable JSON value ({str(error).split(':')[0]})") from None
+    try:
+        session = parse_session(data, WHERE)
+        check_bounds(session, "strokes" if "strokes" in data else "actions")
+    except SessionError as error:
+        raise BadRequest(str(error)) from None
+    return session
+
+
+def check_bounds(session: Session, field_name: str) -> None:
+    """Refuse a session with more strokes or points than MAX_STROKES and MAX_POINTS."""
+    strokes = [action for action in session.actions if isinstance(action, StrokeAction)]
+    if len(strokes) > MAX_STROKES:
+        raise SessionError(f"{WHERE}: field {field_name!r}: expected at most {MAX_STROKES:,} strokes, got {len(strokes):,}")
+    points = sum(len(stroke.points) for stroke in strokes)
+    if points > MAX_POINTS:
+        raise SessionError(f"{WHERE}: field {field_name!r}: expected at most {MAX_POINTS:,} points in all, got {points:,}")
