@@ -6,6 +6,8 @@ docs/web.md. Either way the server keeps no state between requests.
 
 from __future__ import annotations
 
+from flask import Flask
+
 from digitboard.web import WebConfig, create_app
 
 # waitress reads a whole request body before the application sees it, and would spill bodies
@@ -16,16 +18,12 @@ BODY_BUFFER_BYTES = 4 * 1024 * 1024
 RESPONSE_BUFFER_BYTES = 16 * 1024 * 1024  # far above the largest answer, so never a file either
 
 
-def run_serve(config: WebConfig) -> int:
-    """Load the model once, then answer requests until interrupted."""
-    import logging
-
+def create_server(app: Flask, config: WebConfig):
+    """A waitress server for `app`, listening on the configured address (not yet answering)."""
     import waitress
 
-    logging.basicConfig(format="digitboard serve: %(levelname)s %(name)s: %(message)s")  # errors to stderr
-    app = create_app(config)
     try:
-        server = waitress.create_server(
+        return waitress.create_server(
             app,
             host=config.host,
             port=config.port,
@@ -37,9 +35,21 @@ def run_serve(config: WebConfig) -> int:
         )
     except OSError as error:
         raise OSError(f"cannot listen on {config.host} port {config.port} ({error.strerror or error})") from None
-    # The port actually bound: --port 0 lets the system choose one (tests, benchmarks).
-    host = f"[{server.effective_host}]" if ":" in server.effective_host else server.effective_host
-    print(f"digitboard: the web board is at http://{host}:{server.effective_port}/ (Ctrl+C stops it)", flush=True)
+
+
+def server_url(server) -> str:
+    """The address a server actually listens on: --port 0 lets the system choose the port."""
+    host = server.effective_host
+    return f"http://{f'[{host}]' if ':' in host else host}:{server.effective_port}/"
+
+
+def run_serve(config: WebConfig) -> int:
+    """Load the model once, then answer requests until interrupted."""
+    import logging
+
+    logging.basicConfig(format="digitboard serve: %(levelname)s %(name)s: %(message)s")  # errors to stderr
+    server = create_server(create_app(config), config)
+    print(f"digitboard: the web board is at {server_url(server)} (Ctrl+C stops it)", flush=True)
     try:
         server.run()
     finally:

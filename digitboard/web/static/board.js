@@ -229,7 +229,7 @@ function showDigits(newDigits, reading) {
 }
 
 function spoken(reading) {
-  if (!digits.length) return onBoard.length ? "No digits" : "Draw digits below";
+  if (!digits.length) return "Draw digits below";
   const unsure = digits.filter((digit) => digit.unsure).length;
   return `Reading: ${reading}${unsure ? ` (${unsure} unsure)` : ""}`;
 }
