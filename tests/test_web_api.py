@@ -14,8 +14,7 @@ import pytest
 
 from digitboard.cli import main as digitboard_main
 from digitboard.session import SessionError, parse_session
-from digitboard.web import MAX_BODY_BYTES, create_app
-from digitboard.web.api import MAX_POINTS, MAX_STROKES
+from digitboard.web import MAX_BODY_BYTES, WEB_LIMITS, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "digitboard" / "web"
@@ -152,17 +151,27 @@ def test_a_body_that_is_not_a_json_session_is_400(client, body, message):
         assert error == message
 
 
-def test_too_many_strokes_or_points_is_400_naming_the_field(client):
-    dots = {"size": [640, 480], "actions": [{"stroke": [[i % 600, i // 600]]} for i in range(MAX_STROKES + 1)]}
+def test_too_many_actions_or_points_is_400_naming_the_field(client):
+    dots = {"size": [640, 480], "actions": [{"stroke": [[i % 600, i // 600]]} for i in range(WEB_LIMITS.actions + 1)]}
     response = client.post("/api/read", json=dots)
     assert response.status_code == 400
-    assert response.get_json()["error"] == f"session: field 'actions': expected at most {MAX_STROKES:,} strokes, got {MAX_STROKES + 1:,}"
-    long_stroke = [[i % 500, i % 300] for i in range(MAX_POINTS + 1)]
+    limit = WEB_LIMITS.actions
+    assert response.get_json()["error"] == f"session: field 'actions': too many actions ({limit + 1:,}; at most {limit:,})"
+    long_stroke = [[i % 500, i % 300] for i in range(WEB_LIMITS.points + 1)]
     response = client.post("/api/read", json={"size": [640, 480], "strokes": [long_stroke]})
     assert response.status_code == 400
-    assert response.get_json()["error"] == f"session: field 'strokes': expected at most {MAX_POINTS:,} points in all, got {MAX_POINTS + 1:,}"
+    limit = WEB_LIMITS.points
+    assert response.get_json()["error"] == f"session: field 'strokes': too many points ({limit + 1:,}; at most {limit:,} in all strokes)"
     dots["actions"].pop()
     assert client.post("/api/read", json=dots).status_code == 200  # the bound itself is allowed
+
+
+def test_the_web_bounds_are_tighter_than_replays_and_the_page_knows_them(client):
+    from digitboard.session import REPLAY_LIMITS
+
+    assert WEB_LIMITS.actions < REPLAY_LIMITS.actions and WEB_LIMITS.points < REPLAY_LIMITS.points
+    page = client.get("/").get_data(as_text=True)
+    assert f'data-max-actions="{WEB_LIMITS.actions}" data-max-points="{WEB_LIMITS.points}"' in page
 
 
 def test_a_body_over_one_mebibyte_is_413_and_one_of_that_size_is_read(client):

@@ -23,6 +23,7 @@ import pytest
 
 from digitboard.cli import main as digitboard_main
 from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, load_unipen
+from digitboard.session import Limits
 from digitboard.web import WebConfig, create_app
 from digitboard.web.server import create_server, server_url
 
@@ -55,8 +56,8 @@ def browser_paths() -> tuple[str, str]:
 class RecordingServer:
     """The web board on waitress in a thread, keeping every session body the page posts."""
 
-    def __init__(self) -> None:
-        self.app = create_app()  # the shipped model, as `digitboard serve` runs it
+    def __init__(self, config: WebConfig = WebConfig(port=0, threads=4)) -> None:
+        self.app = create_app(config)  # the shipped model, as `digitboard serve` runs it
         self.bodies: list[bytes] = []
         answer = self.app.wsgi_app
 
@@ -68,7 +69,7 @@ class RecordingServer:
             return answer(environ, start_response)
 
         self.app.wsgi_app = recording_app
-        self.server = create_server(self.app, WebConfig(port=0, threads=4))
+        self.server = create_server(self.app, config)
         self.url = server_url(self.server)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -249,13 +250,37 @@ def test_undo_and_clear_by_key_and_alternatives_on_tap(desktop, server, held_out
     assert label.get_attribute("aria-expanded") == "true"
 
     page.send_keys("n")
-    wait_for(lambda: shown(desktop)["boxes"] == [], "N to clear the board")
+    replayed = settle(desktop, server, len(strokes) + 2, tmp_path)
+    assert replayed["digits"] == [] and json.loads(server.bodies[-1])["actions"][-1] == {"key": "n"}
     assert desktop.find_element(By.ID, "reading").text == "Draw digits below"
     assert not alternatives.is_displayed()
-    draw(desktop, strokes[-1:])  # after a clear the page starts a new session
-    settle(desktop, server, len(strokes) + 2, tmp_path)
-    assert len(json.loads(server.bodies[-1])["actions"]) == 1
+    page.send_keys(Keys.BACKSPACE)  # undoing the clear brings the board back, as on the desktop
+    replayed = settle(desktop, server, len(strokes) + 3, tmp_path)
+    assert len(replayed["digits"]) == 1
     assert browser_errors(desktop) == []
+
+
+def test_a_long_used_page_starts_its_session_afresh_from_the_board(browser_paths, shipped_model, held_out_digits, tmp_path):
+    """Past half the server's bounds the page sends only the strokes on the board: same reading."""
+    small = RecordingServer(WebConfig(port=0, threads=2, limits=Limits(actions=14, points=50_000)))
+    driver = start_chromium(browser_paths, DESKTOP)
+    try:
+        driver.get(small.url)
+        number = write_number([pick(held_out_digits, label, 1) for label in (1, 2, 3)], 40, 60, 120)
+        draw(driver, number)
+        page = driver.find_element(By.TAG_NAME, "body")
+        page.send_keys("n")  # 4 actions: the strokes and the clear
+        draw(driver, number[:2])  # 6 actions
+        webdriver.ActionChains(driver).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
+        draw(driver, number[2:])  # 8 actions, over half of 14: sent as the 2 strokes on the board
+        replayed = settle(driver, small, 8, tmp_path)
+        assert [action.get("key") for action in json.loads(small.bodies[-2])["actions"]] == [None] * 3 + ["n", None, None, "ctrl+z"]
+        assert len(json.loads(small.bodies[-1])["actions"]) == 2
+        assert len(replayed["digits"]) == 2
+        assert browser_errors(driver) == []
+    finally:
+        driver.quit()
+        small.close()
 
 
 def test_a_finger_on_a_phone_draws_undoes_and_clears_without_scrolling(phone, server, held_out_digits, tmp_path):
@@ -281,7 +306,7 @@ def test_a_finger_on_a_phone_draws_undoes_and_clears_without_scrolling(phone, se
 def test_screenshot_shows_ink_boxes_and_the_reading(desktop, server, held_out_digits, tmp_path):
     server.bodies.clear()
     digits = [pick(held_out_digits, label, strokes) for label, strokes in [(2, 1), (0, 1), (4, 2), (7, 2), (5, 2), (9, 1)]]
-    strokes = write_number(digits, 40, 90, 170)
+    strokes = write_number(digits, 30, 90, 120)
     draw(desktop, strokes)
     settle(desktop, server, len(strokes), tmp_path)
     desktop.find_elements(By.CSS_SELECTOR, ".label")[-1].click()  # show the last digit's alternatives

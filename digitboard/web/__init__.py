@@ -16,8 +16,13 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from digitboard import DEFAULT_MODEL
 from digitboard.recognizer import Recognizer, load_recognizer
+from digitboard.session import Limits
 
 MAX_BODY_BYTES = 1024 * 1024  # a request body over 1 MiB is refused with 413
+# The most one request's session may hold, so that no request keeps a worker busy for long (the
+# slowest answers at these bounds are measured in docs/web.md). The page starts its session
+# afresh from the strokes on the board long before it reaches them.
+WEB_LIMITS = Limits(actions=500, points=50_000)
 
 # No inline script or style, nothing from another origin, and never shown inside a frame.
 CONTENT_SECURITY_POLICY = (
@@ -44,6 +49,7 @@ class WebConfig:
     port: int = 8000
     threads: int = 8  # waitress worker threads; the model releases the GIL while it runs
     max_body_bytes: int = MAX_BODY_BYTES
+    limits: Limits = WEB_LIMITS
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", Path(self.model))

@@ -10,16 +10,11 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
 from digitboard.replay import replay_session
-from digitboard.session import Session, SessionError, StrokeAction, parse_session
+from digitboard.session import Session, SessionError, parse_session
 from digitboard.web import json_response
 
 # What a request's session is called in error messages: "session: field 'size': ...".
 WHERE = "session"
-# Bounds on one session, so that no request keeps a worker busy for long; a person drawing on a
-# page makes a few hundred strokes of a few dozen points each at most.
-MAX_STROKES = 1000
-MAX_POINTS = 50_000
-
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
 
@@ -53,18 +48,8 @@ def session_from_body(body: bytes) -> Session:
     except ValueError as error:  # e.g. an integer of more digits than Python converts
         raise BadRequest(f"{WHERE}: not a usable JSON value ({str(error).split(':')[0]})") from None
     try:
-        session = parse_session(data, WHERE)
-        check_bounds(session, "strokes" if "strokes" in data else "actions")
+        session = parse_session(data, WHERE, current_app.config["DIGITBOARD"].limits)
     except SessionError as error:
         raise BadRequest(str(error)) from None
     return session
 
-
-def check_bounds(session: Session, field_name: str) -> None:
-    """Refuse a session with more strokes or points than MAX_STROKES and MAX_POINTS."""
-    strokes = [action for action in session.actions if isinstance(action, StrokeAction)]
-    if len(strokes) > MAX_STROKES:
-        raise SessionError(f"{WHERE}: field {field_name!r}: expected at most {MAX_STROKES:,} strokes, got {len(strokes):,}")
-    points = sum(len(stroke.points) for stroke in strokes)
-    if points > MAX_POINTS:
-        raise SessionError(f"{WHERE}: field {field_name!r}: expected at most {MAX_POINTS:,} points in all, got {points:,}")

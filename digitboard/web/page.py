@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 
 blueprint = Blueprint("page", __name__)
 
 
 @blueprint.get("/")
 def board() -> str:
-    return render_template("board.html")
+    return render_template("board.html", limits=current_app.config["DIGITBOARD"].limits)

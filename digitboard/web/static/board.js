@@ -1,6 +1,6 @@
 // The web board's page: draws ink with Pointer Events, sends the whole session to the server
-// when the pen lifts (and on undo), and draws the digits that come back. The server keeps no
-// state, so everything the page has drawn since it last cleared travels with every request.
+// when the pen lifts and on undo and clear, and draws the digits that come back. The server
+// keeps no state, so the session travels whole with every request.
 
 const INK_WIDTH = 10; // CSS pixels; recognition renders from the points, not from the screen
 const BOX_PADDING = INK_WIDTH / 2 + 2; // boxes are around the ink's points, so leave room for its width
@@ -12,12 +12,17 @@ const alternatives = document.getElementById("alternatives");
 const readingText = document.getElementById("reading");
 const statusText = document.getElementById("status");
 const readUrl = board.dataset.readUrl;
+// The server's bounds on a session; the page starts afresh well before reaching them.
+const maxActions = Number(board.dataset.maxActions);
+const maxPoints = Number(board.dataset.maxPoints);
 const context = canvas.getContext("2d");
 
 // The session in the documented format: actions in order, points [x, y, ms since its start].
 let actions = [];
-let sessionStart = performance.now();
+const sessionStart = performance.now();
 let onBoard = []; // strokes the board still has (undo and clear remove them), as point lists
+// Edits undo can take back, as on the board: {stroke} or {cleared: the strokes it took off}.
+let history = [];
 let digits = []; // the last answer's digits
 let pen = null; // the stroke being drawn: {pointerId, points}
 let requestsSent = 0; // answers to older requests than the newest shown are dropped
@@ -87,6 +92,7 @@ function pointOf(event) {
 
 function addPoint(point) {
   const last = pen.points[pen.points.length - 1];
+  point[2] = Math.max(point[2], last[2]); // a stroke's times never go back (the format requires it)
   if (last[0] !== point[0] || last[1] !== point[1]) pen.points.push(point); // equal points count once
 }
 
@@ -114,6 +120,7 @@ canvas.addEventListener("pointerup", (event) => {
   pen = null;
   actions.push({stroke: points});
   onBoard.push(points);
+  history.push({stroke: points});
   scheduleInk();
   read();
 });
@@ -126,31 +133,47 @@ canvas.addEventListener("pointercancel", (event) => {
   }
 });
 
-// -- undo and clear --------------------------------------------------------------------------
+// -- undo and clear: the same edits as on the desktop board ----------------------------------------
 
 function undo() {
-  if (pen) { // undo during a stroke drops that stroke, as on the desktop board
+  if (pen) { // undo during a stroke drops that stroke, which was never an edit
     pen = null;
     scheduleInk();
     return;
   }
-  if (!onBoard.length) return;
-  onBoard.pop();
+  const edit = history.pop();
+  if (!edit) return;
+  if (edit.cleared) onBoard = edit.cleared; // undoing a clear brings the board back
+  else onBoard.pop();
   actions.push({key: "ctrl+z"});
   scheduleInk();
   read();
 }
 
 function clear() {
-  // Nothing before a clear can change the board, so the page starts a new session: requests
-  // stay small however long the page is used.
-  actions = [];
-  onBoard = [];
   pen = null;
-  sessionStart = performance.now();
-  newestShown = ++requestsSent; // an answer still on its way belongs to the old session
-  showDigits([], "");
+  if (!onBoard.length) { // clearing an empty board is no edit
+    scheduleInk();
+    return;
+  }
+  history.push({cleared: onBoard});
+  onBoard = [];
+  actions.push({key: "n"});
   scheduleInk();
+  read();
+}
+
+function pointCount() {
+  return actions.reduce((count, action) => count + (action.stroke ? action.stroke.length : 0), 0);
+}
+
+function compactSession() {
+  // A long-used page would outgrow the server's bounds on a session. Its strokes still on the
+  // board, drawn again in order, make the same board (undo takes back the last edit first, so
+  // each kept stroke met exactly the kept strokes before it); only older undo history is lost.
+  if (actions.length <= maxActions / 2 && pointCount() <= maxPoints / 2) return;
+  actions = onBoard.map((points) => ({stroke: points}));
+  history = onBoard.map((points) => ({stroke: points}));
 }
 
 document.getElementById("undo").addEventListener("click", undo);
@@ -173,6 +196,7 @@ document.addEventListener("keydown", (event) => {
 // -- asking the server -------------------------------------------------------------------------
 
 async function read() {
+  compactSession();
   const number = ++requestsSent;
   const session = {size: boardSize(), actions};
   let answer;
