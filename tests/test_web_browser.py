@@ -244,7 +244,8 @@ def test_undo_and_clear_by_key_and_alternatives_on_tap(desktop, server, held_out
     label.click()
     alternatives = desktop.find_element(By.ID, "alternatives")
     wait_for(alternatives.is_displayed, "the alternatives to show")
-    expected = [f"{value}  {round(probability * 100)}%" for value, probability in replayed["digits"][0]["alternatives"]]
+    expected = [f"{value}  {probability * 100:.1f}%" if probability >= 0.001 else f"{value}  <0.1%"
+                for value, probability in replayed["digits"][0]["alternatives"]]
     assert [item.text.replace(" ", "") for item in alternatives.find_elements(By.TAG_NAME, "li")] == [
         text.replace(" ", "") for text in expected]
     assert label.get_attribute("aria-expanded") == "true"

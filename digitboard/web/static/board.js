@@ -224,6 +224,11 @@ function percent(probability) {
   return `${Math.round(probability * 100)}%`;
 }
 
+function finePercent(probability) { // alternatives are often far below 1%
+  const value = probability * 100;
+  return value >= 0.1 ? `${value.toFixed(1)}%` : "<0.1%";
+}
+
 function showDigits(newDigits, reading) {
   digits = newDigits;
   hideAlternatives();
@@ -246,6 +251,7 @@ function showDigits(newDigits, reading) {
     const top = y - BOX_PADDING;
     if (top < 28) label.classList.add("inside");
     Object.assign(label.style, {left: `${Math.max(0, x - BOX_PADDING)}px`, top: `${Math.max(0, top)}px`});
+    label.setAttribute("aria-controls", "alternatives");
     label.addEventListener("click", () => showAlternatives(digit, label));
     digitLayer.append(box, label);
   }
@@ -267,19 +273,20 @@ function showAlternatives(digit, label) {
   const list = document.createElement("ol");
   for (const [value, probability] of digit.alternatives) {
     const item = document.createElement("li");
-    item.textContent = `${value}  ${percent(probability)}`;
+    item.textContent = `${value}  ${finePercent(probability)}`;
     list.append(item);
   }
   alternatives.replaceChildren(list);
   alternatives.dataset.for = digit.box.join(",");
   alternatives.hidden = false;
   label.setAttribute("aria-expanded", "true");
-  // Below the label, kept inside the board.
+  // Below the digit's box so that the ink stays in view, else above it; inside the board.
+  const [x, y, , h] = digit.box;
   const maxLeft = board.clientWidth - alternatives.offsetWidth - 4;
-  const maxTop = board.clientHeight - alternatives.offsetHeight - 4;
-  alternatives.style.left = `${Math.max(4, Math.min(label.offsetLeft, maxLeft))}px`;
-  const below = label.offsetTop + (label.classList.contains("inside") ? label.offsetHeight : 0) + 4;
-  alternatives.style.top = `${Math.max(4, Math.min(below, maxTop))}px`;
+  let top = y + h + BOX_PADDING + 4;
+  if (top + alternatives.offsetHeight > board.clientHeight - 4) top = y - BOX_PADDING - alternatives.offsetHeight - 32;
+  alternatives.style.left = `${Math.max(4, Math.min(x - BOX_PADDING, maxLeft))}px`;
+  alternatives.style.top = `${Math.max(4, top)}px`;
 }
 
 function hideAlternatives() {
