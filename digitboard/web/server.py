@@ -48,6 +48,7 @@ def run_serve(config: WebConfig) -> int:
     import logging
 
     logging.basicConfig(format="digitboard serve: %(levelname)s %(name)s: %(message)s")  # errors to stderr
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "all threads busy" is normal under load
     server = create_server(create_app(config), config)
     print(f"digitboard: the web board is at {server_url(server)} (Ctrl+C stops it)", flush=True)
     try:
