@@ -5,11 +5,13 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -95,6 +97,40 @@ def test_bodies_over_the_limit_are_413_and_the_server_keeps_answering(served):
     status, _, body = ask(served, "POST", "/api/read", b"{" * 50_000)
     assert status == 400 and json.loads(body)["error"].startswith("session: ")
     assert ask(served, "POST", "/api/read", json.dumps(SESSION).encode())[0] == 200
+
+
+def test_gunicorn_workers_serve_the_same_application(shipped_model):
+    """The multi-process deployment of docs/web.md: two gunicorn workers, same answers and limits."""
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    if gunicorn is None:
+        pytest.skip("gunicorn is not installed (pip install gunicorn; it does not run on Windows)")
+    process = subprocess.Popen(
+        [gunicorn, "--workers", "2", "--bind", "127.0.0.1:0", "--worker-tmp-dir", "/dev/shm", "digitboard.web:create_app()"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+    try:
+        port = None
+        for line in process.stderr:  # gunicorn logs where it listens, then each worker's start
+            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+            port = port or (found and int(found[1]))
+            if port and "Booting worker" in line:
+                break
+        assert port, "gunicorn did not say where it listens"
+        where = ("127.0.0.1", port)
+        for _ in range(4):  # whichever worker answers, the answer is the same
+            status, headers, body = ask(where, "POST", "/api/read", json.dumps(SESSION).encode())
+            assert status == 200 and json.loads(body)["reading"] == "7"
+            assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        flood = (b" " * 65536 for _ in range(2 * MAX_BODY_BYTES // 65536))
+        connection = http.client.HTTPConnection(*where, timeout=30)
+        connection.request("POST", "/api/read", body=flood, encode_chunked=True)
+        response = connection.getresponse()
+        assert response.status == 413 and "error" in json.loads(response.read())
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stderr.close()
 
 
 @pytest.mark.parametrize("arguments, message", [

@@ -21,18 +21,30 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 @blueprint.post("/read")
 def read() -> Response:
     started = time.perf_counter()
-    try:
-        body = request.get_data(cache=False)
-    except RequestEntityTooLarge:
-        limit = current_app.config["MAX_CONTENT_LENGTH"]
-        raise RequestEntityTooLarge(f"{WHERE}: the request body is over {limit:,} bytes; a session is far smaller") from None
-    session = session_from_body(body)
+    session = session_from_body(request_body(current_app.config["MAX_CONTENT_LENGTH"]))
     result = replay_session(session, current_app.extensions["digitboard.recognizer"])
     result.pop("session")
     response = json_response(result)
     # The server's own time, for the load benchmark and for the browser's network panel.
     response.headers["Server-Timing"] = f"read;dur={(time.perf_counter() - started) * 1000:.2f}"
     return response
+
+
+def request_body(limit: int) -> bytes:
+    """The request's body; RequestEntityTooLarge if it is over `limit` bytes."""
+    too_large = RequestEntityTooLarge(f"{WHERE}: the request body is over {limit:,} bytes; a session is far smaller")
+    if request.content_length is None and request.environ.get("wsgi.input_terminated"):
+        # A chunked body that the server streams (gunicorn does; waitress gives a length):
+        # reading one byte past the limit tells a body over it from one just at it.
+        body = request.environ["wsgi.input"].read(limit + 1)
+    else:
+        try:
+            body = request.get_data(cache=False)  # refuses a Content-Length over the limit unread
+        except RequestEntityTooLarge:
+            raise too_large from None
+    if len(body) > limit:
+        raise too_large
+    return body
 
 
 def session_from_body(body: bytes) -> Session:
