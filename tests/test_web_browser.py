@@ -208,6 +208,10 @@ def settle(driver, server: RecordingServer, requests: int, tmp_path: Path) -> di
     return expected["replayed"]
 
 
+def point_count(body: bytes) -> int:
+    return sum(len(action.get("stroke", ())) for action in json.loads(body)["actions"])
+
+
 def browser_errors(driver) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
@@ -263,7 +267,7 @@ def test_undo_and_clear_by_key_and_alternatives_on_tap(desktop, server, held_out
 
 def test_a_long_used_page_starts_its_session_afresh_from_the_board(browser_paths, shipped_model, held_out_digits, tmp_path):
     """Past half the server's bounds the page sends only the strokes on the board: same reading."""
-    small = RecordingServer(WebConfig(port=0, threads=2, limits=Limits(actions=14, points=50_000)))
+    small = RecordingServer(WebConfig(port=0, threads=2, limits=Limits(actions=14, points=600)))
     driver = start_chromium(browser_paths, DESKTOP)
     try:
         driver.get(small.url)
@@ -278,7 +282,13 @@ def test_a_long_used_page_starts_its_session_afresh_from_the_board(browser_paths
         assert [action.get("key") for action in json.loads(small.bodies[-2])["actions"]] == [None] * 3 + ["n", None, None, "ctrl+z"]
         assert len(json.loads(small.bodies[-1])["actions"]) == 2
         assert len(replayed["digits"]) == 2
-        assert browser_errors(driver) == []
+        assert point_count(small.bodies[-1]) <= 300 and browser_errors(driver) == []
+        zigzag = [np.array([[300 + 40 * (i % 2), 100 + i * 0.1] for i in range(700)])]  # over the bounds alone
+        draw(driver, zigzag)
+        wait_for(lambda: len(small.bodies) == 9, "the page to send the long stroke")
+        message = "Not read: session: field 'actions': too many points (7"
+        wait_for(lambda: shown(driver)["status"].startswith(message), "the page to show the server's error")
+        assert len(shown(driver)["boxes"]) == 2  # the last board read stays on the page
     finally:
         driver.quit()
         small.close()

@@ -206,8 +206,8 @@ async function read() {
       headers: {"Content-Type": "application/json"},
       body: JSON.stringify(session),
     });
-    answer = await response.json();
-    if (!response.ok) throw new Error(answer.error || `the server answered ${response.status}`);
+    answer = await response.json().catch(() => ({})); // a proxy's error page is not JSON
+    if (!response.ok || !answer.digits) throw new Error(answer.error || `the server answered ${response.status}`);
   } catch (error) {
     if (number > newestShown) statusText.textContent = `Not read: ${error.message}`;
     return;
