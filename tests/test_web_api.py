@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from digitboard.cli import main as digitboard_main
 from digitboard.session import SessionError, parse_session
@@ -265,3 +267,33 @@ def test_templates_and_static_files_are_in_the_package_data():
     assert len(files) >= 4
     unmatched = [str(file) for file in files if not any(file.match(pattern) for pattern in patterns)]
     assert unmatched == []
+
+
+# -- random input -----------------------------------------------------------------------------------
+
+_numbers = st.one_of(st.integers(-2_000_000, 2_000_000), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none())
+_points = st.lists(st.one_of(st.lists(_numbers, max_size=4), _numbers, st.text(max_size=3)), max_size=6)
+_actions = st.lists(st.one_of(
+    st.fixed_dictionaries({"stroke": _points}),
+    st.fixed_dictionaries({"key": st.sampled_from(["n", "ctrl+z", "backspace", "q", ""])}),
+    st.dictionaries(st.text(max_size=6), _numbers, max_size=2),
+), max_size=8)
+_sessions = st.one_of(
+    st.fixed_dictionaries({"size": st.one_of(st.lists(_numbers, max_size=3), _numbers), "actions": _actions}),
+    st.fixed_dictionaries({"size": st.just([640, 480]), "strokes": st.lists(_points, max_size=4)}),
+    st.dictionaries(st.text(max_size=8), _numbers, max_size=3),
+    st.recursive(_numbers | st.text(max_size=5), lambda inner: st.lists(inner, max_size=3), max_leaves=10),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(session=_sessions, raw=st.binary(max_size=64))
+def test_any_body_gets_an_answer_or_a_one_line_json_error(client, session, raw):
+    for body in (json.dumps(session).encode(), raw):
+        response = client.post("/api/read", data=body)
+        assert response.status_code in (200, 400), response.get_data(as_text=True)
+        answer = response.get_json()
+        if response.status_code == 200:
+            assert set(answer) == {"digits", "reading"}
+        else:
+            assert set(answer) == {"error"} and answer["error"].startswith("session: ") and "\n" not in answer["error"]
