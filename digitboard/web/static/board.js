@@ -233,6 +233,7 @@ function showDigits(newDigits, reading) {
   digits = newDigits;
   hideAlternatives();
   digitLayer.replaceChildren();
+  const placed = []; // labels already placed, as [left, top, right, bottom]
   for (const [index, digit] of digits.entries()) {
     const [x, y, w, h] = digit.box;
     const box = document.createElement("div");
@@ -248,14 +249,30 @@ function showDigits(newDigits, reading) {
     label.textContent = `${digit.label}${digit.unsure ? "?" : ""} ${percent(digit.confidence)}`;
     label.setAttribute("aria-label", `digit ${index + 1}: ${digit.label}, ${percent(digit.confidence)}${digit.unsure ? ", unsure" : ""}; show alternatives`);
     label.setAttribute("aria-expanded", "false");
-    const top = y - BOX_PADDING;
-    if (top < 28) label.classList.add("inside");
-    Object.assign(label.style, {left: `${Math.max(0, x - BOX_PADDING)}px`, top: `${Math.max(0, top)}px`});
     label.setAttribute("aria-controls", "alternatives");
     label.addEventListener("click", () => showAlternatives(digit, label));
     digitLayer.append(box, label);
+    placeLabel(label, digit.box, placed);
   }
   readingText.textContent = spoken(reading);
+}
+
+function placeLabel(label, [x, y, , h], placed) {
+  // Above the box's top-left corner; raised over any label it would cover (a label is often
+  // wider than its digit), or put below the box when there is no room above.
+  const width = label.offsetWidth;
+  const height = label.offsetHeight;
+  const left = Math.max(0, x - BOX_PADDING);
+  const covers = (top) => placed.some(([l, t, r, b]) => left < r && left + width > l && top < b && top + height > t);
+  let top = y - BOX_PADDING - height;
+  while (top >= 0 && covers(top)) top -= height;
+  if (top < 0) {
+    top = y + h + BOX_PADDING;
+    while (covers(top)) top += height;
+  }
+  label.style.left = `${left}px`;
+  label.style.top = `${top}px`;
+  placed.push([left, top, left + width, top + height]);
 }
 
 function spoken(reading) {
