@@ -212,6 +212,17 @@ def point_count(body: bytes) -> int:
     return sum(len(action.get("stroke", ())) for action in json.loads(body)["actions"])
 
 
+def overlapping_labels(driver) -> list[list[str]]:
+    """Pairs of digit labels that cover each other on the page."""
+    return driver.execute_script("""
+        const rects = [...document.querySelectorAll('.label')].map((label) => [label.textContent, label.getBoundingClientRect()]);
+        const pairs = [];
+        rects.forEach(([a, r], i) => rects.slice(i + 1).forEach(([b, q]) => {
+          if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom) pairs.push([a, b]);
+        }));
+        return pairs;""")
+
+
 def browser_errors(driver) -> list[str]:
     return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
@@ -230,6 +241,7 @@ def test_a_number_drawn_with_the_mouse_reads_as_replay_reads_it(desktop, server,
     times = [point[2] for action in session["actions"] for point in action["stroke"]]
     assert times == sorted(times) and times[-1] > 0  # each point carries its time since the start
     assert len(server.bodies) == len(strokes)  # one request a pen lift
+    assert overlapping_labels(desktop) == []
     assert browser_errors(desktop) == []  # no script error, nothing blocked by the CSP
 
 
@@ -298,10 +310,11 @@ def test_a_finger_on_a_phone_draws_undoes_and_clears_without_scrolling(phone, se
     server.bodies.clear()
     width, height = phone.execute_script("return [window.innerWidth, window.innerHeight]")
     assert (width, height) == PHONE
-    strokes = write_number([pick(held_out_digits, 2, 1), pick(held_out_digits, 1, 1)], 30, 200, 110)
+    strokes = write_number([pick(held_out_digits, 1, 1), pick(held_out_digits, 2, 1)], 30, 200, 110)
     draw(phone, strokes, finger=True)
     replayed = settle(phone, server, len(strokes), tmp_path)
     assert len(replayed["digits"]) == 2
+    assert overlapping_labels(phone) == []  # "1 100%" is wider than the 1 and reaches over the 2
     assert phone.execute_script("return [window.scrollX, window.scrollY]") == [0, 0]  # drawing did not scroll
     assert phone.execute_script("return document.documentElement.scrollHeight") <= height  # the page fits
     buttons = {name: phone.find_element(By.ID, name) for name in ("undo", "clear")}
