@@ -26,6 +26,7 @@ import numpy as np
 
 from digitboard import DEFAULT_MODEL
 from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_unipen_path, load_unipen
+from digitboard.drawing import extent, fit_height
 
 BOARD = (640, 480)
 HEIGHTS = (90, 260)
@@ -34,11 +35,8 @@ MARGIN = 10
 
 def _scaled(digit: DrawnDigit, height: float) -> tuple[list[np.ndarray], np.ndarray]:
     """The digit's strokes scaled to `height` keeping the aspect ratio, top-left at (0, 0)."""
-    points = np.concatenate(digit.strokes)
-    low = points.min(axis=0)
-    scale = height / max(float(np.ptp(points[:, 1])), 1.0)
-    strokes = [(stroke - low) * scale for stroke in digit.strokes]
-    return strokes, np.ptp(points, axis=0) * scale
+    strokes = fit_height(digit.strokes, height)
+    return strokes, extent(strokes)
 
 
 def isolated_session(digit: DrawnDigit, rng: np.random.Generator) -> list[np.ndarray]:
