@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from digitboard.actions import Clear, Stroke, Undo
+from digitboard.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.board import UNSURE_BELOW, Board, Prediction
 from digitboard.data import iter_unipen
 
@@ -253,3 +253,73 @@ def test_real_digits_written_side_by_side_stay_apart(unipen_path):
             list(range(start, start + len(d.strokes)))
             for start, d in zip(itertools.accumulate([0] + [len(d.strokes) for d in number]), number)
         ]
+
+
+# -- corrections and deletions ---------------------------------------------------------------------
+class RecordingLearner:
+    """Remembers what it was taught and forgotten."""
+
+    def __init__(self) -> None:
+        self.examples: dict[int, int] = {}  # handle -> label
+        self.next = 0
+
+    def learn(self, image, strokes, label):
+        assert image.shape == (28, 28) and strokes
+        self.next += 1
+        self.examples[self.next] = label
+        return self.next
+
+    def forget(self, handle):
+        del self.examples[handle]
+
+
+def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes_it_back(fake_recognizer):
+    learner = RecordingLearner()
+    board = Board(fake_recognizer, learner)
+    for stroke in FIVE:
+        add(board, stroke)
+    for stroke in shifted(FOUR, dx=300):
+        add(board, stroke)
+    five, four = board.digits
+    model_label = five.label
+    board.apply(Correct((120, 150), 3 if model_label != 3 else 2))
+    assert five.corrected == five.label != model_label and four.corrected is None
+    assert list(learner.examples.values()) == [five.label]
+    assert board.reading()[0] == str(five.label)
+    assert undo(board)
+    assert five.corrected is None and five.label == model_label and learner.examples == {}
+
+
+def test_a_correction_far_from_every_digit_goes_to_the_nearest(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, FOUR[0])
+    add(board, shifted(FOUR, dx=300)[0])
+    assert board.apply(Correct((1000, 150), 7)) is board.digits[1]
+    assert Board(fake_recognizer).apply(Correct((1, 1), 7)) is None  # no digit: nothing happens
+
+
+def test_a_corrected_digit_keeps_its_label_until_its_strokes_change(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, FOUR[0])
+    add(board, shifted(FIVE, dx=300)[0])  # a stroke elsewhere: the 4 keeps its correction
+    board.apply(Correct((100, 150), 4))
+    add(board, shifted(FIVE, dx=300)[1])
+    assert board.digits[0].corrected == 4
+    add(board, FOUR[1])  # the 4's own strokes change: the model reads it again
+    assert board.digits[0].corrected is None
+    assert undo(board) and board.digits[0].corrected == 4  # and undo restores the correction
+
+
+def test_delete_removes_a_digit_with_all_its_strokes_and_undo_restores_it(fake_recognizer):
+    board = Board(fake_recognizer)
+    for stroke in FIVE + shifted(FOUR, dx=300):
+        add(board, stroke)
+    before = [(d.stroke_ids, d.box) for d in board.left_to_right()]
+    deleted = board.apply(Delete((120, 150)))
+    assert deleted.stroke_ids == [0, 1, 2] and [d.stroke_ids for d in board.digits] == [[3, 4]]
+    assert [ink.id for ink in board.strokes] == [3, 4]
+    add(board, shifted(FOUR, dx=600)[0])
+    assert undo(board) and undo(board)
+    assert [(d.stroke_ids, d.box) for d in board.left_to_right()] == before
+    assert [ink.id for ink in board.strokes] == [0, 1, 2, 3, 4]
+    check_invariants(board)
