@@ -30,8 +30,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from digitboard.data import default_unipen_path, load_unipen
-from drawn_digits import _scaled, isolated_session  # benchmarks/drawn_digits.py: digits placed as on the board
+from digitboard.data import DrawnDigit, default_unipen_path, load_unipen
+from digitboard.drawing import extent, fit_height
 
 WARM_UP_REQUESTS = 100
 BIG_BOARD_REQUESTS = 40
@@ -40,7 +40,8 @@ START_SECONDS = 60
 
 
 def timed_session(strokes: list[np.ndarray], size: tuple[int, int]) -> bytes:
-    """A session body as the page sends it: each point with its time, 8 ms apart."""
+    """A session body as the page sends it: each point with its time, 8 ms apart, the pen lifted
+    for 300 ms between strokes."""
     actions, ms = [], 0
     for stroke in strokes:
         points = []
@@ -48,18 +49,30 @@ def timed_session(strokes: list[np.ndarray], size: tuple[int, int]) -> bytes:
             ms += 8
             points.append([round(float(x), 1), round(float(y), 1), ms])
         actions.append({"stroke": points})
+        ms += 300
     return json.dumps({"size": list(size), "actions": actions}, separators=(",", ":")).encode()
 
 
-def forty_digit_board(digits: list, rng: np.random.Generator) -> bytes:
+def one_digit_board(digit: DrawnDigit, rng: np.random.Generator) -> bytes:
+    """One digit 90 to 260 px high at a random place on a 640x480 board, in whole pixels."""
+    strokes = fit_height(digit.strokes, rng.uniform(90, 260))
+    width, height = extent(strokes)
+    if width > 620:  # a very wide scribble: shrink it to fit
+        strokes = fit_height(digit.strokes, height * 620 / width)
+        width, height = extent(strokes)
+    at = (rng.uniform(10, max(10, 630 - width)), rng.uniform(10, max(10, 470 - height)))
+    return timed_session([np.round(stroke + at) for stroke in strokes], (640, 480))
+
+
+def forty_digit_board(digits: list[DrawnDigit], rng: np.random.Generator) -> bytes:
     """Four lines of ten digits, each 110 px high, a third of a height apart, on a 1600x900 board."""
     strokes = []
     for line in range(4):
         x = 20.0
         for digit in (digits[i] for i in rng.choice(len(digits), 10, replace=False)):
-            scaled, size = _scaled(digit, 110.0)
-            strokes += [np.round(stroke + (x, 40.0 + line * 210)) for stroke in scaled]
-            x += size[0] + 110 / 3
+            placed = fit_height(digit.strokes, 110.0, (x, 40.0 + line * 210))
+            strokes += [np.round(stroke) for stroke in placed]
+            x += extent(placed)[0] + 110 / 3
     return timed_session(strokes, BIG_BOARD)
 
 
@@ -157,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(args.seed)
     digits = load_unipen(args.unipen)
     chosen = [digits[i] for i in rng.choice(len(digits), min(1000, len(digits)), replace=False)]
-    one_digit = [timed_session(isolated_session(digit, rng), (640, 480)) for digit in chosen]
+    one_digit = [one_digit_board(digit, rng) for digit in chosen]
     big_board = forty_digit_board(digits, rng)
 
     process = None

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 import tomllib
 from pathlib import Path
 
@@ -15,16 +13,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digitboard.cli import main as digitboard_main
+from digitboard.data import HELD_OUT_CONTRIBUTORS, load_unipen
+from digitboard.drawing import extent, fit_height
 from digitboard.session import SessionError, parse_session
 from digitboard.web import MAX_BODY_BYTES, WEB_LIMITS, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "digitboard" / "web"
-
-_SPEC = importlib.util.spec_from_file_location("drawn_digits_benchmark", ROOT / "benchmarks" / "drawn_digits.py")
-drawn_digits = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = drawn_digits
-_SPEC.loader.exec_module(drawn_digits)
 
 # The worked example of docs/session-format.md: strokes, a clear, an undo.
 WORKED_EXAMPLE = {"size": [640, 480], "actions": [
@@ -56,14 +51,19 @@ def replay_lines(tmp_path: Path, sessions: list[dict]) -> list[dict]:
 def drawn_sessions(unipen_path: Path, count: int) -> list[dict]:
     """Real pen digits on a 640x480 board: single digits and numbers of two to four, with times."""
     rng = np.random.default_rng(12)
-    digits = drawn_digits.load_unipen(unipen_path, drawn_digits.HELD_OUT_CONTRIBUTORS)
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
     sessions = []
     for index in range(count):
         picks = [digits[i] for i in rng.choice(len(digits), 1 + index % 4, replace=False)]
-        strokes = drawn_digits.isolated_session(picks[0], rng) if len(picks) == 1 else drawn_digits.number_session(picks, rng)
+        height = min(rng.uniform(90, 200), 560 / (1.2 * len(picks)))
+        left, top = rng.uniform(10, 40), rng.uniform(10, 470 - height)
         actions, ms = [], 0
-        for stroke in strokes:
-            actions.append({"stroke": [[float(x), float(y), (ms := ms + 8)] for x, y in stroke]})
+        for digit in picks:
+            placed = fit_height(digit.strokes, height, (left, top))
+            left += extent(placed)[0] + rng.uniform(0.25, 0.5) * height
+            for stroke in placed:
+                actions.append({"stroke": [[round(float(x), 1), round(float(y), 1), (ms := ms + 8)] for x, y in stroke]})
+                ms += 300  # the pen is lifted between strokes
         sessions.append({"size": [640, 480], "actions": actions})
     return sessions
 

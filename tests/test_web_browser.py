@@ -23,6 +23,7 @@ import pytest
 
 from digitboard.cli import main as digitboard_main
 from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, load_unipen
+from digitboard.drawing import extent, fit_height
 from digitboard.session import Limits
 from digitboard.web import WebConfig, create_app
 from digitboard.web.server import create_server, server_url
@@ -134,10 +135,9 @@ def write_number(digits: list[DrawnDigit], left: float, top: float, height: floa
     """The digits side by side at `height` pixels, a third of a height apart, whole pixels."""
     strokes = []
     for digit in digits:
-        points = np.concatenate(digit.strokes)
-        low, scale = points.min(axis=0), height / max(float(np.ptp(points[:, 1])), 1.0)
-        strokes += [np.round((stroke - low) * scale + (left, top)) for stroke in digit.strokes]
-        left += np.ptp(points[:, 0]) * scale + height / 3
+        placed = fit_height(digit.strokes, height, (left, top))
+        strokes += [np.round(stroke) for stroke in placed]
+        left += extent(placed)[0] + height / 3
     return strokes
 
 
