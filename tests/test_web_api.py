@@ -72,6 +72,9 @@ def drawn_sessions(unipen_path: Path, count: int) -> list[dict]:
 
 def test_answers_exactly_what_replay_prints_for_real_drawn_sessions(real_app, unipen_path, tmp_path):
     sessions = drawn_sessions(unipen_path, 24) + [WORKED_EXAMPLE]
+    for session, edit in zip(sessions[4:8], ["correct", "delete", "correct", "delete"]):  # every action of the format
+        at = session["actions"][0]["stroke"][0][:2]
+        session["actions"].append({"correct": {"at": at, "label": 3}} if edit == "correct" else {"delete": {"at": at}})
     client = real_app.test_client()
     for session, printed in zip(sessions, replay_lines(tmp_path, sessions), strict=True):
         response = client.post("/api/read", json=session)
