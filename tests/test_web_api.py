@@ -300,3 +300,37 @@ def test_any_body_gets_an_answer_or_a_one_line_json_error(client, session, raw):
             assert set(answer) == {"digits", "reading"}
         else:
             assert set(answer) == {"error"} and answer["error"].startswith("session: ") and "\n" not in answer["error"]
+
+
+def test_the_strokes_on_the_board_drawn_again_make_the_same_board(real_app, unipen_path):
+    """What the page relies on to start its session afresh near the bounds: the strokes still on
+    the board (undo takes back the last edit first), drawn again in order, read the same."""
+    rng = np.random.default_rng(1)
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
+    client = real_app.test_client()
+    for _ in range(100):
+        actions, on_board, history, ms, left = [], [], [], 0, 20.0
+        for _ in range(rng.integers(3, 14)):
+            choice = rng.random()
+            if choice < 0.65 or not on_board:  # a digit, now and then written into the one before
+                at = (left - rng.uniform(0, 60) if rng.random() < 0.3 else left, 100 + rng.uniform(-20, 20))
+                placed = fit_height(digits[rng.integers(len(digits))].strokes, 100, at)
+                left += extent(placed)[0] + rng.uniform(5, 40)
+                for stroke in placed:
+                    points = [[round(float(x), 1), round(float(y), 1), (ms := ms + 8)] for x, y in stroke]
+                    ms += float(rng.choice([100, 300, 2000]))  # short and long pauses between strokes
+                    actions.append({"stroke": points})
+                    on_board.append(points)
+                    history.append(("stroke", points))
+            elif choice < 0.85 and history:
+                kind, taken = history.pop()
+                on_board = taken if kind == "clear" else on_board[:-1]
+                actions.append({"key": "ctrl+z"})
+            elif on_board:
+                history.append(("clear", on_board))
+                on_board = []
+                actions.append({"key": "n"})
+        whole = client.post("/api/read", json={"size": [640, 480], "actions": actions}).get_json()
+        afresh = client.post("/api/read", json={"size": [640, 480], "strokes": on_board}).get_json()
+        seen = [[(d["label"], d["box"], d["unsure"]) for d in answer["digits"]] for answer in (whole, afresh)]
+        assert seen[0] == seen[1] and whole["reading"] == afresh["reading"], actions
