@@ -1,4 +1,4 @@
-"""The `digitboard` command: the board (no subcommand), `train`, `export` and `replay`."""
+"""The `digitboard` command: the board (no subcommand), `train`, `export`, `replay` and `profile`."""
 
 from __future__ import annotations
 
@@ -44,6 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--force", action="store_true", help="let --record overwrite an existing file")
     parser.add_argument("--save-dir", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
     parser.add_argument("--size", type=_pixels, nargs=2, default=(640, 480), metavar=("W", "H"), help="window size")
+    parser.add_argument("--profile", metavar="PATH", help="where corrections are kept as personal examples "
+                        "(default: the user data folder, see `digitboard profile`)")
+    parser.add_argument("--no-learning", action="store_true", help="corrections set labels but teach the board nothing")
     subparsers = parser.add_subparsers(dest="command")
     _add_train_parser(subparsers)
     export = subparsers.add_parser("export", help="derive the fast ONNX copy of a .keras model and check it agrees")
@@ -53,6 +56,14 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("files", nargs="+", metavar="FILE", help="session files (.json or .jsonl)")
     replay.add_argument("--model", dest="replay_model", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--out", help="write JSON lines here instead of standard output")
+    replay.add_argument("--profile", dest="replay_profile", metavar="PATH",
+                        help="start every session with this profile's personal examples (read, never written)")
+    replay.add_argument("--no-learning", dest="replay_no_learning", action="store_true",
+                        help="corrections set labels but teach the board nothing")
+    profile = subparsers.add_parser("profile", help="show, clear or export the personal examples learned from corrections")
+    profile.add_argument("--profile", dest="profile_path", metavar="PATH", help="the profile (default: the user data folder)")
+    profile.add_argument("--clear", action="store_true", help="delete every personal example")
+    profile.add_argument("--export", metavar="FILE", help="write the personal examples to FILE (a profile of its own)")
     return parser
 
 
@@ -96,10 +107,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "replay":
             from digitboard.replay import run_replay
 
-            return run_replay(args.files, args.replay_model or args.model, args.out)
+            return run_replay(args.files, args.replay_model or args.model, args.out,
+                              profile=args.replay_profile or args.profile,
+                              learning=not (args.replay_no_learning or args.no_learning))
+        if args.command == "profile":
+            from digitboard.profile import run_profile
+
+            return run_profile(args.profile_path or args.profile, args.clear, args.export)
         from digitboard.app import run_board
 
-        return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir)
+        return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir,
+                         profile=args.profile, learning=not args.no_learning)
     except BrokenPipeError:  # the reader went away (`digitboard replay ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
         return 1
