@@ -190,7 +190,10 @@ class PersonalRecognizer:
         def run() -> None:
             try:
                 loaded = load()
-                embed_examples(self.base, loaded, wait=True)
+                while not getattr(self.base, "ready", True) and getattr(self.base, "error", None) is None:
+                    time.sleep(0.02)  # the model loads on its own thread; embed as soon as it can
+                if getattr(self.base, "ready", True):
+                    embed_examples(self.base, loaded)  # else the model failed, which the shell reports
             except Exception as error:  # a damaged profile must not take the board down
                 self.load_error = error
                 print(f"digitboard: personal examples not loaded ({error})", file=sys.stderr)
@@ -214,13 +217,11 @@ class PersonalRecognizer:
             return self._matrix
 
 
-def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example], wait: bool = False) -> None:
+def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example]) -> None:
     """Give every example without an embedding the recogniser's embedding of its image."""
     missing = [example for example in examples if example.embedding is None]
     if not missing:
         return
-    if wait and hasattr(recognizer, "wait"):  # a model still loading in the background
-        recognizer.wait()
     images = np.stack([example.image for example in missing])[..., None]  # (M, 28, 28, 1) float32
     embeddings = unit_rows(recognizer.embed_and_predict(images)[0])
     for example, embedding in zip(missing, embeddings):
