@@ -43,7 +43,7 @@ from digitboard.actions import Correct, Stroke  # noqa: E402
 from digitboard.board import Board  # noqa: E402
 from digitboard.data import default_unipen_path  # noqa: E402
 from digitboard.drawing import extent, fit_height, to_actions  # noqa: E402
-from digitboard.learning import LearningConfig, PersonalRecognizer, adjust, personal_evidence, unit_rows  # noqa: E402
+from digitboard.learning import LearningConfig, PersonalRecognizer, adjust, one_hot, personal_evidence, unit_rows  # noqa: E402
 from digitboard.preprocess import digit_image  # noqa: E402
 from digitboard.recognizer import load_recognizer  # noqa: E402
 from digitboard.session import Session, action_to_json  # noqa: E402
@@ -253,7 +253,7 @@ def tune(args: argparse.Namespace) -> int:
                 for z, p, truth in zip(embeddings, probabilities, labels):
                     was_right = int(np.argmax(p[:10])) == truth
                     if examples:
-                        evidence = personal_evidence(z[None], np.stack(examples), np.array(example_labels), floor)
+                        evidence = personal_evidence(z[None], np.stack(examples), one_hot(example_labels), floor)
                         p = adjust(p[None], evidence, strength)[0]
                     is_right = int(np.argmax(p[:10])) == truth
                     base += not was_right
@@ -269,32 +269,43 @@ def tune(args: argparse.Namespace) -> int:
 
 # -- speed ---------------------------------------------------------------------------------------
 def timing(args: argparse.Namespace) -> int:
-    """Strokes to label for one digit at a time, with 0 and 500 personal examples."""
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}) if hasattr(os, "sched_setaffinity") else None
-    writers = load_writers(args.unipen)
-    digits = [d for ds in writers.values() for d in ds]
-    rng = np.random.default_rng(0)
-    picks = rng.choice(len(digits), 800, replace=False)
+    """Strokes to label for one digit at a time, with 0 and with 500 personal examples; the two
+    are timed digit by digit in turn, so both see the same load on a shared machine."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the board's one thread
+    digits = [d for ds in load_writers(args.unipen).values() for d in ds]
+    picks = np.random.default_rng(0).choice(len(digits), 500 + args.timing_digits, replace=False)
     recognizer = load_recognizer(args.model)
-    examples_from, test = picks[:500], picks[500:]
-    print("| personal examples | median ms per digit | p99 ms |")
-    print("| --- | --- | --- |")
-    for count in (0, 500):
-        personal = PersonalRecognizer(recognizer)
-        for index in examples_from[:count]:
+    with_examples = PersonalRecognizer(recognizer)
+    for index in picks[:500]:
+        strokes = digits[index].strokes
+        with_examples.learn(digit_image(strokes), strokes, digits[index].label)
+    recognizers = {0: PersonalRecognizer(recognizer), 500: with_examples}
+    times: dict[int, list[float]] = {0: [], 500: []}
+    for round_number in range(args.timing_rounds):
+        for index in picks[500:]:
             strokes = digits[index].strokes
-            personal.learn(digit_image(strokes), strokes, digits[index].label)
-        personal.predict(digit_image(digits[test[0]].strokes)[None, ..., None])  # embeds the examples once
-        times = []
-        for index in test:
-            strokes = digits[index].strokes
-            start = time.perf_counter()
-            image = digit_image(strokes)[None, ..., None]  # (1, 28, 28, 1) float32
-            label = int(np.argmax(personal.predict(image)[0, :10]))
-            times.append((time.perf_counter() - start) * 1000)
-            assert 0 <= label <= 9
-        times.sort()
-        print(f"| {count} | {statistics.median(times):.3f} | {times[int(0.99 * len(times))]:.3f} |")
+            for count in (0, 500) if round_number % 2 == 0 else (500, 0):
+                start = time.perf_counter()
+                image = digit_image(strokes)[None, ..., None]  # (1, 28, 28, 1) float32
+                label = int(np.argmax(recognizers[count].predict(image)[0, :10]))
+                times[count].append((time.perf_counter() - start) * 1000)
+                assert 0 <= label <= 9
+    embeddings, probabilities = recognizer.embed_and_predict(digit_image(digits[picks[-1]].strokes)[None, ..., None])
+    adjusting = []
+    for _ in range(2000):  # the learning step alone: similarities to 500 examples and the shift
+        start = time.perf_counter()
+        with_examples.adjust(embeddings, probabilities)
+        adjusting.append((time.perf_counter() - start) * 1000)
+    print(f"strokes to label, one digit a call, {len(times[0]):,} calls each, one core:")
+    print("| personal examples | median ms per digit | p90 ms | p99 ms |")
+    print("| --- | --- | --- | --- |")
+    for count, values in times.items():
+        values.sort()
+        print(f"| {count} | {statistics.median(values):.3f} | {values[int(0.9 * len(values))]:.3f} "
+              f"| {values[int(0.99 * len(values))]:.3f} |")
+    print(f"of which the learning step with 500 examples (similarities and shift), median: "
+          f"{statistics.median(adjusting):.3f} ms")
     return 0
 
 
@@ -306,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sessions-out", help="keep the writer sessions (JSON lines) for `digitboard replay`")
     parser.add_argument("--tune", action="store_true", help="sweep the learning rule's numbers on the tuning writers")
     parser.add_argument("--timing", action="store_true", help="time recognition with 0 and 500 personal examples")
+    parser.add_argument("--timing-digits", type=int, default=500, help="digits timed per round (--timing)")
+    parser.add_argument("--timing-rounds", type=int, default=4)
     args = parser.parse_args(argv)
     if not args.unipen.is_file():
         print(f"UNIPEN digits not found at {args.unipen} (set DIGITBOARD_UNIPEN or pass --unipen)", file=sys.stderr)

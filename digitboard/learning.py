@@ -42,7 +42,7 @@ class Example:
     image: np.ndarray  # (28, 28) float32 in [0, 1]: the model input the strokes render to
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: float = field(default_factory=time.time)  # seconds since the epoch
-    embedding: np.ndarray | None = None  # (D,) float64 of unit length, by the current model
+    embedding: np.ndarray | None = None  # (D,) float32 of unit length, by the current model
 
     def __post_init__(self) -> None:
         if not 0 <= self.label < DIGIT_CLASSES:
@@ -66,24 +66,28 @@ class Journal(Protocol):
 
 
 def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length; an all-zero row (no unit fired) stays zero."""
-    vectors = np.asarray(vectors, np.float64)
-    norms = np.linalg.norm(vectors, axis=-1, keepdims=True)
-    return vectors / np.maximum(norms, 1e-12)
+    """Rows scaled to unit length, float32; an all-zero row (no unit fired) stays zero."""
+    vectors = np.asarray(vectors, np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
+def one_hot(labels: Sequence[int] | np.ndarray) -> np.ndarray:
+    """(M, 10) float32: row i is 1 at labels[i]."""
+    return np.eye(DIGIT_CLASSES, dtype=np.float32)[np.asarray(labels, np.int64)]
 
 
 def personal_evidence(
-    embeddings: np.ndarray, example_embeddings: np.ndarray, example_labels: np.ndarray, floor: float
+    embeddings: np.ndarray, example_embeddings: np.ndarray, example_one_hot: np.ndarray, floor: float
 ) -> np.ndarray:
-    """For each digit and label, the summed closeness of that label's examples: (N, 10) float64.
+    """For each digit and label, the summed closeness of that label's examples: (N, 10) float32.
 
-    An example at cosine similarity s adds (s - floor) / (1 - floor) when s > floor, else 0, so
-    one identical example adds 1 and examples beyond the floor add nothing.
+    `example_embeddings` are (M, D) of unit length, `example_one_hot` their labels (M, 10). An
+    example at cosine similarity s adds (s - floor) / (1 - floor) when s > floor, else 0, so one
+    identical example adds 1 and examples at or below the floor add nothing.
     """
-    similarity = unit_rows(embeddings) @ example_embeddings.T  # (N, M)
-    closeness = np.clip((similarity - floor) / (1.0 - floor), 0.0, None)
-    one_hot = np.eye(DIGIT_CLASSES)[example_labels]  # (M, 10)
-    return closeness @ one_hot
+    closeness = unit_rows(embeddings) @ example_embeddings.T - np.float32(floor)  # (N, M)
+    np.maximum(closeness, 0.0, out=closeness)
+    return (closeness @ example_one_hot) / np.float32(1.0 - floor)
 
 
 def adjust(probabilities: np.ndarray, evidence: np.ndarray, strength: float) -> np.ndarray:
@@ -121,7 +125,7 @@ class PersonalRecognizer:
         self.config = config
         self.journal = journal
         self._examples: list[Example] = list(examples)
-        self._matrix: tuple[np.ndarray, np.ndarray] | None = None  # embeddings (M, D), labels (M,)
+        self._matrix: tuple[np.ndarray, np.ndarray] | None = None  # embeddings (M, D), labels one-hot (M, 10)
         self._lock = threading.Lock()  # examples may arrive from a loading thread
         self._loading: threading.Thread | None = None
         self.load_error: Exception | None = None
@@ -211,8 +215,8 @@ class PersonalRecognizer:
                 embed_examples(self.base, self._examples)
                 self._matrix = (
                     np.stack([example.embedding for example in self._examples])
-                    if self._examples else np.zeros((0, 0)),
-                    np.array([example.label for example in self._examples], np.int64),
+                    if self._examples else np.zeros((0, 0), np.float32),
+                    one_hot([example.label for example in self._examples]),
                 )
             return self._matrix
 

@@ -20,6 +20,7 @@ from digitboard.learning import (
     PersonalRecognizer,
     adjust,
     embed_examples,
+    one_hot,
     personal_evidence,
     unit_rows,
 )
@@ -75,15 +76,15 @@ def learned(base, strokes, label, **kwargs) -> PersonalRecognizer:
 def test_evidence_is_one_for_an_identical_example_and_nothing_at_or_below_the_floor():
     examples = unit_rows(np.array([[1.0, 0.0], [0.0, 1.0]]))
     at_floor = np.array([[0.8, 0.6]])  # cosine 0.8 with the first example, 0.6 with the second
-    evidence = personal_evidence(np.array([[2.0, 0.0], [0.8, 0.6]]), examples, np.array([3, 5]), floor=0.8)
+    evidence = personal_evidence(np.array([[2.0, 0.0], [0.8, 0.6]]), examples, one_hot([3, 5]), floor=0.8)
     assert evidence.shape == (2, 10)
     assert evidence[0, 3] == pytest.approx(1.0) and evidence[0].sum() == pytest.approx(1.0)
-    assert personal_evidence(at_floor, examples, np.array([3, 5]), floor=0.8).max() == pytest.approx(0.0)
+    assert personal_evidence(at_floor, examples, one_hot([3, 5]), floor=0.8).max() == pytest.approx(0.0)
 
 
 def test_agreeing_examples_add_up():
     examples = unit_rows(np.array([[1.0, 0.0], [1.0, 0.01], [1.0, -0.01]]))
-    evidence = personal_evidence(np.array([[1.0, 0.0]]), examples, np.array([4, 4, 2]), floor=0.5)
+    evidence = personal_evidence(np.array([[1.0, 0.0]]), examples, one_hot([4, 4, 2]), floor=0.5)
     assert evidence[0, 4] > 1.9 and evidence[0, 2] < 1.0
 
 
