@@ -109,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             from digitboard.profile import run_profile
 
             return run_profile(args.profile_path or args.profile, args.clear, args.export)
+        if args.profile and args.no_learning:
+            raise ValueError("--profile and --no-learning contradict each other; give one")
         from digitboard.app import run_board
 
         return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir,

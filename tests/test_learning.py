@@ -286,3 +286,41 @@ def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatc
     assert main(["replay", str(session_file), "--no-learning", "--profile", str(profile_path)]) == 2
     assert main(["replay", str(session_file), "--profile", str(tmp_path / "none.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+# -- with the shipped model and a real writer ----------------------------------------------------
+def test_a_writer_who_repeats_a_style_is_read_right_after_one_correction(unipen_path, shipped_model):
+    """gmd's writer alek flags his ones, which the shipped model reads as sevens: after he corrects
+    the first, his later ones are read right, and none of his other digits changes for the worse."""
+    import gzip
+
+    from digitboard.drawing import fit_height, to_actions
+    from digitboard.recognizer import load_recognizer
+
+    with gzip.open(unipen_path, "rt", encoding="utf-8") as lines:
+        rows = [row for row in map(json.loads, lines) if row["file"].endswith("gmd/alek.dat")]
+    if not rows:
+        pytest.skip(f"writer alek (gmd) not in {unipen_path}")
+    recognizer = load_recognizer(shipped_model)
+    personal = PersonalRecognizer(recognizer)
+    learning, plain = Board(personal, personal), Board(recognizer)
+    base_right = learned_right = corrections = 0
+    for index, row in enumerate(rows):
+        strokes = fit_height([np.asarray(s, float) for s in row["strokes"]], 120, (200.0 * (index % 40), 300.0 * (index // 40)))
+        for board in (learning, plain):
+            for action in to_actions(strokes):
+                board.apply(action)
+            board.classify_pending()
+        base_right += plain.digits[-1].label == row["label"]
+        learned_right += learning.digits[-1].label == row["label"]
+        if learning.digits[-1].label != row["label"]:
+            x, y, w, h = learning.digits[-1].box
+            learning.apply(Correct((x + w / 2, y + h / 2), row["label"]))
+            corrections += 1
+    base_errors, learned_errors = len(rows) - base_right, len(rows) - learned_right
+    if base_errors < 2:
+        pytest.skip(f"the shipped model misreads {base_errors} of alek's digits: nothing to learn from")
+    assert learned_errors <= base_errors / 2 and corrections == learned_errors
+    broken = [d for d, p in zip(learning.digits, plain.digits) if d.prediction.label != p.prediction.label
+              and p.prediction.label == rows[learning.digits.index(d)]["label"]]
+    assert broken == []
