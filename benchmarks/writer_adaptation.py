@@ -230,8 +230,10 @@ def run_benchmark(args: argparse.Namespace) -> int:
 
 # -- choosing the rule's numbers: on the tuning writers, from embeddings, no board needed --------
 def tune(args: argparse.Namespace) -> int:
-    """Simulate the corrections for a grid of LearningConfigs on the tuning writers only."""
-    writers = {w: d for w, d in load_writers(args.unipen).items() if d[0].contributor in TUNING_WRITERS}
+    """Simulate the corrections for a grid of LearningConfigs on the tuning writers only (or on
+    --contributors, e.g. a fold model's held-out institutions)."""
+    tuning = TUNING_WRITERS if args.contributors == "all" else tuple(args.contributors.split(","))
+    writers = {w: d for w, d in load_writers(args.unipen).items() if d[0].contributor in tuning}
     recognizer = load_recognizer(args.model)
     streams = []
     for seed, digits in enumerate(writers.values()):
@@ -240,7 +242,7 @@ def tune(args: argparse.Namespace) -> int:
                            for i, d in enumerate(digits)])[..., None]
         embeddings, probabilities = recognizer.embed_and_predict(images)
         streams.append((unit_rows(embeddings), np.asarray(probabilities, np.float64), np.array([d.label for d in digits])))
-    print(f"tuning on {len(writers)} writers of {', '.join(TUNING_WRITERS)}: {sum(len(s[2]) for s in streams):,} digits")
+    print(f"tuning on {len(writers)} writers of {', '.join(tuning)} with {args.model}: {sum(len(s[2]) for s in streams):,} digits")
     print("| floor | strength | errors without | errors with | fixed | turned wrong |")
     print("| --- | --- | --- | --- | --- | --- |")
     for floor in (0.7, 0.8, 0.85, 0.9, 0.95):
