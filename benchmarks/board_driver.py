@@ -40,11 +40,8 @@ class StartupProbe:
 
     def post_digit(self) -> None:
         for stroke in self.strokes:
-            points = [tuple(point) for point in stroke]
-            pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=points[0], button=1))
-            for point in points[1:]:
-                pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=point, rel=(0, 0), buttons=(1, 0, 0)))
-            pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=points[-1], button=1))
+            for event in board_app.stroke_events(stroke):
+                pygame.event.post(event)
 
     def after_flip(self) -> None:
         self.frames += 1

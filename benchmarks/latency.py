@@ -13,6 +13,7 @@ See docs/performance.md for what each row means and the figures measured.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import platform
@@ -47,6 +48,7 @@ BOARD_DIGITS = 40
 DRAWN_DIGITS = 40  # digits drawn, recognised and undone on the full board
 POINTS_PER_FRAME = 2  # mouse motion events per frame: a 120 Hz mouse at 60 frames per second
 REPLAY_SESSIONS = 3000
+LONG_SESSIONS = (2500, 10_000)  # one-stroke digits in one session
 SEED = 0
 
 
@@ -273,6 +275,23 @@ def measure_replay(model: Path, digits: Sequence[DrawnDigit], workdir: Path) -> 
     ]
     notes = [f"replay: reading equals the UNIPEN label in {correct:,} of {len(digits):,} sessions "
              f"({correct / len(digits):.1%}); peak memory {result.max_rss_kib / 1024:.0f} MiB"]
+    # One long session: its cost must grow linearly with its strokes (it grew quadratically once).
+    timings = {}
+    for count in LONG_SESSIONS:
+        path = workdir / f"long-{count}.jsonl"
+        cells = [(100 * (n % 100), 150 * (n // 100)) for n in range(count)]  # separate digits on a grid
+        strokes = [stroke.astype(int).tolist() for (x, y), digit in zip(cells, itertools.cycle(digits))
+                   for stroke in place_digit(digit.strokes[:1], (x, y, 60, 90))]
+        path.write_text(json.dumps({"size": [10_000, 10_000], "strokes": strokes}) + "\n")
+        timings[count], (state,) = run(path)
+        if len(state["digits"]) != count:
+            notes.append(f"long replay: {count:,} digits drawn, {len(state['digits']):,} on the board")
+    first, last = LONG_SESSIONS[0], LONG_SESSIONS[-1]
+    ratio = (timings[last].seconds - single.seconds) / max(timings[first].seconds - single.seconds, 1e-9)
+    rows += [Row(f"digitboard replay, one session of {count:,} one-stroke digits", f"{timings[count].seconds:.2f} s", n="1")
+             for count in LONG_SESSIONS]
+    rows.append(Row(f"  time ratio {last:,} / {first:,} digits (start-up taken off)", f"{ratio:.1f}x",
+                    target=f"~{last // first}x (linear)", verdict="ok" if ratio < 1.5 * last / first else "MISSED"))
     return rows, notes
 
 
@@ -306,7 +325,9 @@ def time_paths(paths: dict[str, Callable[[list[np.ndarray]], int]], strokes: lis
 
 
 def measure_fast_paths(onnx_path: Path, strokes: list[list[np.ndarray]]):
+    from digitboard.actions import Clear
     from digitboard.board import Board
+    from digitboard.drawing import to_actions
     from digitboard.preprocess import digit_image
     from digitboard.recognizer import OnnxRecognizer
 
@@ -321,9 +342,10 @@ def measure_fast_paths(onnx_path: Path, strokes: list[list[np.ndarray]]):
         return label
 
     def through_board(digit_strokes) -> int:
-        board.clear()
-        for stroke in digit_strokes:
-            digit = board.add_stroke(stroke)
+        board.apply(Clear())
+        for action in to_actions(digit_strokes):
+            digit = board.apply(action)
+        board.classify_pending()
         return digit.prediction.label
 
     def preprocessing(digit_strokes) -> int:
@@ -384,14 +406,15 @@ def drawing_frames(strokes: list[np.ndarray]) -> list[tuple[str, list]]:
     """The frames of drawing one digit with a mouse, POINTS_PER_FRAME motion events a frame."""
     import pygame
 
+    from digitboard.app import stroke_events
+
     frames = []
     for stroke in strokes:
-        points = [(int(x), int(y)) for x, y in stroke]
-        frames.append(("pen", [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=points[0], button=1)]))
-        for start in range(1, len(points), POINTS_PER_FRAME):
-            frames.append(("pen", [pygame.event.Event(pygame.MOUSEMOTION, pos=p, rel=(0, 0), buttons=(1, 0, 0))
-                                   for p in points[start:start + POINTS_PER_FRAME]]))
-        frames.append(("recognise", [pygame.event.Event(pygame.MOUSEBUTTONUP, pos=points[-1], button=1)]))
+        press, *motions, release = stroke_events([(int(x), int(y)) for x, y in stroke])
+        frames.append(("pen", [press]))
+        for start in range(0, len(motions), POINTS_PER_FRAME):
+            frames.append(("pen", motions[start:start + POINTS_PER_FRAME]))
+        frames.append(("recognise", [release]))
     return frames
 
 
@@ -406,6 +429,7 @@ def measure_frames(recognizer, board_digits: Sequence[DrawnDigit], drawn_digits:
 
     from digitboard import app as board_app
     from digitboard.board import Board
+    from digitboard.drawing import to_actions
 
     # Four rows of eleven cells: ten digits on the board in each row, the last cell for drawing.
     # Rows stand far enough apart that the board never joins digits of two rows into one.
@@ -424,8 +448,9 @@ def measure_frames(recognizer, board_digits: Sequence[DrawnDigit], drawn_digits:
         board = Board(recognizer)
         app = board_app.BoardApp(board, FRAME_SIZE, save_dir=os.devnull)
         for digit, cell in zip(board_digits, board_cells):
-            for stroke in place_digit(digit.strokes, cell):
-                board.add_stroke(stroke)
+            for action in to_actions(place_digit(digit.strokes, cell)):
+                board.apply(action)
+        board.classify_pending()
         on_board = len(board.digits)
         frames = [("idle", [])] * 5  # the first frame draws all 40 digits' ink once
         backspace = pygame.event.Event(pygame.KEYDOWN, key=pygame.K_BACKSPACE, mod=0, unicode="", scancode=0)
@@ -512,7 +537,7 @@ def main(argv: list[str] | None = None) -> int:
                   ours.median <= 0.5 and ours.p99 <= 2),
         stats_row("  of which digit_image (OpenCV)", fast["digit_image"], ours),
         stats_row("  of which ONNX Runtime run", fast["onnx"], ours),
-        stats_row("  ours through Board.add_stroke (per digit)", fast["board"], ours),
+        stats_row("  ours through Board.apply (per digit)", fast["board"], ours),
         stats_row("digit_image + Keras predict_on_batch", slow["predict_on_batch"], ours),
         stats_row("digit_image + Keras model(x) call", slow["call"], ours),
         stats_row("seed: digit_image + model.predict()", slow["predict"], ours),

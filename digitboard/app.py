@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +15,9 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go into replay's output
 import pygame  # noqa: E402
 
-from digitboard.board import Board, Digit  # noqa: E402
-from digitboard.session import KEYS, KeyAction, Recorder, StrokeAction  # noqa: E402
+from digitboard.actions import Action, Clear, Undo  # noqa: E402
+from digitboard.board import Board, Digit, Ink  # noqa: E402
+from digitboard.session import Recorder  # noqa: E402
 
 if TYPE_CHECKING:
     from digitboard.recognizer import BackgroundRecognizer
@@ -51,7 +52,7 @@ class BoardApp:
         self.started = time.monotonic()
         self.size = size
         self.ink: pygame.Surface | None = None  # finished strokes, drawn once each, at the window's size
-        self._inked: list[np.ndarray] = []  # the strokes on the ink layer, the board's own objects
+        self._inked: list[Ink] = []  # the strokes on the ink layer, the board's own objects
         self._labels: dict[str, pygame.Surface] = {}
         self.font = pygame.font.Font(None, 24)
         self.small_font = pygame.font.Font(None, 20)
@@ -63,7 +64,6 @@ class BoardApp:
             pygame.KEYDOWN: self.on_key,
             pygame.VIDEORESIZE: self.on_resize,
         }
-        self.pen_times: list[float] = []
 
     # -- events -----------------------------------------------------------------------------
     def handle(self, events: Iterable[pygame.event.Event]) -> None:
@@ -83,16 +83,10 @@ class BoardApp:
             return
         if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
             self._finish_stroke()
-        self.board.pen_down(*event.pos)
-        self.pen_times = [self._ms()]
+        self.board.pen_down(*event.pos, self._ms())
 
     def on_motion(self, event: pygame.event.Event) -> None:
-        if self.board.pen is None:
-            return
-        before = len(self.board.pen)
-        self.board.pen_move(*event.pos)
-        if len(self.board.pen) > before:
-            self.pen_times.append(self._ms())
+        self.board.pen_move(*event.pos, self._ms())
 
     def on_release(self, event: pygame.event.Event) -> None:
         if event.button != 1 or self.board.pen is None:
@@ -101,32 +95,30 @@ class BoardApp:
         self._finish_stroke()
 
     def _finish_stroke(self) -> None:
-        points = [(x, y, t) for (x, y), t in zip(self.board.pen or [], self.pen_times)]
-        self.board.pen_up()
-        if self.recorder is not None:
-            self._record(StrokeAction(points))
+        stroke = self.board.lift_pen()
+        if stroke is not None:
+            self.apply(stroke)
 
     def on_key(self, event: pygame.event.Event) -> None:
         ctrl = bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL)
         if event.key == pygame.K_ESCAPE:
             self.running = False
         elif event.key == pygame.K_n:
-            self.board.clear()
-            self._record_key("n")
+            self.board.drop_pen()
+            if self.board.strokes:  # clearing an empty board is no edit
+                self.apply(Clear())
         elif event.key == pygame.K_BACKSPACE or (event.key == pygame.K_z and ctrl):
-            drawing = self.board.pen is not None
-            # Undo during a stroke drops that stroke, which was never recorded: nothing to record.
-            if self.board.undo() and not drawing:
-                self._record_key("ctrl+z" if ctrl else "backspace")
+            # Undo during a stroke drops that stroke, which was never an edit: nothing to apply.
+            if not self.board.drop_pen() and self.board.history:
+                self.apply(Undo())
         elif event.key == pygame.K_s:
             self.save()
 
-    def _record_key(self, key: str) -> None:
-        assert key in KEYS
-        if self.recorder is not None:
-            self._record(KeyAction(key))
-
-    def _record(self, action) -> None:
+    def apply(self, action: Action) -> None:
+        """Apply an action to the board and record it: what replay will apply again."""
+        self.board.apply(action)
+        if self.recorder is None:
+            return
         try:
             self.recorder.add(action)
         except OSError as error:
@@ -190,11 +182,11 @@ class BoardApp:
         if self.ink is None or self.ink.get_size() != size or not kept:
             self._redraw_ink(size)
         for stroke in strokes[len(self._inked):]:
-            draw_stroke(self.ink, stroke)
+            draw_stroke(self.ink, stroke.points)
             self._inked.append(stroke)
         surface.blit(self.ink, (0, 0))
         if self.board.pen:
-            draw_stroke(surface, np.asarray(self.board.pen))
+            draw_stroke(surface, np.asarray(self.board.pen.points))
         for digit in self.board.digits:
             self._draw_digit(surface, digit)
         self._draw_status(surface)
@@ -230,6 +222,19 @@ def draw_stroke(surface: pygame.Surface, points: np.ndarray) -> None:
         pygame.draw.circle(surface, INK, point, PEN_RADIUS)
 
 
+def stroke_events(points: Sequence[Sequence[float]]) -> list[pygame.event.Event]:
+    """The events a mouse makes drawing a stroke: a press, a motion to each point, a release.
+
+    For driving the real loop from tests, benchmarks and scripts; the window itself turns
+    events into actions, never the other way round.
+    """
+    xy = [(point[0], point[1]) for point in points]
+    events = [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=xy[0], button=1)]
+    events += [pygame.event.Event(pygame.MOUSEMOTION, pos=p, rel=(0, 0), buttons=(1, 0, 0)) for p in xy[1:]]
+    events.append(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=xy[-1], button=1))
+    return events
+
+
 def _unused(folder: Path, stem: str, suffix: str) -> Path:
     path, number = folder / f"{stem}{suffix}", 1
     while path.exists():
@@ -245,14 +250,19 @@ def _claim(path: Path) -> str:
     return str(path)
 
 
-def run_board(args) -> int:
+def run_board(
+    model: str | os.PathLike[str],
+    size: tuple[int, int] = (640, 480),
+    record: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    save_dir: str | os.PathLike[str] = "digitboard-saves",
+) -> int:
     """Open the window at once, load the model behind it, and run the frame loop."""
     from digitboard.recognizer import BackgroundRecognizer, check_model_file
 
-    check_model_file(args.model)  # fail fast, before any window, on a file that cannot work
-    size = (int(args.size[0]), int(args.size[1]))
-    recorder = Recorder(args.record, size, force=args.force) if args.record else None
-    recognizer = BackgroundRecognizer(args.model)
+    check_model_file(model)  # fail fast, before any window, on a file that cannot work
+    recorder = Recorder(record, size, force=force) if record else None
+    recognizer = BackgroundRecognizer(model)
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
     pygame.display.init()
@@ -266,7 +276,7 @@ def run_board(args) -> int:
             return 2
         pygame.display.set_caption("digitboard")
         app = BoardApp(
-            Board(recognizer), size, recorder, args.save_dir,
+            Board(recognizer), size, recorder, save_dir,
             status=lambda: None if recognizer.ready else "loading the model…",
         )
         return run_loop(app, recognizer)

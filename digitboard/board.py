@@ -1,55 +1,163 @@
 """The board's state: strokes, which strokes form which digit, and each digit's prediction.
 
-Pure Python and numpy: no pygame here. The recogniser is handed in, so tests pass a fake one.
+Pure Python and numpy: no pygame here. Every edit is an action (digitboard.actions) applied by
+`Board.apply`, whichever shell it comes from. The recogniser is handed in, so tests pass a fake one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import bisect
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
+from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
+from digitboard.grouping import DigitIndex, digit_for, is_speck
 from digitboard.preprocess import STROKE_WIDTH, digit_image
+from digitboard.reading import reading_lines
 from digitboard.recognizer import Recognizer
 
-# A stroke joins a digit when the gap between their boxes is at most this share of the taller one's
-# height: 99.5% of the 1,649 multi-stroke UNIPEN digits by the tuning writers then come out as one
-# digit, while the digits of a written number stand a quarter of a height or more apart.
-JOIN_GAP_X = 0.15
-JOIN_GAP_Y = 0.4
 UNSURE_BELOW = 0.7  # confidence under which a digit is shown as a guess ("7?")
+DIGIT_CLASSES = 10  # a model's 11th output, where it has one, is "not a digit"
+
+
+class Learner(Protocol):
+    """Learns from the user's corrections (digitboard.learning); the board tells it of each."""
+
+    def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int) -> object:
+        """Take a corrected digit as an example; returns a handle to forget it by."""
+        ...
+
+    def forget(self, handle: object) -> None:
+        ...
 
 
 @dataclass(frozen=True)
 class Prediction:
     label: int
     confidence: float
-    probabilities: tuple[float, ...] = ()
+    probabilities: tuple[float, ...] = ()  # of the digits 0 to 9
+    not_digit: float = 0.0  # the model's probability that the ink is no digit at all
+
+    @classmethod
+    def from_probabilities(cls, row: np.ndarray) -> Prediction:
+        digits = np.asarray(row[:DIGIT_CLASSES], np.float64)
+        label = int(np.argmax(digits))
+        not_digit = float(row[DIGIT_CLASSES]) if len(row) > DIGIT_CLASSES else 0.0
+        return cls(label, float(digits[label]), tuple(float(p) for p in digits), not_digit)
 
     @property
     def unsure(self) -> bool:
         return self.confidence < UNSURE_BELOW
 
     @property
+    def alternatives(self) -> list[tuple[int, float]]:
+        """The three likeliest digits, likeliest first."""
+        order = sorted(range(len(self.probabilities)), key=lambda label: -self.probabilities[label])
+        return [(label, self.probabilities[label]) for label in order[:3]]
+
+    @property
     def text(self) -> str:
         return f"{self.label}{'?' if self.unsure else ''} {self.confidence:.0%}"
 
 
-@dataclass(eq=False)  # a digit is itself, not its contents (which hold numpy arrays)
-class Digit:
-    """Strokes that form one digit (indices into Board.strokes, in drawing order)."""
+@dataclass(eq=False)  # a stroke is itself, not its contents (which hold numpy arrays)
+class Ink:
+    """A stroke on the board. `id` is its number among the session's strokes, counting from 0,
+    including strokes later undone or cleared: the number replay prints."""
 
-    strokes: list[int]
+    id: int
+    points: np.ndarray  # (n, 2) float64, board pixels
+    times: np.ndarray | None  # (n,) float64 milliseconds since the session started, or None
+    low: np.ndarray  # (2,) smallest x and y of the points
+    high: np.ndarray  # (2,) largest x and y
+    speck: bool = False  # too small beside the writing to be, or change, a digit
+
+
+@dataclass(eq=False)  # a digit is itself, not its contents
+class Digit:
+    """Strokes that form one digit, in drawing order."""
+
+    strokes: list[Ink]
     prediction: Prediction | None = None
+    corrected: int | None = None  # the label the user gave it, if any
     image: np.ndarray | None = None  # the model's last input, (28, 28) float32 in [0, 1]
-    box: tuple[int, int, int, int] = (0, 0, 0, 0)  # x, y, w, h of the ink, in board pixels
     low: np.ndarray = field(default_factory=lambda: np.zeros(2))  # exact (x, y) bounds of the points
     high: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
+    @property
+    def stroke_ids(self) -> list[int]:
+        return [ink.id for ink in self.strokes]
 
-def _bounds(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return points.min(axis=0), points.max(axis=0)
+    @property
+    def label(self) -> int | None:
+        """The user's label if they corrected it, else the model's (None until classified)."""
+        if self.corrected is not None:
+            return self.corrected
+        return self.prediction.label if self.prediction is not None else None
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """x, y, w, h of the ink in whole board pixels (the pen's width not included)."""
+        x, y = np.floor(self.low).astype(int)
+        w, h = np.ceil(self.high).astype(int) - (x, y) + 1
+        return int(x), int(y), int(w), int(h)
+
+    @property
+    def height(self) -> float:
+        return float(self.high[1] - self.low[1])
+
+    @property
+    def speck(self) -> bool:
+        """A mark too small to be a digit: shown as unsure and left out of the reading."""
+        return all(ink.speck for ink in self.strokes)
+
+    @property
+    def unsure(self) -> bool:
+        """Shown as a guess: a speck, or a digit the model is unsure of (never a corrected one)."""
+        if self.corrected is not None:
+            return False
+        return self.speck or self.prediction is None or self.prediction.unsure
+
+
+@dataclass
+class Pen:
+    """The stroke being drawn: points and when each was drawn."""
+
+    points: list[tuple[float, float]]
+    times: list[float] | None
+
+    def stroke(self) -> Stroke:
+        return Stroke(tuple(self.points), None if self.times is None else tuple(self.times))
+
+
+@dataclass(frozen=True)
+class _Added:
+    ink: Ink
+    digit: Digit
+    corrected: int | None  # the digit's correction before the stroke joined it (which drops it)
+
+
+@dataclass(frozen=True)
+class _Cleared:
+    strokes: list[Ink]
+    digits: list[Digit]
+
+
+@dataclass(frozen=True)
+class _Corrected:
+    digit: Digit
+    previous: int | None
+    handle: object  # the learner's, to forget the example by
+
+
+@dataclass(frozen=True)
+class _Deleted:
+    digit: Digit
+
+
+_Edit = _Added | _Cleared | _Corrected | _Deleted
 
 
 @dataclass
@@ -57,138 +165,207 @@ class Board:
     """Strokes grouped into digits, classified by `recognizer` when it is ready."""
 
     recognizer: Recognizer | None = None
+    learner: Learner | None = None
     stroke_width: float = STROKE_WIDTH
-    strokes: list[np.ndarray] = field(default_factory=list)  # each (n, 2) float64, board pixels
+    strokes: list[Ink] = field(default_factory=list)  # on the board, in drawing order
     digits: list[Digit] = field(default_factory=list)  # in order of their first stroke
-    pen: list[tuple[float, float]] | None = None  # the stroke being drawn, if any
+    pen: Pen | None = None
+    stroke_count: int = 0  # strokes ever added: the next stroke's id
+    version: int = 0  # counts changes, so shells can redraw and re-read only when needed
+    history: list[_Edit] = field(default_factory=list)  # edits undo can take back
+    index: DigitIndex = field(default_factory=DigitIndex)
+    _lines: tuple[int, list[list[Digit]]] | None = None
 
-    # -- drawing with a pen: press, move, release -------------------------------------------
-    def pen_down(self, x: float, y: float) -> None:
-        self.pen = [(float(x), float(y))]
+    # -- the one way to edit the board ------------------------------------------------------
+    def apply(self, action: Action) -> Digit | None:
+        """Carry out an action; returns the digit a stroke went to, or that was corrected or deleted."""
+        if isinstance(action, Stroke):
+            return self._add(action)
+        if isinstance(action, Clear):
+            self._clear()
+        elif isinstance(action, Undo):
+            self._undo()
+        elif isinstance(action, Correct):
+            return self._correct(action)
+        elif isinstance(action, Delete):
+            return self._delete(action)
+        else:
+            raise TypeError(f"not a board action: {action!r}")
+        return None
 
-    def pen_move(self, x: float, y: float) -> None:
-        if self.pen is not None and self.pen[-1] != (x, y):
-            self.pen.append((float(x), float(y)))
+    def digit_at(self, x: float, y: float) -> Digit | None:
+        """The digit whose box holds (x, y), the smallest if several do; else the nearest."""
+        point = np.array([x, y], np.float64)
+        inside = [d for d in self.index.near(point, point) if np.all(d.low <= point) and np.all(point <= d.high)]
+        if inside:
+            return min(inside, key=lambda d: float(np.prod(d.high - d.low + 1)))
+        distance = lambda d: float(np.linalg.norm(np.maximum(0.0, np.maximum(d.low - point, point - d.high))))
+        return min(self.digits, key=distance, default=None)
 
-    def pen_up(self, x: float | None = None, y: float | None = None) -> Digit | None:
-        """End the stroke being drawn (a click without a drag makes a dot)."""
-        if self.pen is None:
-            return None
-        if x is not None and y is not None:
-            self.pen_move(x, y)
-        points, self.pen = self.pen, None
-        return self.add_stroke(points)
+    # -- the pen: a stroke in the making, not yet an edit -------------------------------------
+    def pen_down(self, x: float, y: float, time: float | None = None) -> None:
+        self.pen = Pen([(float(x), float(y))], None if time is None else [float(time)])
 
-    # -- editing ----------------------------------------------------------------------------
-    def add_stroke(self, points: Sequence[Sequence[float]]) -> Digit:
-        """Add a finished stroke, join it to the digit it belongs to, and re-classify that digit."""
-        stroke = np.asarray(points, np.float64).reshape(-1, 2)
-        if len(stroke) == 0:
-            raise ValueError("a stroke needs at least one point")
-        if not np.all(np.isfinite(stroke)):
+    def pen_move(self, x: float, y: float, time: float | None = None) -> None:
+        pen = self.pen
+        if pen is None or pen.points[-1] == (x, y):
+            return
+        pen.points.append((float(x), float(y)))
+        if pen.times is not None:
+            pen.times.append(float(time) if time is not None else pen.times[-1])
+
+    def lift_pen(self) -> Stroke | None:
+        """End the stroke being drawn and return it as an action (not applied yet)."""
+        pen, self.pen = self.pen, None
+        return pen.stroke() if pen is not None else None
+
+    def drop_pen(self) -> bool:
+        """Forget the stroke being drawn; whether there was one."""
+        pen, self.pen = self.pen, None
+        return pen is not None
+
+    # -- edits ------------------------------------------------------------------------------
+    def _add(self, stroke: Stroke) -> Digit:
+        points = np.asarray(stroke.points, np.float64).reshape(-1, 2)
+        if not np.all(np.isfinite(points)):
             raise ValueError("stroke points must be finite numbers")
-        self.strokes.append(stroke)
-        index = len(self.strokes) - 1
-        digit = self._digit_for(stroke)
+        times = None if stroke.times is None else np.asarray(stroke.times, np.float64)
+        ink = Ink(self.stroke_count, points, times, points.min(axis=0), points.max(axis=0))
+        self.stroke_count += 1
+        ink.speck = is_speck(self, ink)
+        digit = None if ink.speck else digit_for(self, ink)
+        self.strokes.append(ink)
+        corrected = None
         if digit is None:
-            digit = Digit([index])
+            digit = Digit([ink], low=ink.low.copy(), high=ink.high.copy())
             self.digits.append(digit)
         else:
-            digit.strokes.append(index)
+            self.index.remove(digit)
+            digit.strokes.append(ink)
+            digit.low, digit.high = np.minimum(digit.low, ink.low), np.maximum(digit.high, ink.high)
+            corrected, digit.corrected = digit.corrected, None  # new strokes: a new digit to read
+        self.index.add(digit)
+        self.history.append(_Added(ink, digit, corrected))
         self._changed(digit)
         return digit
 
-    def undo(self) -> bool:
-        """Remove the last stroke (and its digit, if it was the digit's only stroke)."""
-        if self.pen is not None:
-            self.pen = None
-            return True
+    def _correct(self, action: Correct) -> Digit | None:
+        digit = self.digit_at(*action.at)
+        if digit is None:
+            return None
+        # Digits drawn before the correction are read without it, live and in replay alike.
+        self.classify_pending()
+        handle = None
+        if self.learner is not None:
+            handle = self.learner.learn(self.render(digit), [ink.points for ink in digit.strokes], action.label)
+        self.history.append(_Corrected(digit, digit.corrected, handle))
+        digit.corrected = action.label
+        self.version += 1
+        return digit
+
+    def _delete(self, action: Delete) -> Digit | None:
+        digit = self.digit_at(*action.at)
+        if digit is None:
+            return None
+        self.history.append(_Deleted(digit))
+        self.digits.remove(digit)
+        self.index.remove(digit)
+        gone = {id(ink) for ink in digit.strokes}
+        self.strokes = [ink for ink in self.strokes if id(ink) not in gone]
+        self.version += 1
+        return digit
+
+    def _clear(self) -> None:
         if not self.strokes:
-            return False
-        index = len(self.strokes) - 1
-        self.strokes.pop()
-        digit = next(d for d in self.digits if index in d.strokes)
-        digit.strokes.remove(index)
-        if digit.strokes:
-            self._changed(digit)
+            return
+        self.history.append(_Cleared(self.strokes, self.digits))
+        self.strokes, self.digits = [], []
+        self.index = DigitIndex()
+        self.version += 1
+
+    def _undo(self) -> None:
+        if not self.history:
+            return
+        edit = self.history.pop()
+        self.version += 1
+        if isinstance(edit, _Cleared):
+            self.strokes, self.digits = edit.strokes, edit.digits
+            self.index = DigitIndex()
+            for digit in self.digits:
+                self.index.add(digit)
+        elif isinstance(edit, _Corrected):
+            edit.digit.corrected = edit.previous
+            if self.learner is not None and edit.handle is not None:
+                self.learner.forget(edit.handle)
+        elif isinstance(edit, _Deleted):
+            digit = edit.digit
+            for ink in digit.strokes:  # back among the strokes, in drawing order
+                self.strokes.insert(bisect.bisect([other.id for other in self.strokes], ink.id), ink)
+            first = [other.strokes[0].id for other in self.digits]
+            self.digits.insert(bisect.bisect(first, digit.strokes[0].id), digit)
+            self.index.add(digit)
         else:
+            self._unadd(edit)
+
+    def _unadd(self, edit: _Added) -> None:
+        ink, digit = edit.ink, edit.digit
+        if self.strokes[-1] is ink:  # always so, as later edits were undone first
+            self.strokes.pop()
+        else:
+            self.strokes.remove(ink)
+        self.index.remove(digit)
+        digit.strokes.remove(ink)
+        if not digit.strokes:
             self.digits.remove(digit)
-        return True
-
-    def clear(self) -> None:
-        self.strokes.clear()
-        self.digits.clear()
-        self.pen = None
-
-    # -- grouping ---------------------------------------------------------------------------
-    def _digit_for(self, stroke: np.ndarray) -> Digit | None:
-        """The digit that `stroke` overlaps or nearly touches most, or None for a new digit."""
-        low, high = _bounds(stroke)
-        best, best_overlap = None, -np.inf
-        for digit in self.digits:
-            d_low, d_high = digit.low, digit.high
-            # The taller of the two, not their union: stacked lines must not widen the reach.
-            height = max(high[1] - low[1], d_high[1] - d_low[1])
-            gap = np.maximum(0.0, np.maximum(low, d_low) - np.minimum(high, d_high))
-            if gap[0] > JOIN_GAP_X * height or gap[1] > JOIN_GAP_Y * height:
-                continue
-            overlap = float(np.prod(np.maximum(0.0, np.minimum(high, d_high) - np.maximum(low, d_low))))
-            overlap += float(-gap.sum())  # among non-overlapping candidates, the nearest
-            if overlap >= best_overlap:  # ties go to the later digit
-                best, best_overlap = digit, overlap
-        return best
+            return
+        points = np.concatenate([other.points for other in digit.strokes])
+        digit.low, digit.high = points.min(axis=0), points.max(axis=0)
+        self.index.add(digit)
+        self._changed(digit)
+        digit.corrected = edit.corrected
 
     def _changed(self, digit: Digit) -> None:
-        strokes = [self.strokes[i] for i in digit.strokes]
-        digit.low, digit.high = _bounds(np.concatenate(strokes))
-        x, y = np.floor(digit.low).astype(int)
-        w, h = (np.ceil(digit.high).astype(int) - (x, y)) + 1
-        digit.box = (int(x), int(y), int(w), int(h))
-        digit.image = digit_image(strokes, self.stroke_width)
+        """Mark a digit for classification; it is rendered and classified in the next batch."""
+        digit.image = None
         digit.prediction = None
-        self.classify_pending()
+        self.version += 1
 
     # -- recognition ------------------------------------------------------------------------
     @property
     def pending(self) -> list[Digit]:
         return [digit for digit in self.digits if digit.prediction is None]
 
+    def render(self, digit: Digit) -> np.ndarray:
+        """The digit's model input, (28, 28) float32 in [0, 1]."""
+        if digit.image is None:
+            digit.image = digit_image([ink.points for ink in digit.strokes], self.stroke_width)
+        return digit.image
+
     def classify_pending(self) -> int:
         """Classify, in one batch, every digit without a prediction, if the recogniser is ready."""
         pending = self.pending
         if not pending or self.recognizer is None or not getattr(self.recognizer, "ready", True):
             return 0
-        batch = np.stack([digit.image for digit in pending])[..., None]  # (N, 28, 28, 1) float32
+        batch = np.stack([self.render(digit) for digit in pending])[..., None]  # (N, 28, 28, 1) float32
         probabilities = np.asarray(self.recognizer.predict(batch), np.float64)
         for digit, row in zip(pending, probabilities):
-            label = int(np.argmax(row))
-            digit.prediction = Prediction(label, float(row[label]), tuple(float(p) for p in row))
+            digit.prediction = Prediction.from_probabilities(row)
+        self.version += 1
         return len(pending)
 
     # -- reading ----------------------------------------------------------------------------
     def rows(self) -> list[list[Digit]]:
-        """The digits in lines of writing, top to bottom, each read left to right.
-
-        A digit whose vertical centre lies within a line's extent belongs to that line.
-        """
-        rows: list[tuple[float, float, list[Digit]]] = []  # (top, bottom, digits)
-        for digit in sorted(self.digits, key=lambda d: d.box[1] + d.box[3] / 2):
-            x, y, w, h = digit.box
-            centre = y + h / 2
-            if rows and rows[-1][0] <= centre <= rows[-1][1]:
-                top, bottom, members = rows[-1]
-                rows[-1] = (min(top, y), max(bottom, y + h), [*members, digit])
-            else:
-                rows.append((y, y + h, [digit]))
-        return [sorted(members, key=lambda d: (d.box[0] + d.box[2] / 2, d.box[1])) for _, _, members in rows]
+        """The digits in lines of writing, top to bottom, each read left to right."""
+        if self._lines is None or self._lines[0] != self.version:
+            self._lines = (self.version, reading_lines(self.digits))
+        return self._lines[1]
 
     def left_to_right(self) -> list[Digit]:
         """All digits in reading order: lines top to bottom, each left to right."""
         return [digit for row in self.rows() for digit in row]
 
     def reading(self) -> str:
-        """The number on the board: labels left to right ('_' for a digit not classified yet),
-        lines of writing separated by a space."""
-        return " ".join(
-            "".join(str(d.prediction.label) if d.prediction else "_" for d in row) for row in self.rows()
-        )
+        """The number on the board: labels left to right (the user's where corrected; '_' for a
+        digit not classified yet; specks left out), lines of writing separated by a space."""
+        lines = ("".join(str(d.label) if d.label is not None else "_" for d in row if not d.speck) for row in self.rows())
+        return " ".join(line for line in lines if line)

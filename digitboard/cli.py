@@ -94,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
             return run_replay(args.files, args.replay_model or args.model, args.out)
         from digitboard.app import run_board
 
-        return run_board(args)
+        return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir)
     except BrokenPipeError:  # the reader went away (`digitboard replay ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
         return 1

@@ -2,7 +2,8 @@
 
 A session is `{"size": [w, h], "actions": [{"stroke": [[x, y(, ms)], ...]} | {"key": "n"}, ...]}`,
 or `{"size": ..., "strokes": [[[x, y], ...], ...]}` for strokes only. A `.json` file holds one
-session; any other file holds one session a line (JSON lines) and is read as a stream.
+session; any other file holds one session a line (JSON lines) and is read as a stream. Actions
+are read into the board's own action values (digitboard.actions) and written from them.
 """
 
 from __future__ import annotations
@@ -13,28 +14,29 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# Keys a session may press, and what they do on the board.
-KEYS = {"n": "clear", "backspace": "undo", "ctrl+z": "undo"}
+from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
+
+# Keys a session may press, and the action each stands for; an action is written as its first key.
+KEYS: dict[str, Action] = {"n": Clear(), "ctrl+z": Undo(), "backspace": Undo()}
+KEY_OF = {type(action): key for key, action in reversed(KEYS.items())}
 # Points may lie outside the window (a live stroke can leave it), but not absurdly far: a million
 # pixels is beyond any screen and keeps every box and image computation in exact integers.
 COORDINATE_LIMIT = 1_000_000
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The most a session may hold; a web server passes tighter ones than replay's."""
+
+    actions: int = 1_000_000
+    points: int = 10_000_000  # over all strokes
+
+
+REPLAY_LIMITS = Limits()
+
+
 class SessionError(ValueError):
     """A session file that cannot be replayed; the message names the file, line and field."""
-
-
-@dataclass(frozen=True)
-class StrokeAction:
-    points: list[tuple[float, ...]]  # (x, y) or (x, y, milliseconds since the session started)
-
-
-@dataclass(frozen=True)
-class KeyAction:
-    key: str
-
-
-Action = StrokeAction | KeyAction
 
 
 @dataclass
@@ -44,16 +46,24 @@ class Session:
     name: str = ""  # "<file name>:<line number>"
 
     @property
-    def strokes(self) -> list[StrokeAction]:
-        return [action for action in self.actions if isinstance(action, StrokeAction)]
+    def strokes(self) -> list[Stroke]:
+        return [action for action in self.actions if isinstance(action, Stroke)]
 
     def to_json(self) -> dict:
-        actions = [
-            {"stroke": [list(point) for point in action.points]} if isinstance(action, StrokeAction)
-            else {"key": action.key}
-            for action in self.actions
-        ]
-        return {"size": list(self.size), "actions": actions}
+        return {"size": list(self.size), "actions": [action_to_json(action) for action in self.actions]}
+
+
+def action_to_json(action: Action) -> dict:
+    """An action as the session format writes it."""
+    if isinstance(action, Stroke):
+        if action.times is None:
+            return {"stroke": [[x, y] for x, y in action.points]}
+        return {"stroke": [[x, y, t] for (x, y), t in zip(action.points, action.times)]}
+    if isinstance(action, Correct):
+        return {"correct": {"at": list(action.at), "label": action.label}}
+    if isinstance(action, Delete):
+        return {"delete": {"at": list(action.at)}}
+    return {"key": KEY_OF[type(action)]}
 
 
 def _fail(where: str, field_name: str, problem: str) -> SessionError:
@@ -68,19 +78,65 @@ def _number(value, where: str, field_name: str) -> float:
     return float(value)
 
 
-def _stroke(value, where: str, field_name: str) -> StrokeAction:
+def _time(value, where: str, field_name: str, previous: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(where, field_name, f"expected a time in milliseconds, got {json.dumps(value)[:40]}")
+    try:
+        time = float(value)
+    except OverflowError:  # an int too big for a float
+        time = float("inf")
+    if not 0 <= time < float("inf"):
+        raise _fail(where, field_name, f"expected a finite, non-negative time in milliseconds, got {str(value)[:40]}")
+    if time < previous:
+        raise _fail(where, field_name, f"time {str(value)[:40]} is earlier than the point before it ({previous:g})")
+    return time
+
+
+def _stroke(value, where: str, field_name: str) -> Stroke:
     if not isinstance(value, list) or not value:
         raise _fail(where, field_name, "expected a non-empty list of [x, y] points")
-    points = []
+    timed = isinstance(value[0], list) and len(value[0]) == 3
+    points: list[tuple[float, float]] = []
+    times: list[float] = []
     for index, point in enumerate(value):
         name = f"{field_name}[{index}]"
         if not isinstance(point, list) or len(point) not in (2, 3):
             raise _fail(where, name, "expected a point [x, y] or [x, y, milliseconds]")
-        points.append(tuple(_number(coordinate, where, name) for coordinate in point))
-    return StrokeAction(points)
+        if (len(point) == 3) != timed:
+            raise _fail(where, name, "every point of a stroke has a time [x, y, milliseconds], or none has")
+        points.append((_number(point[0], where, name), _number(point[1], where, name)))
+        if timed:
+            times.append(_time(point[2], where, name, times[-1] if times else 0.0))
+    return Stroke(tuple(points), tuple(times) if timed else None)
 
 
-def parse_session(data, where: str) -> Session:
+def _pointing(kind: str, value, where: str, field_name: str) -> Correct | Delete:
+    """`{"at": [x, y], "label": 7}` for a correction, `{"at": [x, y]}` for a deletion."""
+    fields = {"at", "label"} if kind == "correct" else {"at"}
+    example = '{"at": [x, y], "label": 7}' if kind == "correct" else '{"at": [x, y]}'
+    if not isinstance(value, dict) or set(value) != fields:
+        raise _fail(where, field_name, f"expected {example}")
+    at = value["at"]
+    if not isinstance(at, list) or len(at) != 2:
+        raise _fail(where, f"{field_name}.at", "expected a point [x, y]")
+    point = (_number(at[0], where, f"{field_name}.at"), _number(at[1], where, f"{field_name}.at"))
+    if kind == "delete":
+        return Delete(point)
+    label = value["label"]
+    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
+        raise _fail(where, f"{field_name}.label", f"expected a digit 0 to 9, got {json.dumps(label)[:20]}")
+    return Correct(point, label)
+
+
+def _check_limits(actions: list[Action], limits: Limits, where: str, field_name: str) -> None:
+    if len(actions) > limits.actions:
+        raise _fail(where, field_name, f"too many actions ({len(actions):,}; at most {limits.actions:,})")
+    points = sum(len(action.points) for action in actions if isinstance(action, Stroke))
+    if points > limits.points:
+        raise _fail(where, field_name, f"too many points ({points:,}; at most {limits.points:,} in all strokes)")
+
+
+def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     """Check one decoded session object; `where` ("file:line") goes into every error."""
     if not isinstance(data, dict):
         raise SessionError(f"{where}: expected a JSON object with 'size' and 'actions' or 'strokes'")
@@ -102,22 +158,26 @@ def parse_session(data, where: str) -> Session:
         if not isinstance(data["strokes"], list):
             raise _fail(where, "strokes", "expected a list of strokes")
         actions = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(data["strokes"])]
+        _check_limits(actions, limits, where, "strokes")
     else:
         if not isinstance(data["actions"], list):
             raise _fail(where, "actions", "expected a list of actions")
         for index, action in enumerate(data["actions"]):
             name = f"actions[{index}]"
             if not isinstance(action, dict) or len(action) != 1:
-                raise _fail(where, name, 'expected {"stroke": [...]} or {"key": "..."}')
+                raise _fail(where, name, 'expected {"stroke": [...]}, {"key": "..."}, {"correct": {...}} or {"delete": {...}}')
             ((kind, value),) = action.items()
             if kind == "stroke":
                 actions.append(_stroke(value, where, f"{name}.stroke"))
             elif kind == "key":
                 if not isinstance(value, str) or value not in KEYS:
                     raise _fail(where, f"{name}.key", f"unknown key {json.dumps(value)[:20]}; known: {', '.join(KEYS)}")
-                actions.append(KeyAction(value))
+                actions.append(KEYS[value])
+            elif kind in ("correct", "delete"):
+                actions.append(_pointing(kind, value, where, f"{name}.{kind}"))
             else:
-                raise _fail(where, f"{name}.{kind}", "unknown action; use 'stroke' or 'key'")
+                raise _fail(where, f"{name}.{kind}", "unknown action; use 'stroke', 'key', 'correct' or 'delete'")
+        _check_limits(actions, limits, where, "actions")
     return Session((size[0], size[1]), actions, where)
 
 

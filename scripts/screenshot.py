@@ -24,7 +24,8 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
-from digitboard.app import BoardApp, run_frame  # noqa: E402
+from digitboard.app import BoardApp, run_frame, stroke_events  # noqa: E402
+from digitboard.drawing import extent, fit_height, to_actions  # noqa: E402
 from digitboard.board import Board  # noqa: E402
 from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_unipen_path, iter_unipen  # noqa: E402
 from digitboard.recognizer import ModelError, load_recognizer  # noqa: E402
@@ -60,31 +61,25 @@ def pick_digits(path: Path, labels: str) -> list[DrawnDigit]:
 def one_digit(digit: DrawnDigit) -> bool:
     """Whether the board groups all the sample's strokes into one digit."""
     board = Board()
-    for stroke in place(digit, 0, 0)[0]:
-        board.add_stroke(stroke)
+    for action in to_actions([np.asarray(stroke, np.float64) for stroke in place(digit, 0, 0)[0]]):
+        board.apply(action)
     return len(board.digits) == 1
 
 
 def place(digit: DrawnDigit, left: float, top: float) -> tuple[list[list[tuple[int, int]]], float]:
     """The digit's strokes scaled to DIGIT_HEIGHT at (left, top), as mouse positions; and its width."""
-    points = np.concatenate(digit.strokes)
-    low, high = points.min(axis=0), points.max(axis=0)
-    scale = DIGIT_HEIGHT / max(high[1] - low[1], 1)
-    strokes = [[(int(round(x)), int(round(y))) for x, y in (stroke - low) * scale + (left, top)]
-               for stroke in digit.strokes]
-    return strokes, float((high[0] - low[0]) * scale)
+    scaled = fit_height(digit.strokes, DIGIT_HEIGHT, (left, top))
+    strokes = [[(int(round(x)), int(round(y))) for x, y in stroke] for stroke in scaled]
+    return strokes, float(extent(scaled)[0])
 
 
 def draw_stroke(app: BoardApp, points: list[tuple[int, int]]) -> None:
     """Press, move and release the mouse through the board's event loop, frame by frame."""
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=points[0], button=1))
-    run_frame(app)
-    for start in range(1, len(points), MOTIONS_PER_FRAME):
-        for point in points[start:start + MOTIONS_PER_FRAME]:
-            pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=point, rel=(0, 0), buttons=(1, 0, 0)))
+    events = stroke_events(points)
+    for start in range(0, len(events), MOTIONS_PER_FRAME):
+        for event in events[start:start + MOTIONS_PER_FRAME]:
+            pygame.event.post(event)
         run_frame(app)
-    pygame.event.post(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=points[-1], button=1))
-    run_frame(app)
 
 
 def main(argv: list[str] | None = None) -> int:

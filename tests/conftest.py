@@ -14,6 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
+from digitboard.actions import Stroke  # noqa: E402
 from digitboard.data import SHARED_DATA  # noqa: E402
 
 MNIST_PATH = Path(os.environ.get("DIGITBOARD_MNIST") or SHARED_DATA / "mnist.npz")
@@ -62,3 +63,10 @@ class FakeRecognizer:
 @pytest.fixture
 def fake_recognizer() -> FakeRecognizer:
     return FakeRecognizer()
+
+
+def stroke(points) -> Stroke:
+    """A stroke action from (x, y) or (x, y, milliseconds) points."""
+    points = [tuple(float(v) for v in point) for point in points]
+    times = tuple(point[2] for point in points) if points and len(points[0]) == 3 else None
+    return Stroke(tuple(point[:2] for point in points), times)

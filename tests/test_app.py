@@ -16,7 +16,8 @@ from digitboard import app as board_app
 from digitboard.app import BOX, INK, PEN_RADIUS, UNSURE, BoardApp, run_frame, run_loop
 from digitboard.board import Board
 from digitboard.recognizer import ModelError
-from digitboard.session import KeyAction, Recorder, read_sessions
+from digitboard.actions import Clear, Undo
+from digitboard.session import Recorder, read_sessions
 
 SIZE = (640, 480)
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]
@@ -80,14 +81,14 @@ def ink_at(surface, points) -> list[bool]:
 
 def test_a_digit_in_three_strokes_forms_one_digit(app):
     draw(app, *FIVE)
-    assert [digit.strokes for digit in app.board.digits] == [[0, 1, 2]]
+    assert [digit.stroke_ids for digit in app.board.digits] == [[0, 1, 2]]
     assert app.board.digits[0].prediction is not None
 
 
 def test_two_digits_apart_form_two_digits(app):
     draw(app, *SEVEN)
     draw(app, *FOUR)
-    assert [sorted(d.strokes) for d in app.board.left_to_right()] == [[2, 3], [0, 1]]
+    assert [sorted(d.stroke_ids) for d in app.board.left_to_right()] == [[2, 3], [0, 1]]
     assert len(app.board.reading()) == 2 and "_" not in app.board.reading()
 
 
@@ -159,7 +160,7 @@ def test_undo_removes_the_last_stroke_and_re_classifies(app, fake_recognizer, un
     before = app.board.digits[0].image.copy()
     calls = fake_recognizer.calls
     surface = frame(app, undo_key)
-    assert len(app.board.strokes) == 2 and [d.strokes for d in app.board.digits] == [[0, 1]]
+    assert len(app.board.strokes) == 2 and [d.stroke_ids for d in app.board.digits] == [[0, 1]]
     assert fake_recognizer.calls == calls + 1
     assert not np.array_equal(app.board.digits[0].image, before)
     assert ink_at(surface, [(475, 100)]) == [False]  # the bar is gone from the window
@@ -182,7 +183,7 @@ def test_a_click_a_dot_and_other_buttons_do_not_crash(app):
     frame(app, press((200, 200)), motion((201, 200)), release((201, 200)))  # a tiny dot
     frame(app, press((300, 300), button=3), motion((350, 350)), release((350, 350), button=3))
     frame(app, motion((10, 10)), release((20, 20)), press((5, 5), button=4))  # wheel, stray events
-    assert [len(s) for s in app.board.strokes] == [1, 2]
+    assert [len(s.points) for s in app.board.strokes] == [1, 2]
     assert len(app.board.digits) == 2 and app.board.pen is None
     assert ink_at(pygame.display.get_surface(), [(50, 50)]) == [True]
 
@@ -190,20 +191,20 @@ def test_a_click_a_dot_and_other_buttons_do_not_crash(app):
 def test_a_stroke_that_leaves_the_window_keeps_its_points(app):
     points = [(600, 100), (700, 100), (900, -50), (-20, 500), (30, 400)]
     surface = draw(app, points)
-    assert app.board.strokes[0].tolist() == [list(map(float, p)) for p in points]
+    assert app.board.strokes[0].points.tolist() == [list(map(float, p)) for p in points]
     assert app.board.digits[0].box == (-20, -50, 921, 551)
     assert surface.get_size() == SIZE
 
 
 def test_a_stroke_across_the_whole_window(app):
     draw(app, [(0, 0), (639, 479)], [(0, 479), (639, 0)])
-    assert [d.strokes for d in app.board.digits] == [[0, 1]]
+    assert [d.stroke_ids for d in app.board.digits] == [[0, 1]]
     assert app.board.digits[0].box == (0, 0, 640, 480)
 
 
 def test_a_press_without_release_ends_its_stroke_at_the_next_press(app):
     frame(app, press((100, 100)), motion((100, 200)), press((300, 100)), motion((300, 200)), release((300, 200)))
-    assert [s.tolist() for s in app.board.strokes] == [[[100, 100], [100, 200]], [[300, 100], [300, 200]]]
+    assert [s.points.tolist() for s in app.board.strokes] == [[[100, 100], [100, 200]], [[300, 100], [300, 200]]]
 
 
 def test_resize_redraws_the_board_at_the_new_size(app):
@@ -313,14 +314,15 @@ def test_recording_writes_each_stroke_and_key_as_it_happens(display, tmp_path):
 
     frame(app, key(pygame.K_BACKSPACE))  # nothing to undo: nothing recorded
     draw(app, FOUR[0])
-    assert len(actions()) == 1 and [p[:2] for p in actions()[0].points] == [(100, 100), (90, 170), (150, 170)]
+    assert len(actions()) == 1 and list(actions()[0].points) == [(100, 100), (90, 170), (150, 170)]
     frame(app, press((10, 10)), motion((20, 20)))  # a stroke in progress is not recorded yet...
     assert len(actions()) == 1
     frame(app, key(pygame.K_BACKSPACE), release((20, 20)))  # ...and its undo neither
-    frame(app, key(pygame.K_s), key(pygame.K_z, pygame.KMOD_LCTRL), key(pygame.K_n))
+    frame(app, key(pygame.K_s), key(pygame.K_n), key(pygame.K_z, pygame.KMOD_LCTRL))
     recorded = actions()
-    assert recorded[1:] == [KeyAction("ctrl+z"), KeyAction("n")]
-    times = [point[2] for point in recorded[0].points]
+    assert recorded[1:] == [Clear(), Undo()]  # S is no edit; N is one, and can be undone
+    assert len(app.board.digits) == 1
+    times = list(recorded[0].times)
     assert times == sorted(times) and all(t >= 0 for t in times)
 
 

@@ -7,6 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
+from digitboard.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.board import UNSURE_BELOW, Board, Prediction
 from digitboard.data import iter_unipen
 
@@ -19,52 +20,67 @@ def shifted(strokes, dx=0, dy=0):
     return [[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]
 
 
+def add(board: Board, points, times=None):
+    """Apply a stroke and classify, as a frame of the window does."""
+    digit = board.apply(Stroke(tuple((float(x), float(y)) for x, y in points), times))
+    board.classify_pending()
+    return digit
+
+
+def undo(board: Board) -> bool:
+    """Apply an undo and classify; whether there was anything to undo."""
+    had = bool(board.history)
+    board.apply(Undo())
+    board.classify_pending()
+    return had
+
+
 def check_invariants(board: Board) -> None:
     """Every stroke in exactly one digit, no empty digit, every box around its strokes."""
-    owned = sorted(itertools.chain.from_iterable(digit.strokes for digit in board.digits))
-    assert owned == list(range(len(board.strokes)))
+    owned = sorted(itertools.chain.from_iterable(digit.stroke_ids for digit in board.digits))
+    assert owned == sorted(ink.id for ink in board.strokes)
     for digit in board.digits:
-        assert digit.strokes and digit.image is not None and digit.image.shape == (28, 28)
+        assert digit.strokes and board.render(digit).shape == (28, 28)
         x, y, w, h = digit.box
-        points = np.concatenate([board.strokes[i] for i in digit.strokes])
+        points = np.concatenate([ink.points for ink in digit.strokes])
         assert np.all(points >= (x, y)) and np.all(points <= (x + w - 1, y + h - 1))
 
 
 def test_a_digit_in_three_strokes_is_one_digit(fake_recognizer):
     board = Board(fake_recognizer)
     for stroke in FIVE:
-        board.add_stroke(stroke)
+        add(board, stroke)
         check_invariants(board)
-    assert [digit.strokes for digit in board.digits] == [[0, 1, 2]]
+    assert [digit.stroke_ids for digit in board.digits] == [[0, 1, 2]]
     assert board.digits[0].prediction is not None
 
 
 def test_two_digits_apart_are_two_digits_read_left_to_right(fake_recognizer):
     board = Board(fake_recognizer)
     for stroke in shifted(FOUR, dx=200):  # the right-hand digit first
-        board.add_stroke(stroke)
+        add(board, stroke)
     for stroke in FIVE:
-        board.add_stroke(stroke)
+        add(board, stroke)
     check_invariants(board)
-    assert [digit.strokes for digit in board.digits] == [[0, 1], [2, 3, 4]]
-    assert [digit.strokes for digit in board.left_to_right()] == [[2, 3, 4], [0, 1]]
+    assert [digit.stroke_ids for digit in board.digits] == [[0, 1], [2, 3, 4]]
+    assert [digit.stroke_ids for digit in board.left_to_right()] == [[2, 3, 4], [0, 1]]
     labels = [digit.prediction.label for digit in board.left_to_right()]
     assert board.reading() == "".join(map(str, labels))
 
 
 def test_a_stroke_joins_the_digit_it_overlaps_not_an_older_one(fake_recognizer):
     board = Board(fake_recognizer)
-    board.add_stroke([(100, 100), (100, 220)])  # a 1
-    board.add_stroke([(300, 100), (360, 100), (320, 220)])  # a 7...
-    board.add_stroke([(310, 160), (350, 160)])  # ...and its crossbar
-    assert [digit.strokes for digit in board.digits] == [[0], [1, 2]]
+    add(board, [(100, 100), (100, 220)])  # a 1
+    add(board, [(300, 100), (360, 100), (320, 220)])  # a 7...
+    add(board, [(310, 160), (350, 160)])  # ...and its crossbar
+    assert [digit.stroke_ids for digit in board.digits] == [[0], [1, 2]]
 
 
 def test_joining_re_classifies_the_digit_with_all_its_strokes(fake_recognizer):
     board = Board(fake_recognizer)
-    board.add_stroke(FOUR[0])
+    add(board, FOUR[0])
     alone = board.digits[0].image.copy()
-    board.add_stroke(FOUR[1])
+    add(board, FOUR[1])
     assert len(board.digits) == 1
     assert not np.array_equal(board.digits[0].image, alone)
     assert fake_recognizer.calls == 2
@@ -75,16 +91,16 @@ def test_joining_re_classifies_the_digit_with_all_its_strokes(fake_recognizer):
 def test_undo_removes_the_last_stroke_and_re_classifies(fake_recognizer):
     board = Board(fake_recognizer)
     for stroke in FIVE:
-        board.add_stroke(stroke)
-    board.add_stroke(shifted(FOUR, dx=250)[0])
+        add(board, stroke)
+    add(board, shifted(FOUR, dx=250)[0])
     calls = fake_recognizer.calls
-    assert board.undo()  # the 4's only stroke: its digit goes
+    assert undo(board)  # the 4's only stroke: its digit goes
     assert len(board.digits) == 1 and len(board.strokes) == 3
-    assert board.undo()  # the 5's bar: the 5 is classified again from two strokes
+    assert undo(board)  # the 5's bar: the 5 is classified again from two strokes
     assert fake_recognizer.calls == calls + 1
     two_strokes = Board(fake_recognizer)
     for stroke in FIVE[:2]:
-        two_strokes.add_stroke(stroke)
+        add(two_strokes, stroke)
     np.testing.assert_array_equal(board.digits[0].image, two_strokes.digits[0].image)
     assert board.digits[0].box == two_strokes.digits[0].box
     check_invariants(board)
@@ -93,59 +109,94 @@ def test_undo_removes_the_last_stroke_and_re_classifies(fake_recognizer):
 def test_undo_of_every_stroke_leaves_the_board_empty(fake_recognizer):
     board = Board(fake_recognizer)
     for stroke in FIVE + shifted(FOUR, dx=250) + shifted(FIVE, dx=500):
-        board.add_stroke(stroke)
-    while board.undo():
+        add(board, stroke)
+    while undo(board):
         check_invariants(board)
     assert board.strokes == [] and board.digits == [] and board.reading() == ""
-    assert not board.undo()
+    assert not undo(board)
 
 
-def test_undo_while_drawing_drops_only_the_stroke_in_progress(fake_recognizer):
+def test_dropping_the_pen_while_drawing_drops_only_the_stroke_in_progress(fake_recognizer):
     board = Board(fake_recognizer)
-    board.add_stroke(FOUR[0])
+    add(board, FOUR[0])
     board.pen_down(10, 10)
     board.pen_move(20, 20)
-    assert board.undo()
+    assert board.drop_pen()
     assert board.pen is None and len(board.strokes) == 1
-    assert board.pen_up(30, 30) is None  # the release of the dropped stroke adds nothing
+    assert board.lift_pen() is None  # the release of the dropped stroke adds nothing
 
 
-def test_clear_empties_the_board(fake_recognizer):
+def test_clear_empties_the_board_and_undo_brings_it_back(fake_recognizer):
     board = Board(fake_recognizer)
     for stroke in FIVE:
-        board.add_stroke(stroke)
-    board.pen_down(1, 1)
-    board.clear()
-    assert board.strokes == [] and board.digits == [] and board.pen is None
-    board.add_stroke(FOUR[0])  # and it is usable again, numbering from 0
-    assert [digit.strokes for digit in board.digits] == [[0]]
+        add(board, stroke)
+    before = [(d.stroke_ids, d.box, d.prediction) for d in board.digits]
+    board.apply(Clear())
+    assert board.strokes == [] and board.digits == [] and board.reading() == ""
+    assert undo(board)
+    assert [(d.stroke_ids, d.box, d.prediction) for d in board.digits] == before
+    check_invariants(board)
+    board.apply(Clear())
+    add(board, FOUR[0])  # usable again; stroke ids go on counting the session's strokes
+    assert [digit.stroke_ids for digit in board.digits] == [[3]]
+    assert undo(board) and board.digits == []
+    assert undo(board) and len(board.digits) == 1  # the clear, undone
 
 
-def test_pen_strokes_drop_repeated_points_and_a_click_makes_a_dot(fake_recognizer):
+def test_the_pen_keeps_its_times_and_the_stroke_action_carries_them(fake_recognizer):
+    board = Board(fake_recognizer)
+    board.pen_down(50, 60, 1000.0)
+    board.pen_move(50, 60, 1010.0)  # the same point again: not a new point
+    board.pen_move(55, 80, 1020.0)
+    stroke = board.lift_pen()
+    assert stroke == Stroke(((50.0, 60.0), (55.0, 80.0)), (1000.0, 1020.0))
+    board.apply(stroke)
+    assert board.strokes[0].times.tolist() == [1000.0, 1020.0]
+    assert board.lift_pen() is None  # a release without a press
+
+
+def test_a_click_makes_a_dot(fake_recognizer):
     board = Board(fake_recognizer)
     board.pen_down(50, 60)
-    board.pen_move(50, 60)
-    digit = board.pen_up(50, 60)
-    assert board.strokes[0].tolist() == [[50.0, 60.0]]
+    digit = board.apply(board.lift_pen())
+    board.classify_pending()
+    assert board.strokes[0].points.tolist() == [[50.0, 60.0]]
     assert digit.box == (50, 60, 1, 1) and digit.prediction is not None
     assert 0 < digit.image.sum() < 28 * 28 / 4  # a small dot, not an empty or full image
-    assert board.pen_up() is None  # a release without a press
+
+
+def test_classification_waits_for_the_batch_and_costs_one_call(fake_recognizer):
+    board = Board(fake_recognizer)
+    for stroke in FIVE + shifted(FOUR, dx=300):
+        board.apply(Stroke(tuple(stroke)))
+    assert fake_recognizer.calls == 0 and len(board.pending) == 2
+    assert board.classify_pending() == 2 and fake_recognizer.calls == 1
+
+
+def test_many_separate_digits_cost_time_linear_in_their_number(fake_recognizer):
+    """Grouping looks only at nearby digits: 4,000 digits on a grid stay 4,000 digits."""
+    board = Board(fake_recognizer)
+    for number in range(4000):
+        x, y = 100 * (number % 100), 150 * (number // 100)
+        board.apply(Stroke(((x, y), (x + 30, y + 100))))
+    assert len(board.digits) == 4000
+    assert len(board.index.near(np.array([5000.0, 3000.0]), np.array([5030.0, 3100.0]))) < 20
 
 
 def test_points_outside_the_window_and_huge_strokes_are_fine(fake_recognizer):
     board = Board(fake_recognizer)
-    board.add_stroke([(-500, -40), (3000, 2000), (-1e6, 1e6)])
-    board.add_stroke([(0.25, 0.75)])  # a tiny dot far from it
+    add(board, [(-500, -40), (3000, 2000), (-1e6, 1e6)])
+    add(board, [(0.25, 0.75)])  # a tiny dot far from it
     check_invariants(board)
     assert board.digits[0].box == (-1_000_000, -40, 1_003_001, 1_000_041)
 
 
 def test_bad_strokes_are_refused_and_leave_the_board_unchanged(fake_recognizer):
     board = Board(fake_recognizer)
-    board.add_stroke(FOUR[0])
+    add(board, FOUR[0])
     for bad in ([], [(1, float("nan"))], [(float("inf"), 2)]):
         with pytest.raises(ValueError):
-            board.add_stroke(bad)
+            add(board, bad)
     assert len(board.strokes) == 1
     check_invariants(board)
 
@@ -153,8 +204,8 @@ def test_bad_strokes_are_refused_and_leave_the_board_unchanged(fake_recognizer):
 def test_without_a_ready_recogniser_digits_wait_and_read_as_underscores(fake_recognizer):
     fake_recognizer.ready = False
     board = Board(fake_recognizer)
-    board.add_stroke(FOUR[0])
-    board.add_stroke(shifted(FOUR, dx=300)[0])
+    add(board, FOUR[0])
+    add(board, shifted(FOUR, dx=300)[0])
     assert len(board.pending) == 2 and fake_recognizer.calls == 0
     assert board.reading() == "__"
     fake_recognizer.ready = True
@@ -178,7 +229,7 @@ def test_real_multi_stroke_digits_group_as_one(unipen_path):
         scale = 120 / max(high[1] - low[1], 1)
         board = Board()
         for stroke in drawn.strokes:
-            board.add_stroke((stroke - low) * scale + 100)
+            add(board, (stroke - low) * scale + 100)
         check_invariants(board)
         grouped.append(len(board.digits) == 1)
     assert len(grouped) == 300
@@ -195,10 +246,148 @@ def test_real_digits_written_side_by_side_stay_apart(unipen_path):
             low, high = points.min(axis=0), points.max(axis=0)
             scale = 120 / max(high[1] - low[1], 1)
             for stroke in drawn.strokes:
-                board.add_stroke((stroke - low) * scale + (left, 100))
+                add(board, (stroke - low) * scale + (left, 100))
             left += (high[0] - low[0]) * scale + 0.34 * 120
         check_invariants(board)
-        assert [sorted(d.strokes) for d in board.left_to_right()] == [
+        assert [sorted(d.stroke_ids) for d in board.left_to_right()] == [
             list(range(start, start + len(d.strokes)))
             for start, d in zip(itertools.accumulate([0] + [len(d.strokes) for d in number]), number)
         ]
+
+
+# -- corrections and deletions ---------------------------------------------------------------------
+class RecordingLearner:
+    """Remembers what it was taught and forgotten."""
+
+    def __init__(self) -> None:
+        self.examples: dict[int, int] = {}  # handle -> label
+        self.next = 0
+
+    def learn(self, image, strokes, label):
+        assert image.shape == (28, 28) and strokes
+        self.next += 1
+        self.examples[self.next] = label
+        return self.next
+
+    def forget(self, handle):
+        del self.examples[handle]
+
+
+def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes_it_back(fake_recognizer):
+    learner = RecordingLearner()
+    board = Board(fake_recognizer, learner)
+    for stroke in FIVE:
+        add(board, stroke)
+    for stroke in shifted(FOUR, dx=300):
+        add(board, stroke)
+    five, four = board.digits
+    model_label = five.label
+    board.apply(Correct((120, 150), 3 if model_label != 3 else 2))
+    assert five.corrected == five.label != model_label and four.corrected is None
+    assert list(learner.examples.values()) == [five.label]
+    assert board.reading()[0] == str(five.label)
+    assert undo(board)
+    assert five.corrected is None and five.label == model_label and learner.examples == {}
+
+
+def test_a_correction_far_from_every_digit_goes_to_the_nearest(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, FOUR[0])
+    add(board, shifted(FOUR, dx=300)[0])
+    assert board.apply(Correct((1000, 150), 7)) is board.digits[1]
+    assert Board(fake_recognizer).apply(Correct((1, 1), 7)) is None  # no digit: nothing happens
+
+
+def test_a_corrected_digit_keeps_its_label_until_its_strokes_change(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, FOUR[0])
+    add(board, shifted(FIVE, dx=300)[0])  # a stroke elsewhere: the 4 keeps its correction
+    board.apply(Correct((100, 150), 4))
+    add(board, shifted(FIVE, dx=300)[1])
+    assert board.digits[0].corrected == 4
+    add(board, FOUR[1])  # the 4's own strokes change: the model reads it again
+    assert board.digits[0].corrected is None
+    assert undo(board) and board.digits[0].corrected == 4  # and undo restores the correction
+
+
+def test_delete_removes_a_digit_with_all_its_strokes_and_undo_restores_it(fake_recognizer):
+    board = Board(fake_recognizer)
+    for stroke in FIVE + shifted(FOUR, dx=300):
+        add(board, stroke)
+    before = [(d.stroke_ids, d.box) for d in board.left_to_right()]
+    deleted = board.apply(Delete((120, 150)))
+    assert deleted.stroke_ids == [0, 1, 2] and [d.stroke_ids for d in board.digits] == [[3, 4]]
+    assert [ink.id for ink in board.strokes] == [3, 4]
+    add(board, shifted(FOUR, dx=600)[0])
+    assert undo(board) and undo(board)
+    assert [(d.stroke_ids, d.box) for d in board.left_to_right()] == before
+    assert [ink.id for ink in board.strokes] == [0, 1, 2, 3, 4]
+    check_invariants(board)
+
+
+# -- grouping from how people write ----------------------------------------------------------------
+class ReadsJoinedBetter:
+    """A recogniser that reads an image with ink in its top fifth (a 5's bar on its body) as a
+    confident digit, and anything else as a poor guess."""
+
+    ready = True
+
+    def predict(self, images):
+        top = images[:, :6].sum(axis=(1, 2, 3)) > 1
+        whole = images.sum(axis=(1, 2, 3)) > 40
+        confidence = np.where(top & whole, 0.99, 0.4)
+        out = np.tile(((1 - confidence) / 9)[:, None], (1, 10))
+        out[:, 5] = confidence
+        return out
+
+
+BODY = [(100, 140), (100, 170), (140, 175), (145, 210), (100, 220)]  # a 5 without its bar
+
+
+def test_a_bar_floating_above_the_digit_drawn_just_before_joins_it_when_that_reads_better():
+    board = Board(ReadsJoinedBetter())
+    board.apply(Stroke(tuple(BODY)))
+    board.apply(Stroke(((100, 85), (150, 85))))  # 55 px above an 80 px body: far beyond touching
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_a_floating_bar_does_not_join_an_older_digit_or_without_a_recogniser():
+    board = Board()  # no recogniser: only touching strokes join
+    board.apply(Stroke(tuple(BODY)))
+    board.apply(Stroke(((100, 85), (150, 85))))
+    assert len(board.digits) == 2
+    board = Board(ReadsJoinedBetter())
+    board.apply(Stroke(tuple(BODY)))
+    board.apply(Stroke(((400, 140), (400, 220))))  # another digit in between
+    board.apply(Stroke(((100, 85), (150, 85))))
+    assert len(board.digits) == 3
+
+
+def test_a_long_pause_ends_the_previous_digits_claim(fake_recognizer):
+    board = Board(ReadsJoinedBetter())
+    board.apply(Stroke(tuple(BODY), tuple(float(t) for t in range(5))))
+    board.apply(Stroke(((100, 85), (150, 85)), (10_000.0, 10_100.0)))
+    assert len(board.digits) == 2
+
+
+def test_two_lines_close_together_stay_apart_but_an_eight_of_two_loops_is_one_digit(fake_recognizer):
+    board = Board(fake_recognizer)
+    for x in (100, 160, 220):
+        add(board, [(x, 100), (x + 10, 160)])  # a line of three, 60 px tall
+    add(board, [(100, 180), (110, 240)])  # the next line, 20 px (a third of a height) below
+    assert len(board.digits) == 4 and len(board.rows()) == 2
+    eight = Board(fake_recognizer)
+    add(eight, [(300, 100), (330, 100), (330, 130), (300, 130), (300, 100)])
+    add(eight, [(300, 140), (330, 140), (330, 170), (300, 170), (300, 140)])  # right after, 10 px below
+    assert len(eight.digits) == 1
+
+
+def test_a_speck_beside_the_writing_is_no_digit_and_is_left_out_of_the_reading(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, [(100, 100), (100, 200)])
+    add(board, [(112, 150), (113, 151)])  # a slip of the mouse beside the 1
+    assert len(board.digits) == 2 and board.digits[1].speck and board.digits[1].unsure
+    assert len(board.reading()) == 1
+    lone = Board(fake_recognizer)
+    add(lone, [(50, 50)])  # a click on an empty board
+    assert lone.digits[0].speck and lone.reading() == ""

@@ -6,6 +6,10 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -14,10 +18,11 @@ import pytest
 
 from conftest import FakeRecognizer
 from digitboard import DEFAULT_MODEL, replay
-from digitboard.app import BoardApp, run_frame
+from digitboard.app import BoardApp, run_frame, stroke_events
 from digitboard.board import Board
 from digitboard.cli import main
 from digitboard.data import HELD_OUT_CONTRIBUTORS, iter_unipen
+from digitboard.drawing import extent, fit_height, to_actions
 from digitboard.session import Recorder, parse_session, read_sessions
 
 
@@ -48,12 +53,7 @@ def write_sessions(path: Path, *sessions: dict) -> Path:
 
 
 def replayed(session: dict, recognizer=None) -> dict:
-    pygame.display.init()
-    pygame.font.init()
-    try:
-        return replay.replay_session(parse_session(session, "s.jsonl:1"), recognizer or FakeRecognizer())
-    finally:
-        pygame.quit()
+    return replay.replay_session(parse_session(session, "s.jsonl:1"), recognizer or FakeRecognizer())
 
 
 def drawn_digits(unipen_path, count, height=120, multi_stroke_first=True):
@@ -63,34 +63,65 @@ def drawn_digits(unipen_path, count, height=120, multi_stroke_first=True):
         digits.sort(key=lambda d: len(d.strokes) == 1)
     placed, left = [], 40.0
     for drawn in digits:
-        points = np.concatenate(drawn.strokes)
-        low, high = points.min(axis=0), points.max(axis=0)
-        scale = height / max(high[1] - low[1], 1)
-        strokes = [np.round((s - low) * scale + (left, 150)).astype(int).tolist() for s in drawn.strokes]
+        strokes = fit_height(drawn.strokes, height, (left, 150))
         alone = Board()
-        for stroke in strokes:
-            alone.add_stroke(stroke)
+        for action in to_actions(strokes):
+            alone.apply(action)
         if len(alone.digits) == 1:  # a few samples are oddly segmented: not what this test is about
-            placed.append(strokes)
-            left += (high[0] - low[0]) * scale + 0.4 * height
+            placed.append([np.round(stroke).astype(int).tolist() for stroke in strokes])
+            left += extent(strokes)[0] + 0.4 * height
         if len(placed) == count:
             return placed
     raise AssertionError(f"fewer than {count} usable digits")
 
 
-# -- the events ----------------------------------------------------------------------------------
-def test_a_stroke_is_a_press_motions_and_a_release():
-    session = parse_session({"size": [64, 48], "actions": [
-        {"stroke": [[1, 2, 0], [3, 4, 10], [5, 6, 20]]}, {"key": "ctrl+z"}, {"stroke": [[7, 8]]}]}, "x:1")
-    events = list(replay.session_events(session))
-    assert [[e.type for e in group] for group in events] == [
-        [pygame.MOUSEBUTTONDOWN, pygame.MOUSEMOTION, pygame.MOUSEMOTION, pygame.MOUSEBUTTONUP],
-        [pygame.KEYDOWN],
-        [pygame.MOUSEBUTTONDOWN, pygame.MOUSEBUTTONUP],
-    ]
-    assert [e.pos for e in events[0]] == [(1, 2), (3, 4), (5, 6), (5, 6)]
-    assert events[1][0].key == pygame.K_z and events[1][0].mod & pygame.KMOD_CTRL
-    assert all(e.button == 1 for e in events[0] + events[2] if e.type != pygame.MOUSEMOTION)
+# -- applying actions ------------------------------------------------------------------------------
+def test_replay_imports_neither_pygame_nor_tensorflow(tmp_path, shipped_model):
+    path = write_sessions(tmp_path / "a.jsonl", {"size": [64, 48], "strokes": [[[1, 1], [9, 30]]]})
+    script = (f"import sys; from digitboard.cli import main; status = main(['replay', {str(path)!r}]); "
+              "print(sorted(m for m in sys.modules if m.split('.')[0] in ('pygame', 'tensorflow', 'keras'))); "
+              "sys.exit(status)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_replay_stops_promptly_on_sigterm_keeping_what_it_printed(tmp_path, shipped_model):
+    """A named pipe with no writer blocks the second file; SIGTERM ends replay with 143 at once."""
+    first = write_sessions(tmp_path / "a.jsonl", {"size": [64, 48], "strokes": [[[1, 1], [9, 30]]]})
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([sys.executable, "-m", "digitboard", "replay", str(first), str(fifo)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first_line = process.stdout.readline()  # the first file is done: replay now waits on the pipe
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        status = process.wait(timeout=10)
+    finally:
+        process.kill()
+    assert status == 143 and time.monotonic() - started < 5
+    assert json.loads(first_line)["session"] == "a.jsonl:1"
+
+
+def test_replay_costs_time_linear_in_the_number_of_strokes():
+    """Doubling a session of separate digits about doubles its replay time (quadratic: 4x)."""
+    def session(count: int):
+        strokes = [[[100 * (n % 100), 150 * (n // 100)], [100 * (n % 100) + 30, 150 * (n // 100) + 100]]
+                   for n in range(count)]
+        return parse_session({"size": [10_000, 10_000], "strokes": strokes}, "big:1")
+
+    def seconds(count: int) -> float:
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            state = replay.replay_session(session(count), FakeRecognizer())
+            best = min(best, time.perf_counter() - start)
+        assert len(state["digits"]) == count
+        return best
+
+    small, large = seconds(1000), seconds(4000)
+    assert large / small < 8  # linear gives about 4; quadratic about 16
 
 
 def test_strokes_are_numbered_as_in_the_session_across_clear_and_undo():
@@ -112,45 +143,41 @@ def test_points_outside_the_window_replay_as_on_the_live_board():
     assert state["digits"][0]["box"] == [-30, -40, 531, 941]
 
 
-def test_a_stroke_longer_than_the_event_queue_replays(tmp_path):
-    points = [[i % 640, (i // 640) % 480] for i in range(70_000)]  # more than SDL's 65,535 events
+def test_a_stroke_of_70000_points_replays(tmp_path):
+    points = [[i % 640, (i // 640) % 480] for i in range(70_000)]
     state = replayed({"size": [640, 480], "strokes": [points, [[5, 5]]]})
     assert sorted(s for d in state["digits"] for s in d["strokes"]) == [0, 1]
 
 
+def test_undo_after_clear_brings_the_board_back():
+    state = replayed({"size": [640, 480], "actions": [
+        {"stroke": [[100, 100], [100, 200]]}, {"key": "n"}, {"key": "ctrl+z"}, {"stroke": [[300, 100], [300, 200]]},
+    ]})
+    assert [d["strokes"] for d in state["digits"]] == [[0], [1]]
+
+
 # -- replay equals the live board ------------------------------------------------------------------
 class LiveSession:
-    """A live BoardApp recording itself; tracks the session's number of each board stroke."""
+    """A live BoardApp recording itself, driven by real events through the frame loop."""
 
     def __init__(self, recognizer, path: Path) -> None:
         self.app = BoardApp(Board(recognizer), (640, 480), recorder=Recorder(path, (640, 480)), save_dir=os.devnull)
-        self.numbers: list[int] = []
-        self.finished = 0  # strokes completed so far: the session's stroke numbers
 
     def frame(self, *events) -> None:
-        """One frame of the loop; at most one stroke may end in it (else the numbering is unknown)."""
         for event in events:
             pygame.event.post(event)
         run_frame(self.app)
-        del self.numbers[len(self.app.board.strokes):]  # undo and clear remove strokes from the end
-        assert len(self.app.board.strokes) - len(self.numbers) in (0, 1)
-        if len(self.app.board.strokes) > len(self.numbers):
-            self.numbers.append(self.finished)
-            self.finished += 1
 
     def stroke(self, points) -> None:
-        self.frame(pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=tuple(points[0]), button=1))
-        for start in range(1, len(points), 3):  # a few motions a frame, as a mouse delivers them
-            self.frame(*(pygame.event.Event(pygame.MOUSEMOTION, pos=tuple(p), rel=(0, 0), buttons=(1, 0, 0))
-                         for p in points[start:start + 3]))
-        self.frame(pygame.event.Event(pygame.MOUSEBUTTONUP, pos=tuple(points[-1]), button=1))
+        events = stroke_events(points)
+        for start in range(0, len(events), 3):  # a few events a frame, as a mouse delivers them
+            self.frame(*events[start:start + 3])
 
     def key(self, code, mod=0) -> None:
         self.frame(pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode="", scancode=0))
 
     def state(self, name: str) -> dict:
-        self.app.board.classify_pending()
-        return replay.board_state(self.app.board, name, self.numbers)
+        return replay.board_state(self.app.board, name)
 
 
 @pytest.fixture
@@ -186,7 +213,7 @@ def test_replay_of_a_recorded_live_session_gives_the_live_result(display, tmp_pa
     assert len(expected["digits"]) == 4 and len(live.app.board.strokes) >= 4
 
     (session,) = read_sessions(path)
-    assert len(session.strokes) == live.finished
+    assert len(session.strokes) == live.app.board.stroke_count
     pygame.quit()
     assert replay.run_replay([str(path)], "fake", str(tmp_path / "out.jsonl")) == 0
     states = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
@@ -227,7 +254,9 @@ def test_the_output_is_one_json_line_per_session_in_the_documented_form(tmp_path
     assert [s["session"] for s in states] == ["a.jsonl:1", "a.jsonl:2", "b.json:1"]
     assert [list(s) for s in states] == [["session", "digits", "reading"]] * 3
     two = states[0]["digits"]
-    assert [list(d) for d in two] == [["label", "confidence", "box", "strokes"]] * 2
+    assert [list(d) for d in two] == [["label", "confidence", "box", "strokes", "unsure", "alternatives", "corrected"]] * 2
+    assert all(d["unsure"] is False and d["alternatives"][0] == [d["label"], d["confidence"]] for d in two)
+    assert all(len(d["alternatives"]) == 3 for d in two)
     assert [d["strokes"] for d in two] == [[1], [0]]  # left to right
     assert [d["box"] for d in two] == [[100, 100, 61, 101], [400, 100, 1, 101]]
     assert all(isinstance(d["label"], int) and 0 <= d["label"] <= 9 for d in two)
@@ -260,3 +289,17 @@ def test_one_model_serves_many_sessions(tmp_path, fake_model, capsys):
     path = write_sessions(tmp_path / "many.jsonl", *[session] * 200)
     assert main(["replay", str(path)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 200 and len(fake_model) == 1
+
+
+def test_corrections_and_deletions_replay_and_say_which_digits_were_corrected():
+    state = replayed({"size": [640, 480], "actions": [
+        {"stroke": [[100, 100], [100, 200]]},
+        {"stroke": [[300, 100], [360, 100], [320, 200]]},
+        {"stroke": [[500, 100], [500, 200]]},
+        {"correct": {"at": [102, 150], "label": 7}},
+        {"delete": {"at": [900, 150]}},  # nearest: the digit at x = 500
+    ]})
+    assert [(d["strokes"], d["label"], d["corrected"]) for d in state["digits"]] == [
+        ([0], 7, True), ([1], state["digits"][1]["label"], False)]
+    assert state["digits"][0]["confidence"] == 1.0 and state["digits"][0]["unsure"] is False
+    assert state["reading"].startswith("7")

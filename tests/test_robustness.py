@@ -22,6 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from conftest import FakeRecognizer
 from digitboard.app import INK, BoardApp, run_frame
+from digitboard.actions import Clear, Stroke, Undo
 from digitboard.board import Board
 from digitboard.replay import replay_session
 from digitboard.session import Session, SessionError, parse_session, read_sessions
@@ -45,14 +46,22 @@ point = st.tuples(coordinate, coordinate)
 
 
 class BoardMachine(RuleBasedStateMachine):
-    """Drives Board with pen and editing calls, against a plain list of the strokes it should hold."""
+    """Drives Board with pen calls and actions, against a plain model of the strokes it should
+    hold and of the edits undo can take back."""
 
     def __init__(self) -> None:
         super().__init__()
         self.recognizer = FakeRecognizer()
         self.board = Board(self.recognizer)
         self.expected: list[list[tuple[float, float]]] = []
+        self.undoable: list[list[list[tuple[float, float]]] | None] = []  # None: a stroke; else what a clear took
         self.pen: list[tuple[float, float]] | None = None
+
+    def _added(self, points, digit) -> None:
+        self.expected.append(points)
+        self.undoable.append(None)
+        assert self.board.strokes[-1].id == self.board.stroke_count - 1
+        assert digit.strokes[-1] is self.board.strokes[-1]
 
     @rule(p=point)
     def pen_down(self, p):
@@ -65,48 +74,52 @@ class BoardMachine(RuleBasedStateMachine):
         if self.pen is not None and self.pen[-1] != p:
             self.pen.append(p)
 
-    @rule(p=st.none() | point)
-    def pen_up(self, p):
-        digit = self.board.pen_up(*(p or ()))
+    @rule()
+    def lift_pen(self):
+        stroke = self.board.lift_pen()
         if self.pen is None:
-            assert digit is None
+            assert stroke is None
             return
-        if p is not None and self.pen[-1] != p:
-            self.pen.append(p)
-        self.expected.append(self.pen)
+        self._added(self.pen, self.board.apply(stroke))
         self.pen = None
-        assert len(self.board.strokes) - 1 in digit.strokes
+
+    @rule()
+    def drop_pen(self):
+        assert self.board.drop_pen() == (self.pen is not None)
+        self.pen = None
 
     @rule(points=st.lists(point, min_size=1, max_size=12))
-    def add_stroke(self, points):
-        digit = self.board.add_stroke(points)
-        self.expected.append(points)
-        assert len(self.board.strokes) - 1 in digit.strokes
+    def stroke(self, points):
+        self._added(points, self.board.apply(Stroke(tuple((float(x), float(y)) for x, y in points))))
+
+    def _undo_model(self) -> None:
+        if self.undoable:
+            taken = self.undoable.pop()
+            if taken is None:
+                self.expected.pop()
+            else:
+                self.expected = taken
 
     @rule()
     def undo(self):
-        undone = self.board.undo()
-        if self.pen is not None:
-            self.pen = None
-            assert undone
-        elif self.expected:
-            self.expected.pop()
-            assert undone
-        else:
-            assert not undone
+        self.board.apply(Undo())
+        self._undo_model()
 
     @rule()
     def clear(self):
-        self.board.clear()
-        assert self.board.strokes == [] and self.board.digits == [] and self.board.pen is None
-        self.expected, self.pen = [], None
+        self.board.apply(Clear())
+        assert self.board.strokes == [] and self.board.digits == []
+        if self.expected:
+            self.undoable.append(self.expected)
+        self.expected = []
 
     @rule()
     def undo_everything(self):
-        while self.board.undo():
+        while self.board.history:
+            self.board.apply(Undo())
+            self._undo_model()
             check_invariants(self.board)
-        assert self.board.strokes == [] and self.board.digits == [] and self.board.pen is None
-        self.expected, self.pen = [], None
+        assert self.board.strokes == [] and self.board.digits == [] and self.undoable == []
 
     @rule(ready=st.booleans())
     def recogniser_readiness(self, ready):
@@ -118,12 +131,14 @@ class BoardMachine(RuleBasedStateMachine):
     def holds_exactly_the_expected_strokes_grouped_into_digits(self):
         assert len(self.board.strokes) == len(self.expected)
         for stroke, points in zip(self.board.strokes, self.expected):
-            np.testing.assert_array_equal(stroke, np.asarray(points, np.float64).reshape(-1, 2))
+            np.testing.assert_array_equal(stroke.points, np.asarray(points, np.float64).reshape(-1, 2))
         assert (self.board.pen is None) == (self.pen is None)
+        assert len(self.board.history) == len(self.undoable)
         check_invariants(self.board)
         if self.recognizer.ready:
+            self.board.classify_pending()
             assert self.board.pending == []
-        assert len(self.board.reading().replace(" ", "")) == len(self.board.digits)
+        assert len(self.board.reading().replace(" ", "")) == sum(not d.speck for d in self.board.digits)
 
 
 def test_random_edits_keep_the_board_consistent():
@@ -210,7 +225,7 @@ class EventLoopMachine(RuleBasedStateMachine):
         else:
             self.frame(*keys_before, press(start), *motions)
             self.frame(end)
-        assert self.app.board.strokes and self.app.board.strokes[-1][0].tolist() == list(start)
+        assert self.app.board.strokes and self.app.board.strokes[-1].points[0].tolist() == list(start)
 
     @rule(size=st.tuples(st.integers(1, 700), st.integers(1, 500)))
     def resize(self, size):
@@ -225,10 +240,10 @@ class EventLoopMachine(RuleBasedStateMachine):
         assert self.app.board.strokes == [] and self.app.board.digits == [] and self.app.board.pen is None
         assert ink_pixels(surface) == 0
 
-    @precondition(lambda self: len(self.app.board.strokes) > 0)
+    @precondition(lambda self: len(self.app.board.history) > 0)
     @rule()
     def undo_everything(self):
-        surface = self.frame(*[key(pygame.K_BACKSPACE)] * (len(self.app.board.strokes) + 1))
+        surface = self.frame(*[key(pygame.K_BACKSPACE)] * (len(self.app.board.history) + 1))
         assert self.app.board.strokes == [] and self.app.board.digits == [] and self.app.board.pen is None
         assert ink_pixels(surface) == 0
 
@@ -262,7 +277,7 @@ class EventLoopMachine(RuleBasedStateMachine):
 
     def replay_gives_the_live_result(self):
         board = self.app.board
-        live = [(d.prediction.label, d.box, [board.strokes[i].tolist() for i in sorted(d.strokes)])
+        live = [(d.prediction.label, d.box, [ink.points.tolist() for ink in sorted(d.strokes, key=lambda ink: ink.id)])
                 for d in board.left_to_right()]
         session = self.recorder.session
         state = replay_session(parse_session(json.loads(json.dumps(session.to_json())), "recorded:1"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -12,12 +13,12 @@ import time
 
 import pytest
 
+from conftest import stroke
+from digitboard.actions import Clear, Correct, Delete, Undo
 from digitboard.session import (
-    KeyAction,
     Recorder,
     Session,
     SessionError,
-    StrokeAction,
     parse_session,
     read_sessions,
 )
@@ -25,15 +26,14 @@ from digitboard.session import (
 
 def test_actions_and_strokes_forms_parse_to_the_same_session():
     actions = parse_session({"size": [640, 480], "actions": [
-        {"stroke": [[1, 2], [3, 4.5, 16.7]]}, {"key": "n"}, {"stroke": [[5, 6]]},
+        {"stroke": [[1, 2, 0], [3, 4.5, 16.7]]}, {"key": "n"}, {"stroke": [[5, 6]]},
         {"key": "backspace"}, {"key": "ctrl+z"},
     ]}, "a.jsonl:3")
     assert actions.size == (640, 480) and actions.name == "a.jsonl:3"
     assert actions.actions == [
-        StrokeAction([(1.0, 2.0), (3.0, 4.5, 16.7)]), KeyAction("n"), StrokeAction([(5.0, 6.0)]),
-        KeyAction("backspace"), KeyAction("ctrl+z"),
+        stroke([(1.0, 2.0, 0), (3.0, 4.5, 16.7)]), Clear(), stroke([(5.0, 6.0)]), Undo(), Undo(),
     ]
-    strokes = parse_session({"size": [640, 480], "strokes": [[[1, 2], [3, 4.5, 16.7]], [[5, 6]]]}, "b.json:1")
+    strokes = parse_session({"size": [640, 480], "strokes": [[[1, 2, 0], [3, 4.5, 16.7]], [[5, 6]]]}, "b.json:1")
     assert strokes.actions == actions.strokes
 
 
@@ -45,7 +45,7 @@ def test_to_json_round_trips():
 
 def test_points_outside_the_window_are_valid():
     session = parse_session({"size": [10, 10], "strokes": [[[-50, 3], [10_000, -7.5]]]}, "x:1")
-    assert session.actions[0].points == [(-50.0, 3.0), (10_000.0, -7.5)]
+    assert session.actions[0].points == ((-50.0, 3.0), (10_000.0, -7.5))
 
 
 # Bad sessions: (the decoded object, the field the error must name).
@@ -169,7 +169,7 @@ def test_the_recorder_leaves_a_valid_session_after_every_action(tmp_path, name):
     path = tmp_path / name
     recorder = Recorder(path, (640, 480))
     assert recorded(path)[0].actions == []
-    actions = [StrokeAction([(1.0, 2.0, 0.0), (3.0, 4.0, 16.5)]), KeyAction("n"), StrokeAction([(5.0, 6.0, 40.0)])]
+    actions = [stroke([(1.0, 2.0, 0.0), (3.0, 4.0, 16.5)]), Clear(), stroke([(5.0, 6.0, 40.0)])]
     for count, action in enumerate(actions, 1):
         recorder.add(action)
         (session,) = recorded(path)
@@ -202,10 +202,11 @@ def test_a_killed_recording_is_a_valid_session_up_to_the_last_stroke(tmp_path):
     path = tmp_path / "killed.jsonl"
     script = textwrap.dedent(f"""
         import itertools, sys
-        from digitboard.session import Recorder, StrokeAction
+        from digitboard.actions import Stroke
+        from digitboard.session import Recorder
         recorder = Recorder({str(path)!r}, (640, 480))
         for n in itertools.count():
-            recorder.add(StrokeAction([(float(n), float(i), float(i)) for i in range(200)]))
+            recorder.add(Stroke(tuple((float(n), float(i)) for i in range(200)), tuple(float(i) for i in range(200))))
             if n == 3:
                 print("recording", flush=True)
     """)
@@ -219,5 +220,25 @@ def test_a_killed_recording_is_a_valid_session_up_to_the_last_stroke(tmp_path):
     (session,) = recorded(path)
     assert len(session.actions) >= 4
     for n, action in enumerate(session.actions):  # every stroke whole, in order
-        assert action == StrokeAction([(float(n), float(i), float(i)) for i in range(200)])
+        assert action == stroke([(float(n), float(i), float(i)) for i in range(200)])
     os.remove(path)
+
+
+def test_corrections_and_deletions_parse_and_round_trip():
+    session = parse_session({"size": [640, 480], "actions": [
+        {"correct": {"at": [10, 20.5], "label": 7}}, {"delete": {"at": [1, 2]}}]}, "c:1")
+    assert session.actions == [Correct((10.0, 20.5), 7), Delete((1.0, 2.0))]
+    assert parse_session(json.loads(json.dumps(session.to_json())), "c:1") == session
+
+
+@pytest.mark.parametrize(("action", "field"), [
+    ({"correct": {"at": [1, 2]}}, "'actions[0].correct'"),
+    ({"correct": {"at": [1, 2], "label": 10}}, "'actions[0].correct.label'"),
+    ({"correct": {"at": [1, 2], "label": True}}, "'actions[0].correct.label'"),
+    ({"correct": {"at": [1], "label": 3}}, "'actions[0].correct.at'"),
+    ({"delete": {"at": [1, "2"]}}, "'actions[0].delete.at'"),
+    ({"delete": [1, 2]}, "'actions[0].delete'"),
+])
+def test_bad_corrections_name_the_field(action, field):
+    with pytest.raises(SessionError, match=re.escape(f"field {field}:")):
+        parse_session({"size": [640, 480], "actions": [action]}, "c:1")
