@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
-from digitboard.grouping import DigitIndex, digit_for
+from digitboard.grouping import DigitIndex, digit_for, is_speck
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 from digitboard.reading import reading_lines
 from digitboard.recognizer import Recognizer
@@ -72,6 +72,7 @@ class Ink:
     times: np.ndarray | None  # (n,) float64 milliseconds since the session started, or None
     low: np.ndarray  # (2,) smallest x and y of the points
     high: np.ndarray  # (2,) largest x and y
+    speck: bool = False  # too small beside the writing to be, or change, a digit
 
 
 @dataclass(eq=False)  # a digit is itself, not its contents
@@ -106,6 +107,18 @@ class Digit:
     @property
     def height(self) -> float:
         return float(self.high[1] - self.low[1])
+
+    @property
+    def speck(self) -> bool:
+        """A mark too small to be a digit: shown as unsure and left out of the reading."""
+        return all(ink.speck for ink in self.strokes)
+
+    @property
+    def unsure(self) -> bool:
+        """Shown as a guess: a speck, or a digit the model is unsure of (never a corrected one)."""
+        if self.corrected is not None:
+            return False
+        return self.speck or self.prediction is None or self.prediction.unsure
 
 
 @dataclass
@@ -219,7 +232,8 @@ class Board:
         times = None if stroke.times is None else np.asarray(stroke.times, np.float64)
         ink = Ink(self.stroke_count, points, times, points.min(axis=0), points.max(axis=0))
         self.stroke_count += 1
-        digit = digit_for(self, ink)
+        ink.speck = is_speck(self, ink)
+        digit = None if ink.speck else digit_for(self, ink)
         self.strokes.append(ink)
         corrected = None
         if digit is None:
@@ -352,7 +366,6 @@ class Board:
 
     def reading(self) -> str:
         """The number on the board: labels left to right (the user's where corrected; '_' for a
-        digit not classified yet), lines of writing separated by a space."""
-        return " ".join(
-            "".join(str(d.label) if d.label is not None else "_" for d in row) for row in self.rows()
-        )
+        digit not classified yet; specks left out), lines of writing separated by a space."""
+        lines = ("".join(str(d.label) if d.label is not None else "_" for d in row if not d.speck) for row in self.rows())
+        return " ".join(line for line in lines if line)

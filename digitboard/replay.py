@@ -29,7 +29,7 @@ def digit_state(digit: Digit) -> dict:
         "confidence": round(confidence, 4) if confidence is not None else None,
         "box": list(digit.box),
         "strokes": sorted(digit.stroke_ids),
-        "unsure": False if corrected else prediction.unsure if prediction else True,
+        "unsure": digit.unsure,
         "alternatives": [[label, round(p, 4)] for label, p in prediction.alternatives] if prediction else [],
         "corrected": corrected,
     }

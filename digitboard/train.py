@@ -32,13 +32,13 @@ class TrainConfig:
     out: str = "best.keras"
     force: bool = False  # replace an existing `out`
     init: str | None = None  # start from this model's weights (fine-tuning) instead of from scratch
-    epochs: int = 16
+    epochs: int = 8
     batch_size: int = 128
     learning_rate: float = 2e-3
-    patience: int = 6  # epochs without a better validation accuracy before stopping
+    patience: int = 8  # epochs without a better validation accuracy before stopping
     sample_limit: int | None = None  # only this many images of each source (quick runs)
     seed: int = 0
-    drawn_copies: int = 3  # renderings of each pen-drawn digit, with random stroke widths
+    drawn_copies: int = 2  # renderings of each pen-drawn digit, with random stroke widths
     nondigit_copies: int = 1  # renderings of each pen-drawn letter or symbol
     junk: int = 4000  # synthetic clicks, wiggles and scribbles
     style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
