@@ -50,7 +50,7 @@ from digitboard.session import Session, action_to_json  # noqa: E402
 
 TUNING_WRITERS = ("syn", "apa", "apb", "art")  # the shipped model trained on these institutions
 HEIGHTS = (90, 260)
-CELL = (400, 420)  # a digit's place on the board: wider and taller than any digit, so none join
+CELL = (640, 600)  # a digit's place on the board: more than two digit heights apart, so none join
 COLUMNS = 40
 AFTER_CORRECTIONS = (1, 5, 10, 20)
 
