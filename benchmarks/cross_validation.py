@@ -43,6 +43,7 @@ RECIPES = {
 }
 UNSURE_TARGET = 0.01  # the share of real digits the threshold may leave unsure
 THRESHOLDS = np.round(np.arange(0.30, 0.995, 0.01), 2)
+CURVE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # thresholds shown in the trade-off table
 REPORTS = Path(__file__).resolve().parents[1] / "reports" / "cv"
 
 
@@ -146,6 +147,12 @@ def report(recipe: str, results: list[Path]) -> float:
     print(f"  per class: {per_class} (worst {worst})")
     junk_fooled = shown_confident(pooled["junk_probabilities"], threshold).mean()
     print(f"  synthetic junk (fresh) shown as a confident digit: {junk_fooled:.2%}")
+    print("  threshold:          " + " ".join(f"{t:6.2f}" for t in CURVE))
+    for name, key, wanted in (("digits unsure", "digit_probabilities", False),
+                              ("non-digits confident", "nondigit_probabilities", True),
+                              ("junk confident", "junk_probabilities", True)):
+        shares = [(shown_confident(pooled[key], t) == wanted).mean() for t in CURVE]
+        print(f"  {name:20}" + " ".join(f"{share:6.2%}" for share in shares))
     for index, result in enumerate(loaded, 1):
         print(f"  fold {index}: MNIST test {float(result['mnist_accuracy']):.2%} (subsampled MNIST, short schedule), "
               f"{int(result['epochs_run'])} epochs in {float(result['minutes']):.1f} min")
@@ -162,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mnist-sample", type=int, default=5000, help="MNIST training digits per fold")
     parser.add_argument("--out-dir", type=Path, default=REPORTS, help=f"where fold models go (default: {REPORTS})")
     parser.add_argument("--sample-limit", type=int, default=5000, help="at most this many drawn digits, non-digits and junk a fold")
+    parser.add_argument("--folds", default="1,2,3", help="which folds to train (results of others are reused)")
     parser.add_argument("--again", action="store_true", help="retrain folds whose results exist")
     parser.add_argument("--report-only", action="store_true", help="print the table from saved results")
     args = parser.parse_args(argv)
@@ -180,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
             config = dataclasses.replace(TrainConfig(), epochs=args.epochs, patience=args.epochs,
                                          sample_limit=args.sample_limit, **RECIPES[recipe])
             path = args.out_dir / recipe / f"fold{fold + 1}.npz"
-            if not args.report_only:
+            if not args.report_only and str(fold + 1) in args.folds.split(","):
                 full = mnist_full(args)
                 order = np.random.default_rng(fold).permutation(len(full.y_train))[:args.mnist_sample]
                 small = Mnist(full.x_train[order], full.y_train[order], full.x_test, full.y_test)

@@ -49,3 +49,20 @@ def with_embedding(model: keras.Model) -> keras.Model:
     embedding = model.get_layer(EMBEDDING).output if EMBEDDING in names else model.layers[-1].input
     (image,) = model.inputs  # one input, given as itself: Keras warns when a lone tensor meets a list
     return keras.Model(image, [model.outputs[0], embedding], name=f"{model.name}_with_embedding")
+
+
+def with_not_a_digit(model: keras.Model) -> keras.Model:
+    """An eleven-class copy of a ten-class model built by build_model, to fine-tune with --init:
+    every layer keeps its weights, and the new "not a digit" output starts from fresh ones."""
+    if model.output_shape[-1] == NUM_CLASSES:
+        return model
+    wide = build_model(num_classes=NUM_CLASSES)
+    if [type(layer) for layer in model.layers] != [type(layer) for layer in wide.layers]:
+        raise ValueError(f"{model.name} is not this project's CNN, so it cannot be given an eleventh class")
+    for old, new in zip(model.layers[:-1], wide.layers[:-1]):
+        new.set_weights(old.get_weights())
+    kernel, bias = model.layers[-1].get_weights()
+    wide_kernel, wide_bias = wide.layers[-1].get_weights()
+    wide_kernel[:, :10], wide_bias[:10] = kernel, bias
+    wide.layers[-1].set_weights([wide_kernel, wide_bias])
+    return wide

@@ -285,15 +285,19 @@ def load_training_data(config: TrainConfig, announce: Callable[[str], object] = 
     return mnist, drawn, nondigits
 
 
-def train_and_save(data: Prepared, config: TrainConfig, announce: Callable[[str], object] = print):
-    """Train from scratch (or from config.init) and write config.out only if training ends well.
-
-    Returns (model with the best weights, history dict, minutes of training).
-    """
+def initial_model(config: TrainConfig):
+    """The model to fine-tune (config.init, given an eleventh class if it has ten), or None."""
+    from digitboard.model import with_not_a_digit
     from digitboard.modelfile import load_keras_model
 
+    return with_not_a_digit(load_keras_model(config.init)) if config.init else None
+
+
+def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Callable[[str], object] = print):
+    """Train `model`, else config.init's, else a new one, and write config.out only if training
+    ends well. Returns (model with the best weights, history dict, minutes of training)."""
     out = Path(config.out)
-    model = load_keras_model(config.init) if config.init else None
+    model = model if model is not None else initial_model(config)
     partial = partial_path(out)
     announce(f"{len(data.train):,} training and {len(data.validation):,} validation images, "
              f"{int((data.train.y == NOT_A_DIGIT).sum()):,} of them not digits; "
@@ -318,8 +322,9 @@ def run_training(config: TrainConfig, announce: Callable[[str], object] = print)
     from digitboard.export import export_onnx
 
     mnist, drawn, nondigits = load_training_data(config, announce)
+    model = initial_model(config)  # a model Keras cannot use stops the run here, before the data is rendered
     data = prepare_data(mnist, drawn, nondigits, config)
-    model, history, minutes = train_and_save(data, config, announce)
+    model, history, minutes = train_and_save(data, config, model, announce)
     accuracy = mnist_accuracy(model, data.test)
     announce(f"MNIST test accuracy {accuracy:.4%} on {len(data.test):,} digits (argmax over the ten digits)")
     agreement = export_onnx(config.out, data.test.x)
