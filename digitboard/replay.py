@@ -8,9 +8,8 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from collections.abc import Sequence
 from typing import TextIO
 
 from digitboard.board import Board, Digit
