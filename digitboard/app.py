@@ -256,6 +256,8 @@ def run_board(
     record: str | os.PathLike[str] | None = None,
     force: bool = False,
     save_dir: str | os.PathLike[str] = "digitboard-saves",
+    profile: str | os.PathLike[str] | None = None,
+    learning: bool = True,
 ) -> int:
     """Open the window at once, load the model behind it, and run the frame loop."""
     from digitboard.recognizer import BackgroundRecognizer, check_model_file
@@ -263,6 +265,9 @@ def run_board(
     check_model_file(model)  # fail fast, before any window, on a file that cannot work
     recorder = Recorder(record, size, force=force) if record else None
     recognizer = BackgroundRecognizer(model)
+    from digitboard.profile import window_learner  # the profile's examples load behind the window too
+
+    learner = window_learner(recognizer, profile) if learning else None
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
     pygame.display.init()
@@ -276,7 +281,7 @@ def run_board(
             return 2
         pygame.display.set_caption("digitboard")
         app = BoardApp(
-            Board(recognizer), size, recorder, save_dir,
+            Board(learner or recognizer, learner), size, recorder, save_dir,
             status=lambda: None if recognizer.ready else "loading the model…",
         )
         return run_loop(app, recognizer)
