@@ -22,7 +22,8 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 def read() -> Response:
     started = time.perf_counter()
     session = session_from_body(request_body(current_app.config["MAX_CONTENT_LENGTH"]))
-    result = replay_session(session, current_app.extensions["digitboard.recognizer"])
+    # Like `digitboard replay` without a profile: the session's own corrections teach the rest of it.
+    result = replay_session(session, current_app.extensions["digitboard.recognizer"], examples=())
     result.pop("session")
     response = json_response(result)
     # The server's own time, for the load benchmark and for the browser's network panel.
