@@ -66,12 +66,16 @@ def read_sessions(
 @contextmanager
 def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO, bool]]:
     """The file as bytes (gzip undone), and whether it holds one JSON session (`.json`)."""
-    label = "standard input" if str(path) == STANDARD_INPUT else str(path)
-    if str(path) == STANDARD_INPUT:
+    standard_input = str(path) == STANDARD_INPUT
+    label = "standard input" if standard_input else str(path)
+    opened: BinaryIO | None = None  # what to close: never standard input
+    if standard_input:
+        if sys.stdin is None:  # started with standard input closed
+            raise SessionError("standard input: there is none to read")
         handle: BinaryIO = sys.stdin.buffer
     else:
         try:
-            handle = open(path, "rb")
+            handle = opened = open(path, "rb")
         except OSError as error:
             raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
     file_name = name.lower()
@@ -89,8 +93,8 @@ def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO,
     except OSError as error:
         raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
     finally:
-        if str(path) != STANDARD_INPUT:
-            handle.close()
+        if opened is not None:
+            opened.close()
 
 
 def _read_json_file(handle: BinaryIO, name: str, limits: Limits) -> Session:

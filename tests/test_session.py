@@ -524,7 +524,8 @@ def test_a_killed_recording_is_a_valid_session_up_to_the_last_stroke(tmp_path, n
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
-    added = int(process.stdout.read().split()[-1])  # printed after its stroke was added
+    with process.stdout:
+        added = int(process.stdout.read().split()[-1])  # printed after its stroke was added
     (session,) = recorded(path)
     assert len(session.actions) >= (added if name.endswith(".jsonl") else 1) and added > 4
     for n, action in enumerate(session.actions):  # every stroke whole, in order
