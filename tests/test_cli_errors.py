@@ -8,6 +8,7 @@ import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -359,11 +360,17 @@ def test_record_into_a_missing_folder_is_one_line(tmp_path, capfd):
 
 
 def test_record_refuses_what_is_not_a_regular_file_even_with_force(tmp_path, capfd):
-    """Issue 13.7: as root, `--record /dev/null --force` replaced /dev/null."""
+    """Issue 13.7: as root, `--record /dev/null --force` replaced /dev/null. The test uses a copy
+    of /dev/null's device node, so that a regression cannot replace the machine's."""
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.stat(os.devnull).st_rdev)
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
     model = keras_lookalike(tmp_path / "model.keras")
-    assert main(["--model", str(model), "--record", os.devnull, "--force"]) == 2
-    assert_one_line(capfd.readouterr().err, f"cannot record to {os.devnull}: not a regular file")
-    assert Path(os.devnull).is_char_device()
+    assert main(["--model", str(model), "--record", str(device), "--force"]) == 2
+    assert_one_line(capfd.readouterr().err, f"cannot record to {device}: not a regular file")
+    assert device.is_char_device()
 
 
 def test_a_window_that_cannot_open_is_one_line(tmp_path, capfd, monkeypatch):

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -435,14 +436,28 @@ def test_force_keeps_hard_links_of_a_jsonl_file_and_refuses_them_for_json(tmp_pa
     assert first_json.read_text() == "old\n"
 
 
+def null_device(folder: Path) -> Path:
+    """A copy of /dev/null's device node in `folder` (root only): a recorder that regressed would
+    replace this copy, never the machine's /dev/null."""
+    path = folder / "null.jsonl"
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.stat(os.devnull).st_rdev)
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
+    return path
+
+
 def test_force_refuses_what_is_not_a_regular_file(tmp_path):
     """As root, `--record /dev/null --force` replaced /dev/null with a regular file."""
+    device = null_device(tmp_path)
     fifo = tmp_path / "pipe.jsonl"
     os.mkfifo(fifo)
-    for path in (Path(os.devnull), fifo, tmp_path):
+    for path in (device, device.with_name("null.json"), fifo, tmp_path):
+        if path.name == "null.json":
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.stat(os.devnull).st_rdev)
         with pytest.raises(OSError, match="not a regular file"):
             Recorder(path, (320, 200), force=True)
-    assert Path(os.devnull).is_char_device() and fifo.is_fifo()
+    assert device.is_char_device() and device.with_name("null.json").is_char_device() and fifo.is_fifo()
 
 
 def test_the_recorder_says_when_it_cannot_write(tmp_path):
