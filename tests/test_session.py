@@ -224,7 +224,9 @@ def test_an_endless_stream_of_zeros_is_one_error_in_bounded_memory(tmp_path):
             list(read_sessions("/dev/zero"))
         except SessionError as error:
             print(error)
-        print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+        # this process's peak resident memory (ru_maxrss would count the forking parent's)
+        peak_kb = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
+        print(int(peak_kb) // 1024)
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-500:]
@@ -351,7 +353,7 @@ def test_recording_cost_per_action_does_not_grow_with_the_session(tmp_path):
         early = median_add(recorder, 20)
         late = median_add(recorder, 2000)
         recorder.close()
-        assert late < 5 * early + 0.0005, (name, early, late)
+        assert late < 5 * early + 0.002, (name, early, late)  # the rewrite took 400 ms at 2,000 strokes
         assert len(recorded(tmp_path / name)[0].actions) == 2020
 
 
