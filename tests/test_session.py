@@ -353,7 +353,7 @@ def test_recording_cost_per_action_does_not_grow_with_the_session(tmp_path):
         early = median_add(recorder, 20)
         late = median_add(recorder, 2000)
         recorder.close()
-        assert late < 5 * early + 0.002, (name, early, late)  # the rewrite took 400 ms at 2,000 strokes
+        assert late < 5 * early + 0.002, (name, early, late)  # the old rewrite: 24 ms at 100, 920 ms at 4,000
         assert len(recorded(tmp_path / name)[0].actions) == 2020
 
 
