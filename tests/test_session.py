@@ -338,7 +338,7 @@ def test_a_jsonl_recording_is_a_header_and_one_appended_line_per_action(tmp_path
 
 def test_recording_cost_per_action_does_not_grow_with_the_session(tmp_path):
     """The median time of `add` with 2,000 strokes recorded is within a few times that with 20
-    (the whole-file rewrite took 100 times longer)."""
+    (the whole-file rewrite grew with the session: a median 24 ms at 100 strokes, 920 ms at 4,000)."""
     def median_add(recorder, count: int) -> float:
         times = []
         for n in range(count):
@@ -353,7 +353,7 @@ def test_recording_cost_per_action_does_not_grow_with_the_session(tmp_path):
         early = median_add(recorder, 20)
         late = median_add(recorder, 2000)
         recorder.close()
-        assert late < 5 * early + 0.002, (name, early, late)  # the old rewrite: 24 ms at 100, 920 ms at 4,000
+        assert late < 5 * early + 0.002, (name, early, late)
         assert len(recorded(tmp_path / name)[0].actions) == 2020
 
 
