@@ -181,6 +181,14 @@ def test_a_bad_byte_stops_at_its_own_line_after_the_sessions_before_it(tmp_path,
     assert len(sessions) == bad_line - 1 and sessions[-1].name == f"bytes.jsonl:{bad_line - 1}"
 
 
+def test_crlf_line_ends_and_nul_bytes(tmp_path):
+    crlf = write(tmp_path / "crlf.jsonl", (SESSION_LINE + "\r\n" + '{"size":[9,9],"recording":1}\r\n{"key":"n"}\r\n').encode())
+    assert [(s.name, len(s.actions)) for s in read_sessions(crlf)] == [("crlf.jsonl:1", 1), ("crlf.jsonl:2", 1)]
+    nul = write(tmp_path / "nul.jsonl", (SESSION_LINE + "\n").encode() + b"\x00" * 5000)
+    with pytest.raises(SessionError, match="^nul.jsonl:2: not valid JSON"):
+        list(read_sessions(nul))
+
+
 def test_a_utf16_file_is_named_as_such(tmp_path):
     path = write(tmp_path / "wide.jsonl", (SESSION_LINE + "\n").encode("utf-16"))
     with pytest.raises(SessionError, match="wide.jsonl:1: UTF-16 text; a session file is UTF-8"):
