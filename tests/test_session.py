@@ -534,18 +534,23 @@ def test_a_killed_recording_is_a_valid_session_up_to_the_last_stroke(tmp_path, n
     (a .jsonl file holds every stroke added; a .json file those of its last whole rewrite)."""
     path = tmp_path / name
     script = textwrap.dedent(f"""
-        import itertools, sys
+        import itertools, sys, time
         from digitboard.actions import Stroke
         from digitboard.session import Recorder
         recorder = Recorder({str(path)!r}, (640, 480))
         for n in itertools.count():
             recorder.add(Stroke(tuple((float(n), float(i)) for i in range(200)), tuple(float(i) for i in range(200))))
             print(n + 1, flush=True)  # strokes added so far
+            time.sleep(0.001)  # a thousand strokes a second: far faster than anyone draws
     """)
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout.readline().strip() == "1"
-        time.sleep(0.2)
+        deadline = time.monotonic() + 60
+        while not recorded(path)[0].actions:  # a .json file: until the first rewrite is done (fsync may be slow)
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        time.sleep(0.2)  # then kill it in mid-stream
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
