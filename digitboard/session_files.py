@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import select
 import sys
 import warnings
 import zlib
@@ -39,6 +40,7 @@ from digitboard.session import (
 TEXT_LIMIT = 32 * 1024 * 1024
 STANDARD_INPUT = "-"
 _GZIP_MAGIC = b"\x1f\x8b"
+_BUFFER = 256 * 1024  # bytes read at a time
 
 
 class SessionWarning(UserWarning):
@@ -63,25 +65,60 @@ def read_sessions(
             yield from _read_json_lines(handle, name, limits, on_warning)
 
 
+class _WaitingReader(io.RawIOBase):
+    """Reads a file descriptor, waiting for data in short slices of select(): a blocking read of
+    a pipe does not return when the kernel hands SIGTERM to another thread (the model runtime's),
+    and then replay's handler would never run; between slices it does."""
+
+    def __init__(self, descriptor: int, close_descriptor: bool) -> None:
+        super().__init__()
+        self._descriptor = descriptor
+        self._close_descriptor = close_descriptor
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not select.select([self._descriptor], [], [], 0.25)[0]:
+            pass  # a regular file is always ready; a pipe or standard input waits here
+        return os.readv(self._descriptor, [buffer])
+
+    def close(self) -> None:
+        if not self.closed and self._close_descriptor:
+            os.close(self._descriptor)
+        super().close()
+
+
+def _standard_input() -> BinaryIO:
+    if sys.stdin is None:  # started with standard input closed
+        raise SessionError("standard input: there is none to read")
+    try:
+        descriptor = sys.stdin.fileno()
+    except (OSError, ValueError):  # replaced by something without a descriptor (tests)
+        buffer = sys.stdin.buffer
+        return buffer if hasattr(buffer, "peek") else io.BufferedReader(buffer)
+    return io.BufferedReader(_WaitingReader(descriptor, close_descriptor=False), _BUFFER)
+
+
 @contextmanager
 def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO, bool]]:
     """The file as bytes (gzip undone), and whether it holds one JSON session (`.json`)."""
     standard_input = str(path) == STANDARD_INPUT
     label = "standard input" if standard_input else str(path)
-    opened: BinaryIO | None = None  # what to close: never standard input
     if standard_input:
-        if sys.stdin is None:  # started with standard input closed
-            raise SessionError("standard input: there is none to read")
-        handle: BinaryIO = sys.stdin.buffer
+        handle = _standard_input()
     else:
         try:
-            handle = opened = open(path, "rb")
+            # Non-blocking, so that opening a named pipe with no writer does not block (it waits
+            # in _WaitingReader instead, where SIGTERM is heard).
+            descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            os.set_blocking(descriptor, True)
         except OSError as error:
             raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
+        handle = io.BufferedReader(_WaitingReader(descriptor, close_descriptor=True), _BUFFER)
+    opened = handle  # what to close (standard input's descriptor stays open)
     file_name = name.lower()
     try:
-        if not hasattr(handle, "peek"):
-            handle = io.BufferedReader(handle)  # type: ignore[arg-type]
         if handle.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined]
             handle = gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[assignment]
             file_name = file_name.removesuffix(".gz")
@@ -93,7 +130,7 @@ def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO,
     except OSError as error:
         raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
     finally:
-        if opened is not None:
+        if not standard_input:
             opened.close()
 
 

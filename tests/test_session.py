@@ -286,6 +286,45 @@ def test_a_dash_reads_standard_input(monkeypatch):
     assert [s.name for s in read_sessions("-")] == ["<stdin>:2"]
 
 
+SIGNAL_TO_ANOTHER_THREAD = """
+import signal, sys, threading, time
+from digitboard.session_files import read_sessions
+
+class Stop(Exception):
+    pass
+
+def stop(signum, frame):
+    raise Stop
+
+signal.signal(signal.SIGUSR1, stop)
+worker = threading.Thread(target=time.sleep, args=(60,), daemon=True)
+worker.start()
+threading.Timer(0.5, lambda: signal.pthread_kill(worker.ident, signal.SIGUSR1)).start()
+try:
+    list(read_sessions(sys.argv[1]))
+except Stop:
+    print("stopped")
+"""
+
+
+@pytest.mark.parametrize("writer", [False, True])
+def test_reading_a_pipe_hears_a_signal_handed_to_another_thread(tmp_path, writer):
+    """The kernel may hand SIGTERM to any thread (the model runtime's); a main thread blocked in
+    open() or read() of a pipe then never ran replay's handler (a SIGTERM test hung 1 run in 13).
+    Here the signal goes to a sleeping worker thread on purpose, with and without a writer."""
+    fifo = tmp_path / "fifo.jsonl"
+    os.mkfifo(fifo)
+    process = subprocess.Popen([sys.executable, "-c", SIGNAL_TO_ANOTHER_THREAD, str(fifo)],
+                               stdout=subprocess.PIPE, text=True)
+    holder = open(fifo, "w") if writer else None  # a writer that never writes: read() waits
+    try:
+        assert process.communicate(timeout=20)[0] == "stopped\n"
+    finally:
+        process.kill()
+        if holder:
+            holder.close()
+
+
 def test_a_missing_file_or_a_folder_is_a_session_error(tmp_path):
     for path in (tmp_path / "absent.jsonl", tmp_path):
         with pytest.raises(SessionError, match="cannot read the session file"):
