@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
     export.add_argument("--mnist", help="MNIST .npz to check agreement on (default: $DIGITBOARD_MNIST)")
     replay = subparsers.add_parser("replay", help="replay recorded sessions headless and print the board's final state")
-    replay.add_argument("files", nargs="+", metavar="FILE", help="session files (.json or .jsonl)")
+    replay.add_argument("files", nargs="+", metavar="FILE",
+                        help="session files (.json, .jsonl, either gzipped); - reads standard input")
     replay.add_argument("--model", dest="replay_model", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--out", help="write JSON lines here instead of standard output")
     serve = subparsers.add_parser("serve", help="the web board: draw digits in a browser (docs/web.md)")

@@ -15,7 +15,8 @@ from typing import TextIO
 from digitboard.board import Board, Digit
 from digitboard.learning import Example, PersonalRecognizer, embed_examples
 from digitboard.recognizer import Recognizer, load_recognizer
-from digitboard.session import Session, SessionError, read_sessions
+from digitboard.session import Session, SessionError
+from digitboard.session_files import read_sessions
 
 
 def digit_state(digit: Digit) -> dict:
@@ -120,10 +121,14 @@ def _replay_files(
     except OSError as error:
         raise OSError(f"cannot write the replay output --out {out} ({error.strerror or error})") from None
     failed = []
+
+    def warn(message: str) -> None:
+        print(f"digitboard replay: {message}", file=sys.stderr)
+
     try:
         for file in files:
             try:
-                for session in read_sessions(file):
+                for session in read_sessions(file, on_warning=warn):
                     stream.write(json.dumps(replay_session(session, recognizer, examples)) + "\n")
                     stream.flush()  # a session's line is out before the next starts: kept on a signal
             except SessionError as error:

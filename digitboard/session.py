@@ -1,18 +1,16 @@
-"""Sessions: the record and replay format (documented in README.md), read and written.
+"""Sessions: the record and replay format (docs/session-format.md), as values.
 
 A session is `{"size": [w, h], "actions": [{"stroke": [[x, y(, ms)], ...]} | {"key": "n"}, ...]}`,
-or `{"size": ..., "strokes": [[[x, y], ...], ...]}` for strokes only. A `.json` file holds one
-session; any other file holds one session a line (JSON lines) and is read as a stream. Actions
-are read into the board's own action values (digitboard.actions) and written from them.
+or `{"size": ..., "strokes": [[[x, y], ...], ...]}` for strokes only. A recording in JSON lines is
+a header `{"size": [w, h], "recording": 1}` and then one action a line. This module checks decoded
+JSON into the board's own action values (digitboard.actions) and writes them back; reading files
+is digitboard.session_files, recording is digitboard.recording.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
 
@@ -128,12 +126,42 @@ def _pointing(kind: str, value, where: str, field_name: str) -> Correct | Delete
     return Correct(point, label)
 
 
-def _check_limits(actions: list[Action], limits: Limits, where: str, field_name: str) -> None:
-    if len(actions) > limits.actions:
-        raise _fail(where, field_name, f"too many actions ({len(actions):,}; at most {limits.actions:,})")
-    points = sum(len(action.points) for action in actions if isinstance(action, Stroke))
+def check_limits(actions: int, points: int, limits: Limits, where: str, field_name: str) -> None:
+    """Refuse a session holding more actions or points than `limits` allow."""
+    if actions > limits.actions:
+        raise _fail(where, field_name, f"too many actions ({actions:,}; at most {limits.actions:,})")
     if points > limits.points:
         raise _fail(where, field_name, f"too many points ({points:,}; at most {limits.points:,} in all strokes)")
+
+
+def point_count(action: Action) -> int:
+    return len(action.points) if isinstance(action, Stroke) else 0
+
+
+def parse_action(value, where: str, field_name: str) -> Action:
+    """Check one decoded action (stroke, key, correct or delete), named `field_name`."""
+    if not isinstance(value, dict) or len(value) != 1:
+        raise _fail(where, field_name, 'expected {"stroke": [...]}, {"key": "..."}, {"correct": {...}} or {"delete": {...}}')
+    ((kind, content),) = value.items()
+    if kind == "stroke":
+        return _stroke(content, where, f"{field_name}.stroke")
+    if kind == "key":
+        if not isinstance(content, str) or content not in KEYS:
+            raise _fail(where, f"{field_name}.key", f"unknown key {json.dumps(content)[:20]}; known: {', '.join(KEYS)}")
+        return KEYS[content]
+    if kind in ("correct", "delete"):
+        return _pointing(kind, content, where, f"{field_name}.{kind}")
+    raise _fail(where, f"{field_name}.{kind}", "unknown action; use 'stroke', 'key', 'correct' or 'delete'")
+
+
+def _size(data: dict, where: str) -> tuple[int, int]:
+    size = data.get("size")
+    if size is None:
+        raise _fail(where, "size", "missing; give the board size as [width, height]")
+    if (not isinstance(size, list) or len(size) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise _fail(where, "size", f"expected [width, height] in positive whole pixels, got {json.dumps(size)[:40]}")
+    return size[0], size[1]
 
 
 def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
@@ -143,112 +171,86 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     unknown = set(data) - {"size", "actions", "strokes"}
     if unknown:
         raise _fail(where, sorted(unknown)[0], "unknown field; a session has 'size' and 'actions' or 'strokes'")
-    size = data.get("size")
-    if size is None:
-        raise _fail(where, "size", "missing; give the board size as [width, height]")
-    if (not isinstance(size, list) or len(size) != 2
-            or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
-        raise _fail(where, "size", f"expected [width, height] in positive whole pixels, got {json.dumps(size)[:40]}")
+    size = _size(data, where)
     if "actions" not in data and "strokes" not in data:
         raise _fail(where, "actions", "missing; give 'actions', or 'strokes' for a session of strokes only")
     if "actions" in data and "strokes" in data:
         raise _fail(where, "strokes", "give either 'actions' or 'strokes', not both")
-    actions: list[Action] = []
-    if "strokes" in data:
-        if not isinstance(data["strokes"], list):
-            raise _fail(where, "strokes", "expected a list of strokes")
-        actions = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(data["strokes"])]
-        _check_limits(actions, limits, where, "strokes")
+    field_name = "strokes" if "strokes" in data else "actions"
+    if not isinstance(data[field_name], list):
+        raise _fail(where, field_name, f"expected a list of {field_name}")
+    if field_name == "strokes":
+        actions: list[Action] = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(data["strokes"])]
     else:
-        if not isinstance(data["actions"], list):
-            raise _fail(where, "actions", "expected a list of actions")
-        for index, action in enumerate(data["actions"]):
-            name = f"actions[{index}]"
-            if not isinstance(action, dict) or len(action) != 1:
-                raise _fail(where, name, 'expected {"stroke": [...]}, {"key": "..."}, {"correct": {...}} or {"delete": {...}}')
-            ((kind, value),) = action.items()
-            if kind == "stroke":
-                actions.append(_stroke(value, where, f"{name}.stroke"))
-            elif kind == "key":
-                if not isinstance(value, str) or value not in KEYS:
-                    raise _fail(where, f"{name}.key", f"unknown key {json.dumps(value)[:20]}; known: {', '.join(KEYS)}")
-                actions.append(KEYS[value])
-            elif kind in ("correct", "delete"):
-                actions.append(_pointing(kind, value, where, f"{name}.{kind}"))
-            else:
-                raise _fail(where, f"{name}.{kind}", "unknown action; use 'stroke', 'key', 'correct' or 'delete'")
-        _check_limits(actions, limits, where, "actions")
-    return Session((size[0], size[1]), actions, where)
+        actions = [parse_action(action, where, f"actions[{i}]") for i, action in enumerate(data["actions"])]
+    check_limits(len(actions), sum(map(point_count, actions)), limits, where, field_name)
+    return Session(size, actions, where)
 
 
-def read_sessions(path: str | os.PathLike[str]) -> Iterator[Session]:
-    """Yield the sessions of a file in order, streaming JSON lines one line at a time."""
-    path = Path(path)
+# The layout version a recording's header carries; a reader refuses versions it does not know.
+RECORDING_LAYOUT = 1
+
+
+def recording_header(size: tuple[int, int]) -> dict:
+    """The first line of a recording in JSON lines; its actions follow, one a line."""
+    return {"size": list(size), "recording": RECORDING_LAYOUT}
+
+
+def is_recording_header(data) -> bool:
+    return isinstance(data, dict) and "recording" in data
+
+
+def parse_recording_header(data: dict, where: str) -> Session:
+    """Check a recording's header line; the session it starts, with no actions yet."""
+    unknown = set(data) - {"size", "recording"}
+    if unknown:
+        raise _fail(where, sorted(unknown)[0], "unknown field; a recording's first line has 'size' and 'recording'")
+    if data["recording"] != RECORDING_LAYOUT or isinstance(data["recording"], bool):
+        raise _fail(where, "recording", f"unknown recording layout {json.dumps(data['recording'])[:20]}; "
+                                        f"this digitboard reads layout {RECORDING_LAYOUT}")
+    return Session(_size(data, where), [], where)
+
+
+class _DuplicateField(ValueError):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
+    # JSON parsers disagree on which of two equal keys wins; a session must not depend on that.
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        raise _DuplicateField(next(key for key, _ in pairs if key in seen or seen.add(key)))
+    return data
+
+
+def decode_json(text: str, where: str, first_line: int = 1):
+    """Decode one JSON value of a session file; errors name the line where JSON went wrong.
+    `where` is the file's name; `first_line` the line `text` starts on."""
     try:
-        handle = open(path, encoding="utf-8-sig")
-    except OSError as error:
-        raise SessionError(f"{path}: cannot read the session file ({error.strerror})") from None
-    number = 1
-    with handle:
-        try:
-            if path.suffix == ".json":
-                yield parse_session(_decode(handle.read(), path.name, 1), f"{path.name}:1")
-                return
-            for number, line in enumerate(handle, 1):
-                if line.strip():
-                    text = line.rstrip("\r\n")  # so that an error at the line's end is on this line
-                    yield parse_session(_decode(text, path.name, number), f"{path.name}:{number}")
-        except UnicodeDecodeError:
-            raise SessionError(f"{path.name}:{number}: not UTF-8 text; a session file is JSON") from None
-        except OSError as error:
-            raise SessionError(f"{path.name}:{number}: cannot read the session file ({error.strerror})") from None
-
-
-def _decode(text: str, file_name: str, first_line: int):
-    """Decode one JSON value; errors name the line where JSON went wrong."""
-    try:
-        return json.loads(text)
+        return json.loads(text, object_pairs_hook=_object_without_duplicates)
     except json.JSONDecodeError as error:
-        where = f"{file_name}:{first_line + error.lineno - 1}"
-        raise SessionError(f"{where}: not valid JSON ({error.msg} at column {error.colno})") from None
+        line = first_line + error.lineno - 1
+        raise SessionError(f"{where}:{line}: not valid JSON ({error.msg} at column {error.colno})") from None
+    except _DuplicateField as error:
+        raise SessionError(f"{where}:{first_line}: field {error.name!r} appears twice in one object") from None
     except RecursionError:
-        raise SessionError(f"{file_name}:{first_line}: JSON nested too deeply to be a session") from None
+        raise SessionError(f"{where}:{first_line}: JSON nested too deeply to be a session") from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None
 
 
-class Recorder:
-    """Writes the session to its file after every action, atomically (write a hidden temporary
-    file beside it, then rename), so a crash or a kill leaves a valid session up to the last
-    completed action. A `.json` path gets one JSON object, any other path one JSON line."""
+def __getattr__(name: str):
+    # For callers written before reading and recording moved to modules of their own (app.py);
+    # imported on use, as both modules import this one.
+    if name == "Recorder":
+        from digitboard.recording import Recorder
 
-    def __init__(self, path: str | os.PathLike[str], size: tuple[int, int], force: bool = False) -> None:
-        self.path = Path(path)
-        self.session = Session(size)
-        claimed = False
-        try:
-            if not force:  # claim the name exclusively: never overwrite, even in a race
-                with open(self.path, "x", encoding="utf-8"):
-                    claimed = True
-            self._write()
-        except FileExistsError:
-            raise FileExistsError(f"{self.path} exists; pass --force to overwrite it, or choose another file") from None
-        except OSError as error:
-            if claimed:
-                self.path.unlink(missing_ok=True)
-            raise OSError(f"cannot record to {self.path} ({error.strerror or error})") from None
+        return Recorder
+    if name == "read_sessions":
+        from digitboard.session_files import read_sessions
 
-    def add(self, action: Action) -> None:
-        self.session.actions.append(action)
-        self._write()
-
-    def _write(self) -> None:
-        temporary = self.path.with_name(f".{self.path.name}.tmp")
-        data = self.session.to_json()
-        if self.path.suffix != ".json":
-            text = json.dumps(data, separators=(",", ":")) + "\n"  # one line: JSON lines
-        else:
-            text = json.dumps(data, separators=(",", ":"))
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, self.path)
+        return read_sessions
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,11 +3,16 @@ paths they must not write: one line on standard error, exit status 2, no traceba
 
 from __future__ import annotations
 
+import gzip
+import io
 import json
 import os
+import signal
+import stat
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -234,6 +239,103 @@ def test_replay_never_writes_over_its_own_input(fake_model, tmp_path, capsys):
     assert path.read_text() == before
 
 
+def test_replay_never_writes_over_a_hard_link_to_its_input(fake_model, tmp_path, capsys):
+    """Issue 13.6: the check compared resolved paths, and a hard link has its own path."""
+    path = session_file(tmp_path)
+    before = path.read_text()
+    link = tmp_path / "output.jsonl"
+    os.link(path, link)
+    assert main(["replay", str(path), "--out", str(link)]) == 2
+    assert_one_line(capsys.readouterr().err, "is one of the session files")
+    assert path.read_text() == before
+
+
+def test_a_bad_byte_on_line_101_keeps_the_100_sessions_before_it(fake_model, tmp_path, capsys):
+    """Issue 13.3: nothing was printed and the error named line 1."""
+    path = tmp_path / "bytes.jsonl"
+    path.write_bytes((json.dumps(SESSION) + "\n").encode() * 100 + b"\xff\n")
+    assert main(["replay", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert [json.loads(line)["session"] for line in captured.out.splitlines()] == [f"bytes.jsonl:{n}" for n in range(1, 101)]
+    assert captured.err == "digitboard replay: bytes.jsonl:101: not UTF-8 text; a session file is JSON\n"
+
+
+def test_a_huge_integer_stops_its_file_only(fake_model, tmp_path, capsys):
+    """Issue 13.13: a 5,000-digit integer aborted the whole run, naming no file or line."""
+    bad = tmp_path / "huge.jsonl"
+    bad.write_text(json.dumps(SESSION) + "\n" + '{"size": [640, 480], "strokes": [[[1, %s]]]}\n' % ("9" * 5000))
+    good = session_file(tmp_path)
+    assert main(["replay", str(bad), str(good)]) == 2
+    captured = capsys.readouterr()
+    assert [json.loads(line)["session"] for line in captured.out.splitlines()] == ["huge.jsonl:1", "one.jsonl:1"]
+    assert captured.err.splitlines()[0].startswith(
+        "digitboard replay: huge.jsonl:2: not valid JSON (Exceeds the limit (4300 digits) for integer string conversion")
+    assert len(captured.err.splitlines()) == 2
+
+
+def test_a_session_past_a_million_milliseconds_replays(fake_model, tmp_path, capsys):
+    """Issue 13.1: times went through the coordinates' ±1,000,000 check (16 min 40 s)."""
+    path = tmp_path / "long.jsonl"
+    path.write_text('{"size": [640, 480], "actions": [{"stroke": [[100, 100, 999000], [100, 200, 1250000.5]]}]}\n')
+    assert main(["replay", str(path)]) == 0
+    (state,) = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [d["strokes"] for d in state["digits"]] == [[0]]
+
+
+def test_a_recording_cut_off_by_a_kill_replays_with_a_warning(fake_model, tmp_path, capsys):
+    path = tmp_path / "cut.jsonl"
+    path.write_text('{"size":[640,480],"recording":1}\n{"stroke":[[100,100,0],[100,200,9]]}\n{"stroke":[[300,1')
+    assert main(["replay", str(path)]) == 0
+    captured = capsys.readouterr()
+    (state,) = [json.loads(line) for line in captured.out.splitlines()]
+    assert state["session"] == "cut.jsonl:1" and [d["strokes"] for d in state["digits"]] == [[0]]
+    assert captured.err == ("digitboard replay: cut.jsonl:3: ignored an unfinished last line; "
+                            "the recording ends at the line before\n")
+
+
+def test_a_dash_replays_standard_input(fake_model, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO((json.dumps(SESSION) + "\n").encode())))
+    assert main(["replay", "-"]) == 0
+    assert [json.loads(line)["session"] for line in capsys.readouterr().out.splitlines()] == ["<stdin>:1"]
+
+
+def test_replay_of_standard_input_stops_on_sigterm(shipped_model, tmp_path):
+    """Reading a standard input that never ends, replay still stops at once on SIGTERM."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([sys.executable, "-m", "digitboard", "replay", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    try:
+        process.stdin.write(json.dumps(SESSION) + "\n")
+        process.stdin.flush()
+        assert json.loads(process.stdout.readline())["session"] == "<stdin>:1"  # now blocked reading line 2
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        status = process.wait(timeout=10)
+    finally:
+        process.kill()
+    assert status == 143 and time.monotonic() - started < 5
+    assert process.stderr.read() == ""
+
+
+def test_files_that_cannot_be_read_are_one_line_each(fake_model, tmp_path, capsys):
+    """A folder, a dangling symlink, a symlink loop, a named pipe read as gzip: one line each."""
+    dangling = tmp_path / "dangling.jsonl"
+    dangling.symlink_to(tmp_path / "absent.jsonl")
+    loop = tmp_path / "loop.jsonl"
+    loop.symlink_to(loop)
+    gzipped = tmp_path / "cut.jsonl.gz"
+    gzipped.write_bytes(gzip.compress((json.dumps(SESSION) + "\n").encode())[:-10])
+    assert main(["replay", str(tmp_path), str(dangling), str(loop), str(gzipped)]) == 2
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        f"digitboard replay: {tmp_path}: cannot read the session file (Is a directory)",
+        f"digitboard replay: {dangling}: cannot read the session file (No such file or directory)",
+        f"digitboard replay: {loop}: cannot read the session file (Too many levels of symbolic links)",
+        f"digitboard replay: {gzipped}: the gzip file is cut short",
+        f"digitboard replay: 4 of 4 files failed: {tmp_path}, {dangling}, {loop}, {gzipped}",
+    ]
+
+
 def test_an_unwritable_out_file_is_one_line(fake_model, tmp_path, capsys):
     out = tmp_path / "absent" / "out.jsonl"
     assert main(["replay", str(session_file(tmp_path)), "--out", str(out)]) == 2
@@ -255,6 +357,20 @@ def test_record_into_a_missing_folder_is_one_line(tmp_path, capfd):
     target = tmp_path / "absent" / "session.jsonl"
     assert main(["--model", str(model), "--record", str(target)]) == 2
     assert_one_line(capfd.readouterr().err, f"cannot record to {target}")
+
+
+def test_record_refuses_what_is_not_a_regular_file_even_with_force(tmp_path, capfd):
+    """Issue 13.7: as root, `--record /dev/null --force` replaced /dev/null. The test uses a copy
+    of /dev/null's device node, so that a regression cannot replace the machine's."""
+    device = tmp_path / "null"
+    try:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.stat(os.devnull).st_rdev)
+    except PermissionError:
+        pytest.skip("creating a device node needs root")
+    model = keras_lookalike(tmp_path / "model.keras")
+    assert main(["--model", str(model), "--record", str(device), "--force"]) == 2
+    assert_one_line(capfd.readouterr().err, f"cannot record to {device}: not a regular file")
+    assert device.is_char_device()
 
 
 def test_a_window_that_cannot_open_is_one_line(tmp_path, capfd, monkeypatch):

@@ -7,6 +7,9 @@ release soak run, set DIGITBOARD_SOAK_EXAMPLES, e.g. `DIGITBOARD_SOAK_EXAMPLES=5
 
 from __future__ import annotations
 
+import contextlib
+import gzip
+import itertools
 import json
 import os
 import shutil
@@ -25,7 +28,9 @@ from digitboard.app import INK, BoardApp, run_frame
 from digitboard.actions import Clear, Stroke, Undo
 from digitboard.board import Board
 from digitboard.replay import replay_session
-from digitboard.session import Session, SessionError, parse_session, read_sessions
+from digitboard.recording import Recorder
+from digitboard.session import Session, SessionError, parse_session
+from digitboard.session_files import read_sessions
 from test_board import check_invariants
 
 SOAK = int(os.environ.get("DIGITBOARD_SOAK_EXAMPLES", "0"))
@@ -332,17 +337,66 @@ def test_any_decoded_json_is_a_session_or_a_session_error(data):
     assert parse_session(json.loads(json.dumps(session.to_json())), "again:1") .actions == session.actions
 
 
-@settings(max_examples=SOAK or 200, deadline=None)
-@given(content=st.binary(max_size=200) | st.lists(st.one_of(near_sessions.map(json.dumps), st.text(max_size=30)),
-                                                      max_size=4).map(lambda lines: "\n".join(lines).encode()),
-       suffix=st.sampled_from([".json", ".jsonl", ""]))
-def test_any_file_content_is_sessions_or_a_session_error(content, suffix):
+recording_lines = st.one_of(
+    st.builds(lambda size, layout: json.dumps({"size": size, "recording": layout}),
+              st.tuples(st.integers(-2, 5000), st.integers(-2, 5000)).map(list), st.just(1) | json_values),
+    st.builds(lambda s: json.dumps({"stroke": s}), near_points),
+    st.builds(lambda k: json.dumps({"key": k}), st.sampled_from(["n", "backspace", "ctrl+z", "q"])),
+)
+file_lines = st.one_of(near_sessions.map(json.dumps), recording_lines, st.text(max_size=30))
+
+
+@settings(max_examples=SOAK or 300, deadline=None)
+@given(content=st.binary(max_size=200)
+       | st.tuples(st.lists(file_lines, max_size=6), st.integers(0, 400), st.booleans()).map(
+           # lines, maybe cut short (a kill mid-write), maybe with a byte-order mark on each (`cat`)
+           lambda t: ("\n".join(("\ufeff" if t[2] else "") + line for line in t[0]).encode())[:t[1] or None]),
+       suffix=st.sampled_from([".json", ".jsonl", ""]),
+       gzipped=st.booleans())
+def test_any_file_content_is_sessions_or_a_session_error(content, suffix, gzipped):
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"fuzz{suffix}"
-        path.write_bytes(content)
+        path.write_bytes(gzip.compress(content) if gzipped else content)
+        warnings: list[str] = []
         try:
-            sessions = list(read_sessions(path))
+            sessions = list(read_sessions(path, on_warning=warnings.append))
         except SessionError as error:
             assert str(error).startswith(("fuzz", str(path))) and "\n" not in str(error)
             return
         assert all(s.name.startswith(f"fuzz{suffix}:") for s in sessions)
+        assert all(w.startswith(f"fuzz{suffix}:") and "unfinished last line" in w for w in warnings)
+
+
+times = st.lists(st.floats(0, 1e4), min_size=1, max_size=6).map(lambda steps: list(itertools.accumulate(steps)))
+recorded_actions = st.lists(st.one_of(
+    st.just(Clear()), st.just(Undo()),
+    st.builds(lambda points: Stroke(tuple(points)), st.lists(point.map(lambda p: (float(p[0]), float(p[1]))), min_size=1, max_size=6)),
+    times.flatmap(lambda ts: st.lists(point.map(lambda p: (float(p[0]), float(p[1]))), min_size=len(ts), max_size=len(ts))
+                  .map(lambda points: Stroke(tuple(points), tuple(ts)))),
+), max_size=8)
+
+
+@settings(max_examples=SOAK or 200, deadline=None)
+@given(actions=recorded_actions, cut=st.floats(0, 1))
+def test_a_recording_cut_at_any_byte_reads_as_the_actions_before_the_cut(actions, cut):
+    """A kill -9 or a full disk can stop a recording anywhere: what is left reads as the actions
+    whose lines were whole, a torn last line dropped with a warning (docs/robustness.md)."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cut.jsonl"
+        recorder = Recorder(path, (320, 240))
+        for action in actions:
+            recorder.add(action)
+        recorder.close()
+        data = path.read_bytes()
+        kept = data[:int(len(data) * cut)]
+        path.write_bytes(kept)
+        warnings: list[str] = []
+        if b"\n" not in kept:  # the header itself is cut: an error, or no action yet
+            with contextlib.suppress(SessionError):
+                assert all(s.actions == [] for s in read_sessions(path, on_warning=warnings.append))
+            return
+        (session,) = read_sessions(path, on_warning=warnings.append)
+        whole_lines = kept.count(b"\n") - 1
+        assert session.actions == actions[:len(session.actions)]
+        assert len(session.actions) in (whole_lines, whole_lines + 1)  # a cut just before a newline keeps its line
+        assert len(warnings) == (len(session.actions) == whole_lines and not kept.endswith(b"\n"))

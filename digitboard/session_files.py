@@ -1,0 +1,204 @@
+"""Reading session files (docs/session-format.md): JSON lines streamed one bounded line at a
+time, a `.json` file whole, `-` for standard input, gzip files by their first bytes.
+
+Nothing here holds more than one line (or one `.json` file) of text at a time, and no line may
+exceed TEXT_LIMIT, so memory stays bounded whatever the file; the sessions before a bad line
+are yielded before its error is raised.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import select
+import sys
+import warnings
+import zlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from digitboard.session import (
+    REPLAY_LIMITS,
+    Limits,
+    Session,
+    SessionError,
+    check_limits,
+    decode_json,
+    is_recording_header,
+    parse_action,
+    parse_recording_header,
+    parse_session,
+    point_count,
+)
+
+# The most text one line (or a whole `.json` file) may hold. A long hand-drawn session written
+# as one line is a few MB (4,000 strokes of 50 timed points: 4.4 MB); a recording's lines hold
+# one action each. Decoding takes about ten times the text's size in memory.
+TEXT_LIMIT = 32 * 1024 * 1024
+STANDARD_INPUT = "-"
+_GZIP_MAGIC = b"\x1f\x8b"
+_BUFFER = 256 * 1024  # bytes read at a time
+
+
+class SessionWarning(UserWarning):
+    """Something in a session file was skipped (a recording's last line cut off by a kill)."""
+
+
+def _warn(message: str) -> None:
+    warnings.warn(message, SessionWarning, stacklevel=3)
+
+
+def read_sessions(
+    path: str | os.PathLike[str],
+    limits: Limits = REPLAY_LIMITS,
+    on_warning: Callable[[str], None] = _warn,
+) -> Iterator[Session]:
+    """Yield the sessions of a file (or of standard input for `-`) in order, streaming."""
+    name = "<stdin>" if str(path) == STANDARD_INPUT else Path(path).name
+    with _opened(path, name) as (handle, whole_json):
+        if whole_json:
+            yield _read_json_file(handle, name, limits)
+        else:
+            yield from _read_json_lines(handle, name, limits, on_warning)
+
+
+class _WaitingReader(io.RawIOBase):
+    """Reads a file descriptor, waiting for data in short slices of select(): a blocking read of
+    a pipe does not return when the kernel hands SIGTERM to another thread (the model runtime's),
+    and then replay's handler would never run; between slices it does."""
+
+    def __init__(self, descriptor: int, close_descriptor: bool) -> None:
+        super().__init__()
+        self._descriptor = descriptor
+        self._close_descriptor = close_descriptor
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[override]
+        while not select.select([self._descriptor], [], [], 0.25)[0]:
+            pass  # a regular file is always ready; a pipe or standard input waits here
+        return os.readv(self._descriptor, [buffer])
+
+    def close(self) -> None:
+        if not self.closed and self._close_descriptor:
+            os.close(self._descriptor)
+        super().close()
+
+
+def _standard_input() -> BinaryIO:
+    if sys.stdin is None:  # started with standard input closed
+        raise SessionError("standard input: there is none to read")
+    try:
+        descriptor = sys.stdin.fileno()
+    except (OSError, ValueError):  # replaced by something without a descriptor (tests)
+        buffer = sys.stdin.buffer
+        return buffer if hasattr(buffer, "peek") else io.BufferedReader(buffer)
+    return io.BufferedReader(_WaitingReader(descriptor, close_descriptor=False), _BUFFER)
+
+
+@contextmanager
+def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO, bool]]:
+    """The file as bytes (gzip undone), and whether it holds one JSON session (`.json`)."""
+    standard_input = str(path) == STANDARD_INPUT
+    label = "standard input" if standard_input else str(path)
+    if standard_input:
+        handle = _standard_input()
+    else:
+        try:
+            # Non-blocking, so that opening a named pipe with no writer does not block (it waits
+            # in _WaitingReader instead, where SIGTERM is heard).
+            descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+            os.set_blocking(descriptor, True)
+        except OSError as error:
+            raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
+        handle = io.BufferedReader(_WaitingReader(descriptor, close_descriptor=True), _BUFFER)
+    opened = handle  # what to close (standard input's descriptor stays open)
+    file_name = name.lower()
+    try:
+        if handle.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined]
+            handle = gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[assignment]
+            file_name = file_name.removesuffix(".gz")
+        yield handle, file_name.endswith(".json")
+    except EOFError:
+        raise SessionError(f"{label}: the gzip file is cut short") from None
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise SessionError(f"{label}: damaged gzip file ({error})") from None
+    except OSError as error:
+        raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
+    finally:
+        if not standard_input:
+            opened.close()
+
+
+def _read_json_file(handle: BinaryIO, name: str, limits: Limits) -> Session:
+    data = handle.read(TEXT_LIMIT + 1)
+    if len(data) > TEXT_LIMIT:
+        raise SessionError(f"{name}: larger than {TEXT_LIMIT // 2**20} MiB, the most a .json session file may hold; "
+                           "a recording in JSON lines (.jsonl) may be of any length")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise SessionError(f"{name}:{line}: {_not_utf8(data)}") from None
+    return parse_session(decode_json(text.removeprefix("\ufeff"), name), f"{name}:1", limits)
+
+
+def _not_utf8(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16 text; a session file is UTF-8 (save it as UTF-8)"
+    return "not UTF-8 text; a session file is JSON"
+
+
+def _read_json_lines(
+    handle: BinaryIO, name: str, limits: Limits, on_warning: Callable[[str], None]
+) -> Iterator[Session]:
+    """Sessions one a line, and recordings: a header line and then one action a line, up to the
+    next header or session or the end of the file."""
+    recording: Session | None = None
+    points = 0
+    number = 0
+    while True:
+        line = handle.readline(TEXT_LIMIT + 1)
+        if not line:
+            break
+        number += 1
+        where = f"{name}:{number}"
+        unfinished = not line.endswith(b"\n")  # only ever the last line
+        if unfinished and len(line) > TEXT_LIMIT:
+            raise SessionError(f"{where}: a line longer than {TEXT_LIMIT // 2**20} MiB, the most one line may hold; "
+                               "is this a session file?")
+        try:
+            text = line.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark: also after `cat a b`
+            data = decode_json(text.rstrip("\r\n"), name, number) if text.strip() else None
+        except (UnicodeDecodeError, SessionError) as error:
+            if unfinished and recording is not None:  # a kill or a full disk cut the last write short
+                on_warning(f"{where}: ignored an unfinished last line; the recording ends at the line before")
+                break
+            if isinstance(error, UnicodeDecodeError):
+                raise SessionError(f"{where}: {_not_utf8(line if number == 1 else b'')}") from None
+            raise
+        if data is None:
+            continue
+        if is_recording_header(data):
+            if recording is not None:
+                yield recording
+            recording, points = parse_recording_header(data, where), 0
+        elif recording is not None and not (isinstance(data, dict) and "size" in data):
+            action = parse_action(data, where, f"actions[{len(recording.actions)}]")
+            recording.actions.append(action)
+            points += point_count(action)
+            check_limits(len(recording.actions), points, limits, where, "actions")
+        else:
+            if recording is not None:
+                yield recording
+                recording = None
+            if isinstance(data, dict) and len(data) == 1 and {"stroke", "key"} & set(data):
+                raise SessionError(f'{where}: an action outside a recording; a recording starts with a line '
+                                   f'{{"size": [width, height], "recording": 1}}')
+            yield parse_session(data, where, limits)
+    if recording is not None:
+        yield recording
