@@ -1,0 +1,270 @@
+"""What the window shows, drawn onto a pygame surface: the ink, each digit's box and label, the
+status strip and the help panel. Draws only; the window, events and clock are digitboard.app's.
+
+Drawing is incremental: finished strokes go once each onto an ink layer; the board's picture
+(ink, boxes, labels) is composed again only when the board changes (`Board.version`); the stroke
+being drawn adds only its new points to that picture, however long it grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pygame
+
+from digitboard.board import Board, Digit, Ink
+from digitboard.labels import Rect, place_labels
+
+BACKGROUND = (0, 0, 0)
+INK = (255, 255, 255)
+BOX = (230, 40, 40)
+UNSURE = (250, 170, 40)
+PLATE = (28, 28, 34)  # behind label text, and the status strip
+TEXT = (205, 205, 205)
+DIM_TEXT = (140, 140, 150)
+HELP_LINES = (
+    ("mouse", "draw digits; lines of writing a digit's height apart"),
+    ("N", "clear the board"),
+    ("Ctrl+Z, Backspace", "undo (a clear too)"),
+    ("S", "save PNGs to the save folder"),
+    ("F1, ?", "show or hide these keys"),
+    ("Esc", "hide this, else quit"),
+)
+MESSAGE_SECONDS = 4.0  # a message shows this long, fading out over its last second
+SUBPIXEL_BITS = 2  # OpenCV draws at quarter-pixel precision
+
+
+@dataclass(frozen=True)
+class Look:
+    """Sizes on screen, in pixels at `scale` 1 (a display about 1080 pixels high)."""
+
+    scale: float = 1.0
+    label_font: int = 24
+    status_font: int = 18
+    box_line: int = 2  # the width of a box's line
+    box_gap: int = 2  # between the ink and its box, and between a box and its label
+
+    def px(self, pixels: float) -> int:
+        return max(1, round(pixels * self.scale))
+
+
+def display_scale(desktop_height: int) -> float:
+    """How much larger than at 1080 lines text and lines should be on this display (1 to 3)."""
+    return min(max(desktop_height / 1080, 1.0), 3.0)
+
+
+def ink_width(digit_height: float) -> float:
+    """The pen's width for writing of this height: about a twelfth, 2 to 10 pixels (MNIST's
+    strokes are an eighth of its digits; a little finer reads better on a screen)."""
+    return min(max(digit_height / 12, 2.0), 10.0)
+
+
+DEFAULT_INK_WIDTH = ink_width(84)  # before anything is written: a mouse digit is 60 to 150 px
+
+
+@dataclass(frozen=True)
+class Status:
+    """The status strip's text: the reading on the left, a message or hint on the right."""
+
+    reading: str
+    message: str = ""
+    message_age: float = 0.0  # seconds since the message was set
+
+    @property
+    def message_alpha(self) -> int:
+        fade = min(max(MESSAGE_SECONDS - self.message_age, 0.0), 1.0)
+        return round(255 * fade)
+
+
+def label_texts(digit: Digit) -> tuple[str, str]:
+    """The label in full ("7 98%", "7? 55%") and short ("7", "7?"); "…" while unread."""
+    prediction = digit.prediction
+    if prediction is None:
+        return "…", "…"
+    return prediction.text, prediction.text.split()[0]
+
+
+def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float) -> None:
+    """Anti-aliased white ink with round ends and joins along `points` ((n, 2) float pixels),
+    drawn by OpenCV straight into the 32-bit surface's pixels."""
+    if len(points) == 0:
+        return
+    scaled = np.round(np.clip(points, -1e5, 1e5) * (1 << SUBPIXEL_BITS)).astype(np.int32)  # (n, 2)
+    thickness = max(1, round(width))
+    pixels = pygame.surfarray.pixels2d(surface)  # (w, h) uint32, x first; locks the surface
+    try:
+        height, width_px = surface.get_height(), surface.get_width()
+        canvas = pixels.T.view(np.uint8).reshape(height, width_px, 4)  # rows first, 4 bytes a pixel
+        if len(scaled) == 1:
+            cv2.circle(canvas, tuple(int(v) for v in scaled[0]), max(1, round(width / 2)) << SUBPIXEL_BITS,
+                       (255, 255, 255, 255), -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        else:
+            cv2.polylines(canvas, [scaled], False, (255, 255, 255, 255), thickness, cv2.LINE_AA, SUBPIXEL_BITS)
+    finally:
+        del pixels
+
+
+class BoardView:
+    """Draws a board onto the window's surface, reusing what has not changed since last time."""
+
+    def __init__(self, look: Look = Look()) -> None:
+        self.look = look
+        self.label_font = pygame.font.Font(None, look.px(look.label_font))
+        self.status_font = pygame.font.Font(None, look.px(look.status_font))
+        self.ink: pygame.Surface | None = None  # finished strokes, each drawn once
+        self.inked: list[Ink] = []  # the strokes on the ink layer: the board's own objects
+        self.widths: dict[int, float] = {}  # each stroke's ink width by stroke id, kept for redraws
+        self.picture: pygame.Surface | None = None  # ink, boxes and labels: the board as shown
+        self._picture_key: tuple | None = None  # the board version and size the picture shows
+        self._pen: object | None = None  # the stroke being drawn that the picture shows...
+        self._pen_drawn = 0  # ...and how many of its points
+        self.label_rects: list[Rect] = []  # where the labels went, for tests
+        self._texts: dict[tuple, pygame.Surface] = {}
+
+    # -- the parts ----------------------------------------------------------------------------
+    def strip_height(self) -> int:
+        return self.status_font.get_linesize() + self.look.px(8)
+
+    def board_area(self, size: tuple[int, int]) -> Rect:
+        """The part of the window ink shows in: all but the status strip."""
+        return 0, 0, size[0], max(0, size[1] - self.strip_height())
+
+    def pen_width(self, board: Board) -> float:
+        """The width of the stroke being drawn: that of the last stroke written, or a default."""
+        return self.widths.get(board.strokes[-1].id, DEFAULT_INK_WIDTH) if board.strokes else DEFAULT_INK_WIDTH
+
+    def _text(self, text: str, color: tuple[int, int, int], font: pygame.font.Font,
+              background: tuple[int, int, int] = PLATE) -> pygame.Surface:
+        key = (text, color, background, id(font))
+        surface = self._texts.get(key)
+        if surface is None:
+            if len(self._texts) > 4096:
+                self._texts.clear()
+            surface = self._texts[key] = font.render(text, True, color, background)
+        return surface
+
+    # -- the ink layer --------------------------------------------------------------------------
+    def update_ink(self, board: Board, size: tuple[int, int]) -> None:
+        """Bring the ink layer up to the board: add new strokes; start afresh after an undo or
+        a clear (the layer holds a stroke the board no longer has) or at a new size."""
+        strokes = board.strokes
+        kept = len(self.inked) <= len(strokes) and all(a is b for a, b in zip(self.inked, strokes))
+        if self.ink is None or self.ink.get_size() != size or not kept:
+            if self.ink is None or self.ink.get_size() != size:
+                self.ink = pygame.Surface(size, 0, 32)
+            self.ink.fill(BACKGROUND)
+            self.inked = []
+        new = strokes[len(self.inked):]
+        if any(ink.id not in self.widths for ink in new):
+            heights = {ink.id: digit.height for digit in board.digits for ink in digit.strokes}
+            for ink in new:
+                self.widths.setdefault(ink.id, ink_width(heights.get(ink.id, 0.0)))
+        for ink in new:
+            draw_polyline(self.ink, ink.points, self.widths[ink.id])
+            self.inked.append(ink)
+
+    # -- the board's picture ----------------------------------------------------------------------
+    def box_rect(self, digit: Digit) -> Rect:
+        """The box drawn around a digit: clear of its ink by `box_gap`, the line outside that."""
+        x, y, w, h = digit.box
+        half = max(self.widths.get(ink.id, DEFAULT_INK_WIDTH) for ink in digit.strokes) / 2
+        pad = int(np.ceil(half)) + self.look.px(self.look.box_gap) + self.look.px(self.look.box_line)
+        return x - pad, y - pad, w + 2 * pad, h + 2 * pad
+
+    def _compose(self, board: Board, size: tuple[int, int]) -> None:
+        """The picture afresh: the ink, then each digit's box, then the labels beside them."""
+        self.update_ink(board, size)
+        if self.picture is None or self.picture.get_size() != size:
+            self.picture = pygame.Surface(size, 0, 32)
+        self.picture.blit(self.ink, (0, 0))
+        digits = board.left_to_right()
+        boxes = [self.box_rect(digit) for digit in digits]
+        colors = [UNSURE if d.prediction is not None and d.prediction.unsure else BOX for d in digits]
+        line = self.look.px(self.look.box_line)
+        for box, color in zip(boxes, colors):
+            pygame.draw.rect(self.picture, color, box, line)
+        pad = self.look.px(3)
+        labels = [[self._text(text, color, self.label_font) for text in label_texts(digit)]
+                  for digit, color in zip(digits, colors)]
+        sizes = [[(label.get_width() + 2 * pad, label.get_height()) for label in options] for options in labels]
+        spots = place_labels(boxes, sizes, self.board_area(size), self.look.px(self.look.box_gap))
+        self.label_rects = []
+        for options, spot in zip(labels, spots):
+            if spot is None:
+                continue
+            rect, choice = spot
+            self.picture.fill(PLATE, rect)
+            self.picture.blit(options[choice], (rect[0] + pad, rect[1]))
+            self.label_rects.append(rect)
+
+    def _update_picture(self, board: Board, size: tuple[int, int]) -> pygame.Surface:
+        pen = board.pen
+        key = (board.version, size)
+        if key != self._picture_key or (self._pen is not None and pen is not self._pen):
+            # The board changed, or the stroke on the picture was dropped (undone while drawn).
+            self._compose(board, size)
+            self._picture_key, self._pen, self._pen_drawn = key, None, 0
+        assert self.picture is not None
+        if pen is not None and len(pen.points) > self._pen_drawn:
+            # The new points, joined to the last one drawn: only what this frame added.
+            start = max(self._pen_drawn - 1, 0)
+            draw_polyline(self.picture, np.asarray(pen.points[start:], np.float64), self.pen_width(board))
+            self._pen, self._pen_drawn = pen, len(pen.points)
+        return self.picture
+
+    # -- the status strip and the help ------------------------------------------------------------
+    def _fit(self, text: str, width: int) -> str:
+        """`text`, cut short with "…" to fit `width` pixels of the status font."""
+        if self.status_font.size(text)[0] <= width:
+            return text
+        while text and self.status_font.size(text + "…")[0] > width:
+            text = text[:-1]
+        return text + "…" if text else ""
+
+    def _draw_status(self, surface: pygame.Surface, status: Status) -> None:
+        width, height = surface.get_size()
+        strip = pygame.Rect(0, height - self.strip_height(), width, self.strip_height())
+        surface.fill(PLATE, strip)
+        margin = self.look.px(8)
+        y = strip.y + (strip.height - self.status_font.get_linesize()) // 2
+        message = status.message if status.message_alpha > 0 else ""
+        right_text = message or "F1: keys"
+        left_text = f"reads {status.reading}" if status.reading else "draw digits with the mouse"
+        room = width - 3 * margin
+        right_text = self._fit(right_text, room - min(self.status_font.size(left_text)[0], room // 3))
+        right = self._text(right_text, TEXT if message else DIM_TEXT, self.status_font)
+        if message:
+            right = right.copy()
+            right.set_alpha(status.message_alpha)
+        left = self._text(self._fit(left_text, room - right.get_width()), TEXT, self.status_font)
+        surface.blit(left, (margin, y))
+        surface.blit(right, (width - margin - right.get_width(), y))
+
+    def _draw_help(self, surface: pygame.Surface) -> None:
+        """The keys, in a panel in the middle of the board."""
+        font, margin = self.status_font, self.look.px(10)
+        keys = [self._text(key, UNSURE, font) for key, _ in HELP_LINES]
+        meanings = [self._text(meaning, TEXT, font) for _, meaning in HELP_LINES]
+        key_width = max(k.get_width() for k in keys)
+        panel_w = key_width + margin + max(m.get_width() for m in meanings) + 2 * margin
+        panel_h = len(HELP_LINES) * font.get_linesize() + 2 * margin
+        area = pygame.Rect(self.board_area(surface.get_size()))
+        panel = pygame.Rect(0, 0, panel_w, panel_h)
+        panel.center = area.center
+        panel.clamp_ip(area)  # a small window shows the start of each line
+        surface.fill(PLATE, panel)
+        pygame.draw.rect(surface, DIM_TEXT, panel, 1)
+        for row, (key, meaning) in enumerate(zip(keys, meanings)):
+            y = panel.y + margin + row * font.get_linesize()
+            surface.blit(key, (panel.x + margin, y))
+            surface.blit(meaning, (panel.x + 2 * margin + key_width, y))
+
+    # -- a frame -----------------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, board: Board, status: Status, show_help: bool = False) -> None:
+        """Draw the board, the status strip below it, and the keys if asked for."""
+        surface.blit(self._update_picture(board, surface.get_size()), (0, 0))
+        self._draw_status(surface, status)
+        if show_help:
+            self._draw_help(surface)
