@@ -4,6 +4,7 @@ display, the event queue and the clock; all state lives in digitboard.board.Boar
 from __future__ import annotations
 
 import errno
+import io
 import os
 import sys
 import tempfile
@@ -202,20 +203,23 @@ def _label_for_file(prediction) -> str:
 def write_png(surface: pygame.Surface, path: Path) -> Path:
     """Write `surface` as a PNG at `path`, which must not exist yet, or raise OSError.
 
-    pygame.image.save does not report a failed write (a full disk leaves a short file), so the
-    PNG goes to a temporary file beside `path`, is read back to check it, and only then takes
-    its name; a failure leaves neither file behind.
+    pygame.image.save may not report a failed write (a full disk left short files), so the PNG
+    is encoded in memory, written to a temporary file beside `path` by Python (which reports a
+    full disk), read back to check it, and only then given its name; a failure leaves no file.
     """
+    encoded = io.BytesIO()
+    pygame.image.save(surface, encoded, path.name)
+    data = encoded.getvalue()
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png.part")
     try:
         with os.fdopen(handle, "wb") as file:
-            pygame.image.save(surface, file, path.name)
+            file.write(data)
             file.flush()
-            os.fsync(file.fileno())
+            os.fsync(file.fileno())  # a full disk may only show here
         try:
             written = pygame.image.load(temporary)
         except pygame.error as error:
-            raise OSError(errno.EIO, f"{path.name} came out unreadable ({error}); is the disk full?") from None
+            raise OSError(errno.EIO, f"{path.name} came out unreadable ({error})") from None
         if written.get_size() != surface.get_size():
             raise OSError(errno.EIO, f"{path.name} came out {written.get_size()}, not {surface.get_size()}")
         with open(path, "x"):  # claim the name: fails if another writer got there first
@@ -296,7 +300,11 @@ def run_board(
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
     try:
-        pygame.display.init()
+        try:
+            pygame.display.init()
+        except pygame.error as error:
+            print(f"digitboard: cannot use the display ({error}); check DISPLAY or WAYLAND_DISPLAY", file=sys.stderr)
+            return 2
         pygame.font.init()
         if pygame.display.get_driver() in ("offscreen", "dummy") and not os.environ.get("SDL_VIDEODRIVER"):
             print(f"digitboard: SDL found no display, only its {pygame.display.get_driver()!r} driver; "

@@ -120,7 +120,8 @@ class BoardView:
         self._picture_key: tuple | None = None  # the board version and size the picture shows
         self._pen: object | None = None  # the stroke being drawn that the picture shows...
         self._pen_drawn = 0  # ...and how many of its points
-        self.label_rects: list[Rect] = []  # where the labels went, for tests
+        self.label_rects: list[Rect] = []  # where the labels went
+        self.status_texts: tuple[str, str] = ("", "")  # the strip's left and right text, as shown
         self._texts: dict[tuple, pygame.Surface] = {}
 
     # -- the parts ----------------------------------------------------------------------------
@@ -174,17 +175,20 @@ class BoardView:
         return x - pad, y - pad, w + 2 * pad, h + 2 * pad
 
     def _compose(self, board: Board, size: tuple[int, int]) -> None:
-        """The picture afresh: the ink, then each digit's box, then the labels beside them."""
+        """The picture afresh: each digit's box, the ink, then the labels beside the boxes."""
         self.update_ink(board, size)
         if self.picture is None or self.picture.get_size() != size:
             self.picture = pygame.Surface(size, 0, 32)
-        self.picture.blit(self.ink, (0, 0))
+        self.picture.fill(BACKGROUND)
         digits = board.left_to_right()
         boxes = [self.box_rect(digit) for digit in digits]
         colors = [UNSURE if d.prediction is not None and d.prediction.unsure else BOX for d in digits]
         line = self.look.px(self.look.box_line)
         for box, color in zip(boxes, colors):
             pygame.draw.rect(self.picture, color, box, line)
+        # The ink over the boxes, the lighter of the two: in tight small writing a digit's box
+        # may cross its neighbour's ink, which must still show.
+        self.picture.blit(self.ink, (0, 0), special_flags=pygame.BLEND_RGB_MAX)
         pad = self.look.px(3)
         labels = [[self._text(text, color, self.label_font) for text in label_texts(digit)]
                   for digit, color in zip(digits, colors)]
@@ -238,9 +242,10 @@ class BoardView:
         if message:
             right = right.copy()
             right.set_alpha(status.message_alpha)
-        left = self._text(self._fit(left_text, room - right.get_width()), TEXT, self.status_font)
-        surface.blit(left, (margin, y))
+        left_text = self._fit(left_text, room - right.get_width())
+        surface.blit(self._text(left_text, TEXT, self.status_font), (margin, y))
         surface.blit(right, (width - margin - right.get_width(), y))
+        self.status_texts = (left_text, right_text)
 
     def _draw_help(self, surface: pygame.Surface) -> None:
         """The keys, in a panel in the middle of the board."""

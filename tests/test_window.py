@@ -1,0 +1,255 @@
+"""What a person sees in the window, through real events and the real frame loop: labels that
+never hide ink, a status strip ink cannot cover, fading messages, the help, undoable clear,
+smooth ink, the title and the icon; judged on the pixels of the drawn surface."""
+
+from __future__ import annotations
+
+import numpy as np
+import pygame
+import pytest
+
+from conftest import FakeRecognizer
+from digitboard.app import BoardApp, run_frame, stroke_events, window_icon
+from digitboard.board import Board
+from digitboard.labels import overlap
+from digitboard.view import BOX, PLATE, BoardView, Look, display_scale
+
+SIZE = (640, 480)
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def window():
+    pygame.init()
+    pygame.display.set_mode(SIZE, pygame.RESIZABLE)
+    pygame.event.clear()
+    yield
+    pygame.quit()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def app(window, clock, tmp_path):
+    return BoardApp(Board(FakeRecognizer()), SIZE, save_dir=tmp_path / "saves", clock=clock)
+
+
+def frame(app, *events) -> pygame.Surface:
+    for event in events:
+        pygame.event.post(event)
+    return run_frame(app)
+
+
+def draw(app, *strokes) -> pygame.Surface:
+    return frame(app, *(event for points in strokes for event in stroke_events(points)))
+
+
+def key(code, mod=0, unicode=""):
+    return pygame.event.Event(pygame.KEYDOWN, key=code, mod=mod, unicode=unicode, scancode=0)
+
+
+def pixels(surface: pygame.Surface) -> np.ndarray:
+    return pygame.surfarray.array3d(surface).transpose(1, 0, 2)  # (height, width, 3), rows first
+
+
+def digit_strokes(left: float, top: float, height: float) -> list[list[tuple[float, float]]]:
+    """A 4 in two strokes, `height` pixels tall, its box's top-left at (left, top)."""
+    s = height / 100
+    return [[(left + 10 * s, top), (left, top + 70 * s), (left + 60 * s, top + 70 * s)],
+            [(left + 45 * s, top + 10 * s), (left + 45 * s, top + 100 * s)]]
+
+
+def ink_hidden(app, surface) -> int:
+    """Pixels of ink on the ink layer, inside the board, that the window shows darker."""
+    _, _, width, height = app.view.board_area(surface.get_size())
+    ink = pixels(app.view.ink)[:height, :width]
+    shown = pixels(surface)[:height, :width]
+    return int(np.any(shown < ink, axis=2).sum())
+
+
+def labels_apart(app) -> None:
+    rects = app.view.label_rects
+    boxes = [app.view.box_rect(digit) for digit in app.board.digits]
+    for i, rect in enumerate(rects):
+        assert not any(overlap(rect, other) for other in rects[i + 1:])
+        assert not any(overlap(rect, box) for box in boxes)
+
+
+# -- labels --------------------------------------------------------------------------------------
+@pytest.mark.parametrize("height, pitch", [(90, 69), (20, 16)], ids=["a tight 90817", "20 px digits"])
+def test_labels_of_tight_writing_never_cover_ink_or_each_other(app, height, pitch):
+    for i in range(5):
+        draw(app, *digit_strokes(100 + pitch * i, 200, height))
+    surface = run_frame(app)
+    assert len(app.board.digits) == 5
+    assert len(app.view.label_rects) == 5  # every digit labelled
+    labels_apart(app)
+    assert ink_hidden(app, surface) == 0
+
+
+def test_a_digit_at_the_top_edge_keeps_its_ink_and_gets_its_label_in_the_window(app):
+    surface = draw(app, *digit_strokes(300, 1, 100))
+    (label,) = app.view.label_rects
+    assert label[1] >= 0 and ink_hidden(app, surface) == 0
+    assert np.all(pixels(surface)[label[1] + 1, label[0]:label[0] + label[2]] == PLATE, axis=1).sum() > 5
+
+
+def test_a_digit_off_the_left_edge_gets_its_whole_label(app):
+    surface = draw(app, *digit_strokes(-30, 200, 100))
+    (label,) = app.view.label_rects
+    assert label[0] >= 0 and label[2] > app.view.label_font.size("0 90%")[0]  # the whole text, on its plate
+    image = pixels(surface)[label[1]:label[1] + label[3], label[0]:label[0] + label[2]]
+    assert np.all(image == BOX, axis=2).sum() > 20 and ink_hidden(app, surface) == 0
+
+
+# -- the status strip --------------------------------------------------------------------------
+def test_ink_cannot_cover_the_status_strip(app):
+    surface = draw(app, [(50, 300), (300, 479), (600, 470)])
+    top = SIZE[1] - app.view.strip_height()
+    strip = pixels(surface)[top:]
+    assert not np.all(strip == 255, axis=2).any()  # no ink shows in it
+    assert np.all(strip == PLATE, axis=2).mean() > 0.8  # its plate, behind its text
+    assert app.view.board_area(SIZE) == (0, 0, SIZE[0], top)
+
+
+def test_a_message_fades_and_is_never_saved_into_the_board_image(app, clock, tmp_path):
+    draw(app, *digit_strokes(100, 100, 100))
+    frame(app, key(pygame.K_s))
+    assert app.view.status_texts[1].startswith("saved 2 PNGs")
+    (board_png,) = [path for path in (tmp_path / "saves").iterdir() if "-digit" not in path.name]
+    saved = pixels(pygame.image.load(board_png))
+    top = SIZE[1] - app.view.strip_height()
+    assert not saved[top:].any()  # the board as drawn, without the strip and its message
+    clock.now += 2.0
+    run_frame(app)
+    assert app.view.status_texts[1].startswith("saved")
+    clock.now += 3.0
+    draw(app, *digit_strokes(300, 100, 100))
+    assert app.view.status_texts == (f"reads {app.board.reading()}", "F1: keys")
+
+
+@pytest.mark.parametrize("size", [(320, 240), (200, 150)])
+def test_the_strip_stays_whole_at_small_sizes_and_the_help_opens_on_f1(app, size):
+    pygame.display.set_mode(size, pygame.RESIZABLE)
+    draw(app, *digit_strokes(20, 20, 60))
+    left, right = app.view.status_texts
+    assert right == "F1: keys" and left == f"reads {app.board.reading()}"
+    assert app.view.status_font.size(left)[0] + app.view.status_font.size(right)[0] < size[0] - 16
+    before = pixels(run_frame(app))
+    shown = pixels(frame(app, key(pygame.K_F1)))
+    assert app.show_help and np.any(before != shown)
+    assert np.all(shown == PLATE, axis=2).sum() > np.all(before == PLATE, axis=2).sum() + 1000  # the panel
+    frame(app, key(pygame.K_ESCAPE))  # Esc closes the help first...
+    assert not app.show_help and app.running
+    assert np.array_equal(pixels(run_frame(app)), before)
+    frame(app, key(pygame.K_SLASH, pygame.KMOD_SHIFT, "?"))  # ...and ? opens it as F1 does
+    assert app.show_help
+    frame(app, key(pygame.K_ESCAPE), key(pygame.K_ESCAPE))
+    assert not app.running
+
+
+def test_the_model_loading_shows_in_the_strip_until_it_is_ready(window, tmp_path):
+    recognizer = FakeRecognizer()
+    recognizer.ready = False
+    app = BoardApp(Board(recognizer), SIZE, save_dir=tmp_path,
+                   status=lambda: None if recognizer.ready else "loading the model…")
+    draw(app, *digit_strokes(100, 100, 100))
+    assert app.view.status_texts == ("reads _", "loading the model…")
+    recognizer.ready = True
+    run_frame(app)
+    assert app.view.status_texts == (f"reads {app.board.reading()}", "F1: keys")
+
+
+# -- nothing permanent by accident ------------------------------------------------------------------
+def test_n_then_ctrl_z_brings_the_whole_board_back_on_screen(app):
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 150, 80))
+    board_rows = SIZE[1] - app.view.strip_height()
+    before = pixels(run_frame(app))[:board_rows]
+    cleared = pixels(frame(app, key(pygame.K_n)))
+    assert not cleared[:board_rows].any() and "Ctrl+Z" in app.view.status_texts[1]
+    after = pixels(frame(app, key(pygame.K_z, pygame.KMOD_LCTRL)))[:board_rows]
+    assert np.array_equal(after, before)  # ink, boxes and labels, pixel for pixel
+    assert len(app.board.reading()) == 2
+
+
+# -- ink ---------------------------------------------------------------------------------------------
+def stroke_width_at(surface, x_range: range, y: int) -> int:
+    """Grey to white pixels (ink, not a box's colour) across a vertical stroke at row y."""
+    row = pixels(surface)[y, x_range.start:x_range.stop].astype(int)
+    return int(((row.max(axis=1) > 0) & (row.max(axis=1) == row.min(axis=1))).sum())
+
+
+def test_ink_is_anti_aliased_and_its_width_follows_the_writing(app):
+    surface = draw(app, [(100, 50), (100, 350)])  # a 1, 300 px tall
+    row = pixels(surface)[200, 80:121].max(axis=1)
+    assert ((row > 0) & (row < 255)).sum() >= 2  # soft edges, not a hard disc
+    wide = stroke_width_at(surface, range(80, 121), 200)
+    surface = draw(app, [(400, 100), (400, 120)])  # a 1, 20 px tall
+    narrow = stroke_width_at(surface, range(390, 411), 110)
+    assert 2 <= narrow <= 5 and 2 * narrow <= wide <= 14
+
+
+def test_the_stroke_being_drawn_shows_all_of_it_over_labels_and_goes_when_undone(app):
+    draw(app, *digit_strokes(100, 150, 100))
+    (label,) = app.view.label_rects
+    through_label = [(label[0] + label[2] // 2, label[1] - 20 + 4 * i) for i in range(12)]
+    shown = []
+    frame(app, *stroke_events(through_label)[:1])
+    for event in stroke_events(through_label)[1:-1]:  # one mouse motion a frame
+        image = pixels(frame(app, event))
+        shown.append(tuple(image[event.pos[1], event.pos[0]]))
+    assert all(pixel == (255, 255, 255) for pixel in shown)  # on top of the label's plate
+    image = pixels(frame(app, key(pygame.K_BACKSPACE)))  # undo while drawing drops the stroke
+    x, y = through_label[6]
+    assert tuple(image[y, x]) != (255, 255, 255) and app.board.pen is None
+
+
+def test_drawing_a_stroke_adds_to_the_picture_instead_of_composing_it_again(app, monkeypatch):
+    draw(app, *digit_strokes(100, 150, 100))
+    composed = []
+    original = BoardView._compose
+    monkeypatch.setattr(BoardView, "_compose", lambda view, *args: composed.append(1) or original(view, *args))
+    events = stroke_events([(400, 100 + i) for i in range(60)])
+    for event in events[:-1]:
+        frame(app, event)
+    assert composed == []
+    frame(app, events[-1])
+    assert composed == [1]  # the stroke ended: the board changed
+
+
+# -- the window ------------------------------------------------------------------------------------
+def test_the_title_shows_the_reading(app):
+    run_frame(app)
+    assert pygame.display.get_caption()[0] == "digitboard"
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
+    assert pygame.display.get_caption()[0] == f"digitboard: {app.board.reading()}"
+    assert len(app.board.reading()) == 2
+
+
+def test_the_icon_is_a_digit_in_a_red_box():
+    pygame.display.init()
+    try:
+        image = pixels(window_icon())
+        assert image.shape == (32, 32, 3)
+        assert np.all(image == BOX, axis=2).sum() > 50 and np.all(image == 255, axis=2).sum() > 20
+    finally:
+        pygame.quit()
+
+
+def test_text_and_lines_scale_with_the_display(window):
+    assert display_scale(1080) == 1.0 and display_scale(768) == 1.0 and display_scale(2160) == 2.0
+    small, large = BoardView(Look(scale=1.0)), BoardView(Look(scale=2.0))
+    assert large.label_font.get_height() >= 1.8 * small.label_font.get_height()
+    assert large.strip_height() >= 1.8 * small.strip_height()
