@@ -22,7 +22,7 @@ class _Grid:
     """Rectangles filed by the grid cells they cover, so a query looks only at its neighbours."""
 
     def __init__(self) -> None:
-        self.cells: dict[tuple[int, int], list[Rect]] = {}
+        self.cells: dict[tuple[int, int], list[tuple[Rect, int]]] = {}
 
     @staticmethod
     def _cells(rect: Rect) -> Iterator[tuple[int, int]]:
@@ -31,12 +31,16 @@ class _Grid:
             for row in range(y // CELL, (y + max(h, 1) - 1) // CELL + 1):
                 yield column, row
 
-    def add(self, rect: Rect) -> None:
+    def add(self, rect: Rect, owner: int = -1) -> None:
         for cell in self._cells(rect):
-            self.cells.setdefault(cell, []).append(rect)
+            self.cells.setdefault(cell, []).append((rect, owner))
 
     def hits(self, rect: Rect) -> bool:
-        return any(overlap(rect, other) for cell in self._cells(rect) for other in self.cells.get(cell, ()))
+        return any(overlap(rect, other) for cell in self._cells(rect) for other, _ in self.cells.get(cell, ()))
+
+    def owners(self, rect: Rect) -> set[int]:
+        """The owners of the rectangles that overlap `rect`."""
+        return {owner for cell in self._cells(rect) for other, owner in self.cells.get(cell, ()) if overlap(rect, other)}
 
 
 def candidates(box: Rect, size: Size, gap: int) -> list[tuple[int, int]]:
@@ -61,60 +65,75 @@ def _inside(corner: tuple[int, int], size: Size, area: Rect) -> Rect | None:
     return x, y, size[0], size[1]
 
 
-def _greedy(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect,
-            gap: int) -> list[tuple[Rect, int] | None]:
+def _greedy(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect, gap: int,
+            kept: Sequence[tuple[Rect, int] | None | bool]) -> list[tuple[Rect, int] | None]:
     taken = _Grid()
     shown = [overlap(box, area) for box in boxes]
     for box, visible in zip(boxes, shown):
         if visible:
             taken.add(box)
+    for spot in kept:
+        if spot is not True and spot is not None:
+            taken.add(spot[0])
     placed: list[tuple[Rect, int] | None] = []
-    for box, sizes, visible in zip(boxes, options, shown):
-        spot = None
+    for box, sizes, visible, spot in zip(boxes, options, shown, kept):
+        if spot is not True:  # kept as it was
+            placed.append(spot)
+            continue
         for choice, size in enumerate(sizes) if visible else ():
             for corner in candidates(box, size, gap):
                 rect = _inside(corner, size, area)
                 if rect is not None and not taken.hits(rect):
                     spot = (rect, choice)
                     break
-            if spot is not None:
+            if spot is not True:
                 break
+        spot = None if spot is True else spot
         if spot is not None:
             taken.add(spot[0])
         placed.append(spot)
     return placed
 
 
-def place_labels(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect,
-                 gap: int = 2, rounds: int = 3) -> list[tuple[Rect, int] | None]:
+def place_labels(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect, gap: int = 2,
+                 kept: Sequence[tuple[Rect, int] | None | bool] | None = None,
+                 rounds: int = 3) -> list[tuple[Rect, int] | None]:
     """For each box (in reading order), a label rectangle and which of its sizes it took.
 
     `options[i]` are the sizes digit i's label can take, preferred first (say "7 98%", then
     "7"). A label lies inside `area`, beside its own box, and overlaps no box and no other
     label; a digit whose box is outside `area`, or for which no such place exists, gets None.
+    `kept[i]`, unless True, is a place (or None) from an earlier layout that stays as it is:
+    labels far from what changed on the board keep still, and cost nothing to place again.
     Greedy in reading order; where a digit is left without a label (tight, small writing), the
     labels in the way of its places take their shortest form and the greedy pass runs again,
     up to `rounds` more times; the layout that labels the most digits wins.
     """
     assert len(boxes) == len(options)
+    kept = [True] * len(boxes) if kept is None else list(kept)
     current = [list(sizes) for sizes in options]
-    best = _greedy(boxes, current, area, gap)
+    best = _greedy(boxes, current, area, gap, kept)
     placed = best
     for _ in range(rounds):
-        in_the_way = set()
-        for box, sizes, spot in zip(boxes, current, placed):
-            if spot is not None or not overlap(box, area):
+        labels = _Grid()
+        for j, spot in enumerate(placed):
+            if spot is not None and len(current[j]) > 1 and kept[j] is True:
+                labels.add(spot[0], j)
+        in_the_way: set[int] = set()
+        for box, sizes, spot, free in zip(boxes, current, placed, kept):
+            if spot is not None or free is not True or not overlap(box, area):
                 continue
-            wanted = [rect for corner in candidates(box, sizes[-1], gap)
-                      if (rect := _inside(corner, sizes[-1], area)) is not None]
-            in_the_way.update(j for j, other in enumerate(placed) if other is not None and len(current[j]) > 1
-                              and any(overlap(other[0], rect) for rect in wanted))
+            for corner in candidates(box, sizes[-1], gap):
+                rect = _inside(corner, sizes[-1], area)
+                if rect is not None:
+                    in_the_way |= labels.owners(rect)
         if not in_the_way:
             break
         for j in in_the_way:
             current[j] = current[j][-1:]
-        placed = [None if spot is None else (spot[0], spot[1] + len(options[i]) - len(current[i]))
-                  for i, spot in enumerate(_greedy(boxes, current, area, gap))]
+        rerun = _greedy(boxes, current, area, gap, kept)
+        placed = [kept[i] if kept[i] is not True else None if spot is None  # choices count in options[i]
+                  else (spot[0], spot[1] + len(options[i]) - len(current[i])) for i, spot in enumerate(rerun)]
         if sum(spot is None for spot in placed) < sum(spot is None for spot in best):
             best = placed
     return best

@@ -15,7 +15,7 @@ import numpy as np
 import pygame
 
 from digitboard.board import Board, Digit, Ink
-from digitboard.labels import Rect, place_labels
+from digitboard.labels import Rect, _Grid, place_labels
 
 BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)
@@ -78,12 +78,17 @@ class Status:
         return round(255 * fade)
 
 
-def label_texts(digit: Digit) -> tuple[str, str]:
-    """The label in full ("7 98%", "7? 55%") and short ("7", "7?"); "…" while unread."""
+def label_texts(digit: Digit) -> tuple[str, ...]:
+    """The label's forms, longest first: "7 98%", "7"; an unsure "4? 58% or 1, 7" (the next
+    likeliest digits), "4? 58%", "4?"; "…" while the digit waits for the model."""
     prediction = digit.prediction
     if prediction is None:
-        return "…", "…"
-    return prediction.text, prediction.text.split()[0]
+        return ("…",)
+    short = prediction.text.split()[0]
+    if not prediction.unsure:
+        return prediction.text, short
+    others = ", ".join(str(label) for label, _ in prediction.alternatives[1:])
+    return f"{prediction.text} or {others}", prediction.text, short
 
 
 def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float) -> None:
@@ -106,6 +111,26 @@ def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float) -> 
         del pixels
 
 
+@dataclass(eq=False)
+class _Entry:
+    """A digit as last drawn: its box, its label's forms and where the label went."""
+
+    state: tuple  # (strokes, prediction): a digit whose state is unchanged looks the same
+    box: Rect
+    color: tuple[int, int, int]
+    labels: list[pygame.Surface]
+    sizes: list[tuple[int, int]]
+    spot: tuple[Rect, int] | None | bool = False  # False: not placed yet
+
+
+def _near(rects: list[Rect], reach_x: int, reach_y: int):
+    """A test of whether a rectangle comes within (reach_x, reach_y) of any of `rects`."""
+    grown = _Grid()
+    for x, y, w, h in rects:
+        grown.add((x - reach_x, y - reach_y, w + 2 * reach_x, h + 2 * reach_y))
+    return grown.hits
+
+
 class BoardView:
     """Draws a board onto the window's surface, reusing what has not changed since last time."""
 
@@ -122,7 +147,11 @@ class BoardView:
         self._pen_drawn = 0  # ...and how many of its points
         self.label_rects: list[Rect] = []  # where the labels went
         self.status_texts: tuple[str, str] = ("", "")  # the strip's left and right text, as shown
+        self._strip: pygame.Surface | None = None
+        self._strip_key: tuple | None = None
         self._texts: dict[tuple, pygame.Surface] = {}
+        self._entries: dict[Digit, _Entry] = {}  # each digit as last drawn, in reading order
+        self._layout_area: Rect | None = None
 
     # -- the parts ----------------------------------------------------------------------------
     def strip_height(self) -> int:
@@ -175,33 +204,67 @@ class BoardView:
         return x - pad, y - pad, w + 2 * pad, h + 2 * pad
 
     def _compose(self, board: Board, size: tuple[int, int]) -> None:
-        """The picture afresh: each digit's box, the ink, then the labels beside the boxes."""
+        """The picture afresh: each digit's box, the ink, then the labels beside the boxes.
+
+        Labels keep their places unless their digit changed or something changed near them
+        (a label's size away), so adding a digit moves no label across the board, and placing
+        the labels of a large board again costs little.
+        """
         self.update_ink(board, size)
         if self.picture is None or self.picture.get_size() != size:
             self.picture = pygame.Surface(size, 0, 32)
         self.picture.fill(BACKGROUND)
-        digits = board.left_to_right()
-        boxes = [self.box_rect(digit) for digit in digits]
-        colors = [UNSURE if d.prediction is not None and d.prediction.unsure else BOX for d in digits]
+        area = self.board_area(size)
+        relayout = area != self._layout_area
+        entries: dict[Digit, _Entry] = {}
+        changed: list[Rect] = []  # where boxes and labels were or are now, of digits that changed
+        for digit in board.left_to_right():
+            entry = self._entries.get(digit)
+            state = (len(digit.strokes), digit.prediction)
+            if entry is None or entry.state != state:
+                if entry is not None:
+                    changed += [entry.box] + ([entry.spot[0]] if entry.spot else [])
+                entry = self._entry(digit, state)
+                changed.append(entry.box)
+            entries[digit] = entry
+        for digit, gone in self._entries.items():
+            if digit not in entries:
+                changed += [gone.box] + ([gone.spot[0]] if gone.spot else [])
+        near = _near(changed, self.label_font.size("0? 100%")[0] + self.look.px(12), self.label_font.get_height() + 8)
+        ordered = list(entries.values())
+        kept = [True if relayout or entry.spot is False or near(entry.box) or (entry.spot and near(entry.spot[0]))
+                else entry.spot for entry in ordered]
+        spots = place_labels([entry.box for entry in ordered], [entry.sizes for entry in ordered], area,
+                             self.look.px(self.look.box_gap), kept)
         line = self.look.px(self.look.box_line)
-        for box, color in zip(boxes, colors):
-            pygame.draw.rect(self.picture, color, box, line)
+        for entry in ordered:
+            pygame.draw.rect(self.picture, entry.color, entry.box, line)
         # The ink over the boxes, the lighter of the two: in tight small writing a digit's box
         # may cross its neighbour's ink, which must still show.
         self.picture.blit(self.ink, (0, 0), special_flags=pygame.BLEND_RGB_MAX)
         pad = self.look.px(3)
-        labels = [[self._text(text, color, self.label_font) for text in label_texts(digit)]
-                  for digit, color in zip(digits, colors)]
-        sizes = [[(label.get_width() + 2 * pad, label.get_height()) for label in options] for options in labels]
-        spots = place_labels(boxes, sizes, self.board_area(size), self.look.px(self.look.box_gap))
         self.label_rects = []
-        for options, spot in zip(labels, spots):
+        for entry, spot in zip(ordered, spots):
+            entry.spot = spot
             if spot is None:
                 continue
             rect, choice = spot
             self.picture.fill(PLATE, rect)
-            self.picture.blit(options[choice], (rect[0] + pad, rect[1]))
+            self.picture.blit(entry.labels[choice], (rect[0] + pad, rect[1]))
             self.label_rects.append(rect)
+        self._entries, self._layout_area = entries, area
+
+    def label_rect(self, digit: Digit) -> Rect | None:
+        """Where the digit's label was drawn last; None where it found no room."""
+        entry = self._entries.get(digit)
+        return entry.spot[0] if entry is not None and entry.spot else None
+
+    def _entry(self, digit: Digit, state: tuple) -> _Entry:
+        color = UNSURE if digit.prediction is not None and digit.prediction.unsure else BOX
+        labels = [self._text(text, color, self.label_font) for text in label_texts(digit)]
+        pad = self.look.px(3)
+        sizes = [(label.get_width() + 2 * pad, label.get_height()) for label in labels]
+        return _Entry(state, self.box_rect(digit), color, labels, sizes)
 
     def _update_picture(self, board: Board, size: tuple[int, int]) -> pygame.Surface:
         pen = board.pen
@@ -223,16 +286,29 @@ class BoardView:
         """`text`, cut short with "…" to fit `width` pixels of the status font."""
         if self.status_font.size(text)[0] <= width:
             return text
-        while text and self.status_font.size(text + "…")[0] > width:
-            text = text[:-1]
-        return text + "…" if text else ""
+        low, high = 0, len(text)  # the longest start of the text that fits, found by halving
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.status_font.size(text[:middle] + "…")[0] <= width:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low] + "…" if low else ""
 
     def _draw_status(self, surface: pygame.Surface, status: Status) -> None:
         width, height = surface.get_size()
-        strip = pygame.Rect(0, height - self.strip_height(), width, self.strip_height())
-        surface.fill(PLATE, strip)
+        key = (status.reading, status.message if status.message_alpha > 0 else "", status.message_alpha, width)
+        if key != self._strip_key:
+            self._strip = self._render_strip(width, status)
+            self._strip_key = key
+        surface.blit(self._strip, (0, height - self.strip_height()))
+
+    def _render_strip(self, width: int, status: Status) -> pygame.Surface:
+        """The strip: what the board reads on the left; a message, or how to see the keys, right."""
+        strip = pygame.Surface((width, self.strip_height()), 0, 32)
+        strip.fill(PLATE)
         margin = self.look.px(8)
-        y = strip.y + (strip.height - self.status_font.get_linesize()) // 2
+        y = (strip.get_height() - self.status_font.get_linesize()) // 2
         message = status.message if status.message_alpha > 0 else ""
         right_text = message or "F1: keys"
         left_text = f"reads {status.reading}" if status.reading else "draw digits with the mouse"
@@ -243,9 +319,10 @@ class BoardView:
             right = right.copy()
             right.set_alpha(status.message_alpha)
         left_text = self._fit(left_text, room - right.get_width())
-        surface.blit(self._text(left_text, TEXT, self.status_font), (margin, y))
-        surface.blit(right, (width - margin - right.get_width(), y))
+        strip.blit(self._text(left_text, TEXT, self.status_font), (margin, y))
+        strip.blit(right, (width - margin - right.get_width(), y))
         self.status_texts = (left_text, right_text)
+        return strip
 
     def _draw_help(self, surface: pygame.Surface) -> None:
         """The keys, in a panel in the middle of the board."""

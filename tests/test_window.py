@@ -114,6 +114,34 @@ def test_a_digit_off_the_left_edge_gets_its_whole_label(app):
     assert np.all(image == BOX, axis=2).sum() > 20 and ink_hidden(app, surface) == 0
 
 
+def test_labels_stay_valid_and_still_as_digits_come_and_go(app):
+    spots = [(60 + 70 * (i % 8), 40 + 120 * (i // 8)) for i in range(16)]
+    for number, (x, y) in enumerate(spots):
+        surface = draw(app, *digit_strokes(x, y, 50 + 10 * (number % 4)))
+        if number % 5 == 4:
+            surface = frame(app, key(pygame.K_BACKSPACE))
+        labels_apart(app)
+        assert ink_hidden(app, surface) == 0
+    assert all(app.view.label_rect(digit) for digit in app.board.digits)  # every digit labelled
+    frame(app, key(pygame.K_n))
+    surface = frame(app, key(pygame.K_z, pygame.KMOD_LCTRL))
+    labels_apart(app)
+    assert len(app.view.label_rects) == len(app.board.digits) and ink_hidden(app, surface) == 0
+    settled = {digit: app.view.label_rect(digit) for digit in app.board.digits}
+    draw(app, *digit_strokes(300, 360, 60))  # far from them all
+    assert len(app.board.digits) == len(settled) + 1
+    assert all(app.view.label_rect(digit) == rect for digit, rect in settled.items())  # no label moved
+
+
+def test_an_unsure_digit_names_the_next_likeliest_digits(window, tmp_path):
+    app = BoardApp(Board(FakeRecognizer(confidence=0.5)), SIZE, save_dir=tmp_path)
+    draw(app, *digit_strokes(200, 200, 100))
+    prediction = app.board.digits[0].prediction
+    (label,) = app.view.label_rects
+    expected = f"{prediction.text} or {prediction.alternatives[1][0]}, {prediction.alternatives[2][0]}"
+    assert app.view._text(expected, (250, 170, 40), app.view.label_font).get_width() + 6 == label[2]
+
+
 # -- the status strip --------------------------------------------------------------------------
 def test_ink_cannot_cover_the_status_strip(app):
     surface = draw(app, [(50, 300), (300, 479), (600, 470)])
