@@ -96,3 +96,15 @@ def test_on_a_high_resolution_display_text_is_larger(monkeypatch, shipped_model)
     assert run_board(shipped_model, (640, 480)) == 0
     assert opened.app.view.look.scale == 2.0 and opened.sizes == [(640, 480)]
     assert opened.app.view.label_font.get_height() > 30  # 17 pixels at 1080 lines
+
+
+def test_help_says_what_each_record_suffix_gives(tmp_path):
+    from digitboard.cli import build_parser
+    from digitboard.session import Recorder
+
+    text = " ".join(build_parser().format_help().split())
+    assert "a .json FILE gets one JSON object, any other name (e.g. .jsonl) one JSON line" in text
+    for name, lines in (("one.json", 0), ("one.jsonl", 1)):  # what the recorder does, as said
+        Recorder(tmp_path / name, (640, 480))
+        written = (tmp_path / name).read_text()
+        assert written.count("\n") == lines and json.loads(written)["size"] == [640, 480]
