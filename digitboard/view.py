@@ -91,12 +91,15 @@ def label_texts(digit: Digit) -> tuple[str, ...]:
     return f"{prediction.text} or {others}", prediction.text, short
 
 
-def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float) -> None:
-    """Anti-aliased white ink with round ends and joins along `points` ((n, 2) float pixels),
-    drawn by OpenCV straight into the 32-bit surface's pixels."""
+def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float,
+                  origin: tuple[int, int] = (0, 0)) -> None:
+    """Anti-aliased white ink with round ends and joins along `points` ((n, 2) float pixels,
+    `origin` at the surface's top-left), drawn by OpenCV straight into the 32-bit surface."""
     if len(points) == 0:
         return
-    scaled = np.round(np.clip(points, -1e5, 1e5) * (1 << SUBPIXEL_BITS)).astype(np.int32)  # (n, 2)
+    scaled = np.round((np.clip(points, -1e5, 1e5) - origin) * (1 << SUBPIXEL_BITS)).astype(np.int32)  # (n, 2)
+    if len(scaled) > 2:  # points closer than a quarter pixel to the line through them add nothing
+        scaled = cv2.approxPolyDP(scaled.reshape(-1, 1, 2), 1.0, False).reshape(-1, 2)
     thickness = max(1, round(width))
     pixels = pygame.surfarray.pixels2d(surface)  # (w, h) uint32, x first; locks the surface
     try:
@@ -177,15 +180,20 @@ class BoardView:
 
     # -- the ink layer --------------------------------------------------------------------------
     def update_ink(self, board: Board, size: tuple[int, int]) -> None:
-        """Bring the ink layer up to the board: add new strokes; start afresh after an undo or
-        a clear (the layer holds a stroke the board no longer has) or at a new size."""
-        strokes = board.strokes
-        kept = len(self.inked) <= len(strokes) and all(a is b for a, b in zip(self.inked, strokes))
-        if self.ink is None or self.ink.get_size() != size or not kept:
-            if self.ink is None or self.ink.get_size() != size:
-                self.ink = pygame.Surface(size, 0, 32)
+        """Bring the ink layer up to the board: add new strokes; after undoing strokes, draw
+        again only where they were; start afresh after a clear, an undone clear or a resize."""
+        strokes, inked = board.strokes, self.inked
+        if self.ink is None or self.ink.get_size() != size:
+            self.ink = pygame.Surface(size, 0, 32)
+            inked = []
+        elif len(strokes) < len(inked) and all(a is b for a, b in zip(strokes, inked)):
+            self._erase(inked[len(strokes):], strokes)  # strokes undone: the last ones went
+            inked = strokes
+        elif not (len(inked) <= len(strokes) and all(a is b for a, b in zip(inked, strokes))):
+            inked = []
+        if not inked:
             self.ink.fill(BACKGROUND)
-            self.inked = []
+        self.inked = list(inked)
         new = strokes[len(self.inked):]
         if any(ink.id not in self.widths for ink in new):
             heights = {ink.id: digit.height for digit in board.digits for ink in digit.strokes}
@@ -194,6 +202,28 @@ class BoardView:
         for ink in new:
             draw_polyline(self.ink, ink.points, self.widths[ink.id])
             self.inked.append(ink)
+
+    def _erase(self, removed: list[Ink], kept: list[Ink]) -> None:
+        """Take `removed` off the ink layer: clear their box and draw the kept strokes there."""
+        assert self.ink is not None
+        reach = max(self.widths[ink.id] for ink in removed) / 2 + 2
+        low = np.min([ink.low for ink in removed], axis=0) - reach
+        high = np.max([ink.high for ink in removed], axis=0) + reach
+        region = pygame.Rect(int(low[0]), int(low[1]), int(high[0] - low[0]) + 2, int(high[1] - low[1]) + 2)
+        region = region.clip(self.ink.get_rect())
+        if not region.width or not region.height:
+            return
+        # Drawn on a patch larger than the region: OpenCV's anti-aliasing differs at a clip edge.
+        margin = 16
+        patch_rect = region.inflate(2 * margin, 2 * margin)
+        patch = pygame.Surface(patch_rect.size, 0, 32)
+        patch.fill(BACKGROUND)
+        for ink in kept:
+            reach = self.widths[ink.id] / 2 + 2
+            if (ink.low[0] - reach < region.right and ink.high[0] + reach > region.x
+                    and ink.low[1] - reach < region.bottom and ink.high[1] + reach > region.y):
+                draw_polyline(patch, ink.points, self.widths[ink.id], patch_rect.topleft)
+        self.ink.blit(patch, region.topleft, region.move(-patch_rect.x, -patch_rect.y))
 
     # -- the board's picture ----------------------------------------------------------------------
     def box_rect(self, digit: Digit) -> Rect:

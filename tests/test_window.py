@@ -212,6 +212,18 @@ def test_n_then_ctrl_z_brings_the_whole_board_back_on_screen(app):
     assert len(app.board.reading()) == 2
 
 
+def test_undoing_strokes_leaves_the_ink_a_fresh_drawing_would(app):
+    crossing = [[(100 + 7 * i, 100 + 5 * i) for i in range(40)], [(380, 100), (100, 300)],
+                [(90, 200), (400, 210)], [(240, 60), (250, 330), (260, 60)]]
+    draw(app, *crossing)
+    for _ in range(2):
+        frame(app, key(pygame.K_BACKSPACE))
+        fresh = BoardView()
+        fresh.widths = app.view.widths  # the same widths as first drawn
+        fresh.update_ink(app.board, SIZE)
+        assert np.array_equal(pixels(app.view.ink), pixels(fresh.ink))
+
+
 # -- ink ---------------------------------------------------------------------------------------------
 def stroke_width_at(surface, x_range: range, y: int) -> int:
     """Grey to white pixels (ink, not a box's colour) across a vertical stroke at row y."""
