@@ -297,6 +297,7 @@ def run_board(
     if problem is not None:  # checked before --record creates its file
         print(f"digitboard: {problem}", file=sys.stderr)
         return 2
+    recognizer = BackgroundRecognizer(model)  # loads on its thread while the window opens
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
     try:
@@ -317,7 +318,6 @@ def run_board(
                   f"opening {fitted[0]}x{fitted[1]}", file=sys.stderr)
             size = fitted
         recorder = Recorder(record, size, force=force) if record else None
-        recognizer = BackgroundRecognizer(model)
         pygame.display.set_icon(window_icon())
         pygame.display.set_caption(TITLE)
         try:

@@ -18,7 +18,7 @@ def overlap(a: Rect, b: Rect) -> bool:
     return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
-class _Grid:
+class RectGrid:
     """Rectangles filed by the grid cells they cover, so a query looks only at its neighbours."""
 
     def __init__(self) -> None:
@@ -67,7 +67,7 @@ def _inside(corner: tuple[int, int], size: Size, area: Rect) -> Rect | None:
 
 def _greedy(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect, gap: int,
             kept: Sequence[tuple[Rect, int] | None | bool]) -> list[tuple[Rect, int] | None]:
-    taken = _Grid()
+    taken = RectGrid()
     shown = [overlap(box, area) for box in boxes]
     for box, visible in zip(boxes, shown):
         if visible:
@@ -115,7 +115,7 @@ def place_labels(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area:
     best = _greedy(boxes, current, area, gap, kept)
     placed = best
     for _ in range(rounds):
-        labels = _Grid()
+        labels = RectGrid()
         for j, spot in enumerate(placed):
             if spot is not None and len(current[j]) > 1 and kept[j] is True:
                 labels.add(spot[0], j)

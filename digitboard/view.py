@@ -15,7 +15,7 @@ import numpy as np
 import pygame
 
 from digitboard.board import Board, Digit, Ink
-from digitboard.labels import Rect, _Grid, place_labels
+from digitboard.labels import Rect, RectGrid, place_labels
 
 BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)
@@ -95,6 +95,7 @@ def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float,
                   origin: tuple[int, int] = (0, 0)) -> None:
     """Anti-aliased white ink with round ends and joins along `points` ((n, 2) float pixels,
     `origin` at the surface's top-left), drawn by OpenCV straight into the 32-bit surface."""
+    assert surface.get_bytesize() == 4, "OpenCV draws into 4-byte pixels"
     if len(points) == 0:
         return
     scaled = np.round((np.clip(points, -1e5, 1e5) - origin) * (1 << SUBPIXEL_BITS)).astype(np.int32)  # (n, 2)
@@ -128,7 +129,7 @@ class _Entry:
 
 def _near(rects: list[Rect], reach_x: int, reach_y: int):
     """A test of whether a rectangle comes within (reach_x, reach_y) of any of `rects`."""
-    grown = _Grid()
+    grown = RectGrid()
     for x, y, w, h in rects:
         grown.add((x - reach_x, y - reach_y, w + 2 * reach_x, h + 2 * reach_y))
     return grown.hits
