@@ -1,5 +1,6 @@
-"""The Pygame shell: the window, the event loop, drawing. The only module that talks to the
-display, the event queue and the clock; all state lives in digitboard.board.Board."""
+"""The Pygame shell: the window, the event loop, the keys, saving PNGs. The only module that talks
+to the display, the event queue and the clock; what is drawn is digitboard.view's, and all state
+lives in digitboard.board.Board."""
 
 from __future__ import annotations
 
