@@ -30,7 +30,27 @@ class Clear:
 
 @dataclass(frozen=True)
 class Undo:
-    """Take back the last edit still in effect: a stroke, or a clear."""
+    """Take back the last edit still in effect: a stroke, a clear, a correction or a deletion."""
 
 
-Action = Stroke | Clear | Undo
+@dataclass(frozen=True)
+class Correct:
+    """Set the label of the digit whose box holds `at` (the nearest digit if none does)."""
+
+    at: Point
+    label: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.label <= 9:
+            raise ValueError(f"a digit's label is 0 to 9, not {self.label}")
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Take the digit whose box holds `at` (the nearest digit if none does) off the board, all
+    its strokes at once."""
+
+    at: Point
+
+
+Action = Stroke | Clear | Undo | Correct | Delete

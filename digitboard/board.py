@@ -6,18 +6,31 @@ Pure Python and numpy: no pygame here. Every edit is an action (digitboard.actio
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
-from digitboard.actions import Action, Clear, Stroke, Undo
-from digitboard.grouping import DigitIndex, digit_for
+from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
+from digitboard.grouping import DigitIndex, digit_for, is_speck
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 from digitboard.reading import reading_lines
 from digitboard.recognizer import Recognizer
 
 UNSURE_BELOW = 0.7  # confidence under which a digit is shown as a guess ("7?")
 DIGIT_CLASSES = 10  # a model's 11th output, where it has one, is "not a digit"
+
+
+class Learner(Protocol):
+    """Learns from the user's corrections (digitboard.learning); the board tells it of each."""
+
+    def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int) -> object:
+        """Take a corrected digit as an example; returns a handle to forget it by."""
+        ...
+
+    def forget(self, handle: object) -> None:
+        ...
 
 
 @dataclass(frozen=True)
@@ -59,6 +72,7 @@ class Ink:
     times: np.ndarray | None  # (n,) float64 milliseconds since the session started, or None
     low: np.ndarray  # (2,) smallest x and y of the points
     high: np.ndarray  # (2,) largest x and y
+    speck: bool = False  # too small beside the writing to be, or change, a digit
 
 
 @dataclass(eq=False)  # a digit is itself, not its contents
@@ -67,6 +81,7 @@ class Digit:
 
     strokes: list[Ink]
     prediction: Prediction | None = None
+    corrected: int | None = None  # the label the user gave it, if any
     image: np.ndarray | None = None  # the model's last input, (28, 28) float32 in [0, 1]
     low: np.ndarray = field(default_factory=lambda: np.zeros(2))  # exact (x, y) bounds of the points
     high: np.ndarray = field(default_factory=lambda: np.zeros(2))
@@ -74,6 +89,13 @@ class Digit:
     @property
     def stroke_ids(self) -> list[int]:
         return [ink.id for ink in self.strokes]
+
+    @property
+    def label(self) -> int | None:
+        """The user's label if they corrected it, else the model's (None until classified)."""
+        if self.corrected is not None:
+            return self.corrected
+        return self.prediction.label if self.prediction is not None else None
 
     @property
     def box(self) -> tuple[int, int, int, int]:
@@ -85,6 +107,18 @@ class Digit:
     @property
     def height(self) -> float:
         return float(self.high[1] - self.low[1])
+
+    @property
+    def speck(self) -> bool:
+        """A mark too small to be a digit: shown as unsure and left out of the reading."""
+        return all(ink.speck for ink in self.strokes)
+
+    @property
+    def unsure(self) -> bool:
+        """Shown as a guess: a speck, or a digit the model is unsure of (never a corrected one)."""
+        if self.corrected is not None:
+            return False
+        return self.speck or self.prediction is None or self.prediction.unsure
 
 
 @dataclass
@@ -102,6 +136,7 @@ class Pen:
 class _Added:
     ink: Ink
     digit: Digit
+    corrected: int | None  # the digit's correction before the stroke joined it (which drops it)
 
 
 @dataclass(frozen=True)
@@ -110,33 +145,62 @@ class _Cleared:
     digits: list[Digit]
 
 
+@dataclass(frozen=True)
+class _Corrected:
+    digit: Digit
+    previous: int | None
+    handle: object  # the learner's, to forget the example by
+
+
+@dataclass(frozen=True)
+class _Deleted:
+    digit: Digit
+
+
+_Edit = _Added | _Cleared | _Corrected | _Deleted
+
+
 @dataclass
 class Board:
     """Strokes grouped into digits, classified by `recognizer` when it is ready."""
 
     recognizer: Recognizer | None = None
+    learner: Learner | None = None
     stroke_width: float = STROKE_WIDTH
     strokes: list[Ink] = field(default_factory=list)  # on the board, in drawing order
     digits: list[Digit] = field(default_factory=list)  # in order of their first stroke
     pen: Pen | None = None
     stroke_count: int = 0  # strokes ever added: the next stroke's id
     version: int = 0  # counts changes, so shells can redraw and re-read only when needed
-    history: list[_Added | _Cleared] = field(default_factory=list)  # edits undo can take back
+    history: list[_Edit] = field(default_factory=list)  # edits undo can take back
     index: DigitIndex = field(default_factory=DigitIndex)
     _lines: tuple[int, list[list[Digit]]] | None = None
 
     # -- the one way to edit the board ------------------------------------------------------
     def apply(self, action: Action) -> Digit | None:
-        """Carry out an action; returns the digit a stroke went to."""
+        """Carry out an action; returns the digit a stroke went to, or that was corrected or deleted."""
         if isinstance(action, Stroke):
             return self._add(action)
         if isinstance(action, Clear):
             self._clear()
         elif isinstance(action, Undo):
             self._undo()
+        elif isinstance(action, Correct):
+            return self._correct(action)
+        elif isinstance(action, Delete):
+            return self._delete(action)
         else:
             raise TypeError(f"not a board action: {action!r}")
         return None
+
+    def digit_at(self, x: float, y: float) -> Digit | None:
+        """The digit whose box holds (x, y), the smallest if several do; else the nearest."""
+        point = np.array([x, y], np.float64)
+        inside = [d for d in self.index.near(point, point) if np.all(d.low <= point) and np.all(point <= d.high)]
+        if inside:
+            return min(inside, key=lambda d: float(np.prod(d.high - d.low + 1)))
+        distance = lambda d: float(np.linalg.norm(np.maximum(0.0, np.maximum(d.low - point, point - d.high))))
+        return min(self.digits, key=distance, default=None)
 
     # -- the pen: a stroke in the making, not yet an edit -------------------------------------
     def pen_down(self, x: float, y: float, time: float | None = None) -> None:
@@ -168,8 +232,10 @@ class Board:
         times = None if stroke.times is None else np.asarray(stroke.times, np.float64)
         ink = Ink(self.stroke_count, points, times, points.min(axis=0), points.max(axis=0))
         self.stroke_count += 1
-        digit = digit_for(self, ink)
+        ink.speck = is_speck(self, ink)
+        digit = None if ink.speck else digit_for(self, ink)
         self.strokes.append(ink)
+        corrected = None
         if digit is None:
             digit = Digit([ink], low=ink.low.copy(), high=ink.high.copy())
             self.digits.append(digit)
@@ -177,9 +243,36 @@ class Board:
             self.index.remove(digit)
             digit.strokes.append(ink)
             digit.low, digit.high = np.minimum(digit.low, ink.low), np.maximum(digit.high, ink.high)
+            corrected, digit.corrected = digit.corrected, None  # new strokes: a new digit to read
         self.index.add(digit)
-        self.history.append(_Added(ink, digit))
+        self.history.append(_Added(ink, digit, corrected))
         self._changed(digit)
+        return digit
+
+    def _correct(self, action: Correct) -> Digit | None:
+        digit = self.digit_at(*action.at)
+        if digit is None:
+            return None
+        # Digits drawn before the correction are read without it, live and in replay alike.
+        self.classify_pending()
+        handle = None
+        if self.learner is not None:
+            handle = self.learner.learn(self.render(digit), [ink.points for ink in digit.strokes], action.label)
+        self.history.append(_Corrected(digit, digit.corrected, handle))
+        digit.corrected = action.label
+        self.version += 1
+        return digit
+
+    def _delete(self, action: Delete) -> Digit | None:
+        digit = self.digit_at(*action.at)
+        if digit is None:
+            return None
+        self.history.append(_Deleted(digit))
+        self.digits.remove(digit)
+        self.index.remove(digit)
+        gone = {id(ink) for ink in digit.strokes}
+        self.strokes = [ink for ink in self.strokes if id(ink) not in gone]
+        self.version += 1
         return digit
 
     def _clear(self) -> None:
@@ -194,26 +287,42 @@ class Board:
         if not self.history:
             return
         edit = self.history.pop()
+        self.version += 1
         if isinstance(edit, _Cleared):
             self.strokes, self.digits = edit.strokes, edit.digits
             self.index = DigitIndex()
             for digit in self.digits:
                 self.index.add(digit)
-            self.version += 1
-            return
+        elif isinstance(edit, _Corrected):
+            edit.digit.corrected = edit.previous
+            if self.learner is not None and edit.handle is not None:
+                self.learner.forget(edit.handle)
+        elif isinstance(edit, _Deleted):
+            digit = edit.digit
+            for ink in digit.strokes:  # back among the strokes, in drawing order
+                self.strokes.insert(bisect.bisect([other.id for other in self.strokes], ink.id), ink)
+            first = [other.strokes[0].id for other in self.digits]
+            self.digits.insert(bisect.bisect(first, digit.strokes[0].id), digit)
+            self.index.add(digit)
+        else:
+            self._unadd(edit)
+
+    def _unadd(self, edit: _Added) -> None:
         ink, digit = edit.ink, edit.digit
-        assert self.strokes[-1] is ink  # later edits were undone first
-        self.strokes.pop()
+        if self.strokes[-1] is ink:  # always so, as later edits were undone first
+            self.strokes.pop()
+        else:
+            self.strokes.remove(ink)
         self.index.remove(digit)
         digit.strokes.remove(ink)
         if not digit.strokes:
             self.digits.remove(digit)
-            self.version += 1
             return
         points = np.concatenate([other.points for other in digit.strokes])
         digit.low, digit.high = points.min(axis=0), points.max(axis=0)
         self.index.add(digit)
         self._changed(digit)
+        digit.corrected = edit.corrected
 
     def _changed(self, digit: Digit) -> None:
         """Mark a digit for classification; it is rendered and classified in the next batch."""
@@ -256,8 +365,7 @@ class Board:
         return [digit for row in self.rows() for digit in row]
 
     def reading(self) -> str:
-        """The number on the board: labels left to right ('_' for a digit not classified yet),
-        lines of writing separated by a space."""
-        return " ".join(
-            "".join(str(d.prediction.label) if d.prediction else "_" for d in row) for row in self.rows()
-        )
+        """The number on the board: labels left to right (the user's where corrected; '_' for a
+        digit not classified yet; specks left out), lines of writing separated by a space."""
+        lines = ("".join(str(d.label) if d.label is not None else "_" for d in row if not d.speck) for row in self.rows())
+        return " ".join(line for line in lines if line)

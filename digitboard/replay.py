@@ -20,13 +20,16 @@ from digitboard.session import Session, SessionError, read_sessions
 def digit_state(digit: Digit) -> dict:
     """One digit in the replay output format (docs/session-format.md)."""
     prediction = digit.prediction
+    corrected = digit.corrected is not None
+    confidence = 1.0 if corrected else prediction.confidence if prediction else None
     return {
-        "label": prediction.label if prediction else None,
-        "confidence": round(prediction.confidence, 4) if prediction else None,
+        "label": digit.label,
+        "confidence": round(confidence, 4) if confidence is not None else None,
         "box": list(digit.box),
         "strokes": sorted(digit.stroke_ids),
-        "unsure": prediction.unsure if prediction else True,
+        "unsure": digit.unsure,
         "alternatives": [[label, round(p, 4)] for label, p in prediction.alternatives] if prediction else [],
+        "corrected": corrected,
     }
 
 

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from digitboard.actions import Action, Clear, Stroke, Undo
+from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
 
 # Keys a session may press, and the action each stands for; an action is written as its first key.
 KEYS: dict[str, Action] = {"n": Clear(), "ctrl+z": Undo(), "backspace": Undo()}
@@ -59,6 +59,10 @@ def action_to_json(action: Action) -> dict:
         if action.times is None:
             return {"stroke": [[x, y] for x, y in action.points]}
         return {"stroke": [[x, y, t] for (x, y), t in zip(action.points, action.times)]}
+    if isinstance(action, Correct):
+        return {"correct": {"at": list(action.at), "label": action.label}}
+    if isinstance(action, Delete):
+        return {"delete": {"at": list(action.at)}}
     return {"key": KEY_OF[type(action)]}
 
 
@@ -106,6 +110,24 @@ def _stroke(value, where: str, field_name: str) -> Stroke:
     return Stroke(tuple(points), tuple(times) if timed else None)
 
 
+def _pointing(kind: str, value, where: str, field_name: str) -> Correct | Delete:
+    """`{"at": [x, y], "label": 7}` for a correction, `{"at": [x, y]}` for a deletion."""
+    fields = {"at", "label"} if kind == "correct" else {"at"}
+    example = '{"at": [x, y], "label": 7}' if kind == "correct" else '{"at": [x, y]}'
+    if not isinstance(value, dict) or set(value) != fields:
+        raise _fail(where, field_name, f"expected {example}")
+    at = value["at"]
+    if not isinstance(at, list) or len(at) != 2:
+        raise _fail(where, f"{field_name}.at", "expected a point [x, y]")
+    point = (_number(at[0], where, f"{field_name}.at"), _number(at[1], where, f"{field_name}.at"))
+    if kind == "delete":
+        return Delete(point)
+    label = value["label"]
+    if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
+        raise _fail(where, f"{field_name}.label", f"expected a digit 0 to 9, got {json.dumps(label)[:20]}")
+    return Correct(point, label)
+
+
 def _check_limits(actions: list[Action], limits: Limits, where: str, field_name: str) -> None:
     if len(actions) > limits.actions:
         raise _fail(where, field_name, f"too many actions ({len(actions):,}; at most {limits.actions:,})")
@@ -143,7 +165,7 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
         for index, action in enumerate(data["actions"]):
             name = f"actions[{index}]"
             if not isinstance(action, dict) or len(action) != 1:
-                raise _fail(where, name, 'expected {"stroke": [...]} or {"key": "..."}')
+                raise _fail(where, name, 'expected {"stroke": [...]}, {"key": "..."}, {"correct": {...}} or {"delete": {...}}')
             ((kind, value),) = action.items()
             if kind == "stroke":
                 actions.append(_stroke(value, where, f"{name}.stroke"))
@@ -151,8 +173,10 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
                 if not isinstance(value, str) or value not in KEYS:
                     raise _fail(where, f"{name}.key", f"unknown key {json.dumps(value)[:20]}; known: {', '.join(KEYS)}")
                 actions.append(KEYS[value])
+            elif kind in ("correct", "delete"):
+                actions.append(_pointing(kind, value, where, f"{name}.{kind}"))
             else:
-                raise _fail(where, f"{name}.{kind}", "unknown action; use 'stroke' or 'key'")
+                raise _fail(where, f"{name}.{kind}", "unknown action; use 'stroke', 'key', 'correct' or 'delete'")
         _check_limits(actions, limits, where, "actions")
     return Session((size[0], size[1]), actions, where)
 

@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from digitboard.actions import Clear, Stroke, Undo
+from digitboard.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.board import UNSURE_BELOW, Board, Prediction
 from digitboard.data import iter_unipen
 
@@ -253,3 +253,141 @@ def test_real_digits_written_side_by_side_stay_apart(unipen_path):
             list(range(start, start + len(d.strokes)))
             for start, d in zip(itertools.accumulate([0] + [len(d.strokes) for d in number]), number)
         ]
+
+
+# -- corrections and deletions ---------------------------------------------------------------------
+class RecordingLearner:
+    """Remembers what it was taught and forgotten."""
+
+    def __init__(self) -> None:
+        self.examples: dict[int, int] = {}  # handle -> label
+        self.next = 0
+
+    def learn(self, image, strokes, label):
+        assert image.shape == (28, 28) and strokes
+        self.next += 1
+        self.examples[self.next] = label
+        return self.next
+
+    def forget(self, handle):
+        del self.examples[handle]
+
+
+def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes_it_back(fake_recognizer):
+    learner = RecordingLearner()
+    board = Board(fake_recognizer, learner)
+    for stroke in FIVE:
+        add(board, stroke)
+    for stroke in shifted(FOUR, dx=300):
+        add(board, stroke)
+    five, four = board.digits
+    model_label = five.label
+    board.apply(Correct((120, 150), 3 if model_label != 3 else 2))
+    assert five.corrected == five.label != model_label and four.corrected is None
+    assert list(learner.examples.values()) == [five.label]
+    assert board.reading()[0] == str(five.label)
+    assert undo(board)
+    assert five.corrected is None and five.label == model_label and learner.examples == {}
+
+
+def test_a_correction_far_from_every_digit_goes_to_the_nearest(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, FOUR[0])
+    add(board, shifted(FOUR, dx=300)[0])
+    assert board.apply(Correct((1000, 150), 7)) is board.digits[1]
+    assert Board(fake_recognizer).apply(Correct((1, 1), 7)) is None  # no digit: nothing happens
+
+
+def test_a_corrected_digit_keeps_its_label_until_its_strokes_change(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, FOUR[0])
+    add(board, shifted(FIVE, dx=300)[0])  # a stroke elsewhere: the 4 keeps its correction
+    board.apply(Correct((100, 150), 4))
+    add(board, shifted(FIVE, dx=300)[1])
+    assert board.digits[0].corrected == 4
+    add(board, FOUR[1])  # the 4's own strokes change: the model reads it again
+    assert board.digits[0].corrected is None
+    assert undo(board) and board.digits[0].corrected == 4  # and undo restores the correction
+
+
+def test_delete_removes_a_digit_with_all_its_strokes_and_undo_restores_it(fake_recognizer):
+    board = Board(fake_recognizer)
+    for stroke in FIVE + shifted(FOUR, dx=300):
+        add(board, stroke)
+    before = [(d.stroke_ids, d.box) for d in board.left_to_right()]
+    deleted = board.apply(Delete((120, 150)))
+    assert deleted.stroke_ids == [0, 1, 2] and [d.stroke_ids for d in board.digits] == [[3, 4]]
+    assert [ink.id for ink in board.strokes] == [3, 4]
+    add(board, shifted(FOUR, dx=600)[0])
+    assert undo(board) and undo(board)
+    assert [(d.stroke_ids, d.box) for d in board.left_to_right()] == before
+    assert [ink.id for ink in board.strokes] == [0, 1, 2, 3, 4]
+    check_invariants(board)
+
+
+# -- grouping from how people write ----------------------------------------------------------------
+class ReadsJoinedBetter:
+    """A recogniser that reads an image with ink in its top fifth (a 5's bar on its body) as a
+    confident digit, and anything else as a poor guess."""
+
+    ready = True
+
+    def predict(self, images):
+        top = images[:, :6].sum(axis=(1, 2, 3)) > 1
+        whole = images.sum(axis=(1, 2, 3)) > 40
+        confidence = np.where(top & whole, 0.99, 0.4)
+        out = np.tile(((1 - confidence) / 9)[:, None], (1, 10))
+        out[:, 5] = confidence
+        return out
+
+
+BODY = [(100, 140), (100, 170), (140, 175), (145, 210), (100, 220)]  # a 5 without its bar
+
+
+def test_a_bar_floating_above_the_digit_drawn_just_before_joins_it_when_that_reads_better():
+    board = Board(ReadsJoinedBetter())
+    board.apply(Stroke(tuple(BODY)))
+    board.apply(Stroke(((100, 85), (150, 85))))  # 55 px above an 80 px body: far beyond touching
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_a_floating_bar_does_not_join_an_older_digit_or_without_a_recogniser():
+    board = Board()  # no recogniser: only touching strokes join
+    board.apply(Stroke(tuple(BODY)))
+    board.apply(Stroke(((100, 85), (150, 85))))
+    assert len(board.digits) == 2
+    board = Board(ReadsJoinedBetter())
+    board.apply(Stroke(tuple(BODY)))
+    board.apply(Stroke(((400, 140), (400, 220))))  # another digit in between
+    board.apply(Stroke(((100, 85), (150, 85))))
+    assert len(board.digits) == 3
+
+
+def test_a_long_pause_ends_the_previous_digits_claim(fake_recognizer):
+    board = Board(ReadsJoinedBetter())
+    board.apply(Stroke(tuple(BODY), tuple(float(t) for t in range(5))))
+    board.apply(Stroke(((100, 85), (150, 85)), (10_000.0, 10_100.0)))
+    assert len(board.digits) == 2
+
+
+def test_two_lines_close_together_stay_apart_but_an_eight_of_two_loops_is_one_digit(fake_recognizer):
+    board = Board(fake_recognizer)
+    for x in (100, 160, 220):
+        add(board, [(x, 100), (x + 10, 160)])  # a line of three, 60 px tall
+    add(board, [(100, 180), (110, 240)])  # the next line, 20 px (a third of a height) below
+    assert len(board.digits) == 4 and len(board.rows()) == 2
+    eight = Board(fake_recognizer)
+    add(eight, [(300, 100), (330, 100), (330, 130), (300, 130), (300, 100)])
+    add(eight, [(300, 140), (330, 140), (330, 170), (300, 170), (300, 140)])  # right after, 10 px below
+    assert len(eight.digits) == 1
+
+
+def test_a_speck_beside_the_writing_is_no_digit_and_is_left_out_of_the_reading(fake_recognizer):
+    board = Board(fake_recognizer)
+    add(board, [(100, 100), (100, 200)])
+    add(board, [(112, 150), (113, 151)])  # a slip of the mouse beside the 1
+    assert len(board.digits) == 2 and board.digits[1].speck and board.digits[1].unsure
+    assert len(board.reading()) == 1
+    lone = Board(fake_recognizer)
+    add(lone, [(50, 50)])  # a click on an empty board
+    assert lone.digits[0].speck and lone.reading() == ""

@@ -254,7 +254,7 @@ def test_the_output_is_one_json_line_per_session_in_the_documented_form(tmp_path
     assert [s["session"] for s in states] == ["a.jsonl:1", "a.jsonl:2", "b.json:1"]
     assert [list(s) for s in states] == [["session", "digits", "reading"]] * 3
     two = states[0]["digits"]
-    assert [list(d) for d in two] == [["label", "confidence", "box", "strokes", "unsure", "alternatives"]] * 2
+    assert [list(d) for d in two] == [["label", "confidence", "box", "strokes", "unsure", "alternatives", "corrected"]] * 2
     assert all(d["unsure"] is False and d["alternatives"][0] == [d["label"], d["confidence"]] for d in two)
     assert all(len(d["alternatives"]) == 3 for d in two)
     assert [d["strokes"] for d in two] == [[1], [0]]  # left to right
@@ -289,3 +289,17 @@ def test_one_model_serves_many_sessions(tmp_path, fake_model, capsys):
     path = write_sessions(tmp_path / "many.jsonl", *[session] * 200)
     assert main(["replay", str(path)]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 200 and len(fake_model) == 1
+
+
+def test_corrections_and_deletions_replay_and_say_which_digits_were_corrected():
+    state = replayed({"size": [640, 480], "actions": [
+        {"stroke": [[100, 100], [100, 200]]},
+        {"stroke": [[300, 100], [360, 100], [320, 200]]},
+        {"stroke": [[500, 100], [500, 200]]},
+        {"correct": {"at": [102, 150], "label": 7}},
+        {"delete": {"at": [900, 150]}},  # nearest: the digit at x = 500
+    ]})
+    assert [(d["strokes"], d["label"], d["corrected"]) for d in state["digits"]] == [
+        ([0], 7, True), ([1], state["digits"][1]["label"], False)]
+    assert state["digits"][0]["confidence"] == 1.0 and state["digits"][0]["unsure"] is False
+    assert state["reading"].startswith("7")

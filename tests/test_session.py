@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import subprocess
@@ -13,7 +14,7 @@ import time
 import pytest
 
 from conftest import stroke
-from digitboard.actions import Clear, Undo
+from digitboard.actions import Clear, Correct, Delete, Undo
 from digitboard.session import (
     Recorder,
     Session,
@@ -221,3 +222,23 @@ def test_a_killed_recording_is_a_valid_session_up_to_the_last_stroke(tmp_path):
     for n, action in enumerate(session.actions):  # every stroke whole, in order
         assert action == stroke([(float(n), float(i), float(i)) for i in range(200)])
     os.remove(path)
+
+
+def test_corrections_and_deletions_parse_and_round_trip():
+    session = parse_session({"size": [640, 480], "actions": [
+        {"correct": {"at": [10, 20.5], "label": 7}}, {"delete": {"at": [1, 2]}}]}, "c:1")
+    assert session.actions == [Correct((10.0, 20.5), 7), Delete((1.0, 2.0))]
+    assert parse_session(json.loads(json.dumps(session.to_json())), "c:1") == session
+
+
+@pytest.mark.parametrize(("action", "field"), [
+    ({"correct": {"at": [1, 2]}}, "'actions[0].correct'"),
+    ({"correct": {"at": [1, 2], "label": 10}}, "'actions[0].correct.label'"),
+    ({"correct": {"at": [1, 2], "label": True}}, "'actions[0].correct.label'"),
+    ({"correct": {"at": [1], "label": 3}}, "'actions[0].correct.at'"),
+    ({"delete": {"at": [1, "2"]}}, "'actions[0].delete.at'"),
+    ({"delete": [1, 2]}, "'actions[0].delete'"),
+])
+def test_bad_corrections_name_the_field(action, field):
+    with pytest.raises(SessionError, match=re.escape(f"field {field}:")):
+        parse_session({"size": [640, 480], "actions": [action]}, "c:1")

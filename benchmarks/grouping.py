@@ -1,0 +1,92 @@
+"""Grouping strokes into digits, measured in-process on layouts of real pen-drawn digits.
+
+The same layouts as benchmarks/drawn_digits.py (isolated digits, numbers, two lines of writing,
+digits written in parts that stand apart), applied straight to a Board: quick enough to compare
+grouping rules. The grouping constants in digitboard/grouping.py were chosen with this script on
+the tuning institutions (syn, apb, apa, art) only; run it on others to see how the choice holds.
+
+    python benchmarks/grouping.py --contributors syn,apb,apa,art
+    python benchmarks/grouping.py --set RECENT_GAP_Y=0.6 --set JOIN_MARGIN=0.1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from drawn_digits import apart_variants, isolated, number, two_lines  # noqa: E402
+
+from digitboard import DEFAULT_MODEL, grouping  # noqa: E402
+from digitboard.board import Board  # noqa: E402
+from digitboard.data import default_unipen_path, load_unipen  # noqa: E402
+from digitboard.drawing import to_actions  # noqa: E402
+from digitboard.recognizer import load_recognizer  # noqa: E402
+
+
+def read(strokes, recognizer) -> tuple[str, list[list[int]]]:
+    board = Board(recognizer)
+    for action in to_actions(strokes):
+        board.apply(action)
+    board.classify_pending()
+    return board.reading(), [sorted(d.stroke_ids) for d in board.left_to_right()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--unipen", default=str(default_unipen_path()))
+    parser.add_argument("--model", default=str(DEFAULT_MODEL))
+    parser.add_argument("--contributors", default="syn,apb,apa,art")
+    parser.add_argument("--count", type=int, default=300, help="layouts of each kind")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="override a constant of digitboard.grouping")
+    args = parser.parse_args(argv)
+    for assignment in args.set:
+        name, value = assignment.split("=")
+        setattr(grouping, name, float(value))
+
+    recognizer = load_recognizer(args.model)
+    digits = load_unipen(args.unipen, args.contributors.split(","))
+    rng = np.random.default_rng(args.seed)
+    by_writer = defaultdict(list)
+    for digit in digits:
+        by_writer[digit.contributor].append(digit)
+    writers = sorted(by_writer)
+    apart = [v for v in (apart_variants(d, rng) for d in digits) if v is not None]
+
+    def pick(count: int):
+        pool = by_writer[writers[rng.integers(len(writers))]]
+        return [pool[i] for i in rng.choice(len(pool), count, replace=False)]
+
+    multi = [d for d in digits if len(d.strokes) > 1]
+    cases: dict[str, list[tuple[list, str]]] = defaultdict(list)
+    for index in rng.choice(len(multi), min(args.count, len(multi)), replace=False):
+        cases["multi-stroke digit"].append((isolated(multi[index], rng), str(multi[index].label)))
+    for _ in range(args.count):
+        chosen = pick(4)
+        cases["number of 4"].append((number(chosen, rng), "".join(str(d.label) for d in chosen)))
+        first, second = pick(4), pick(4)
+        cases["two lines of 4"].append((two_lines(first, second, rng),
+                                        "".join(str(d.label) for d in first) + " " + "".join(str(d.label) for d in second)))
+        written, stretched = apart[rng.integers(len(apart))]
+        others = pick(3)
+        cases["parts apart, as written"].append((number([*others, written], rng), "".join(str(d.label) for d in [*others, written])))
+        cases["parts apart, stretched"].append((number([*others, stretched], rng), "".join(str(d.label) for d in [*others, stretched])))
+        cases["stretched, alone"].append((isolated(stretched, rng), str(stretched.label)))
+    start = time.perf_counter()
+    for kind, items in cases.items():
+        right = [read(strokes, recognizer)[0] == truth for strokes, truth in items]
+        print(f"{kind:28} {np.mean(right):7.2%}  ({len(items)})")
+    print(f"({time.perf_counter() - start:.1f} s; {args.contributors}; {' '.join(args.set) or 'defaults'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
