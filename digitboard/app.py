@@ -19,15 +19,15 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go into replay's output
 import pygame  # noqa: E402
 
-from digitboard.actions import Action, Clear, Undo  # noqa: E402
+from digitboard.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
 from digitboard.board import Board  # noqa: E402
 from digitboard.session import Recorder  # noqa: E402
-from digitboard.view import BOX, INK, UNSURE, BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
+from digitboard.view import BOX, CORRECTED, INK, UNSURE, BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
 
 if TYPE_CHECKING:
     from digitboard.recognizer import BackgroundRecognizer
 
-__all__ = ["BOX", "INK", "UNSURE", "BoardApp", "run_board", "run_frame", "run_loop", "stroke_events"]
+__all__ = ["BOX", "CORRECTED", "INK", "UNSURE", "BoardApp", "run_board", "run_frame", "run_loop", "stroke_events"]
 
 FRAME_RATE = 60
 TITLE = "digitboard"
@@ -54,6 +54,7 @@ class BoardApp:
         self.message = ""  # the last thing a key did, e.g. where S saved; it fades
         self.message_time = 0.0
         self.show_help = False
+        self.pointer: tuple[float, float] | None = None  # where the mouse was last: what 0-9 and Delete act on
         self.running = True
         self.started = clock()
         self.size = size
@@ -90,11 +91,13 @@ class BoardApp:
         if event.button != 1:
             return
         self.show_help = False  # writing: the board is what to see
+        self.pointer = event.pos
         if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
             self._finish_stroke()
         self.board.pen_down(*event.pos, self._ms())
 
     def on_motion(self, event: pygame.event.Event) -> None:
+        self.pointer = event.pos
         self.board.pen_move(*event.pos, self._ms())
 
     def on_release(self, event: pygame.event.Event) -> None:
@@ -110,12 +113,13 @@ class BoardApp:
 
     def on_key(self, event: pygame.event.Event) -> None:
         ctrl = bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL)
+        unicode = getattr(event, "unicode", "")
         if event.key == pygame.K_ESCAPE:
             if self.show_help:  # Esc first closes the help; quitting loses the board
                 self.show_help = False
             else:
                 self.running = False
-        elif event.key == pygame.K_F1 or getattr(event, "unicode", "") == "?":
+        elif event.key == pygame.K_F1 or unicode == "?":
             self.show_help = not self.show_help
         elif event.key == pygame.K_n:
             self.board.drop_pen()
@@ -128,6 +132,12 @@ class BoardApp:
                 self.apply(Undo())
         elif event.key == pygame.K_s:
             self.save()
+        elif len(unicode) == 1 and unicode in "0123456789" and not ctrl:
+            if self.board.digits and self.pointer is not None:
+                self.apply(Correct(self.pointer, int(unicode)))
+        elif event.key == pygame.K_DELETE:
+            if self.board.digits and self.pointer is not None:
+                self.apply(Delete(self.pointer))
 
     def apply(self, action: Action) -> None:
         """Apply an action to the board and record it: what replay will apply again."""

@@ -21,13 +21,16 @@ BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)
 BOX = (230, 40, 40)
 UNSURE = (250, 170, 40)
+CORRECTED = (80, 200, 120)
 PLATE = (28, 28, 34)  # behind label text, and the status strip
 TEXT = (205, 205, 205)
 DIM_TEXT = (140, 140, 150)
 HELP_LINES = (
     ("mouse", "draw digits; lines of writing a digit's height apart"),
     ("N", "clear the board"),
-    ("Ctrl+Z, Backspace", "undo (a clear too)"),
+    ("0 to 9", "correct the digit under the pointer"),
+    ("Delete", "take the digit under the pointer off"),
+    ("Ctrl+Z, Backspace", "undo (a clear, a correction too)"),
     ("S", "save PNGs to the save folder"),
     ("F1, ?", "show or hide these keys"),
     ("Esc", "hide this, else quit"),
@@ -80,7 +83,11 @@ class Status:
 
 def label_texts(digit: Digit) -> tuple[str, ...]:
     """The label's forms, longest first: "7 98%", "7"; an unsure "4? 58% or 1, 7" (the next
-    likeliest digits), "4? 58%", "4?"; "…" while the digit waits for the model."""
+    likeliest digits), "4? 58%", "4?"; "3 corrected", "3"; "…" while the digit waits for the model."""
+    if digit.corrected is not None:
+        return f"{digit.corrected} corrected", str(digit.corrected)
+    if digit.speck:
+        return "speck, not read", "?"
     prediction = digit.prediction
     if prediction is None:
         return ("…",)
@@ -89,6 +96,13 @@ def label_texts(digit: Digit) -> tuple[str, ...]:
         return prediction.text, short
     others = ", ".join(str(label) for label, _ in prediction.alternatives[1:])
     return f"{prediction.text} or {others}", prediction.text, short
+
+
+def digit_color(digit: Digit) -> tuple[int, int, int]:
+    """Green for a digit the user corrected, orange for a guess or a speck, else red."""
+    if digit.corrected is not None:
+        return CORRECTED
+    return UNSURE if digit.speck or (digit.prediction is not None and digit.prediction.unsure) else BOX
 
 
 def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float,
@@ -119,7 +133,7 @@ def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float,
 class _Entry:
     """A digit as last drawn: its box, its label's forms and where the label went."""
 
-    state: tuple  # (strokes, prediction): a digit whose state is unchanged looks the same
+    state: tuple  # (strokes, prediction, correction): a digit whose state is unchanged looks the same
     box: Rect
     color: tuple[int, int, int]
     labels: list[pygame.Surface]
@@ -251,7 +265,7 @@ class BoardView:
         changed: list[Rect] = []  # where boxes and labels were or are now, of digits that changed
         for digit in board.left_to_right():
             entry = self._entries.get(digit)
-            state = (len(digit.strokes), digit.prediction)
+            state = (len(digit.strokes), digit.prediction, digit.corrected)
             if entry is None or entry.state != state:
                 if entry is not None:
                     changed += [entry.box] + ([entry.spot[0]] if entry.spot else [])
@@ -291,7 +305,7 @@ class BoardView:
         return entry.spot[0] if entry is not None and entry.spot else None
 
     def _entry(self, digit: Digit, state: tuple) -> _Entry:
-        color = UNSURE if digit.prediction is not None and digit.prediction.unsure else BOX
+        color = digit_color(digit)
         labels = [self._text(text, color, self.label_font) for text in label_texts(digit)]
         pad = self.look.px(3)
         sizes = [(label.get_width() + 2 * pad, label.get_height()) for label in labels]

@@ -4,9 +4,11 @@ Real pen-drawn digits (UNIPEN, by the held-out writers) are drawn through the bo
 loop the way a mouse draws them: a press, motions a few per frame, a release. The digits are the
 first of each label in the file, taking a multi-stroke one for 4, 5 and 7 to show the grouping,
 and skipping the few oddly segmented samples (strokes of a neighbouring character included);
-they are not chosen by how the model reads them. The last line ends with a letter (UNIPEN's
-not-digits, same writers) to show how an unsure reading looks: the first letter, in the order
-of LETTERS, that the model reads with less than 70% confidence.
+they are not chosen by how the model reads them. The last line then shows a correction: the
+first held-out digit in the file that the model misreads, drawn and then corrected by pressing
+its label's key with the pointer on it; and it ends with a letter (UNIPEN's not-digits, same
+writers) to show how an unsure reading looks: the first letter, in the order of LETTERS, that
+the model reads with less than 70% confidence.
 
     python scripts/screenshot.py [--model best.keras] [--lines 2026 4751 380] [--out docs/board.png]
 """
@@ -84,6 +86,21 @@ def pick_unsure_letter(path: Path, recognizer) -> DrawnDigit:
     raise ValueError(f"{path} has no held-out letter the model is unsure of")
 
 
+def pick_misread(path: Path, recognizer) -> DrawnDigit:
+    """The first held-out digit in the file, in one or two strokes, that the board reads as
+    another digit (those in more strokes are mostly oddly segmented samples)."""
+    for digit in iter_unipen(path):
+        if digit.contributor not in HELD_OUT_CONTRIBUTORS or len(digit.strokes) > 2 or not one_digit(digit):
+            continue
+        board = Board(recognizer)
+        for action in to_actions([np.asarray(s, np.float64) for s in place(digit, 0, 0)[0]]):
+            board.apply(action)
+        board.classify_pending()
+        if board.digits[0].prediction.label != digit.label:
+            return digit
+    raise ValueError(f"{path} has no held-out digit the model misreads")
+
+
 def one_digit(digit: DrawnDigit) -> bool:
     """Whether the board groups all the sample's strokes into one digit."""
     board = Board()
@@ -120,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         recognizer = load_recognizer(args.model)
         lines = [pick_digits(Path(args.unipen), labels) for labels in args.lines]
-        lines[-1].append(pick_unsure_letter(Path(args.notdigits), recognizer))
+        misread = pick_misread(Path(args.unipen), recognizer)
+        lines[-1] += [misread, pick_unsure_letter(Path(args.notdigits), recognizer)]
     except (ModelError, OSError, ValueError) as error:
         print(f"screenshot: {error}", file=sys.stderr)
         return 2
@@ -136,16 +154,23 @@ def main(argv: list[str] | None = None) -> int:
                 strokes, width = place(digit, left, 40 + row * LINE_PITCH)
                 for points in strokes:
                     draw_stroke(app, points)
+                if digit is misread:  # point at it and press its label's key, as a person would
+                    centre = (int(left + width / 2), int(40 + row * LINE_PITCH + DIGIT_HEIGHT / 2))
+                    pygame.event.post(pygame.event.Event(pygame.MOUSEMOTION, pos=centre, rel=(0, 0), buttons=(0, 0, 0)))
+                    pygame.event.post(pygame.event.Event(pygame.KEYDOWN, key=pygame.K_0 + digit.label, mod=0,
+                                                         unicode=str(digit.label), scancode=0))
+                    run_frame(app)
                 left += width + 0.45 * DIGIT_HEIGHT
         surface = run_frame(app)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         pygame.image.save(surface, args.out)
     finally:
         pygame.quit()
-    truth = " ".join(args.lines) + " and a letter"
+    truth = " ".join(args.lines) + f"{misread.label} and a letter"
     print(f"wrote {args.out}: the board reads {app.board.reading()!r}; the writers wrote {truth!r}")
     for digit in app.board.left_to_right():
-        print(f"  box {digit.box}, {len(digit.strokes)} stroke(s): {digit.prediction.text}")
+        corrected = f", corrected to {digit.corrected}" if digit.corrected is not None else ""
+        print(f"  box {digit.box}, {len(digit.strokes)} stroke(s): {digit.prediction.text}{corrected}")
     return 0
 
 

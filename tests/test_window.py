@@ -12,7 +12,7 @@ from conftest import FakeRecognizer
 from digitboard.app import BoardApp, run_frame, stroke_events, window_icon
 from digitboard.board import Board
 from digitboard.labels import overlap
-from digitboard.view import BOX, PLATE, BoardView, Look, display_scale
+from digitboard.view import BOX, CORRECTED, PLATE, BoardView, Look, display_scale
 
 SIZE = (640, 480)
 
@@ -222,6 +222,34 @@ def test_undoing_strokes_leaves_the_ink_a_fresh_drawing_would(app):
         fresh.widths = app.view.widths  # the same widths as first drawn
         fresh.update_ink(app.board, SIZE)
         assert np.array_equal(pixels(app.view.ink), pixels(fresh.ink))
+
+
+def test_a_digit_key_corrects_the_digit_under_the_pointer_in_green_and_ctrl_z_takes_it_back(app):
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
+    first, second = app.board.left_to_right()
+    model_label = second.prediction.label
+    corrected = (model_label + 1) % 10
+    surface = frame(app, pygame.event.Event(pygame.MOUSEMOTION, pos=(330, 150), rel=(0, 0), buttons=(0, 0, 0)),
+                    key(pygame.K_0 + corrected, unicode=str(corrected)))
+    assert second.corrected == corrected and first.corrected is None
+    assert app.board.reading() == f"{first.prediction.label}{corrected}"
+    x, y, w, h = app.view.box_rect(second)
+    assert tuple(pixels(surface)[y + h // 2, x]) == CORRECTED
+    label = app.view.label_rect(second)
+    assert label[2] > app.view.label_font.size(f"{corrected} corrected")[0]
+    frame(app, key(pygame.K_z, pygame.KMOD_LCTRL))
+    assert second.corrected is None and app.board.reading().endswith(str(model_label))
+
+
+def test_delete_takes_the_digit_under_the_pointer_off_and_ctrl_z_brings_it_back(app):
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
+    board_rows = SIZE[1] - app.view.strip_height()
+    before = pixels(run_frame(app))[:board_rows]
+    pointer = pygame.event.Event(pygame.MOUSEMOTION, pos=(130, 150), rel=(0, 0), buttons=(0, 0, 0))
+    after = pixels(frame(app, pointer, key(pygame.K_DELETE)))[:board_rows]
+    assert len(app.board.digits) == 1 and not after[:, :250].any() and np.array_equal(after[:, 250:], before[:, 250:])
+    restored = pixels(frame(app, key(pygame.K_z, pygame.KMOD_LCTRL)))[:board_rows]
+    assert np.array_equal(restored, before)
 
 
 # -- ink ---------------------------------------------------------------------------------------------
