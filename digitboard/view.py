@@ -26,14 +26,14 @@ PLATE = (28, 28, 34)  # behind label text, and the status strip
 TEXT = (205, 205, 205)
 DIM_TEXT = (140, 140, 150)
 HELP_LINES = (
-    ("mouse", "draw digits; lines of writing a digit's height apart"),
-    ("N", "clear the board"),
+    ("mouse", "write; a digit's height between lines"),
     ("0 to 9", "correct the digit under the pointer"),
-    ("Delete", "take the digit under the pointer off"),
-    ("Ctrl+Z, Backspace", "undo (a clear, a correction too)"),
-    ("S", "save PNGs to the save folder"),
+    ("Delete", "remove the digit under the pointer"),
+    ("Ctrl+Z", "undo, a clear or correction too"),
+    ("N", "clear the board"),
+    ("S", "save PNGs"),
     ("F1, ?", "show or hide these keys"),
-    ("Esc", "hide this, else quit"),
+    ("Esc", "hide this; then quit"),
 )
 MESSAGE_SECONDS = 4.0  # a message shows this long, fading out over its last second
 SUBPIXEL_BITS = 2  # OpenCV draws at quarter-pixel precision
@@ -166,6 +166,10 @@ class BoardView:
         self.label_rects: list[Rect] = []  # where the labels went
         self.status_texts: tuple[str, str] = ("", "")  # the strip's left and right text, as shown
         self._strip: pygame.Surface | None = None
+        self._help: pygame.Surface | None = None  # the help panel, made for a board of _help_area
+        self._help_area: tuple[int, int] | None = None
+        self._fonts: dict[int, pygame.font.Font] = {}
+        self.help_rect: pygame.Rect | None = None  # where the help panel was last drawn
         self._strip_key: tuple | None = None
         self._texts: dict[tuple, pygame.Surface] = {}
         self._entries: dict[Digit, _Entry] = {}  # each digit as last drawn, in reading order
@@ -369,24 +373,36 @@ class BoardView:
         self.status_texts = (left_text, right_text)
         return strip
 
-    def _draw_help(self, surface: pygame.Surface) -> None:
-        """The keys, in a panel in the middle of the board."""
-        font, margin = self.status_font, self.look.px(10)
-        keys = [self._text(key, UNSURE, font) for key, _ in HELP_LINES]
-        meanings = [self._text(meaning, TEXT, font) for _, meaning in HELP_LINES]
+    def _help_panel(self, font_size: int) -> pygame.Surface:
+        font = self._fonts.get(font_size) or self._fonts.setdefault(font_size, pygame.font.Font(None, font_size))
+        margin = self.look.px(10)
+        keys = [font.render(key, True, UNSURE, PLATE) for key, _ in HELP_LINES]
+        meanings = [font.render(meaning, True, TEXT, PLATE) for _, meaning in HELP_LINES]
         key_width = max(k.get_width() for k in keys)
-        panel_w = key_width + margin + max(m.get_width() for m in meanings) + 2 * margin
-        panel_h = len(HELP_LINES) * font.get_linesize() + 2 * margin
-        area = pygame.Rect(self.board_area(surface.get_size()))
-        panel = pygame.Rect(0, 0, panel_w, panel_h)
-        panel.center = area.center
-        panel.clamp_ip(area)  # a small window shows the start of each line
-        surface.fill(PLATE, panel)
-        pygame.draw.rect(surface, DIM_TEXT, panel, 1)
+        panel = pygame.Surface((key_width + max(m.get_width() for m in meanings) + 3 * margin,
+                                len(HELP_LINES) * font.get_linesize() + 2 * margin), 0, 32)
+        panel.fill(PLATE)
+        pygame.draw.rect(panel, DIM_TEXT, panel.get_rect(), 1)
         for row, (key, meaning) in enumerate(zip(keys, meanings)):
-            y = panel.y + margin + row * font.get_linesize()
-            surface.blit(key, (panel.x + margin, y))
-            surface.blit(meaning, (panel.x + 2 * margin + key_width, y))
+            y = margin + row * font.get_linesize()
+            panel.blit(key, (margin, y))
+            panel.blit(meaning, (2 * margin + key_width, y))
+        return panel
+
+    def _draw_help(self, surface: pygame.Surface) -> None:
+        """The keys, in a panel in the middle of the board; in smaller type if the window is small."""
+        area = pygame.Rect(self.board_area(surface.get_size()))
+        if self._help is None or self._help_area != area.size:
+            size = self.look.px(self.look.status_font)
+            panel = self._help_panel(size)
+            while size > 10 and (panel.get_width() > area.width or panel.get_height() > area.height):
+                size -= 1
+                panel = self._help_panel(size)
+            self._help, self._help_area = panel, area.size
+        rect = self._help.get_rect(center=area.center)
+        rect.clamp_ip(area)
+        surface.blit(self._help, rect)
+        self.help_rect = rect
 
     # -- a frame -----------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, board: Board, status: Status, show_help: bool = False) -> None:

@@ -178,6 +178,7 @@ def test_the_strip_stays_whole_at_small_sizes_and_the_help_opens_on_f1(app, size
     before = pixels(run_frame(app))
     shown = pixels(frame(app, key(pygame.K_F1)))
     assert app.show_help and np.any(before != shown)
+    assert pygame.Rect(app.view.board_area(size)).contains(app.view.help_rect)  # whole, above the strip
     assert np.all(shown == PLATE, axis=2).sum() > np.all(before == PLATE, axis=2).sum() + 1000  # the panel
     frame(app, key(pygame.K_ESCAPE))  # Esc closes the help first...
     assert not app.show_help and app.running
