@@ -163,6 +163,7 @@ class BoardView:
         self._picture_key: tuple | None = None  # the board version and size the picture shows
         self._pen: object | None = None  # the stroke being drawn that the picture shows...
         self._pen_drawn = 0  # ...and how many of its points
+        self._pen_rects: list[pygame.Rect] = []  # where pen ink went on the picture since it was composed
         self.label_rects: list[Rect] = []  # where the labels went
         self.status_texts: tuple[str, str] = ("", "")  # the strip's left and right text, as shown
         self._strip: pygame.Surface | None = None
@@ -198,20 +199,23 @@ class BoardView:
         return surface
 
     # -- the ink layer --------------------------------------------------------------------------
-    def update_ink(self, board: Board, size: tuple[int, int]) -> None:
+    def update_ink(self, board: Board, size: tuple[int, int]) -> list[pygame.Rect] | None:
         """Bring the ink layer up to the board: add new strokes; after undoing strokes, draw
-        again only where they were; start afresh after a clear, an undone clear or a resize."""
+        again only where they were; start afresh after a clear, an undone clear or a resize.
+        Returns where the layer changed, or None where it was drawn afresh."""
         strokes, inked = board.strokes, self.inked
+        changes: list[pygame.Rect] | None = []
         if self.ink is None or self.ink.get_size() != size:
             self.ink = pygame.Surface(size, 0, 32)
-            inked = []
+            changes = None
         elif len(strokes) < len(inked) and all(a is b for a, b in zip(strokes, inked)):
-            self._erase(inked[len(strokes):], strokes)  # strokes undone: the last ones went
+            changes = [self._erase(inked[len(strokes):], strokes)]  # the last strokes went (undo, clear)
             inked = strokes
         elif not (len(inked) <= len(strokes) and all(a is b for a, b in zip(inked, strokes))):
-            inked = []
-        if not inked:
+            changes = None  # strokes came back or went from the middle (an undone clear, a deletion)
+        if changes is None:
             self.ink.fill(BACKGROUND)
+            inked = []
         self.inked = list(inked)
         new = strokes[len(self.inked):]
         if any(ink.id not in self.widths for ink in new):
@@ -221,17 +225,25 @@ class BoardView:
         for ink in new:
             draw_polyline(self.ink, ink.points, self.widths[ink.id])
             self.inked.append(ink)
+            if changes is not None:
+                changes.append(self._ink_rect([ink]))
+        return changes
 
-    def _erase(self, removed: list[Ink], kept: list[Ink]) -> None:
+    def _ink_rect(self, strokes: list[Ink]) -> pygame.Rect:
+        """The pixels the strokes' ink can touch, inside the ink layer."""
+        assert self.ink is not None
+        reach = max(self.widths[ink.id] for ink in strokes) / 2 + 2
+        low = np.min([ink.low for ink in strokes], axis=0) - reach
+        high = np.max([ink.high for ink in strokes], axis=0) + reach
+        rect = pygame.Rect(int(low[0]), int(low[1]), int(high[0] - low[0]) + 2, int(high[1] - low[1]) + 2)
+        return rect.clip(self.ink.get_rect())
+
+    def _erase(self, removed: list[Ink], kept: list[Ink]) -> pygame.Rect:
         """Take `removed` off the ink layer: clear their box and draw the kept strokes there."""
         assert self.ink is not None
-        reach = max(self.widths[ink.id] for ink in removed) / 2 + 2
-        low = np.min([ink.low for ink in removed], axis=0) - reach
-        high = np.max([ink.high for ink in removed], axis=0) + reach
-        region = pygame.Rect(int(low[0]), int(low[1]), int(high[0] - low[0]) + 2, int(high[1] - low[1]) + 2)
-        region = region.clip(self.ink.get_rect())
+        region = self._ink_rect(removed)
         if not region.width or not region.height:
-            return
+            return region
         # Drawn on a patch larger than the region: OpenCV's anti-aliasing differs at a clip edge.
         margin = 16
         patch_rect = region.inflate(2 * margin, 2 * margin)
@@ -243,6 +255,7 @@ class BoardView:
                     and ink.low[1] - reach < region.bottom and ink.high[1] + reach > region.y):
                 draw_polyline(patch, ink.points, self.widths[ink.id], patch_rect.topleft)
         self.ink.blit(patch, region.topleft, region.move(-patch_rect.x, -patch_rect.y))
+        return region
 
     # -- the board's picture ----------------------------------------------------------------------
     def box_rect(self, digit: Digit) -> Rect:
@@ -259,12 +272,12 @@ class BoardView:
         (a label's size away), so adding a digit moves no label across the board, and placing
         the labels of a large board again costs little.
         """
-        self.update_ink(board, size)
+        ink_changes = self.update_ink(board, size)
+        fresh = self.picture is None or self.picture.get_size() != size or ink_changes is None
         if self.picture is None or self.picture.get_size() != size:
             self.picture = pygame.Surface(size, 0, 32)
-        self.picture.fill(BACKGROUND)
         area = self.board_area(size)
-        relayout = area != self._layout_area
+        fresh = fresh or area != self._layout_area
         entries: dict[Digit, _Entry] = {}
         changed: list[Rect] = []  # where boxes and labels were or are now, of digits that changed
         for digit in board.left_to_right():
@@ -281,27 +294,44 @@ class BoardView:
                 changed += [gone.box] + ([gone.spot[0]] if gone.spot else [])
         near = _near(changed, self.label_font.size("0? 100%")[0] + self.look.px(12), self.label_font.get_height() + 8)
         ordered = list(entries.values())
-        kept = [True if relayout or entry.spot is False or near(entry.box) or (entry.spot and near(entry.spot[0]))
+        kept = [True if fresh or entry.spot is False or near(entry.box) or (entry.spot and near(entry.spot[0]))
                 else entry.spot for entry in ordered]
         spots = place_labels([entry.box for entry in ordered], [entry.sizes for entry in ordered], area,
                              self.look.px(self.look.box_gap), kept)
+        # Only what changed is drawn again: the changed digits' boxes and labels, old and new,
+        # the labels that moved, the ink that changed, and the stroke that was being drawn.
+        dirty = [pygame.Rect(rect) for rect in changed] + list(ink_changes or []) + self._pen_rects
+        for entry, spot, free in zip(ordered, spots, kept):
+            if free is True:
+                dirty += [pygame.Rect(place[0]) for place in (entry.spot, spot) if place]
+        clip = self.picture.get_rect()
+        if not fresh:
+            clip = clip.clip(dirty[0].unionall(dirty[1:])) if dirty else pygame.Rect(0, 0, 0, 0)
+        self._pen_rects = []
+        for entry, spot in zip(ordered, spots):
+            entry.spot = spot
+        self._entries, self._layout_area = entries, area
+        self.label_rects = [entry.spot[0] for entry in ordered if entry.spot]
+        self._paint(clip)
+
+    def _paint(self, clip: pygame.Rect) -> None:
+        """Draw the picture inside `clip`: the boxes, the ink over them, the labels."""
+        assert self.picture is not None and self.ink is not None
+        self.picture.set_clip(clip)
+        self.picture.fill(BACKGROUND)
         line = self.look.px(self.look.box_line)
-        for entry in ordered:
+        for entry in self._entries.values():
             pygame.draw.rect(self.picture, entry.color, entry.box, line)
         # The ink over the boxes, the lighter of the two: in tight small writing a digit's box
         # may cross its neighbour's ink, which must still show.
-        self.picture.blit(self.ink, (0, 0), special_flags=pygame.BLEND_RGB_MAX)
+        self.picture.blit(self.ink, clip.topleft, clip, special_flags=pygame.BLEND_RGB_MAX)
         pad = self.look.px(3)
-        self.label_rects = []
-        for entry, spot in zip(ordered, spots):
-            entry.spot = spot
-            if spot is None:
-                continue
-            rect, choice = spot
-            self.picture.fill(PLATE, rect)
-            self.picture.blit(entry.labels[choice], (rect[0] + pad, rect[1]))
-            self.label_rects.append(rect)
-        self._entries, self._layout_area = entries, area
+        for entry in self._entries.values():
+            if entry.spot:
+                rect, choice = entry.spot
+                self.picture.fill(PLATE, rect)
+                self.picture.blit(entry.labels[choice], (rect[0] + pad, rect[1]))
+        self.picture.set_clip(None)
 
     def label_rect(self, digit: Digit) -> Rect | None:
         """Where the digit's label was drawn last; None where it found no room."""
@@ -326,7 +356,13 @@ class BoardView:
         if pen is not None and len(pen.points) > self._pen_drawn:
             # The new points, joined to the last one drawn: only what this frame added.
             start = max(self._pen_drawn - 1, 0)
-            draw_polyline(self.picture, np.asarray(pen.points[start:], np.float64), self.pen_width(board))
+            new_points = np.asarray(pen.points[start:], np.float64)
+            width = self.pen_width(board)
+            draw_polyline(self.picture, new_points, width)
+            reach = width / 2 + 2  # what the next compose must draw again
+            low, high = new_points.min(axis=0) - reach, new_points.max(axis=0) + reach
+            self._pen_rects.append(pygame.Rect(int(low[0]), int(low[1]), int(high[0] - low[0]) + 2,
+                                               int(high[1] - low[1]) + 2).clip(self.picture.get_rect()))
             self._pen, self._pen_drawn = pen, len(pen.points)
         return self.picture
 

@@ -253,6 +253,22 @@ def test_delete_takes_the_digit_under_the_pointer_off_and_ctrl_z_brings_it_back(
     assert np.array_equal(restored, before)
 
 
+def test_the_picture_drawn_piece_by_piece_equals_one_drawn_whole(app):
+    """Each change redraws only where it was; the picture must be what a whole redraw gives."""
+    pointer = lambda x, y: pygame.event.Event(pygame.MOUSEMOTION, pos=(x, y), rel=(0, 0), buttons=(0, 0, 0))
+    steps = [[], [[key(pygame.K_BACKSPACE)]], [[pointer(130, 150), key(pygame.K_3, unicode="3")]],
+             [[pointer(330, 160), key(pygame.K_DELETE)]], [[key(pygame.K_z, pygame.KMOD_LCTRL)]],
+             [[key(pygame.K_n)]], [[key(pygame.K_z, pygame.KMOD_LCTRL)]],
+             [stroke_events([(500, 300), (520, 340)])[:-1], [key(pygame.K_BACKSPACE)]]]  # a stroke dropped
+    for number, frames in enumerate(steps):
+        draw(app, *digit_strokes(40 + 90 * number % 560, 40 + 120 * (number // 6), 70))
+        for events in frames:
+            frame(app, *events)
+        shown = pixels(app.view.picture)
+        app.view._paint(app.view.picture.get_rect())
+        assert np.array_equal(pixels(app.view.picture), shown), number
+
+
 # -- ink ---------------------------------------------------------------------------------------------
 def stroke_width_at(surface, x_range: range, y: int) -> int:
     """Grey to white pixels (ink, not a box's colour) across a vertical stroke at row y."""
