@@ -266,11 +266,12 @@ class BoardView:
         return x - pad, y - pad, w + 2 * pad, h + 2 * pad
 
     def _compose(self, board: Board, size: tuple[int, int]) -> None:
-        """The picture afresh: each digit's box, the ink, then the labels beside the boxes.
+        """Bring the picture up to the board: each digit's box, the ink, the labels beside them.
 
         Labels keep their places unless their digit changed or something changed near them
         (a label's size away), so adding a digit moves no label across the board, and placing
-        the labels of a large board again costs little.
+        the labels of a large board again costs little; then only the rectangle around what
+        changed is painted again (all of it after a resize, a clear undone or a deletion).
         """
         ink_changes = self.update_ink(board, size)
         fresh = self.picture is None or self.picture.get_size() != size or ink_changes is None
