@@ -367,11 +367,10 @@ def measure_keras_paths(model_path: Path, strokes: list[list[np.ndarray]]):
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    import keras
-
+    from digitboard.modelfile import load_keras_model
     from digitboard.preprocess import digit_image
 
-    model = keras.saving.load_model(model_path, compile=False)
+    model = load_keras_model(model_path)
 
     def with_predict_on_batch(digit_strokes) -> int:
         probabilities = np.asarray(model.predict_on_batch(digit_image(digit_strokes)[None, :, :, None]))[0]

@@ -299,6 +299,8 @@ def run_board(
     record: str | os.PathLike[str] | None = None,
     force: bool = False,
     save_dir: str | os.PathLike[str] = "digitboard-saves",
+    profile: str | os.PathLike[str] | None = None,
+    learning: bool = True,
 ) -> int:
     """Open the window at once, load the model behind it, and run the frame loop."""
     from digitboard.recognizer import BackgroundRecognizer, check_model_file
@@ -309,6 +311,9 @@ def run_board(
         print(f"digitboard: {problem}", file=sys.stderr)
         return 2
     recognizer = BackgroundRecognizer(model)  # loads on its thread while the window opens
+    from digitboard.profile import window_learner  # the profile's examples load behind the window too
+
+    learner = window_learner(recognizer, profile) if learning else None
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
     try:
@@ -339,7 +344,7 @@ def run_board(
             return 2
         look = Look(scale=display_scale(max((h for _, h in desktops), default=1080)))
         app = BoardApp(
-            Board(recognizer), size, recorder, save_dir,
+            Board(learner or recognizer, learner), size, recorder, save_dir,
             status=lambda: None if recognizer.ready else "loading the model…", look=look,
         )
         return run_loop(app, recognizer)

@@ -106,3 +106,31 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
     end = top + np.array([-np.cos(angle), np.sin(angle)]) * length
     flag = np.linspace(end, top, 6)
     return [flag, *strokes]
+
+
+# -- synthetic junk: what a board receives that is no digit -----------------------------------
+# Real letters and symbols teach most of "not a digit"; these add what no pen data set holds:
+# a stray click, a two-pixel wiggle of the mouse, a scribble. Coordinates are whole board pixels,
+# as the mouse gives them. No straight line is made: a line is a 1.
+
+
+def junk_strokes(rng: np.random.Generator) -> list[np.ndarray]:
+    """One random piece of junk: a click, a tiny wiggle or a scribble, in board pixels."""
+    kind = rng.random()
+    origin = rng.integers(50, 400, 2).astype(np.float64)
+    if kind < 0.2:  # a click: one point, or two a pixel apart
+        points = origin[None] if rng.random() < 0.5 else np.array([origin, origin + rng.integers(-1, 2, 2)])
+        return [points]
+    if kind < 0.45:  # a wiggle of a few pixels
+        steps = rng.integers(-2, 3, (int(rng.integers(2, 8)), 2))
+        return [origin + np.cumsum(steps, axis=0)]
+    # A scribble: a smooth random walk that turns often, in one to three strokes.
+    size = rng.uniform(40, 200)
+    strokes = []
+    for _ in range(int(rng.integers(1, 4))):
+        turns = int(rng.integers(6, 16))
+        corners = origin + rng.uniform(-0.5, 0.5, (turns, 2)) * size
+        t = np.linspace(0, turns - 1, turns * 6)
+        path = np.stack([np.interp(t, np.arange(turns), corners[:, axis]) for axis in (0, 1)], axis=1)
+        strokes.append(np.round(path))
+    return strokes

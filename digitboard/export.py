@@ -1,5 +1,6 @@
 """Deriving the fast-runtime copy of a model (best.keras -> best.onnx) and checking that the two
-agree: the same labels on the MNIST test set, probabilities within 1e-4."""
+agree: the same labels on the MNIST test set, probabilities within 1e-4. The copy has two
+outputs, "probabilities" and "embedding" (the penultimate layer, for writer adaptation)."""
 
 from __future__ import annotations
 
@@ -9,29 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
-from digitboard.recognizer import KerasRecognizer, OnnxRecognizer, check_model_file, onnx_path_for, write_fingerprint
+from digitboard.modelfile import load_keras_model, onnx_path_for, write_fingerprint
 
 TOLERANCE = 1e-4
-
-
-def export_onnx(model_path: str | os.PathLike[str]) -> Path:
-    """Write the ONNX copy beside the .keras model, with the fingerprint that ties them."""
-    import keras
-
-    model_path = check_model_file(model_path)
-    onnx_path = onnx_path_for(model_path)
-    model = keras.saving.load_model(model_path, compile=False)
-    model(np.zeros((1, 28, 28, 1), np.float32))  # Keras exports only a model that has run once
-    model.export(str(onnx_path), format="onnx", verbose=False)
-    write_fingerprint(model_path, onnx_path)
-    return onnx_path
+OUTPUT_NAMES = ("probabilities", "embedding")  # what the board's OnnxRecognizer looks up
 
 
 @dataclass(frozen=True)
 class Agreement:
     images: int
     same_labels: int
-    max_difference: float
+    max_difference: float  # over probabilities and embeddings alike
 
     @property
     def ok(self) -> bool:
@@ -40,32 +29,77 @@ class Agreement:
     def __str__(self) -> str:
         verdict = "agrees" if self.ok else "DISAGREES"
         return (f"{verdict} with Keras on {self.images:,} images: {self.same_labels:,} same labels, "
-                f"largest probability difference {self.max_difference:.1e} (tolerance {TOLERANCE:.0e})")
+                f"largest probability or embedding difference {self.max_difference:.1e} (tolerance {TOLERANCE:.0e})")
 
 
-def check_agreement(model_path: str | os.PathLike[str], images: np.ndarray, batch_size: int = 500) -> Agreement:
-    """Compare the ONNX copy with the .keras model on `images` (N, 28, 28, 1) float32."""
-    model_path = Path(model_path)
-    keras_recognizer = KerasRecognizer.load(model_path)
-    onnx_recognizer = OnnxRecognizer(onnx_path_for(model_path))
+def compare(reference, candidate, images: np.ndarray, batch_size: int = 500) -> Agreement:
+    """Compare two recognisers' embeddings and probabilities on `images` (N, 28, 28, 1) float32."""
     same, worst = 0, 0.0
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
-        expected, actual = keras_recognizer.predict(batch), onnx_recognizer.predict(batch)
+        (expected_embedding, expected), (actual_embedding, actual) = (
+            reference.embed_and_predict(batch), candidate.embed_and_predict(batch))
         same += int((expected.argmax(axis=1) == actual.argmax(axis=1)).sum())
-        worst = max(worst, float(np.abs(expected - actual).max()))
+        worst = max(worst, float(np.abs(expected - actual).max()),
+                    float(np.abs(expected_embedding - actual_embedding).max()))
     return Agreement(len(images), same, worst)
 
 
+def check_agreement(model_path: str | os.PathLike[str], images: np.ndarray) -> Agreement:
+    """Compare the ONNX copy beside `model_path` with the .keras model on `images`."""
+    from digitboard.recognizer import KerasRecognizer, OnnxRecognizer
+
+    return compare(KerasRecognizer.load(model_path), OnnxRecognizer(onnx_path_for(model_path)), images)
+
+
+def export_onnx(model_path: str | os.PathLike[str], images: np.ndarray) -> Agreement:
+    """Derive the ONNX copy of `model_path`, check it against Keras on `images`, and only if it
+    agrees put it beside the model with the fingerprint that ties the two.
+
+    A copy that disagrees is deleted; an earlier copy and its fingerprint are then left as they
+    were (a fingerprint covers both files, so it can never vouch for a different pair).
+    """
+    from digitboard.model import with_embedding
+    from digitboard.recognizer import KerasRecognizer, OnnxRecognizer
+
+    model_path = Path(model_path).resolve()  # through a symlink (digitboard/best.keras): beside the real file
+    reference = KerasRecognizer(load_keras_model(model_path))
+    onnx_path = onnx_path_for(model_path)
+    candidate_path = onnx_path.with_name(f".{onnx_path.stem}.partial.onnx")
+    try:
+        two_outputs = with_embedding(reference.model)
+        two_outputs(np.zeros((1, 28, 28, 1), np.float32))  # Keras exports only a model that has run once
+        two_outputs.export(str(candidate_path), format="onnx", verbose=False)
+        name_outputs(candidate_path, OUTPUT_NAMES)
+        agreement = compare(reference, OnnxRecognizer(candidate_path), images)
+        if agreement.ok:
+            os.replace(candidate_path, onnx_path)
+            write_fingerprint(model_path, onnx_path)
+        return agreement
+    finally:
+        candidate_path.unlink(missing_ok=True)
+
+
+def name_outputs(onnx_path: Path, names: tuple[str, ...]) -> None:
+    """Rename the ONNX graph's outputs (tf2onnx calls them Identity:0, Identity_1:0...)."""
+    import onnx
+
+    model = onnx.load(str(onnx_path))
+    renames = {output.name: name for output, name in zip(model.graph.output, names, strict=True)}
+    for node in model.graph.node:
+        node.output[:] = [renames.get(name, name) for name in node.output]
+        node.input[:] = [renames.get(name, name) for name in node.input]
+    for output in model.graph.output:
+        output.name = renames[output.name]
+    onnx.checker.check_model(model)
+    onnx.save(model, str(onnx_path))
+
+
 def run_export(model_path: str, mnist_path: str | None = None) -> int:
-    """`digitboard export`: derive the copy, then check it on the MNIST test set."""
+    """`digitboard export`: load MNIST's test set first, then derive the copy and check it."""
     from digitboard.data import load_mnist, to_model_input
 
-    onnx_path = export_onnx(model_path)
-    mnist = load_mnist(mnist_path)
-    agreement = check_agreement(model_path, to_model_input(mnist.x_test))
-    print(f"wrote {onnx_path}; it {agreement}")
-    if not agreement.ok:
-        onnx_path.unlink()  # a copy that disagrees must never be used
-        return 1
-    return 0
+    images = to_model_input(load_mnist(mnist_path).x_test)  # fails before anything is written
+    agreement = export_onnx(model_path, images)
+    print(f"{onnx_path_for(model_path) if agreement.ok else 'no ONNX copy written'}: it {agreement}")
+    return 0 if agreement.ok else 1

@@ -1,4 +1,5 @@
-"""The digit CNN: (N, 28, 28, 1) float32 in [0, 1], white ink on black -> 10 softmax probabilities."""
+"""The digit CNN: (N, 28, 28, 1) float32 in [0, 1], white ink on black -> 11 softmax
+probabilities, the digits 0-9 and "not a digit" (index 10); and its penultimate-layer embedding."""
 
 from __future__ import annotations
 
@@ -6,7 +7,8 @@ import keras
 from keras import layers
 
 INPUT_SHAPE = (28, 28, 1)
-NUM_CLASSES = 10
+NUM_CLASSES = 11  # the digits 0-9 and NOT_A_DIGIT (digitboard.data)
+EMBEDDING = "embedding"  # the name of the penultimate layer: (N, 128) after BN and ReLU
 
 
 def conv_bn_relu(x, filters: int, kernel_size: int, padding: str = "same"):
@@ -16,7 +18,7 @@ def conv_bn_relu(x, filters: int, kernel_size: int, padding: str = "same"):
     return layers.ReLU()(x)
 
 
-def build_model(dropout: float = 0.4) -> keras.Model:
+def build_model(dropout: float = 0.4, num_classes: int = NUM_CLASSES) -> keras.Model:
     """Build the CNN: about 200 k parameters and 8 M multiply-adds per digit.
 
     The seed's Conv(32)-Pool-Conv(64)-Pool-Dense(10) with batch normalisation, two more
@@ -31,14 +33,36 @@ def build_model(dropout: float = 0.4) -> keras.Model:
     x = layers.Flatten()(x)
     x = layers.Dense(128, use_bias=False)(x)
     x = layers.BatchNormalization()(x)
-    x = layers.ReLU()(x)
+    x = layers.ReLU(name=EMBEDDING)(x)  # (N, 128): what writer adaptation compares digits by
     x = layers.Dropout(dropout)(x)
-    outputs = layers.Dense(NUM_CLASSES, activation="softmax", name="probabilities")(x)
+    outputs = layers.Dense(num_classes, activation="softmax", name="probabilities")(x)
     return keras.Model(inputs, outputs, name="digit_cnn")
 
 
-def load_for_fine_tuning(path) -> keras.Model:
-    """Load a trained model to train further (its optimizer state is dropped: it gets a new one)."""
-    from digitboard.recognizer import KerasRecognizer
+def with_embedding(model: keras.Model) -> keras.Model:
+    """A two-output model sharing `model`'s layers: (probabilities, embedding).
 
-    return KerasRecognizer.load(path).model
+    The embedding is the layer named EMBEDDING, or for older models the input of the output
+    layer (at inference the dropout before it passes its input through).
+    """
+    names = {layer.name for layer in model.layers}
+    embedding = model.get_layer(EMBEDDING).output if EMBEDDING in names else model.layers[-1].input
+    (image,) = model.inputs  # one input, given as itself: Keras warns when a lone tensor meets a list
+    return keras.Model(image, [model.outputs[0], embedding], name=f"{model.name}_with_embedding")
+
+
+def with_not_a_digit(model: keras.Model) -> keras.Model:
+    """An eleven-class copy of a ten-class model built by build_model, to fine-tune with --init:
+    every layer keeps its weights, and the new "not a digit" output starts from fresh ones."""
+    if model.output_shape[-1] == NUM_CLASSES:
+        return model
+    wide = build_model(num_classes=NUM_CLASSES)
+    if [type(layer) for layer in model.layers] != [type(layer) for layer in wide.layers]:
+        raise ValueError(f"{model.name} is not this project's CNN, so it cannot be given an eleventh class")
+    for old, new in zip(model.layers[:-1], wide.layers[:-1]):
+        new.set_weights(old.get_weights())
+    kernel, bias = model.layers[-1].get_weights()
+    wide_kernel, wide_bias = wide.layers[-1].get_weights()
+    wide_kernel[:, :10], wide_bias[:10] = kernel, bias
+    wide.layers[-1].set_weights([wide_kernel, wide_bias])
+    return wide

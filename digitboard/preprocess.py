@@ -67,23 +67,3 @@ def _centre_of_mass_shift(image: np.ndarray) -> np.ndarray:
     shift = np.float32([[1, 0, round(dx)], [0, 1, round(dy)]])
     return cv2.warpAffine(image, shift, (size, size), flags=cv2.INTER_NEAREST)
 
-
-def normalise_image(image: np.ndarray) -> np.ndarray:
-    """Normalise a grey image of one digit (white ink on black), e.g. a scan or a screenshot.
-
-    Returns (28, 28) float32 in [0, 1]: the ink's box fitted into 20x20 keeping its aspect
-    ratio, centred by centre of mass. Used where only pixels exist, not strokes.
-    """
-    ys, xs = np.nonzero(image > 0)
-    if len(xs) == 0:
-        return np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
-    crop = image[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
-    h, w = crop.shape
-    factor = BOX_SIZE / max(h, w)
-    new_w, new_h = max(1, round(w * factor)), max(1, round(h * factor))
-    resized = cv2.resize(crop, (new_w, new_h), interpolation=cv2.INTER_AREA)
-    canvas = np.zeros((IMAGE_SIZE, IMAGE_SIZE), np.float32)
-    top, left = (IMAGE_SIZE - new_h) // 2, (IMAGE_SIZE - new_w) // 2
-    canvas[top:top + new_h, left:left + new_w] = resized
-    canvas = _centre_of_mass_shift(canvas)
-    return canvas / max(float(canvas.max()), 1e-6)

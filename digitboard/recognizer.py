@@ -1,139 +1,76 @@
-"""Recognisers: from a batch of 28x28 inputs to class probabilities.
+"""Recognisers: from a batch of 28x28 inputs to class probabilities (the ten digits, then
+"not a digit" for models since issue 10) and the penultimate-layer embedding.
 
 `best.keras` is the one model the project trains and ships. For speed the board runs its ONNX
 copy (`best.onnx`, derived by `digitboard export` or `digitboard train`) under ONNX Runtime: about
 0.1 ms per digit against about 1 ms for Keras's `predict_on_batch`, and a 0.1 s import against
-TensorFlow's 3 to 6 s. A fingerprint file records which .keras file the copy came from; a copy
-that does not match is ignored and the .keras model runs under Keras instead.
+TensorFlow's 3 to 6 s. A fingerprint file records which .keras file the copy came from
+(digitboard.modelfile); a copy that does not match is ignored and the .keras model runs under
+Keras instead.
 """
 
 from __future__ import annotations
 
-import contextlib
-import hashlib
-import json
 import os
-import re
 import sys
-import tempfile
 import threading
-import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-EXPECTED_INPUT = (28, 28, 1)
-EXPECTED_CLASSES = 10
-TRAIN_HINT = "train one with `digitboard train`, or pass --model PATH to a .keras file"
-
-
-# TensorFlow's native start-up lines ("I0000 00:00:... port.cc:153] oneDNN custom operations...")
-# are written before TF_CPP_MIN_LOG_LEVEL is read; on a model error they bury the one line that
-# matters, so they are held back while Keras loads. Anything else is passed through.
-_TENSORFLOW_LOG_LINE = re.compile(
-    r"^([IWE]\d{4} \d\d:\d\d:|WARNING: All log messages before absl::InitializeLog|To enable the following instructions)"
+from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and tests import them from here)
+    TRAIN_HINT,
+    ModelError,
+    check_model_file,
+    check_probabilities,
+    check_shapes,
+    fast_copy_matches,
+    load_keras_model,
+    one_line,
+    onnx_path_for,
+    probe_images,
+    write_fingerprint,
 )
 
-
-class ModelError(ValueError):
-    """The model file is missing or unusable; the message says what to do."""
-
-
-def _one_line(error: BaseException, limit: int = 240) -> str:
-    """A library's error message on one line, shortened: it goes inside our own message."""
-    text = " ".join(str(error).split()) or error.__class__.__name__
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+# A digit whose best digit probability is below this is shown as unsure. Chosen on the
+# out-of-fold predictions of the leave-institutions-out cross-validation
+# (benchmarks/cross_validation.py, docs/cross-validation.md): the highest threshold that leaves
+# about 1% of real digits unsure, so that as few non-digits as possible look like confident digits.
+UNSURE_BELOW = 0.5
+NOT_A_DIGIT = 10  # index of the "not a digit" probability, in models that have one
 
 
-@contextlib.contextmanager
-def _without_tensorflow_chatter() -> Iterator[None]:
-    """Hold back TensorFlow's native log lines on file descriptor 2; pass the rest on after."""
-    try:
-        sys.stderr.flush()
-        saved = os.dup(2)
-    except (OSError, ValueError):  # no file descriptor 2 to redirect
-        yield
-        return
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-            captured.seek(0)
-            lines = captured.read().decode("utf-8", "replace").splitlines(keepends=True)
-            sys.stderr.write("".join(line for line in lines if not _TENSORFLOW_LOG_LINE.match(line)))
+def confident_digits(probabilities: np.ndarray, unsure_below: float = UNSURE_BELOW) -> np.ndarray:
+    """Which rows of (N, 10 or 11) probabilities the board shows as a confident digit: the best
+    of all classes is a digit, and its probability is at least `unsure_below`."""
+    probabilities = np.asarray(probabilities)
+    best_digit = probabilities[:, :10].max(axis=1)
+    return (probabilities.argmax(axis=1) < 10) & (best_digit >= unsure_below)
 
 
 class Recognizer(Protocol):
+    @property
+    def ready(self) -> bool:
+        """Whether predict can be called now (a background loader may still be loading)."""
+        ...
+
     def predict(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28, 1) float32 in [0, 1] -> (N, 10) probabilities."""
+        """(N, 28, 28, 1) float32 in [0, 1] -> (N, C) probabilities, C = 10 or 11."""
+        ...
+
+    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 28, 28, 1) -> (embeddings (N, D) float32, probabilities (N, C)), in one run."""
         ...
 
 
-def onnx_path_for(model_path: Path) -> Path:
-    return model_path.with_suffix(".onnx")
-
-
-def _fingerprint_path(onnx_path: Path) -> Path:
-    return onnx_path.with_name(onnx_path.name + ".json")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def write_fingerprint(model_path: Path, onnx_path: Path) -> None:
-    """Record that `onnx_path` was derived from this exact `model_path`."""
-    _fingerprint_path(onnx_path).write_text(
-        json.dumps({"source": model_path.name, "sha256": _sha256(model_path)}, indent=2) + "\n"
-    )
-
-
-def fast_copy_matches(model_path: Path) -> bool:
-    """Whether the ONNX copy beside `model_path` was derived from it, byte for byte."""
-    onnx_path = onnx_path_for(model_path)
-    try:
-        recorded = json.loads(_fingerprint_path(onnx_path).read_text())
-        return onnx_path.is_file() and recorded.get("sha256") == _sha256(model_path)
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
-def check_model_file(model_path: str | os.PathLike[str]) -> Path:
-    """Fail fast, without TensorFlow, on a model file that cannot be a Keras model."""
-    path = Path(model_path)
-    if not path.exists():
-        raise ModelError(f"model file {path} does not exist; {TRAIN_HINT}")
-    if not path.is_file() or path.stat().st_size == 0:
-        raise ModelError(f"model file {path} is empty or not a file; {TRAIN_HINT}")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ModelError(f"model file {path} is truncated or not a Keras .keras file ({_one_line(error)}); {TRAIN_HINT}") from None
-    if bad is not None or not {"config.json", "model.weights.h5"} <= names:
-        raise ModelError(f"model file {path} is truncated or not a Keras .keras file; {TRAIN_HINT}")
-    return path
-
-
-def _check_shapes(path: Path, input_shape, output_shape) -> None:
-    input_tail = tuple(input_shape[1:])
-    output_tail = tuple(output_shape[1:])
-    if input_tail != EXPECTED_INPUT or output_tail != (EXPECTED_CLASSES,):
-        raise ModelError(
-            f"model file {path} takes {input_tail} and gives {output_tail}; the board needs "
-            f"input {EXPECTED_INPUT} and {EXPECTED_CLASSES} probabilities: {TRAIN_HINT}"
-        )
-
-
 class OnnxRecognizer:
-    """ONNX Runtime on one thread: the board classifies one digit at a time."""
+    """ONNX Runtime on one thread: the board classifies one digit at a time.
+
+    The copy has two outputs, "probabilities" and "embedding" (digitboard.export).
+    """
+
+    ready = True
 
     def __init__(self, onnx_path: Path) -> None:
         import onnxruntime
@@ -144,38 +81,43 @@ class OnnxRecognizer:
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
         (model_input,) = self.session.get_inputs()
         self.input_name = model_input.name
-        _check_shapes(onnx_path, model_input.shape, self.session.get_outputs()[0].shape)
+        outputs = {output.name: output for output in self.session.get_outputs()}
+        if set(outputs) != {"probabilities", "embedding"}:
+            raise ModelError(f"ONNX copy {onnx_path} has outputs {sorted(outputs)}, not probabilities and "
+                             f"embedding: derive it again with `digitboard export`")
+        check_shapes(onnx_path, model_input.shape, outputs["probabilities"].shape)
+        self._order = ["probabilities", "embedding"]
+        check_probabilities(onnx_path, self.predict(probe_images()))
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        return self.session.run(None, {self.input_name: np.asarray(images, np.float32)})[0]
+        return self.session.run(self._order[:1], {self.input_name: np.asarray(images, np.float32)})[0]
+
+    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probabilities, embeddings = self.session.run(self._order, {self.input_name: np.asarray(images, np.float32)})
+        return embeddings, probabilities
 
 
 class KerasRecognizer:
     """The .keras model under Keras: the reference, and the fallback without an ONNX copy."""
 
+    ready = True
+
     def __init__(self, model) -> None:
+        from digitboard.model import with_embedding
+
         self.model = model
+        self.two_outputs = with_embedding(model)  # shares the model's layers and weights
 
     @classmethod
-    def load(cls, model_path: Path) -> KerasRecognizer:
-        with _without_tensorflow_chatter():
-            import keras
-
-            try:
-                model = keras.saving.load_model(model_path, compile=False)
-            except Exception as error:  # Keras raises many types for a damaged file
-                raise ModelError(
-                    f"model file {model_path} could not be loaded by Keras ({_one_line(error)}); {TRAIN_HINT}"
-                ) from None
-        try:
-            input_shape, output_shape = model.input_shape, model.output_shape
-        except (AttributeError, ValueError):  # e.g. a subclassed model that was never built
-            raise ModelError(f"model file {model_path} has no fixed input and output shape; {TRAIN_HINT}") from None
-        _check_shapes(model_path, input_shape, output_shape)
-        return cls(model)
+    def load(cls, model_path: str | os.PathLike[str]) -> KerasRecognizer:
+        return cls(load_keras_model(model_path))
 
     def predict(self, images: np.ndarray) -> np.ndarray:
         return np.asarray(self.model.predict_on_batch(np.asarray(images, np.float32)))
+
+    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        probabilities, embeddings = self.two_outputs.predict_on_batch(np.asarray(images, np.float32))
+        return np.asarray(embeddings, np.float32), np.asarray(probabilities)
 
 
 def load_recognizer(model_path: str | os.PathLike[str]) -> Recognizer:
@@ -187,7 +129,7 @@ def load_recognizer(model_path: str | os.PathLike[str]) -> Recognizer:
         except ModelError:
             raise
         except Exception as error:  # a damaged copy: the .keras model is the source of truth
-            print(f"digitboard: ignoring {onnx_path_for(path)} ({_one_line(error)}); running {path} under Keras",
+            print(f"digitboard: ignoring {onnx_path_for(path)} ({one_line(error)}); running {path} under Keras",
                   file=sys.stderr)
             return KerasRecognizer.load(path)
     recognizer = KerasRecognizer.load(path)
@@ -203,7 +145,6 @@ class BackgroundRecognizer:
         self.model_path = model_path
         self.error: ModelError | None = None
         self._recognizer: Recognizer | None = None
-        self._loaded = threading.Event()
         self._thread = threading.Thread(target=self._load, name="model-loader", daemon=True)
         self._thread.start()
 
@@ -213,19 +154,18 @@ class BackgroundRecognizer:
         except ModelError as error:
             self.error = error
         except Exception as error:  # anything else is still a model problem for the user
-            self.error = ModelError(f"model file {self.model_path} could not be loaded ({_one_line(error)}); {TRAIN_HINT}")
-        finally:
-            self._loaded.set()
+            self.error = ModelError(f"model file {self.model_path} could not be loaded ({one_line(error)}); {TRAIN_HINT}")
 
     @property
     def ready(self) -> bool:
         return self._recognizer is not None
 
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until loading ends (ready or failed); returns whether it ended."""
-        return self._loaded.wait(timeout)
-
     def predict(self, images: np.ndarray) -> np.ndarray:
         if self._recognizer is None:
             raise RuntimeError("the model is not loaded yet")
         return self._recognizer.predict(images)
+
+    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if self._recognizer is None:
+            raise RuntimeError("the model is not loaded yet")
+        return self._recognizer.embed_and_predict(images)

@@ -8,11 +8,12 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
 from digitboard.board import Board, Digit
+from digitboard.learning import Example, PersonalRecognizer, embed_examples
 from digitboard.recognizer import Recognizer, load_recognizer
 from digitboard.session import Session, SessionError, read_sessions
 
@@ -40,9 +41,17 @@ def board_state(board: Board, name: str) -> dict:
     return {"session": name, "digits": digits, "reading": board.reading()}
 
 
-def replay_session(session: Session, recognizer: Recognizer) -> dict:
-    """Apply a session's actions to a fresh board; its final state."""
-    board = Board(recognizer)
+def replay_session(session: Session, recognizer: Recognizer, examples: Sequence[Example] | None = None) -> dict:
+    """Apply a session's actions to a fresh board; its final state.
+
+    With `examples` (a profile's, or none), the board learns from the session's corrections for
+    the rest of the session, starting from those examples; they are never changed. Without, a
+    correction only sets its digit's label."""
+    if examples is None:
+        board = Board(recognizer)
+    else:
+        personal = PersonalRecognizer(recognizer, examples)
+        board = Board(personal, personal)
     for action in session.actions:
         board.apply(action)
     return board_state(board, session.name)
@@ -75,22 +84,37 @@ def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
         return False
 
 
-def run_replay(files: list[str], model: str | os.PathLike[str], out: str | None = None) -> int:
+def run_replay(
+    files: list[str], model: str | os.PathLike[str], out: str | None = None,
+    profile: str | None = None, learning: bool = True,
+) -> int:
     """Replay every session of every file; one JSON line each. Exit 2 if any file failed,
-    143 on SIGTERM, 130 on Ctrl+C (the lines printed before stay)."""
+    143 on SIGTERM, 130 on Ctrl+C (the lines printed before stay). Each session learns from its
+    own corrections, starting from `profile`'s examples if given (read only), unless not `learning`."""
     if out and any(_same_file(out, file) for file in files):
         raise ValueError(f"--out {out} is one of the session files; writing it would erase them")
+    if profile and not learning:
+        raise ValueError("--profile and --no-learning contradict each other; give one")
     with _terminated_on_sigterm():
         try:
-            return _replay_files(files, model, out)
+            return _replay_files(files, model, out, profile, learning)
         except Terminated:
             return 128 + signal.SIGTERM
         except KeyboardInterrupt:
             return 128 + signal.SIGINT
 
 
-def _replay_files(files: list[str], model: str | os.PathLike[str], out: str | None) -> int:
+def _replay_files(
+    files: list[str], model: str | os.PathLike[str], out: str | None, profile: str | None, learning: bool
+) -> int:
     recognizer = load_recognizer(model)
+    examples: Sequence[Example] | None = None
+    # A recogniser without embeddings (a test's stand-in) cannot learn: corrections only set labels.
+    if learning and (profile or hasattr(recognizer, "embed_and_predict")):
+        from digitboard.profile import loaded_examples
+
+        examples = loaded_examples(profile) if profile else []
+        embed_examples(recognizer, examples)  # once, for every session
     try:
         stream: TextIO = open(out, "w", encoding="utf-8") if out else sys.stdout
     except OSError as error:
@@ -100,7 +124,7 @@ def _replay_files(files: list[str], model: str | os.PathLike[str], out: str | No
         for file in files:
             try:
                 for session in read_sessions(file):
-                    stream.write(json.dumps(replay_session(session, recognizer)) + "\n")
+                    stream.write(json.dumps(replay_session(session, recognizer, examples)) + "\n")
                     stream.flush()  # a session's line is out before the next starts: kept on a signal
             except SessionError as error:
                 failed.append(str(file))

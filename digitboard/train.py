@@ -1,25 +1,69 @@
-"""Training pipeline: prepare data, build the model, train with Adam, EarlyStopping and
-ModelCheckpoint, evaluate, export the fast-runtime copy. Shared by `digitboard train` and the
-notebook."""
+"""The training run: one configuration (`TrainConfig`, its defaults stated once), then prepare
+data, build the model, train with Adam, EarlyStopping and ModelCheckpoint, evaluate, export the
+fast-runtime copy. `digitboard train`, the notebook and the benchmarks all build a TrainConfig."""
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from digitboard.augment import Augmentation, flagged_one, slashed_zero
-from digitboard.data import DrawnDigit, Mnist, to_model_input
+from digitboard.augment import Augmentation, flagged_one, junk_strokes, slashed_zero
+from digitboard.data import NOT_A_DIGIT, DrawnDigit, Mnist, to_model_input
 from digitboard.preprocess import STROKE_WIDTH, digit_image
+
+MNIST_TARGET = 0.996  # the test accuracy (argmax over the ten digits) a shipped model must keep
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything one training run needs. The defaults are the recipe chosen by leave-institutions-
+    out cross-validation (docs/cross-validation.md) and the one the shipped best.keras was made by."""
+
+    mnist: str | None = None  # local MNIST .npz in Keras's layout; None: $DIGITBOARD_MNIST, else download
+    unipen: str | None = None  # pen-drawn digits; None: ../shared/data if present
+    nondigits: str | None = None  # pen-drawn letters and symbols; None: ../shared/data if present
+    drawn: bool = True  # False: MNIST and synthetic junk alone
+    out: str = "best.keras"
+    force: bool = False  # replace an existing `out`
+    init: str | None = None  # start from this model's weights (fine-tuning) instead of from scratch
+    epochs: int = 8
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    patience: int = 8  # epochs without a better validation accuracy before stopping
+    sample_limit: int | None = None  # only this many images of each source (quick runs)
+    seed: int = 0
+    drawn_copies: int = 2  # renderings of each pen-drawn digit, with random stroke widths
+    nondigit_copies: int = 1  # renderings of each pen-drawn letter or symbol
+    junk: int = 4000  # synthetic clicks, wiggles and scribbles
+    style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
+    validation_fraction: float = 0.1
+
+    def __post_init__(self) -> None:
+        positive = {"epochs": self.epochs, "batch_size": self.batch_size, "drawn_copies": self.drawn_copies}
+        for name, value in positive.items():
+            if value < 1:
+                raise ValueError(f"{name.replace('_', '-')} must be at least 1, got {value}")
+        if self.sample_limit is not None and self.sample_limit < 1:
+            raise ValueError(f"sample-limit must be at least 1 (or left out for all data), got {self.sample_limit}")
+        if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0:
+            raise ValueError("patience must be at least 1, nondigit-copies and junk at least 0")
+        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
+            raise ValueError(f"learning-rate must be a positive number, got {self.learning_rate}")
+        if not 0 <= self.style_variants <= 1 or not 0 < self.validation_fraction < 1:
+            raise ValueError("style-variants must be in [0, 1] and validation-fraction in (0, 1)")
+        if Path(self.out).suffix != ".keras":
+            raise ValueError(f"--out {self.out}: the model is saved in Keras's native format, so the name must end in .keras")
 
 
 @dataclass(frozen=True)
 class Split:
-    """Model-ready images (N, 28, 28, 1) float32 in [0, 1] and integer labels (N,)."""
+    """Model-ready images (N, 28, 28, 1) float32 in [0, 1] and integer labels (N,), 0-10."""
 
     x: np.ndarray
     y: np.ndarray
@@ -27,12 +71,15 @@ class Split:
     def __len__(self) -> int:
         return len(self.y)
 
+    def __add__(self, other: Split) -> Split:
+        return Split(np.concatenate([self.x, other.x]), np.concatenate([self.y, other.y]))
+
 
 @dataclass(frozen=True)
 class Prepared:
     train: Split
     validation: Split
-    test: Split
+    test: Split  # MNIST's test set, digits only
 
 
 def render_drawn_digits(
@@ -40,8 +87,8 @@ def render_drawn_digits(
     width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH),
     style_variants: float = 0.0,
 ) -> Split:
-    """Render pen-drawn digits through the board's own preprocessing, `copies` times each with
-    a random stroke width, so the model sees exactly what the board will show it.
+    """Render pen drawings through the board's own preprocessing, `copies` times each with a
+    random stroke width, so the model sees exactly what the board will show it.
 
     With `style_variants` > 0, that share of the copies of 0s and 1s are drawn slashed or
     flagged (see digitboard.augment), styles of many European writers.
@@ -61,40 +108,43 @@ def render_drawn_digits(
     return Split(x, np.asarray(labels, np.int64))
 
 
+def synthetic_junk(count: int, rng: np.random.Generator) -> list[DrawnDigit]:
+    """`count` clicks, wiggles and scribbles (digitboard.augment.junk_strokes), as NOT_A_DIGIT."""
+    return [DrawnDigit(NOT_A_DIGIT, "synthetic", junk_strokes(rng), "junk") for _ in range(count)]
+
+
+def _split_off(items: Sequence, fraction: float, limit: int | None, rng: np.random.Generator) -> tuple[list, list]:
+    """Shuffle `items` (at most `limit` of them) into (training, validation)."""
+    order = rng.permutation(len(items))[:limit]
+    n_val = int(len(order) * fraction)
+    return [items[i] for i in order[n_val:]], [items[i] for i in order[:n_val]]
+
+
 def prepare_data(
-    mnist: Mnist,
-    drawn: Sequence[DrawnDigit] = (),
-    drawn_copies: int = 3,
-    validation_fraction: float = 0.1,
-    sample_limit: int | None = None,
-    seed: int = 0,
-    style_variants: float = 0.6,
+    mnist: Mnist, drawn: Sequence[DrawnDigit], nondigits: Sequence[DrawnDigit], config: TrainConfig
 ) -> Prepared:
-    """Split MNIST's training set into train and validation (the test set stays untouched) and
-    add pen-drawn digits, rendered as the board renders them, to both in the same proportion."""
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(len(mnist.y_train))
-    if sample_limit:
-        order = order[:sample_limit]
-    n_val = max(1, int(len(order) * validation_fraction))
+    """Split MNIST's training set into train and validation (the test set stays untouched) and add
+    pen-drawn digits, pen-drawn non-digits and synthetic junk, rendered as the board renders
+    them, to both in the same proportion."""
+    rng = np.random.default_rng(config.seed)
+    limit = config.sample_limit
+    order = rng.permutation(len(mnist.y_train))[:limit]
+    n_val = max(1, int(len(order) * config.validation_fraction))
     x_all, y_all = to_model_input(mnist.x_train), mnist.y_train.astype(np.int64)
     train = Split(x_all[order[n_val:]], y_all[order[n_val:]])
     validation = Split(x_all[order[:n_val]], y_all[order[:n_val]])
-    test_count = min(len(mnist.y_test), sample_limit) if sample_limit else len(mnist.y_test)
+    test_count = min(len(mnist.y_test), limit or len(mnist.y_test))
     test = Split(to_model_input(mnist.x_test[:test_count]), mnist.y_test[:test_count].astype(np.int64))
-    if drawn:
-        drawn_order = rng.permutation(len(drawn))
-        if sample_limit:
-            drawn_order = drawn_order[:sample_limit]
-        d_val = int(len(drawn_order) * validation_fraction)
-        drawn_train = render_drawn_digits(
-            [drawn[i] for i in drawn_order[d_val:]], drawn_copies, rng, style_variants=style_variants
-        )
-        drawn_val = render_drawn_digits([drawn[i] for i in drawn_order[:d_val]], 1, rng)
-        train = Split(np.concatenate([train.x, drawn_train.x]), np.concatenate([train.y, drawn_train.y]))
-        validation = Split(
-            np.concatenate([validation.x, drawn_val.x]), np.concatenate([validation.y, drawn_val.y])
-        )
+
+    junk = synthetic_junk(min(config.junk, limit or config.junk), rng)
+    for drawings, copies, variants in ((drawn, config.drawn_copies, config.style_variants),
+                                       (nondigits, config.nondigit_copies, 0.0),
+                                       (junk, 1, 0.0)):
+        if not drawings or not copies:
+            continue
+        for_training, for_validation = _split_off(drawings, config.validation_fraction, limit, rng)
+        train = train + render_drawn_digits(for_training, copies, rng, style_variants=variants)
+        validation = validation + render_drawn_digits(for_validation, 1, rng)
     return Prepared(train, validation, test)
 
 
@@ -141,8 +191,8 @@ def fit(
     batches,
     validation: Split,
     output: str | os.PathLike[str],
-    epochs: int = 40,
-    patience: int = 10,
+    epochs: int,
+    patience: int,
     verbose: int | str = "auto",
     callbacks: Sequence = (),
 ):
@@ -169,6 +219,114 @@ def fit(
     )
 
 
+def predict_probabilities(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
+    """Probabilities (N, C) for a large batch of images (N, 28, 28, 1)."""
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0))
+
+
 def predict_labels(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """Labels for a large batch of images (N, 28, 28, 1)."""
-    return np.argmax(model.predict(x, batch_size=batch_size, verbose=0), axis=1)
+    """Digit labels (argmax over the ten digits) for a large batch of images (N, 28, 28, 1)."""
+    return np.argmax(predict_probabilities(model, x, batch_size)[:, :10], axis=1)
+
+
+def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, verbose: int | str = "auto",
+                callbacks: Sequence = ()):
+    """Build (unless given) and train the model on `data` as `config` says, checkpointing the best
+    epoch at `output`. Returns (model with the best weights, history dict, minutes of training)."""
+    from digitboard.model import build_model
+
+    model = model if model is not None else build_model()
+    start = time.perf_counter()
+    batches = augmented_batches(data.train, config.batch_size, Augmentation(), seed=config.seed)
+    compile_model(model, config.learning_rate, decay_steps=config.epochs * len(batches))
+    history = fit(model, batches, data.validation, output, epochs=config.epochs, patience=config.patience,
+                  verbose=verbose, callbacks=callbacks)
+    return model, dict(history.history), (time.perf_counter() - start) / 60
+
+
+def partial_path(out: Path) -> Path:
+    """Where a run writes its checkpoints: beside `out`, renamed to `out` only when it ends well."""
+    return out.with_name(f".{out.stem}.partial.keras")
+
+
+def check_outputs_free(config: TrainConfig) -> Path:
+    """Refuse to replace an existing model (or its ONNX copy) unless config.force."""
+    from digitboard.modelfile import onnx_path_for
+
+    out = Path(config.out)
+    taken = [path for path in (out, onnx_path_for(out)) if path.exists()]
+    if taken and not config.force:
+        raise FileExistsError(f"{taken[0]} exists; pass --force to replace it, or --out to write elsewhere")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"--out {out}: folder {out.parent} does not exist")
+    return out
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    model_path: Path
+    mnist_accuracy: float  # argmax over the ten digits, on the MNIST test set
+    test_digits: int
+    minutes: float  # training alone: data preparation and export are not counted
+    agreement: object  # digitboard.export.Agreement
+    history: dict[str, list[float]]
+
+
+def load_training_data(config: TrainConfig, announce: Callable[[str], object] = print):
+    """Check the outputs are free and load every input, before any training: (mnist, drawn, nondigits)."""
+    from digitboard.data import drawn_training_data, load_mnist
+    from digitboard.modelfile import check_model_file
+
+    check_outputs_free(config)
+    if config.init:
+        check_model_file(config.init)
+    mnist = load_mnist(config.mnist)
+    drawn, nondigits = drawn_training_data(config.unipen, config.nondigits, announce=announce) if config.drawn else ([], [])
+    return mnist, drawn, nondigits
+
+
+def initial_model(config: TrainConfig):
+    """The model to fine-tune (config.init, given an eleventh class if it has ten), or None."""
+    from digitboard.model import with_not_a_digit
+    from digitboard.modelfile import load_keras_model
+
+    return with_not_a_digit(load_keras_model(config.init)) if config.init else None
+
+
+def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Callable[[str], object] = print):
+    """Train `model`, else config.init's, else a new one, and write config.out only if training
+    ends well. Returns (model with the best weights, history dict, minutes of training)."""
+    out = Path(config.out)
+    model = model if model is not None else initial_model(config)
+    partial = partial_path(out)
+    announce(f"{len(data.train):,} training and {len(data.validation):,} validation images, "
+             f"{int((data.train.y == NOT_A_DIGIT).sum()):,} of them not digits; "
+             f"{config.epochs} epochs of batch {config.batch_size}")
+    try:
+        model, history, minutes = train_model(data, config, partial, model)
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    announce(f"trained in {minutes:.1f} min; saved {out}")
+    return model, history, minutes
+
+
+def mnist_accuracy(model, test: Split) -> float:
+    """Test accuracy as argmax over the ten digits (a "not a digit" output is ignored)."""
+    return float((predict_labels(model, test.x) == test.y).mean())
+
+
+def run_training(config: TrainConfig, announce: Callable[[str], object] = print) -> TrainResult:
+    """Train as `config` says and write config.out and its ONNX copy; every input is checked
+    (and loaded) before training starts, and config.out is written only if training ends well."""
+    from digitboard.export import export_onnx
+
+    mnist, drawn, nondigits = load_training_data(config, announce)
+    model = initial_model(config)  # a model Keras cannot use stops the run here, before the data is rendered
+    data = prepare_data(mnist, drawn, nondigits, config)
+    model, history, minutes = train_and_save(data, config, model, announce)
+    accuracy = mnist_accuracy(model, data.test)
+    announce(f"MNIST test accuracy {accuracy:.4%} on {len(data.test):,} digits (argmax over the ten digits)")
+    agreement = export_onnx(config.out, data.test.x)
+    announce(f"ONNX copy {'derived' if agreement.ok else 'NOT written'}: {agreement}")
+    return TrainResult(Path(config.out), accuracy, len(data.test), minutes, agreement, history)

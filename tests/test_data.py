@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from digitboard import data
-from digitboard.data import MNIST_ENV, drawn_training_digits, load_mnist, load_unipen, to_model_input
+from digitboard.data import NOT_A_DIGIT, MNIST_ENV, drawn_training_data, load_mnist, load_unipen, to_model_input
 
 
 def write_npz(path, n_train=6, n_test=4, **overrides):
@@ -109,16 +109,53 @@ def test_unipen_bad_line_is_named(tmp_path):
         load_unipen(path)
 
 
-def test_training_without_drawn_digits_falls_back_to_mnist_alone(tmp_path, monkeypatch):
+def test_training_without_drawn_files_falls_back_to_mnist_alone(tmp_path, monkeypatch):
     monkeypatch.setattr(data, "default_unipen_path", lambda: tmp_path / "absent.jsonl.gz")
+    monkeypatch.setattr(data, "default_nondigits_path", lambda: tmp_path / "absent-too.jsonl.gz")
     said = []
-    assert drawn_training_digits(announce=said.append) == [] and "MNIST alone" in said[0]
+    assert drawn_training_data(None, None, announce=said.append) == ([], [])
+    assert "no pen-drawn digits" in said[0] and "no pen-drawn non-digits" in said[1]
     with pytest.raises(FileNotFoundError):
-        drawn_training_digits(tmp_path / "asked-for.jsonl.gz")
+        drawn_training_data(tmp_path / "asked-for.jsonl.gz", None)
 
 
-def test_held_out_writers_are_never_training_writers():
-    assert not set(data.TUNING_CONTRIBUTORS) & set(data.HELD_OUT_CONTRIBUTORS)
+def test_non_digits_load_as_the_eleventh_class_and_institutions_can_be_left_out(tmp_path):
+    rows = [{"label": "N", "contributor": "a", "strokes": [[[0, 0], [0, 9], [5, 0], [5, 9]]]},
+            {"label": "#", "contributor": "b", "strokes": [[[0, 3], [9, 3]], [[0, 6], [9, 6]]]}]
+    path = write_unipen(tmp_path / "n.jsonl.gz", rows)
+    drawings = load_unipen(path, digits=False)
+    assert [(d.label, d.character) for d in drawings] == [(NOT_A_DIGIT, "N"), (NOT_A_DIGIT, "#")]
+    digits_path = write_unipen(tmp_path / "d.jsonl.gz", [{"label": 3, "contributor": "b", "strokes": [[[0, 0], [1, 1]]]}])
+    digits, nondigits = drawn_training_data(digits_path, path, exclude=["b"])
+    assert digits == [] and [d.character for d in nondigits] == ["N"]
+
+
+@pytest.mark.parametrize("row, problem", [
+    ({"label": 1, "contributor": "a", "strokes": [[[0, 0], [0, 9]], []]}, "stroke 2 is not a non-empty list"),
+    ({"label": 1, "contributor": "a", "strokes": []}, "non-empty list of strokes"),
+    ({"label": 12, "contributor": "a", "strokes": [[[0, 0], [0, 9]]]}, "not a digit 0-9"),
+])
+def test_an_empty_stroke_or_a_bad_label_is_named_by_file_and_line(tmp_path, row, problem):
+    good = {"label": 1, "contributor": "a", "strokes": [[[0, 0], [0, 9]]]}
+    path = write_unipen(tmp_path / "u.jsonl.gz", [good, row])
+    with pytest.raises(ValueError, match=rf"u\.jsonl\.gz:2: .*{problem}"):
+        load_unipen(path)
+
+
+def test_a_truncated_gzip_file_is_a_value_error_naming_the_file(tmp_path):
+    rows = [{"label": 1, "contributor": "a", "strokes": [[[0, i], [0, i + 9]]]} for i in range(2000)]
+    whole = write_unipen(tmp_path / "whole.jsonl.gz", rows)
+    truncated = tmp_path / "truncated.jsonl.gz"
+    truncated.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) // 2])
+    with pytest.raises(ValueError, match=r"truncated\.jsonl\.gz:\d+: unreadable, truncated"):
+        load_unipen(truncated)
+
+
+def test_a_single_array_npy_is_refused_with_one_clear_error(tmp_path):
+    single = tmp_path / "x.npy"
+    np.save(single, np.zeros((3, 28, 28), np.uint8))
+    with pytest.raises(ValueError, match=r"x\.npy holds a single array, not an \.npz archive"):
+        load_mnist(single)
 
 
 def test_a_file_that_is_not_an_archive_names_itself_and_the_keys(tmp_path):

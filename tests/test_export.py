@@ -1,8 +1,9 @@
-"""The fast path: the ONNX copy is derived from the .keras model, agrees with it, and is used
-only while it matches it byte for byte."""
+"""The fast path: the ONNX copy is derived from the .keras model, agrees with it (probabilities
+and embedding), and is used only while the fingerprint matches both files byte for byte."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 import numpy as np
@@ -10,43 +11,110 @@ import pytest
 
 from digitboard.recognizer import KerasRecognizer, OnnxRecognizer, fast_copy_matches, load_recognizer, onnx_path_for
 
+IMAGES = np.random.default_rng(0).random((64, 28, 28, 1), np.float32)
+
+
+def save_untrained(path, seed: int):
+    import keras
+
+    from digitboard.model import build_model
+
+    keras.utils.set_random_seed(seed)
+    model = build_model()
+    model(np.zeros((1, 28, 28, 1), np.float32))
+    model.save(path)
+    return path
+
 
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory):
     """An untrained model saved as .keras, with its ONNX copy derived by the real exporter."""
     from digitboard.export import export_onnx
-    from digitboard.model import build_model
 
-    path = tmp_path_factory.mktemp("model") / "small.keras"
-    model = build_model()
-    model(np.zeros((1, 28, 28, 1), np.float32))
-    model.save(path)
-    export_onnx(path)
+    path = save_untrained(tmp_path_factory.mktemp("model") / "small.keras", seed=1)
+    assert export_onnx(path, IMAGES).ok
     return path
+
+
+def copy_pair(model, folder, name="small.keras"):
+    target = folder / name
+    shutil.copy(model, target)
+    shutil.copy(onnx_path_for(model), onnx_path_for(target))
+    shutil.copy(str(onnx_path_for(model)) + ".json", str(onnx_path_for(target)) + ".json")
+    return target
 
 
 def test_export_writes_the_copy_and_its_fingerprint(small_model):
     assert onnx_path_for(small_model).is_file() and fast_copy_matches(small_model)
     assert isinstance(load_recognizer(small_model), OnnxRecognizer)
+    recorded = json.loads((small_model.parent / "small.onnx.json").read_text())
+    assert {"sha256", "onnx_sha256"} <= set(recorded)
+    assert not list(small_model.parent.glob(".*partial*"))
 
 
-def test_copy_agrees_with_keras_on_random_inputs(small_model):
+def test_copy_gives_probabilities_and_embedding_agreeing_with_keras(small_model):
     from digitboard.export import check_agreement
 
-    images = np.random.default_rng(0).random((64, 28, 28, 1), np.float32)
-    agreement = check_agreement(small_model, images)
+    agreement = check_agreement(small_model, IMAGES)
     assert agreement.ok, str(agreement)
+    for recognizer in (OnnxRecognizer(onnx_path_for(small_model)), KerasRecognizer.load(small_model)):
+        embeddings, probabilities = recognizer.embed_and_predict(IMAGES[:3])
+        assert embeddings.shape == (3, 128) and embeddings.dtype == np.float32
+        assert probabilities.shape == (3, 11) and recognizer.ready
+        assert np.allclose(recognizer.predict(IMAGES[:3]), probabilities, atol=1e-6)
 
 
 def test_a_changed_model_no_longer_uses_the_stale_copy(small_model, tmp_path):
-    changed = tmp_path / "small.keras"
-    shutil.copy(small_model, changed)
-    shutil.copy(onnx_path_for(small_model), onnx_path_for(changed))
-    shutil.copy(str(onnx_path_for(small_model)) + ".json", str(onnx_path_for(changed)) + ".json")
+    changed = copy_pair(small_model, tmp_path)
     assert fast_copy_matches(changed)
     with open(changed, "ab") as handle:  # same name, different bytes
         handle.write(b"\0")
     assert not fast_copy_matches(changed)
+
+
+def test_another_models_onnx_beside_the_model_and_its_fingerprint_is_not_used(small_model, tmp_path):
+    """Issue 13.4: the fingerprint covers the .onnx too, so a swapped copy is never run."""
+    from digitboard.export import export_onnx
+
+    (tmp_path / "other").mkdir()
+    other = save_untrained(tmp_path / "other" / "other.keras", seed=2)
+    assert export_onnx(other, IMAGES).ok
+    pair = copy_pair(small_model, tmp_path)
+    shutil.copy(onnx_path_for(other), onnx_path_for(pair))  # a different model's copy, same name
+    assert not fast_copy_matches(pair)
+    assert isinstance(load_recognizer(pair), KerasRecognizer)
+
+
+def test_export_without_mnist_writes_nothing(small_model, tmp_path):
+    """Issue 13.4: `digitboard export` with no MNIST exits 2 and leaves no copy or fingerprint."""
+    from digitboard.cli import main
+
+    alone = tmp_path / "alone.keras"
+    shutil.copy(small_model, alone)
+    assert main(["export", str(alone), "--mnist", str(tmp_path / "absent.npz")]) == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["alone.keras"]
+
+
+def test_a_copy_that_disagrees_is_not_written_and_the_old_pair_is_kept(small_model, tmp_path, monkeypatch):
+    from digitboard import export
+
+    pair = copy_pair(small_model, tmp_path)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with open(pair, "ab") as handle:  # the model changed: its old copy no longer matches
+        handle.write(b"\0")
+    monkeypatch.setattr(export, "compare", lambda *args: export.Agreement(64, 63, 0.5))
+    agreement = export.export_onnx(pair, IMAGES)
+    assert not agreement.ok and "DISAGREES" in str(agreement)
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    assert after["small.onnx"] == before["small.onnx"] and after["small.onnx.json"] == before["small.onnx.json"]
+    assert not fast_copy_matches(pair) and set(after) == set(before)
+
+
+def test_a_deeply_nested_fingerprint_is_just_not_a_match(small_model, tmp_path):
+    """Issue 13.14: no RecursionError traceback."""
+    pair = copy_pair(small_model, tmp_path)
+    (tmp_path / "small.onnx.json").write_text("[" * 100_000 + "]" * 100_000)
+    assert not fast_copy_matches(pair)
 
 
 def test_without_a_copy_keras_runs_the_model_and_says_how_to_derive_one(small_model, tmp_path, capsys):
@@ -55,7 +123,7 @@ def test_without_a_copy_keras_runs_the_model_and_says_how_to_derive_one(small_mo
     recognizer = load_recognizer(alone)
     assert isinstance(recognizer, KerasRecognizer)
     assert f"digitboard export {alone}" in capsys.readouterr().err
-    assert recognizer.predict(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 10)
+    assert recognizer.predict(np.zeros((2, 28, 28, 1), np.float32)).shape == (2, 11)
 
 
 def test_shipped_copy_agrees_with_shipped_model_on_mnist_test_set(shipped_model, mnist_path):

@@ -9,14 +9,48 @@ from digitboard.augment import Augmentation, change_thickness, elastic
 from digitboard.preprocess import digit_image
 
 
-def test_model_takes_28x28x1_and_gives_10_probabilities():
+def test_model_takes_28x28x1_and_gives_11_probabilities():
     from digitboard.model import build_model
 
     model = build_model()
-    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
+    assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 11)
     out = np.asarray(model(np.random.default_rng(0).random((3, 28, 28, 1), np.float32)))
-    assert out.shape == (3, 10) and np.allclose(out.sum(axis=1), 1, atol=1e-5) and (out >= 0).all()
+    assert out.shape == (3, 11) and np.allclose(out.sum(axis=1), 1, atol=1e-5) and (out >= 0).all()
     assert 50_000 < model.count_params() < 400_000
+
+
+@pytest.mark.parametrize("classes", [10, 11])
+def test_the_embedding_is_the_penultimate_layer_of_new_and_old_models(classes):
+    import keras
+
+    from digitboard.model import build_model, with_embedding
+
+    model = build_model(num_classes=classes)
+    images = np.random.default_rng(0).random((4, 28, 28, 1), np.float32)
+    if classes == 10:  # an older model: no layer named "embedding"
+        model = keras.Model(model.inputs, model.outputs)
+        model.get_layer("embedding").name = "relu_before_dropout"
+    probabilities, embedding = (np.asarray(a) for a in with_embedding(model)(images, training=False))
+    assert probabilities.shape == (4, classes) and embedding.shape == (4, 128)
+    assert np.allclose(probabilities, np.asarray(model(images, training=False)), atol=1e-6)
+    last = model.layers[-1]  # probabilities = softmax(embedding @ W + b), the output layer's own maths
+    weights, bias = last.get_weights()
+    logits = embedding @ weights + bias
+    expected = np.exp(logits - logits.max(axis=1, keepdims=True))
+    assert np.allclose(probabilities, expected / expected.sum(axis=1, keepdims=True), atol=1e-5)
+
+
+def test_junk_is_clicks_wiggles_and_scribbles_that_render_like_the_board():
+    from digitboard.augment import junk_strokes
+
+    rng = np.random.default_rng(0)
+    pieces = [junk_strokes(rng) for _ in range(300)]
+    extents = [np.ptp(np.concatenate(strokes), axis=0).max() for strokes in pieces]
+    assert min(extents) <= 1 and any(2 <= e <= 8 for e in extents) and max(extents) > 40  # all three kinds
+    for strokes in pieces:
+        assert all(len(stroke) >= 1 and np.array_equal(stroke, np.round(stroke)) for stroke in strokes)  # whole pixels
+        image = digit_image(strokes)
+        assert image.shape == (28, 28) and image.max() > 0
 
 
 @pytest.fixture

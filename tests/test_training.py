@@ -1,22 +1,131 @@
-"""Training end to end on small settings: the command and the notebook. Never touches the
-committed best.keras."""
+"""Training: bad arguments stop before any work, an existing model is never overwritten without
+--force, the model is written only when training ends well; and end to end on small settings,
+the command and the notebook. Never touches the committed best.keras."""
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from digitboard import DEFAULT_MODEL
+from digitboard import DEFAULT_MODEL, train
+from digitboard.cli import main
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "train.ipynb"
 
 
+@pytest.fixture
+def tiny_mnist(tmp_path) -> Path:
+    path = tmp_path / "mnist.npz"
+    rng = np.random.default_rng(0)
+    np.savez(path, x_train=rng.integers(0, 255, (40, 28, 28), np.uint8), y_train=np.arange(40, dtype=np.uint8) % 10,
+             x_test=rng.integers(0, 255, (20, 28, 28), np.uint8), y_test=np.arange(20, dtype=np.uint8) % 10)
+    return path
+
+
+@pytest.fixture
+def no_training(monkeypatch):
+    """Fail the test if training starts: the checks must come first."""
+    def started(*args, **kwargs):
+        raise AssertionError("training started before the arguments were checked")
+
+    monkeypatch.setattr(train, "train_model", started)
+
+
+def write_jsonl_gz(path: Path, rows: list[dict]) -> Path:
+    with gzip.open(path, "wt") as handle:
+        handle.writelines(json.dumps(row) + "\n" for row in rows)
+    return path
+
+
+def one_line_error(capsys, *expected: str) -> None:
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and err.startswith("digitboard: ") and "Traceback" not in err, err
+    for text in expected:
+        assert text in err, err
+
+
+@pytest.mark.parametrize("option, value, expected", [
+    ("--batch-size", "0", "batch-size must be at least 1"),
+    ("--epochs", "0", "epochs must be at least 1"),
+    ("--epochs", "-1", "epochs must be at least 1"),
+    ("--sample-limit", "0", "sample-limit must be at least 1"),
+    ("--out", "m.h5", "must end in .keras"),
+    ("--learning-rate", "nan", "learning-rate must be a positive number"),
+])
+def test_bad_training_numbers_and_names_stop_at_once_with_one_line(option, value, expected, tmp_path, capsys,
+                                                                   no_training, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--mnist", "absent.npz", option, value]) == 2
+    one_line_error(capsys, expected)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_npy_for_mnist_stops_before_training_with_one_line(tmp_path, capsys, no_training):
+    single = tmp_path / "x.npy"
+    np.save(single, np.zeros((3, 28, 28), np.uint8))
+    assert main(["train", "--mnist", str(single), "--out", str(tmp_path / "m.keras")]) == 2
+    one_line_error(capsys, "x.npy holds a single array")
+
+
+def test_a_truncated_or_bad_unipen_file_stops_before_training_naming_file_and_line(tmp_path, tiny_mnist, capsys,
+                                                                                   no_training):
+    rows = [{"label": i % 10, "contributor": "a", "strokes": [[[0, i], [3, i + 9]]]} for i in range(3000)]
+    whole = write_jsonl_gz(tmp_path / "digits.jsonl.gz", rows)
+    truncated = tmp_path / "truncated.jsonl.gz"
+    truncated.write_bytes(whole.read_bytes()[:len(whole.read_bytes()) // 2])
+    nondigits = write_jsonl_gz(tmp_path / "n.jsonl.gz", [{"label": "N", "contributor": "a", "strokes": [[[0, 0], [1, 1]]]}])
+    common = ["train", "--mnist", str(tiny_mnist), "--nondigits", str(nondigits), "--out", str(tmp_path / "m.keras")]
+    assert main([*common, "--unipen", str(truncated)]) == 2
+    one_line_error(capsys, "truncated.jsonl.gz:", "unreadable, truncated")
+    empty_stroke = write_jsonl_gz(tmp_path / "empty.jsonl.gz", [rows[0], {**rows[1], "strokes": [[[0, 0]], []]}])
+    assert main([*common, "--unipen", str(empty_stroke)]) == 2
+    one_line_error(capsys, "empty.jsonl.gz:2:", "stroke 2 is not a non-empty list")
+
+
+def test_an_existing_model_is_not_replaced_without_force(tmp_path, tiny_mnist, capsys, no_training):
+    out = tmp_path / "model.keras"
+    out.write_bytes(b"the user's model")
+    assert main(["train", "--mnist", str(tiny_mnist), "--no-drawn", "--out", str(out)]) == 2
+    one_line_error(capsys, f"{out} exists; pass --force")
+    assert out.read_bytes() == b"the user's model"
+    out.unlink()
+    (tmp_path / "model.onnx").write_bytes(b"an older copy")  # its ONNX copy would be replaced too
+    assert main(["train", "--mnist", str(tiny_mnist), "--no-drawn", "--out", str(out)]) == 2
+    one_line_error(capsys, "model.onnx exists; pass --force")
+
+
+def test_a_run_that_fails_midway_leaves_the_existing_model_and_no_partial_file(tmp_path, tiny_mnist, monkeypatch):
+    out = tmp_path / "model.keras"
+    out.write_bytes(b"the user's model")
+
+    def fails_after_a_checkpoint(data, config, output, model=None, **kwargs):
+        Path(output).write_bytes(b"half-trained")  # ModelCheckpoint wrote an epoch, then...
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train, "train_model", fails_after_a_checkpoint)
+    assert main(["train", "--mnist", str(tiny_mnist), "--no-drawn", "--out", str(out), "--force"]) == 130
+    assert out.read_bytes() == b"the user's model"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz", "model.keras"]
+
+
+def test_the_cli_notebook_and_benchmark_share_trainconfigs_defaults():
+    """Defaults are stated once: the CLI's --help shows TrainConfig's, the notebook leaves them to it."""
+    from digitboard.cli import build_parser
+
+    parser = build_parser()
+    args = parser.parse_args(["train"])
+    assert not {"epochs", "batch_size", "learning_rate", "patience", "seed"} & set(vars(args))
+    notebook = json.loads(NOTEBOOK.read_text())
+    (parameters,) = [c for c in notebook["cells"] if "parameters" in c["metadata"].get("tags", [])]
+    assert "EPOCHS = None" in "".join(parameters["source"]) and "BATCH_SIZE = None" in "".join(parameters["source"])
+
+
 @pytest.mark.slow
 def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path, capsys):
-    from digitboard.cli import main
     from digitboard.recognizer import fast_copy_matches
 
     out = tmp_path / "model.keras"
@@ -28,6 +137,7 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     assert out.is_file() and fast_copy_matches(out)
     assert "MNIST test accuracy" in printed and "agrees with Keras" in printed
     assert (DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None) == before
+    assert not list(tmp_path.glob(".*partial*"))
 
     import keras
 
@@ -37,6 +147,7 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     assert status == 0 and fast_copy_matches(tuned)
     kernel = lambda path: keras.saving.load_model(path).layers[1].get_weights()[0]
     assert np.allclose(kernel(out), kernel(tuned), atol=1e-4), "fine-tuning must start from the given weights"
+    assert keras.saving.load_model(tuned).output_shape == (None, 11)
 
 
 @pytest.mark.slow

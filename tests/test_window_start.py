@@ -83,7 +83,7 @@ class Opened:
 def test_a_window_larger_than_the_display_is_shrunk_to_it(monkeypatch, shipped_model, tmp_path, capsys):
     opened = Opened(monkeypatch, (800, 600))
     record = tmp_path / "session.json"
-    assert run_board(shipped_model, (16384, 16384), record=record) == 0
+    assert run_board(shipped_model, (16384, 16384), record=record, learning=False) == 0
     assert opened.sizes == [(800, 600)] and opened.app.size == (800, 600)
     assert opened.app.view.picture.get_size() == (800, 600)
     assert json.loads(record.read_text())["size"] == [800, 600]
@@ -93,7 +93,7 @@ def test_a_window_larger_than_the_display_is_shrunk_to_it(monkeypatch, shipped_m
 
 def test_on_a_high_resolution_display_text_is_larger(monkeypatch, shipped_model):
     opened = Opened(monkeypatch, (3840, 2160))
-    assert run_board(shipped_model, (640, 480)) == 0
+    assert run_board(shipped_model, (640, 480), learning=False) == 0
     assert opened.app.view.look.scale == 2.0 and opened.sizes == [(640, 480)]
     assert opened.app.view.label_font.get_height() > 30  # 17 pixels at 1080 lines
 

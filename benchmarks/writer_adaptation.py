@@ -1,0 +1,336 @@
+"""Writer adaptation: does correcting a digit make the board read that writer's next ones right?
+
+Most UNIPEN files hold one writer (the file is the writer id here). For each writer, their digits
+are drawn in writing order on one big board, each at a free place at a random height of 90 to
+260 px; a simulated user corrects every digit the board reads wrong, and only those, with a
+correction action at the digit's box. The sessions this makes (one per writer) are then run
+through `digitboard replay` twice, with learning and with `--no-learning`, and every figure is
+read from replay's output: errors, how often learning turned a right answer wrong, accuracy after
+a writer's first 1 / 5 / 10 / 20 corrections, and whether the right label is among the three
+alternatives.
+
+    python benchmarks/writer_adaptation.py                  # all folds, the shipped model
+    python benchmarks/writer_adaptation.py --tune           # choose LearningConfig on the tuning writers
+    python benchmarks/writer_adaptation.py --timing         # recognition time with 500 examples
+
+The shipped model was trained on the writers of syn, apa, apb and art (cross-validation folds 1
+and 2); only fold 3 (ced, gmd, imp) is writers it never saw. The learning rule's numbers were
+chosen with --tune on syn, apa, apb and art alone.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from cross_validation import FOLDS  # noqa: E402  (benchmarks/ is not a package)
+
+from digitboard import DEFAULT_MODEL  # noqa: E402
+from digitboard.actions import Correct, Stroke  # noqa: E402
+from digitboard.board import Board  # noqa: E402
+from digitboard.data import default_unipen_path  # noqa: E402
+from digitboard.drawing import extent, fit_height, to_actions  # noqa: E402
+from digitboard.learning import LearningConfig, PersonalRecognizer, adjust, one_hot, personal_evidence, unit_rows  # noqa: E402
+from digitboard.preprocess import digit_image  # noqa: E402
+from digitboard.recognizer import load_recognizer  # noqa: E402
+from digitboard.session import Session, action_to_json  # noqa: E402
+
+TUNING_WRITERS = ("syn", "apa", "apb", "art")  # the shipped model trained on these institutions
+HEIGHTS = (90, 260)
+CELL = (640, 600)  # a digit's place on the board: more than two digit heights apart, so none join
+COLUMNS = 40
+AFTER_CORRECTIONS = (1, 5, 10, 20)
+
+
+@dataclass(frozen=True)
+class WriterDigit:
+    label: int
+    contributor: str
+    writer: str  # the UNIPEN file
+    strokes: list[np.ndarray]
+
+
+def load_writers(path: Path) -> dict[str, list[WriterDigit]]:
+    """Each writer's digits in writing order (the file's order), writers in file order."""
+    writers: dict[str, list[WriterDigit]] = defaultdict(list)
+    with gzip.open(path, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            row = json.loads(line)
+            strokes = [np.asarray(stroke, np.float64).reshape(-1, 2) for stroke in row["strokes"]]
+            writers[row["file"]].append(WriterDigit(int(row["label"]), row["contributor"], row["file"], strokes))
+    return dict(writers)
+
+
+def placed(digit: WriterDigit, index: int, rng: np.random.Generator) -> list[Stroke]:
+    """The digit as stroke actions in its own cell of the big board, whole pixels as a mouse gives."""
+    height = rng.uniform(*HEIGHTS)
+    width = extent(fit_height(digit.strokes, height))[0]
+    if width > CELL[0] - 40:  # a very wide scribble: shrink it to fit its cell
+        height *= (CELL[0] - 40) / width
+    row, column = divmod(index, COLUMNS)
+    return to_actions(fit_height(digit.strokes, height, (column * CELL[0] + 20, row * CELL[1] + 20)))
+
+
+def writer_session(digits: list[WriterDigit], recognizer, config: LearningConfig, seed: int) -> Session:
+    """Draw a writer's digits on a learning board, correcting each one it reads wrong."""
+    personal = PersonalRecognizer(recognizer, config=config)
+    board = Board(personal, personal)
+    rng = np.random.default_rng(seed)
+    actions = []
+    for index, digit in enumerate(digits):
+        strokes = placed(digit, index, rng)
+        for action in strokes:
+            board.apply(action)
+        actions += strokes
+        board.classify_pending()
+        # The board's digit holding the drawing's first stroke: a drawing the board splits in two
+        # (rare) is read as that part, here and in read_result alike.
+        first = board.stroke_count - len(strokes)
+        drawn = next(d for d in reversed(board.digits) if first in d.stroke_ids)
+        if drawn.label != digit.label:
+            x, y, w, h = drawn.box
+            correction = Correct((x + w / 2, y + h / 2), digit.label)
+            board.apply(correction)
+            actions.append(correction)
+    columns = min(COLUMNS, len(digits))
+    size = (columns * CELL[0], (len(digits) - 1) // COLUMNS * CELL[1] + CELL[1])
+    return Session(size, actions, digits[0].writer)
+
+
+def replay_cli(sessions_path: Path, model: Path, out: Path, *options: str) -> list[dict]:
+    """`digitboard replay` in its own process, as a user runs it."""
+    command = [sys.executable, "-m", "digitboard", "replay", str(sessions_path), "--model", str(model),
+               "--out", str(out), *options]
+    subprocess.run(command, check=True)
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+@dataclass
+class WriterResult:
+    writer: str
+    contributor: str
+    truth: list[int]
+    base: list[int]  # the model's label for each digit, in writing order
+    learned: list[int]  # the label with learning (before the user corrects it)
+    top3: list[bool]  # with learning: the right label among the three alternatives
+    corrections: list[int]  # indices of the digits corrected
+
+
+def read_result(state: dict, digits: list[WriterDigit]) -> tuple[list[int], list[bool]]:
+    """Each digit's predicted label (its first alternative: the model's, also for a corrected digit)
+    and whether the truth is among its alternatives, in writing order."""
+    holding = {stroke: digit for digit in state["digits"] for stroke in digit["strokes"]}
+    firsts = np.cumsum([0] + [len(d.strokes) for d in digits[:-1]])
+    ordered = [holding[int(first)] for first in firsts]
+    labels = [d["alternatives"][0][0] for d in ordered]
+    top3 = [truth.label in [label for label, _ in d["alternatives"]] for d, truth in zip(ordered, digits)]
+    return labels, top3
+
+
+def percent(numerator: int, denominator: int) -> str:
+    return f"{100 * numerator / denominator:.2f}%" if denominator else "-"
+
+
+def report(results: list[WriterResult], title: str) -> None:
+    """One table: errors with and without learning, overall and after the first k corrections."""
+    digits = sum(len(r.truth) for r in results)
+    base_errors = sum(b != t for r in results for b, t in zip(r.base, r.truth))
+    learned_errors = sum(le != t for r in results for le, t in zip(r.learned, r.truth))
+    broken = sum(b == t != le for r in results for b, le, t in zip(r.base, r.learned, r.truth))
+    fixed = sum(le == t != b for r in results for b, le, t in zip(r.base, r.learned, r.truth))
+    top3 = sum(sum(r.top3) for r in results)
+    drops = [100 * (sum(b == t for b, t in zip(r.base, r.truth)) - sum(le == t for le, t in zip(r.learned, r.truth)))
+             / len(r.truth) for r in results]
+    worst = max(range(len(results)), key=lambda i: drops[i])
+    print(f"\n{title}: {len(results)} writers, {digits:,} digits")
+    print(f"  errors without learning {base_errors} ({percent(base_errors, digits)}), with learning "
+          f"{learned_errors} ({percent(learned_errors, digits)}): {fixed} fixed, {broken} right answers turned wrong")
+    print(f"  right label among the three alternatives (with learning): {percent(top3, digits)}")
+    print(f"  largest fall of one writer's accuracy: {max(drops):.2f} points ({results[worst].writer}); "
+          f"writers whose accuracy fell: {sum(d > 0 for d in drops)}")
+    print("  | digits after a writer's k-th correction | writers | digits | errors without | errors with |")
+    print("  | --- | --- | --- | --- | --- |")
+    for k in AFTER_CORRECTIONS:
+        reached = [r for r in results if len(r.corrections) >= k]
+        later = [(r, i) for r in reached for i in range(r.corrections[k - 1] + 1, len(r.truth))]
+        without = sum(r.base[i] != r.truth[i] for r, i in later)
+        with_learning = sum(r.learned[i] != r.truth[i] for r, i in later)
+        print(f"  | k = {k} | {len(reached)} | {len(later):,} | {without} ({percent(without, len(later))}) "
+              f"| {with_learning} ({percent(with_learning, len(later))}) |")
+
+
+def per_writer_table(results: list[WriterResult]) -> None:
+    print("\n| writer | institution | digits | corrections | errors without | errors with | fixed | turned wrong |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+    for r in results:
+        base = sum(b != t for b, t in zip(r.base, r.truth))
+        learned = sum(le != t for le, t in zip(r.learned, r.truth))
+        if base == 0 and learned == 0:
+            continue
+        fixed = sum(le == t != b for b, le, t in zip(r.base, r.learned, r.truth))
+        broken = sum(b == t != le for b, le, t in zip(r.base, r.learned, r.truth))
+        print(f"| {r.writer.split('/')[-1]} | {r.contributor} | {len(r.truth)} | {len(r.corrections)} | {base} "
+              f"| {learned} | {fixed} | {broken} |")
+    print("(writers without an error either way are left out)")
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    writers = load_writers(args.unipen)
+    contributors = {c for fold in FOLDS for c in fold} if args.contributors == "all" else set(args.contributors.split(","))
+    chosen = {w: digits for w, digits in writers.items() if digits[0].contributor in contributors}
+    recognizer = load_recognizer(args.model)
+    config = LearningConfig()
+    start = time.perf_counter()
+    sessions = {w: writer_session(digits, recognizer, config, seed) for seed, (w, digits) in enumerate(chosen.items())}
+    print(f"{len(sessions)} writer sessions, {sum(len(d) for d in chosen.values()):,} digits, "
+          f"{sum(isinstance(a, Correct) for s in sessions.values() for a in s.actions)} corrections, "
+          f"made in {time.perf_counter() - start:.0f} s; {config}")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(args.sessions_out) if args.sessions_out else Path(folder) / "writers.jsonl"
+        with open(path, "w", encoding="utf-8") as handle:
+            for session in sessions.values():
+                handle.write(json.dumps(session.to_json()) + "\n")
+        start = time.perf_counter()
+        learning = replay_cli(path, args.model, Path(folder) / "learning.jsonl")
+        without = replay_cli(path, args.model, Path(folder) / "without.jsonl", "--no-learning")
+        print(f"`digitboard replay` of the sessions, with and without learning: {time.perf_counter() - start:.0f} s")
+    results = []
+    for (writer, digits), session, with_state, base_state in zip(chosen.items(), sessions.values(), learning, without):
+        learned, top3 = read_result(with_state, digits)
+        base, _ = read_result(base_state, digits)
+        # The user corrected exactly the digits the learning board read wrong.
+        corrected = [i for i, (label, d) in enumerate(zip(learned, digits)) if label != d.label]
+        results.append(WriterResult(writer, digits[0].contributor, [d.label for d in digits], base, learned, top3, corrected))
+        corrections = sum(isinstance(action, Correct) for action in session.actions)
+        assert corrections == len(corrected), f"{writer}: replay reads otherwise than the board that made the session"
+    for number, fold in enumerate(FOLDS, 1):
+        in_fold = [r for r in results if r.contributor in fold]
+        if in_fold:
+            seen = "writers the shipped model never saw" if not set(fold) & set(TUNING_WRITERS) else \
+                "writers the shipped model trained on; the learning rule was tuned on them"
+            report(in_fold, f"fold {number} ({', '.join(fold)}): {seen}")
+    unseen = [r for r in results if r.contributor not in TUNING_WRITERS]
+    if unseen:
+        per_writer_table(unseen)
+    return 0
+
+
+# -- choosing the rule's numbers: on the tuning writers, from embeddings, no board needed --------
+def tune(args: argparse.Namespace) -> int:
+    """Simulate the corrections for a grid of LearningConfigs on the tuning writers only (or on
+    --contributors, e.g. a fold model's held-out institutions)."""
+    tuning = TUNING_WRITERS if args.contributors == "all" else tuple(args.contributors.split(","))
+    writers = {w: d for w, d in load_writers(args.unipen).items() if d[0].contributor in tuning}
+    recognizer = load_recognizer(args.model)
+    streams = []
+    for seed, digits in enumerate(writers.values()):
+        rng = np.random.default_rng(seed)  # the same placement as the benchmark's sessions
+        images = np.stack([digit_image([np.asarray(a.points) for a in placed(d, i, rng)])
+                           for i, d in enumerate(digits)])[..., None]
+        embeddings, probabilities = recognizer.embed_and_predict(images)
+        streams.append((unit_rows(embeddings), np.asarray(probabilities, np.float64), np.array([d.label for d in digits])))
+    print(f"tuning on {len(writers)} writers of {', '.join(tuning)} with {args.model}: {sum(len(s[2]) for s in streams):,} digits")
+    print("| floor | strength | errors without | errors with | fixed | turned wrong |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for floor in (0.7, 0.8, 0.85, 0.9, 0.95):
+        for strength in (2.0, 4.0, 8.0, 16.0):
+            config = LearningConfig(floor, strength)
+            base = learned = fixed = broken = 0
+            for embeddings, probabilities, labels in streams:
+                examples: list[np.ndarray] = []
+                example_labels: list[int] = []
+                for z, p, truth in zip(embeddings, probabilities, labels):
+                    was_right = int(np.argmax(p[:10])) == truth
+                    if examples:
+                        evidence = personal_evidence(z[None], np.stack(examples), one_hot(example_labels), floor)
+                        p = adjust(p[None], evidence, strength)[0]
+                    is_right = int(np.argmax(p[:10])) == truth
+                    base += not was_right
+                    learned += not is_right
+                    fixed += is_right and not was_right
+                    broken += was_right and not is_right
+                    if not is_right:  # the user corrects it: a new example
+                        examples.append(z)
+                        example_labels.append(truth)
+            print(f"| {config.similarity_floor} | {config.strength:g} | {base} | {learned} | {fixed} | {broken} |")
+    return 0
+
+
+# -- speed ---------------------------------------------------------------------------------------
+def timing(args: argparse.Namespace) -> int:
+    """Strokes to label for one digit at a time, with 0 and with 500 personal examples; the two
+    are timed digit by digit in turn, so both see the same load on a shared machine."""
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the board's one thread
+    digits = [d for ds in load_writers(args.unipen).values() for d in ds]
+    picks = np.random.default_rng(0).choice(len(digits), 500 + args.timing_digits, replace=False)
+    recognizer = load_recognizer(args.model)
+    with_examples = PersonalRecognizer(recognizer)
+    for index in picks[:500]:
+        strokes = digits[index].strokes
+        with_examples.learn(digit_image(strokes), strokes, digits[index].label)
+    recognizers = {0: PersonalRecognizer(recognizer), 500: with_examples}
+    times: dict[int, list[float]] = {0: [], 500: []}
+    for round_number in range(args.timing_rounds):
+        for index in picks[500:]:
+            strokes = digits[index].strokes
+            for count in (0, 500) if round_number % 2 == 0 else (500, 0):
+                start = time.perf_counter()
+                image = digit_image(strokes)[None, ..., None]  # (1, 28, 28, 1) float32
+                label = int(np.argmax(recognizers[count].predict(image)[0, :10]))
+                times[count].append((time.perf_counter() - start) * 1000)
+                assert 0 <= label <= 9
+    embeddings, probabilities = recognizer.embed_and_predict(digit_image(digits[picks[-1]].strokes)[None, ..., None])
+    adjusting = []
+    for _ in range(2000):  # the learning step alone: similarities to 500 examples and the shift
+        start = time.perf_counter()
+        with_examples.adjust(embeddings, probabilities)
+        adjusting.append((time.perf_counter() - start) * 1000)
+    print(f"strokes to label, one digit a call, {len(times[0]):,} calls each, one core:")
+    print("| personal examples | median ms per digit | p90 ms | p99 ms |")
+    print("| --- | --- | --- | --- |")
+    for count, values in times.items():
+        values.sort()
+        print(f"| {count} | {statistics.median(values):.3f} | {values[int(0.9 * len(values))]:.3f} "
+              f"| {values[int(0.99 * len(values))]:.3f} |")
+    print(f"of which the learning step with 500 examples (similarities and shift), median: "
+          f"{statistics.median(adjusting):.3f} ms")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--unipen", type=Path, default=default_unipen_path())
+    parser.add_argument("--contributors", default="all", help="comma-separated institutions, or all")
+    parser.add_argument("--sessions-out", help="keep the writer sessions (JSON lines) for `digitboard replay`")
+    parser.add_argument("--tune", action="store_true", help="sweep the learning rule's numbers on the tuning writers")
+    parser.add_argument("--timing", action="store_true", help="time recognition with 0 and 500 personal examples")
+    parser.add_argument("--timing-digits", type=int, default=500, help="digits timed per round (--timing)")
+    parser.add_argument("--timing-rounds", type=int, default=4)
+    args = parser.parse_args(argv)
+    if not args.unipen.is_file():
+        print(f"UNIPEN digits not found at {args.unipen} (set DIGITBOARD_UNIPEN or pass --unipen)", file=sys.stderr)
+        return 2
+    if args.tune:
+        return tune(args)
+    if args.timing:
+        return timing(args)
+    return run_benchmark(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

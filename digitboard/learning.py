@@ -1,0 +1,240 @@
+"""Personal examples: the user's corrections, and how they change what the board reads.
+
+Each correction becomes an example: the digit's strokes, its model input, the label the user
+gave, and the CNN's embedding of that input (its penultimate layer). A digit whose embedding lies
+close to examples of one label (cosine similarity above a floor) has that label's probability
+raised, the more the closer it is and the more examples agree; far from every example the shipped
+model's probabilities pass unchanged. A writer's one that the model reads as a seven is read as a
+one once they have corrected one like it, while their sevens, which lie elsewhere in the
+embedding, stay sevens. The rule and its two numbers are in docs/learning.md.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+DIGIT_CLASSES = 10
+
+
+@dataclass(frozen=True)
+class LearningConfig:
+    """How far personal examples reach and how hard they pull. Chosen on the tuning writers
+    (syn, apa, apb, art) with the shipped model: benchmarks/writer_adaptation.py --tune."""
+
+    similarity_floor: float = 0.85  # cosine similarity at or below which an example says nothing
+    strength: float = 8.0  # log-odds added to a label per fully similar example of it
+
+
+@dataclass(eq=False)  # an example is itself: undo forgets this one, not an equal one
+class Example:
+    """A digit the user labelled: enough to recompute everything with another model."""
+
+    label: int
+    strokes: list[np.ndarray]  # (n, 2) float64 board pixels each, in drawing order
+    image: np.ndarray  # (28, 28) float32 in [0, 1]: the model input the strokes render to
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    created: float = field(default_factory=time.time)  # seconds since the epoch
+    embedding: np.ndarray | None = None  # (D,) float32 of unit length, by the current model
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.label < DIGIT_CLASSES:
+            raise ValueError(f"a digit's label is 0 to 9, not {self.label}")
+
+
+class EmbeddingRecognizer(Protocol):
+    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 28, 28, 1) float32 -> ((N, D) float32 embeddings, (N, C) probabilities)."""
+        ...
+
+    def predict(self, images: np.ndarray) -> np.ndarray: ...
+
+
+class Journal(Protocol):
+    """Where learned and forgotten examples are written down (digitboard.profile.Profile)."""
+
+    def remember(self, example: Example) -> None: ...
+
+    def forget(self, example: Example) -> None: ...
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to unit length, float32; an all-zero row (no unit fired) stays zero."""
+    vectors = np.asarray(vectors, np.float32)
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
+def one_hot(labels: Sequence[int] | np.ndarray) -> np.ndarray:
+    """(M, 10) float32: row i is 1 at labels[i]."""
+    return np.eye(DIGIT_CLASSES, dtype=np.float32)[np.asarray(labels, np.int64)]
+
+
+def personal_evidence(
+    embeddings: np.ndarray, example_embeddings: np.ndarray, example_one_hot: np.ndarray, floor: float
+) -> np.ndarray:
+    """For each digit and label, the summed closeness of that label's examples: (N, 10) float32.
+
+    `example_embeddings` are (M, D) of unit length, `example_one_hot` their labels (M, 10). An
+    example at cosine similarity s adds (s - floor) / (1 - floor) when s > floor, else 0, so one
+    identical example adds 1 and examples at or below the floor add nothing.
+    """
+    closeness = unit_rows(embeddings) @ example_embeddings.T - np.float32(floor)  # (N, M)
+    np.maximum(closeness, 0.0, out=closeness)
+    return (closeness @ example_one_hot) / np.float32(1.0 - floor)
+
+
+def adjust(probabilities: np.ndarray, evidence: np.ndarray, strength: float) -> np.ndarray:
+    """Raise each label's log-probability by `strength` times its evidence; rows sum to 1.
+
+    Rows without evidence come back exactly as given. A model's 11th column ("not a digit")
+    gets no evidence of its own but is renormalised with the rest.
+    """
+    probabilities = np.asarray(probabilities)
+    adjusted = probabilities.copy()
+    moved = evidence.max(axis=1) > 0
+    if not moved.any():
+        return adjusted
+    rows = np.maximum(probabilities[moved].astype(np.float64), 1e-12)  # a zero must stay movable
+    boost = np.zeros_like(rows)
+    boost[:, :DIGIT_CLASSES] = strength * evidence[moved]
+    boost -= boost.max(axis=1, keepdims=True)  # exp never overflows
+    rows *= np.exp(boost)
+    adjusted[moved] = (rows / rows.sum(axis=1, keepdims=True)).astype(adjusted.dtype)
+    return adjusted
+
+
+class PersonalRecognizer:
+    """The board's recogniser and its learner at once: the base model's probabilities, moved
+    toward the labels of the personal examples a digit resembles."""
+
+    def __init__(
+        self,
+        base: EmbeddingRecognizer,
+        examples: Iterable[Example] = (),
+        config: LearningConfig = LearningConfig(),
+        journal: Journal | None = None,
+    ) -> None:
+        self.base = base
+        self.config = config
+        self.journal = journal
+        self._examples: list[Example] = list(examples)
+        self._matrix: tuple[np.ndarray, np.ndarray] | None = None  # embeddings (M, D), labels one-hot (M, 10)
+        self._lock = threading.Lock()  # examples may arrive from a loading thread
+        self._loading: threading.Thread | None = None
+        self.load_error: Exception | None = None
+        self.journal_error: OSError | None = None
+
+    # -- the board's recogniser -------------------------------------------------------------
+    @property
+    def ready(self) -> bool:
+        loading = self._loading is not None and self._loading.is_alive()
+        return not loading and getattr(self.base, "ready", True)
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """(N, 28, 28, 1) float32 in [0, 1] -> (N, C) probabilities, as the base model's."""
+        if not self._examples:  # nothing learned: exactly the shipped model
+            return self.base.predict(images)
+        embeddings, probabilities = self.base.embed_and_predict(images)
+        return self.adjust(embeddings, probabilities)
+
+    def adjust(self, embeddings: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+        """The base model's probabilities for digits with these embeddings, after learning."""
+        example_embeddings, labels = self._example_matrix()
+        if len(labels) == 0:
+            return np.asarray(probabilities)
+        evidence = personal_evidence(embeddings, example_embeddings, labels, self.config.similarity_floor)
+        return adjust(probabilities, evidence, self.config.strength)
+
+    # -- the board's learner ----------------------------------------------------------------
+    def learn(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int) -> Example:
+        """Keep a corrected digit as an example (and write it down); returns it, to forget by."""
+        example = Example(label, [np.asarray(s, np.float64).copy() for s in strokes], np.asarray(image, np.float32))
+        with self._lock:
+            self._examples.append(example)
+            self._matrix = None
+        self._write_down("remember", example)
+        return example
+
+    def forget(self, handle: object) -> None:
+        """Drop an example learned before (the correction was undone)."""
+        assert isinstance(handle, Example), "forget takes what learn returned"
+        with self._lock:
+            self._examples = [example for example in self._examples if example is not handle]
+            self._matrix = None
+        self._write_down("forget", handle)
+
+    def _write_down(self, what: str, example: Example) -> None:
+        """Tell the journal; if it cannot be written (a full disk, a read-only folder), go on
+        learning for this session only, and say so once."""
+        if self.journal is None:
+            return
+        try:
+            getattr(self.journal, what)(example)
+        except OSError as error:
+            self.journal_error, self.journal = error, None
+            print(f"digitboard: cannot write personal examples ({error.strerror or error}); "
+                  "corrections are learned for this session only", file=sys.stderr)
+
+    @property
+    def examples(self) -> list[Example]:
+        return list(self._examples)
+
+    def load_in_background(self, load: Callable[[], list[Example]]) -> None:
+        """Add examples from `load` (a profile: reading, rendering, embedding) on a thread; the
+        recogniser is not ready until they are in. A failure leaves `load_error` set and the
+        examples learned so far in place."""
+
+        def run() -> None:
+            try:
+                loaded = load()
+                while not getattr(self.base, "ready", True) and getattr(self.base, "error", None) is None:
+                    time.sleep(0.02)  # the model loads on its own thread; embed as soon as it can
+                if getattr(self.base, "ready", True):
+                    embed_examples(self.base, loaded)  # else the model failed, which the shell reports
+            except Exception as error:  # a damaged profile must not take the board down
+                self.load_error = error
+                print(f"digitboard: personal examples not loaded ({error})", file=sys.stderr)
+                return
+            with self._lock:
+                self._examples[:0] = loaded  # before any learned while loading: oldest first
+                self._matrix = None
+
+        self._loading = threading.Thread(target=run, name="profile-loader", daemon=True)
+        self._loading.start()
+
+    def _example_matrix(self) -> tuple[np.ndarray, np.ndarray]:
+        with self._lock:
+            if self._matrix is None:
+                embed_examples(self.base, self._examples)
+                self._matrix = (
+                    np.stack([example.embedding for example in self._examples])
+                    if self._examples else np.zeros((0, 0), np.float32),
+                    one_hot([example.label for example in self._examples]),
+                )
+            return self._matrix
+
+
+def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example]) -> None:
+    """Give every example without an embedding the recogniser's embedding of its image."""
+    missing = [example for example in examples if example.embedding is None]
+    if not missing:
+        return
+    images = np.stack([example.image for example in missing])[..., None]  # (M, 28, 28, 1) float32
+    embeddings = unit_rows(recognizer.embed_and_predict(images)[0])
+    for example, embedding in zip(missing, embeddings):
+        example.embedding = embedding
+
+
+def counts_by_label(labels: Iterable[int]) -> list[int]:
+    """How many examples of each digit, 0 to 9."""
+    counts = [0] * DIGIT_CLASSES
+    for label in labels:
+        counts[label] += 1
+    return counts

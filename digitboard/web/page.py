@@ -1,0 +1,12 @@
+"""The page: one HTML document; its script and style are static files beside it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+blueprint = Blueprint("page", __name__)
+
+
+@blueprint.get("/")
+def board() -> str:
+    return render_template("board.html", limits=current_app.config["DIGITBOARD"].limits)

@@ -1,0 +1,326 @@
+"""Personal examples: how corrections change recognition (digitboard.learning), on the board and
+in replay. A fake recogniser with an embedding stands in for the CNN."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import numpy as np
+import pytest
+from conftest import FakeRecognizer, stroke
+
+from digitboard import replay
+from digitboard.actions import Correct, Undo
+from digitboard.board import Board
+from digitboard.cli import main
+from digitboard.learning import (
+    Example,
+    LearningConfig,
+    PersonalRecognizer,
+    adjust,
+    embed_examples,
+    one_hot,
+    personal_evidence,
+    unit_rows,
+)
+from digitboard.preprocess import digit_image
+from digitboard.session import parse_session
+
+SEVEN = [[(100, 100), (160, 100), (120, 210)]]
+ONE = [[(300, 100), (300, 210)]]
+ZERO = [[(500, 100), (540, 120), (550, 160), (530, 205), (500, 210), (470, 180), (470, 130), (500, 100)]]
+
+
+class EmbeddingFake(FakeRecognizer):
+    """The conftest fake (labels by amount of ink) with an embedding: the image pooled to 7x7,
+    so equal drawings embed equally and different shapes differently."""
+
+    def __init__(self, confidence: float = 0.9, classes: int = 10) -> None:
+        super().__init__(confidence)
+        self.classes = classes
+        self.embedded = 0
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        probabilities = super().predict(images)
+        if self.classes == 11:  # a little "not a digit" mass, as the new models give
+            probabilities = np.concatenate([probabilities * 0.95, np.full((len(images), 1), 0.05, np.float32)], 1)
+        return probabilities
+
+    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.embedded += len(images)
+        pooled = images[..., 0].reshape(len(images), 7, 4, 7, 4).mean(axis=(2, 4)).reshape(len(images), 49)
+        return pooled.astype(np.float32), self.predict(images)
+
+
+def image_batch(*digits) -> np.ndarray:
+    return np.stack([digit_image([np.asarray(s, np.float64) for s in strokes]) for strokes in digits])[..., None]
+
+
+def shifted(strokes, dx=0.0, dy=0.0):
+    return [[(x + dx, y + dy) for x, y in points] for points in strokes]
+
+
+def draw(board: Board, strokes) -> None:
+    for points in strokes:
+        board.apply(stroke(points))
+
+
+def learned(base, strokes, label, **kwargs) -> PersonalRecognizer:
+    personal = PersonalRecognizer(base, **kwargs)
+    personal.learn(image_batch(strokes)[0, ..., 0], [np.asarray(s, float) for s in strokes], label)
+    return personal
+
+
+# -- the rule ----------------------------------------------------------------------------------
+def test_evidence_is_one_for_an_identical_example_and_nothing_at_or_below_the_floor():
+    examples = unit_rows(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    at_floor = np.array([[0.8, 0.6]])  # cosine 0.8 with the first example, 0.6 with the second
+    evidence = personal_evidence(np.array([[2.0, 0.0], [0.8, 0.6]]), examples, one_hot([3, 5]), floor=0.8)
+    assert evidence.shape == (2, 10)
+    assert evidence[0, 3] == pytest.approx(1.0) and evidence[0].sum() == pytest.approx(1.0)
+    assert personal_evidence(at_floor, examples, one_hot([3, 5]), floor=0.8).max() == pytest.approx(0.0)
+
+
+def test_agreeing_examples_add_up():
+    examples = unit_rows(np.array([[1.0, 0.0], [1.0, 0.01], [1.0, -0.01]]))
+    evidence = personal_evidence(np.array([[1.0, 0.0]]), examples, one_hot([4, 4, 2]), floor=0.5)
+    assert evidence[0, 4] > 1.9 and evidence[0, 2] < 1.0
+
+
+def test_adjust_leaves_rows_without_evidence_exactly_and_moves_the_others():
+    probabilities = np.array([[0.9, 0.1] + [0.0] * 8, [0.2, 0.75] + [0.0] * 5 + [0.05, 0.0, 0.0]], np.float32)
+    evidence = np.zeros((2, 10))
+    evidence[1, 7] = 1.0  # the second digit is the very image of an example of 7
+    adjusted = adjust(probabilities, evidence, strength=8.0)
+    assert adjusted.dtype == np.float32 and np.array_equal(adjusted[0], probabilities[0])
+    assert adjusted[1].argmax() == 7 and adjusted[1].sum() == pytest.approx(1.0, abs=1e-6)
+    # log-odds move by strength x evidence: 7 against 1 from 0.05 / 0.75 to that times e^8
+    assert adjusted[1, 7] / adjusted[1, 1] == pytest.approx(0.05 / 0.75 * np.exp(8.0), rel=1e-4)
+
+
+def test_a_label_the_model_gave_no_chance_is_still_moved():
+    probabilities = np.array([[0.9, 0.1] + [0.0] * 8], np.float32)
+    evidence = np.zeros((1, 10))
+    evidence[0, 7] = 5.0  # five identical examples of 7
+    assert adjust(probabilities, evidence, strength=8.0)[0, 7] > 0
+
+
+def test_an_eleventh_column_is_kept_and_renormalised():
+    probabilities = np.array([[0.5, 0.2, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.3]])
+    evidence = np.zeros((1, 10))
+    evidence[0, 1] = 0.5
+    adjusted = adjust(probabilities, evidence, strength=8.0)
+    assert adjusted.shape == (1, 11) and adjusted.sum() == pytest.approx(1.0)
+    assert adjusted[0, 1] > 0.9 and 0 < adjusted[0, 10] < 0.3
+
+
+# -- the recogniser ----------------------------------------------------------------------------
+def test_without_examples_the_base_model_answers_unchanged():
+    base = EmbeddingFake()
+    images = image_batch(SEVEN, ONE)
+    assert np.array_equal(PersonalRecognizer(base).predict(images), base.predict(images))
+
+
+def test_a_learned_digit_is_read_with_its_label_and_a_different_one_is_not_touched():
+    base = EmbeddingFake()
+    images = image_batch(SEVEN, ZERO)
+    model_label = int(base.predict(images)[0].argmax())
+    label = (model_label + 1) % 10
+    personal = learned(base, SEVEN, label)
+    probabilities = personal.predict(image_batch(shifted(SEVEN, 200, 50), ZERO))
+    assert probabilities.shape == (2, 10) and np.allclose(probabilities.sum(axis=1), 1)
+    assert probabilities[0].argmax() == label  # the same drawing elsewhere, at another place
+    assert np.array_equal(probabilities[1], base.predict(image_batch(ZERO))[0])  # far from the example
+
+
+def test_forgetting_restores_the_base_model():
+    base = EmbeddingFake()
+    personal = learned(base, SEVEN, 3)
+    (example,) = personal.examples
+    personal.forget(example)
+    assert personal.examples == []
+    assert np.array_equal(personal.predict(image_batch(SEVEN)), base.predict(image_batch(SEVEN)))
+
+
+def test_a_higher_floor_ignores_a_loosely_similar_example():
+    base = EmbeddingFake()
+    near_seven = [[(100, 100), (160, 100), (140, 210)]]  # a steeper seven
+    cosine = float((unit_rows(base.embed_and_predict(image_batch(SEVEN))[0])
+                    @ unit_rows(base.embed_and_predict(image_batch(near_seven))[0]).T)[0, 0])
+    assert 0 < cosine < 1
+    strict = learned(base, SEVEN, 3, config=LearningConfig(similarity_floor=min(0.999, cosine + 0.01)))
+    loose = learned(base, SEVEN, 3, config=LearningConfig(similarity_floor=cosine - 0.2))
+    images = image_batch(near_seven)
+    assert np.array_equal(strict.predict(images), base.predict(images))
+    assert loose.predict(images)[0, 3] > base.predict(images)[0, 3]
+
+
+def test_an_eleven_class_model_keeps_its_shape():
+    base = EmbeddingFake(classes=11)
+    personal = learned(base, SEVEN, 2)
+    probabilities = personal.predict(image_batch(SEVEN))
+    assert probabilities.shape == (1, 11) and probabilities[0].argmax() == 2
+    assert probabilities.sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_examples_are_embedded_once_however_often_the_board_reads():
+    base = EmbeddingFake()
+    personal = learned(base, SEVEN, 3)
+    for _ in range(5):
+        personal.predict(image_batch(ONE))
+    assert base.embedded == 1 + 5  # the example once, then one digit a call
+
+
+def test_ready_waits_for_the_model_and_for_examples_loading_in_the_background():
+    base = EmbeddingFake()
+    base.ready = False
+    personal = PersonalRecognizer(base)
+    assert not personal.ready
+    base.ready = True
+    release = threading.Event()
+
+    def load() -> list[Example]:
+        release.wait(5)
+        strokes = [np.asarray(s, float) for s in SEVEN]
+        return [Example(4, strokes, digit_image(strokes))]
+
+    personal.load_in_background(load)
+    personal.learn(image_batch(ONE)[0, ..., 0], [np.asarray(ONE[0], float)], 8)  # while loading
+    assert not personal.ready
+    release.set()
+    personal._loading.join(5)
+    assert personal.ready and [example.label for example in personal.examples] == [4, 8]
+    assert personal.predict(image_batch(SEVEN))[0].argmax() == 4
+
+
+def test_a_journal_that_cannot_be_written_leaves_learning_working(capsys):
+    class FullDisk:
+        def remember(self, example):
+            raise OSError(28, "No space left on device")
+
+        def forget(self, example):
+            raise AssertionError("not called once the journal failed")
+
+    personal = learned(EmbeddingFake(), SEVEN, 3, journal=FullDisk())
+    assert personal.journal is None and personal.journal_error is not None
+    assert "session only" in capsys.readouterr().err
+    personal.forget(personal.examples[0])
+    assert personal.examples == []
+
+
+def test_embed_examples_fills_only_missing_embeddings():
+    base = EmbeddingFake()
+    strokes = [np.asarray(s, float) for s in SEVEN]
+    done = Example(1, strokes, digit_image(strokes), embedding=np.ones(49) / 7)
+    missing = Example(2, strokes, digit_image(strokes))
+    embed_examples(base, [done, missing])
+    assert base.embedded == 1 and np.linalg.norm(missing.embedding) == pytest.approx(1.0)
+    assert np.array_equal(done.embedding, np.ones(49) / 7)
+
+
+# -- on the board --------------------------------------------------------------------------------
+def test_a_correction_teaches_the_board_and_undo_unteaches_it():
+    base = EmbeddingFake()
+    personal = PersonalRecognizer(base)
+    board = Board(personal, personal)
+    draw(board, SEVEN)
+    board.classify_pending()
+    model_label = board.digits[0].label
+    label = (model_label + 1) % 10
+    board.apply(Correct((130, 150), label))
+    assert [example.label for example in personal.examples] == [label]
+    draw(board, shifted(SEVEN, 300, 150))  # the same seven again, elsewhere
+    board.classify_pending()
+    assert board.digits[1].label == label and board.digits[1].corrected is None
+    board.apply(Undo())  # takes back the second seven
+    board.apply(Undo())  # takes back the correction: the example goes too
+    assert personal.examples == [] and board.digits[0].label == model_label
+
+
+def test_digits_drawn_before_a_correction_are_read_without_it():
+    personal = PersonalRecognizer(EmbeddingFake())
+    board = Board(personal, personal)
+    draw(board, SEVEN)
+    draw(board, shifted(SEVEN, 300))  # not classified yet when the first is corrected
+    board.apply(Correct((130, 150), 3))
+    assert board.digits[1].prediction is not None and board.digits[1].label != 3
+
+
+# -- in replay -----------------------------------------------------------------------------------
+SESSION = {"size": [900, 480], "actions": [
+    {"stroke": SEVEN[0]},
+    {"correct": {"at": [130, 150], "label": 3}},
+    {"stroke": shifted(SEVEN, 400, 100)[0]},
+]}
+
+
+def replayed(session: dict, examples=None) -> dict:
+    return replay.replay_session(parse_session(json.loads(json.dumps(session)), "s.jsonl:1"), EmbeddingFake(), examples)
+
+
+def test_replay_learns_from_a_sessions_corrections_and_starts_each_session_afresh():
+    learning = replayed(SESSION, examples=[])
+    assert [d["label"] for d in learning["digits"]] == [3, 3]
+    assert [d["corrected"] for d in learning["digits"]] == [True, False]
+    without = replayed(SESSION)
+    assert without["digits"][1]["label"] != 3 and without["digits"][0]["label"] == 3
+
+
+def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatch, capsys):
+    from digitboard.profile import Profile
+
+    profile_path = tmp_path / "profile.jsonl"
+    strokes = [np.asarray(s, float) for s in SEVEN]
+    Profile(profile_path).remember(Example(5, strokes, digit_image(strokes)))
+    before = profile_path.read_bytes()
+    monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
+    session_file = tmp_path / "s.jsonl"
+    session_file.write_text(json.dumps({"size": [640, 480], "actions": [
+        {"stroke": shifted(SEVEN, 200)[0]}, {"correct": {"at": [330, 150], "label": 6}}]}) + "\n"
+        + json.dumps({"size": [640, 480], "strokes": [shifted(SEVEN, 100)[0]]}) + "\n")
+    assert main(["replay", str(session_file), "--profile", str(profile_path)]) == 0
+    first, second = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert first["digits"][0]["label"] == 6 and second["digits"][0]["label"] == 5  # the profile's, not session 1's
+    assert profile_path.read_bytes() == before
+    assert main(["replay", str(session_file), "--no-learning", "--profile", str(profile_path)]) == 2
+    assert main(["replay", str(session_file), "--profile", str(tmp_path / "none.jsonl")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+# -- with the shipped model and a real writer ----------------------------------------------------
+def test_a_writer_who_repeats_a_style_is_read_right_after_one_correction(unipen_path, shipped_model):
+    """gmd's writer alek flags his ones, which the shipped model reads as sevens: after he corrects
+    the first, his later ones are read right, and none of his other digits changes for the worse."""
+    import gzip
+
+    from digitboard.drawing import fit_height, to_actions
+    from digitboard.recognizer import load_recognizer
+
+    with gzip.open(unipen_path, "rt", encoding="utf-8") as lines:
+        rows = [row for row in map(json.loads, lines) if row["file"].endswith("gmd/alek.dat")]
+    if not rows:
+        pytest.skip(f"writer alek (gmd) not in {unipen_path}")
+    recognizer = load_recognizer(shipped_model)
+    personal = PersonalRecognizer(recognizer)
+    learning, plain = Board(personal, personal), Board(recognizer)
+    base_right = learned_right = corrections = 0
+    for index, row in enumerate(rows):
+        strokes = fit_height([np.asarray(s, float) for s in row["strokes"]], 120, (200.0 * (index % 40), 300.0 * (index // 40)))
+        for board in (learning, plain):
+            for action in to_actions(strokes):
+                board.apply(action)
+            board.classify_pending()
+        base_right += plain.digits[-1].label == row["label"]
+        learned_right += learning.digits[-1].label == row["label"]
+        if learning.digits[-1].label != row["label"]:
+            x, y, w, h = learning.digits[-1].box
+            learning.apply(Correct((x + w / 2, y + h / 2), row["label"]))
+            corrections += 1
+    base_errors, learned_errors = len(rows) - base_right, len(rows) - learned_right
+    if base_errors < 2:
+        pytest.skip(f"the shipped model misreads {base_errors} of alek's digits: nothing to learn from")
+    assert learned_errors <= base_errors / 2 and corrections == learned_errors
+    broken = [d for d, p in zip(learning.digits, plain.digits) if d.prediction.label != p.prediction.label
+              and p.prediction.label == rows[learning.digits.index(d)]["label"]]
+    assert broken == []

@@ -1,0 +1,336 @@
+"""The web board's API and page through Flask's test client: answers, bad input, headers."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digitboard.cli import main as digitboard_main
+from digitboard.data import HELD_OUT_CONTRIBUTORS, load_unipen
+from digitboard.drawing import extent, fit_height
+from digitboard.session import SessionError, parse_session
+from digitboard.web import MAX_BODY_BYTES, WEB_LIMITS, create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+WEB = ROOT / "digitboard" / "web"
+
+# The worked example of docs/session-format.md: strokes, a clear, an undo.
+WORKED_EXAMPLE = {"size": [640, 480], "actions": [
+    {"stroke": [[100, 100, 0], [100, 210, 180]]}, {"key": "n"},
+    {"stroke": [[300, 100, 2400], [360, 100, 2550], [320, 210, 2800]]}, {"stroke": [[500, 100], [500, 210]]},
+    {"key": "backspace"}, {"stroke": [[305, 150], [350, 150]]},
+]}
+
+
+@pytest.fixture
+def client(fake_recognizer):
+    return create_app(recognizer=fake_recognizer).test_client()
+
+
+@pytest.fixture(scope="module")
+def real_app(request):
+    request.getfixturevalue("shipped_model")  # skips where the model is absent
+    return create_app()  # the shipped model, loaded as `digitboard serve` loads it
+
+
+def replay_lines(tmp_path: Path, sessions: list[dict]) -> list[dict]:
+    """What `digitboard replay` prints for `sessions`, run through the command itself."""
+    sessions_file, out = tmp_path / "sessions.jsonl", tmp_path / "replayed.jsonl"
+    sessions_file.write_text("".join(json.dumps(session) + "\n" for session in sessions))
+    assert digitboard_main(["replay", str(sessions_file), "--out", str(out)]) == 0
+    return [json.loads(line) for line in out.read_text().splitlines()]
+
+
+def drawn_sessions(unipen_path: Path, count: int) -> list[dict]:
+    """Real pen digits on a 640x480 board: single digits and numbers of two to four, with times."""
+    rng = np.random.default_rng(12)
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
+    sessions = []
+    for index in range(count):
+        picks = [digits[i] for i in rng.choice(len(digits), 1 + index % 4, replace=False)]
+        height = min(rng.uniform(90, 200), 560 / (1.2 * len(picks)))
+        left, top = rng.uniform(10, 40), rng.uniform(10, 470 - height)
+        actions, ms = [], 0
+        for digit in picks:
+            placed = fit_height(digit.strokes, height, (left, top))
+            left += extent(placed)[0] + rng.uniform(0.25, 0.5) * height
+            for stroke in placed:
+                actions.append({"stroke": [[round(float(x), 1), round(float(y), 1), (ms := ms + 8)] for x, y in stroke]})
+                ms += 300  # the pen is lifted between strokes
+        sessions.append({"size": [640, 480], "actions": actions})
+    return sessions
+
+
+# -- answers --------------------------------------------------------------------------------------
+
+def test_answers_exactly_what_replay_prints_for_real_drawn_sessions(real_app, unipen_path, tmp_path):
+    sessions = drawn_sessions(unipen_path, 24) + [WORKED_EXAMPLE]
+    for session, edit in zip(sessions[4:8], ["correct", "delete", "correct", "delete"]):  # every action of the format
+        at = session["actions"][0]["stroke"][0][:2]
+        session["actions"].append({"correct": {"at": at, "label": 3}} if edit == "correct" else {"delete": {"at": at}})
+    client = real_app.test_client()
+    for session, printed in zip(sessions, replay_lines(tmp_path, sessions), strict=True):
+        response = client.post("/api/read", json=session)
+        assert response.status_code == 200, response.get_data(as_text=True)
+        del printed["session"]
+        assert response.get_data(as_text=True) == json.dumps(printed)  # same keys, order and numbers
+        assert response.mimetype == "application/json"
+
+
+def test_worked_example_reads_as_documented(real_app):
+    answer = real_app.test_client().post("/api/read", json=WORKED_EXAMPLE).get_json()
+    assert [digit["strokes"] for digit in answer["digits"]] == [[1, 3]]
+    assert answer["digits"][0]["box"] == [300, 100, 61, 111]
+    assert answer["reading"] == "7"
+    assert "session" not in answer
+
+
+def test_an_empty_board_reads_as_nothing(client):
+    answer = client.post("/api/read", json={"size": [300, 200], "actions": []}).get_json()
+    assert answer == {"digits": [], "reading": ""}
+
+
+def test_the_answer_depends_on_the_request_alone(fake_recognizer):
+    """No state between requests: any worker answers any request the same."""
+    first, second = (create_app(recognizer=fake_recognizer).test_client() for _ in range(2))
+    growing = {"size": [640, 480], "actions": []}
+    for stroke in WORKED_EXAMPLE["actions"]:
+        growing["actions"].append(stroke)
+        answers = [first.post("/api/read", json=growing).get_data(), second.post("/api/read", json=growing).get_data()]
+        first.post("/api/read", json=WORKED_EXAMPLE)  # another user's request in between
+        assert answers[0] == answers[1] == first.post("/api/read", json=growing).get_data()
+
+
+def test_the_server_time_is_in_a_server_timing_header(client):
+    response = client.post("/api/read", json=WORKED_EXAMPLE)
+    assert re.fullmatch(r"read;dur=\d+\.\d\d", response.headers["Server-Timing"])
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+BAD_SESSIONS = [
+    [1, 2],
+    {"size": "640x480", "actions": []},
+    {"size": [640, 480]},
+    {"size": [640, 480], "actions": [], "colour": "red"},
+    {"size": [640, 480], "actions": [{"stroke": []}]},
+    {"size": [640, 480], "actions": [{"stroke": [[1, 2]]}, {"stroke": [[1, "2"]]}]},
+    {"size": [640, 480], "actions": [{"stroke": [[1, 2, 3, 4]]}]},
+    {"size": [640, 480], "actions": [{"key": "q"}]},
+    {"size": [640, 480], "strokes": [[[1e300, 0]]]},
+    {"size": [640, 480], "actions": [{"stroke": [[1, 2]], "key": "n"}]},
+]
+
+
+@pytest.mark.parametrize("session", BAD_SESSIONS)
+def test_a_wrong_session_is_400_with_replays_one_line_message(client, session):
+    with pytest.raises(SessionError) as replay_error:
+        parse_session(session, "session")
+    response = client.post("/api/read", json=session)
+    assert response.status_code == 400
+    assert response.get_json() == {"error": str(replay_error.value)}
+    assert "\n" not in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("body, message", [
+    (b"", "session: not valid JSON (Expecting value at line 1 column 1)"),
+    (b'{"size": [640, 480], "actions": [', "session: not valid JSON (Expecting value at line 1 column 34)"),
+    (b'{"size": "\xff"}', "session: not UTF-8 text; a session is JSON"),
+    (b"[" * 100_000, "session: JSON nested too deeply to be a session"),
+    (b'{"size": [' + b"9" * 5000 + b", 1], \"actions\": []}", "session: not a usable JSON value (Exceeds the limit (4300 digits) for integer string conversion)"),
+    (b"NaN", None),
+])
+def test_a_body_that_is_not_a_json_session_is_400(client, body, message):
+    response = client.post("/api/read", data=body, content_type="application/json")
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error.startswith("session: ") and "\n" not in error
+    if message:
+        assert error == message
+
+
+def test_too_many_actions_or_points_is_400_naming_the_field(client):
+    dots = {"size": [640, 480], "actions": [{"stroke": [[i % 600, i // 600]]} for i in range(WEB_LIMITS.actions + 1)]}
+    response = client.post("/api/read", json=dots)
+    assert response.status_code == 400
+    limit = WEB_LIMITS.actions
+    assert response.get_json()["error"] == f"session: field 'actions': too many actions ({limit + 1:,}; at most {limit:,})"
+    long_stroke = [[i % 500, i % 300] for i in range(WEB_LIMITS.points + 1)]
+    response = client.post("/api/read", json={"size": [640, 480], "strokes": [long_stroke]})
+    assert response.status_code == 400
+    limit = WEB_LIMITS.points
+    assert response.get_json()["error"] == f"session: field 'strokes': too many points ({limit + 1:,}; at most {limit:,} in all strokes)"
+    dots["actions"].pop()
+    assert client.post("/api/read", json=dots).status_code == 200  # the bound itself is allowed
+
+
+def test_the_web_bounds_are_tighter_than_replays_and_the_page_knows_them(client):
+    from digitboard.session import REPLAY_LIMITS
+
+    assert WEB_LIMITS.actions < REPLAY_LIMITS.actions and WEB_LIMITS.points < REPLAY_LIMITS.points
+    page = client.get("/").get_data(as_text=True)
+    assert f'data-max-actions="{WEB_LIMITS.actions}" data-max-points="{WEB_LIMITS.points}"' in page
+
+
+def test_a_body_over_one_mebibyte_is_413_and_one_of_that_size_is_read(client):
+    padded = json.dumps({"size": [640, 480], "actions": [{"stroke": [[1, 2]]}]}).encode()
+    at_limit = padded + b" " * (MAX_BODY_BYTES - len(padded))
+    assert client.post("/api/read", data=at_limit).status_code == 200
+    response = client.post("/api/read", data=at_limit + b" ")
+    assert response.status_code == 413
+    assert response.get_json() == {"error": f"session: the request body is over {MAX_BODY_BYTES:,} bytes; a session is far smaller"}
+
+
+def test_every_error_is_a_json_object(client):
+    for response, status in [
+        (client.get("/nowhere"), 404),
+        (client.get("/api/read"), 405),
+        (client.put("/api/read", data=b"{}"), 405),
+        (client.post("/", data=b"{}"), 405),
+        (client.get("/static/nothing.js"), 404),
+    ]:
+        assert response.status_code == status
+        assert response.mimetype == "application/json"
+        assert set(response.get_json()) == {"error"}
+
+
+def test_a_failing_model_is_a_json_500_and_the_server_keeps_answering(fake_recognizer):
+    class BrokenThenWorking:
+        calls = 0
+
+        def predict(self, images):
+            self.calls += 1
+            if self.calls == 1:
+                raise RuntimeError("the model broke")
+            return fake_recognizer.predict(images)
+
+    app = create_app(recognizer=BrokenThenWorking())
+    app.logger.disabled = True
+    client = app.test_client()
+    broken = client.post("/api/read", json=WORKED_EXAMPLE)
+    assert broken.status_code == 500
+    assert broken.get_json() == {"error": "the server failed to read this session; the error is in its log"}
+    assert client.post("/api/read", json=WORKED_EXAMPLE).status_code == 200
+
+
+def test_answering_writes_nothing_to_disk(fake_recognizer, tmp_path, monkeypatch):
+    """No instance folder, no session files, no temporary files, wherever the server runs."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    app = create_app(recognizer=fake_recognizer)
+    client = app.test_client()
+    client.get("/")
+    client.get("/static/board.js")
+    client.post("/api/read", json=WORKED_EXAMPLE)
+    client.post("/api/read", data=b"x" * (MAX_BODY_BYTES + 10))
+    client.post("/api/read", data=b"[" * 100_000)
+    assert list(tmp_path.iterdir()) == []
+    assert not Path(app.instance_path).exists()
+    assert "Set-Cookie" not in client.post("/api/read", json=WORKED_EXAMPLE).headers
+
+
+# -- headers and the page -------------------------------------------------------------------------
+
+def test_every_response_carries_the_security_headers(client):
+    for response in [
+        client.get("/"), client.get("/static/board.js"), client.get("/static/board.css"),
+        client.post("/api/read", json=WORKED_EXAMPLE), client.post("/api/read", data=b"nope"), client.get("/nowhere"),
+    ]:
+        policy = response.headers["Content-Security-Policy"]
+        assert "frame-ancestors 'none'" in policy
+        assert "script-src 'self'" in policy and "unsafe" not in policy
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_page_has_no_inline_script_no_cdn_and_a_live_reading(client):
+    page = client.get("/").get_data(as_text=True)
+    scripts = re.findall(r"<script\b[^>]*>", page)
+    assert scripts == ['<script type="module" src="/static/board.js">']  # one module, no inline code
+    assert not re.search(r"\son[a-z]+=|\sstyle=", page)  # no inline handlers or styles for the CSP to block
+    assert re.search(r'<p id="reading"[^>]*aria-live="polite"', page)
+    assert 'data-read-url="/api/read"' in page
+    for path in [WEB / "templates" / "board.html", *sorted((WEB / "static").iterdir())]:
+        text = re.sub(r'xmlns="[^"]*"', "", path.read_text())  # an SVG namespace is a name, not a download
+        assert not re.search(r"(https?:)?//[a-z0-9.-]+\.[a-z]{2,}/", text), f"{path.name} loads from another site"
+    css = client.get("/static/board.css").get_data(as_text=True)
+    assert "touch-action: none" in css
+
+
+def test_templates_and_static_files_are_in_the_package_data():
+    """A wheel carries only files matching package-data: every page file must match a pattern."""
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["digitboard.web"]
+    files = [path.relative_to(WEB) for path in WEB.glob("[ts]*/*") if path.is_file()]
+    assert len(files) >= 4
+    unmatched = [str(file) for file in files if not any(file.match(pattern) for pattern in patterns)]
+    assert unmatched == []
+
+
+# -- random input -----------------------------------------------------------------------------------
+
+_numbers = st.one_of(st.integers(-2_000_000, 2_000_000), st.floats(allow_nan=True, allow_infinity=True), st.booleans(), st.none())
+_points = st.lists(st.one_of(st.lists(_numbers, max_size=4), _numbers, st.text(max_size=3)), max_size=6)
+_actions = st.lists(st.one_of(
+    st.fixed_dictionaries({"stroke": _points}),
+    st.fixed_dictionaries({"key": st.sampled_from(["n", "ctrl+z", "backspace", "q", ""])}),
+    st.dictionaries(st.text(max_size=6), _numbers, max_size=2),
+), max_size=8)
+_sessions = st.one_of(
+    st.fixed_dictionaries({"size": st.one_of(st.lists(_numbers, max_size=3), _numbers), "actions": _actions}),
+    st.fixed_dictionaries({"size": st.just([640, 480]), "strokes": st.lists(_points, max_size=4)}),
+    st.dictionaries(st.text(max_size=8), _numbers, max_size=3),
+    st.recursive(_numbers | st.text(max_size=5), lambda inner: st.lists(inner, max_size=3), max_leaves=10),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(session=_sessions, raw=st.binary(max_size=64))
+def test_any_body_gets_an_answer_or_a_one_line_json_error(client, session, raw):
+    for body in (json.dumps(session).encode(), raw):
+        response = client.post("/api/read", data=body)
+        assert response.status_code in (200, 400), response.get_data(as_text=True)
+        answer = response.get_json()
+        if response.status_code == 200:
+            assert set(answer) == {"digits", "reading"}
+        else:
+            assert set(answer) == {"error"} and answer["error"].startswith("session: ") and "\n" not in answer["error"]
+
+
+def test_the_strokes_on_the_board_drawn_again_make_the_same_board(real_app, unipen_path):
+    """What the page relies on to start its session afresh near the bounds: the strokes still on
+    the board (undo takes back the last edit first), drawn again in order, read the same."""
+    rng = np.random.default_rng(1)
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
+    client = real_app.test_client()
+    for _ in range(100):
+        actions, on_board, history, ms, left = [], [], [], 0, 20.0
+        for _ in range(rng.integers(3, 14)):
+            choice = rng.random()
+            if choice < 0.65 or not on_board:  # a digit, now and then written into the one before
+                at = (left - rng.uniform(0, 60) if rng.random() < 0.3 else left, 100 + rng.uniform(-20, 20))
+                placed = fit_height(digits[rng.integers(len(digits))].strokes, 100, at)
+                left += extent(placed)[0] + rng.uniform(5, 40)
+                for stroke in placed:
+                    points = [[round(float(x), 1), round(float(y), 1), (ms := ms + 8)] for x, y in stroke]
+                    ms += float(rng.choice([100, 300, 2000]))  # short and long pauses between strokes
+                    actions.append({"stroke": points})
+                    on_board.append(points)
+                    history.append(("stroke", points))
+            elif choice < 0.85 and history:
+                kind, taken = history.pop()
+                on_board = taken if kind == "clear" else on_board[:-1]
+                actions.append({"key": "ctrl+z"})
+            elif on_board:
+                history.append(("clear", on_board))
+                on_board = []
+                actions.append({"key": "n"})
+        whole = client.post("/api/read", json={"size": [640, 480], "actions": actions}).get_json()
+        afresh = client.post("/api/read", json={"size": [640, 480], "strokes": on_board}).get_json()
+        seen = [[(d["label"], d["box"], d["unsure"]) for d in answer["digits"]] for answer in (whole, afresh)]
+        assert seen[0] == seen[1] and whole["reading"] == afresh["reading"], actions

@@ -1,0 +1,343 @@
+"""The web board's page in a real headless Chromium (Selenium and Debian's chromium-driver):
+real pointer strokes by mouse and by finger, the boxes and reading on the page checked against
+`digitboard replay` of the very session the page sent.
+
+Skips, saying what to install, where Chromium or its driver is missing; `.ci/run` installs both.
+Set DIGITBOARD_WEB_SCREENSHOT=docs/web.png to keep the screenshot for the README.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from digitboard.cli import main as digitboard_main
+from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, load_unipen
+from digitboard.drawing import extent, fit_height
+from digitboard.session import Limits
+from digitboard.web import WebConfig, create_app
+from digitboard.web.server import create_server, server_url
+
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.actions import interaction  # noqa: E402
+from selenium.webdriver.common.actions.action_builder import ActionBuilder  # noqa: E402
+from selenium.webdriver.common.actions.pointer_input import PointerInput  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
+
+CHROMIUM = next(filter(None, map(shutil.which, ["chromium", "chromium-browser", "google-chrome"])), None)
+CHROMEDRIVER = shutil.which("chromedriver")
+INSTALL_HINT = "apt-get install chromium chromium-driver (Debian's packages; .ci/run installs them)"
+DESKTOP = (1100, 700)
+PHONE = (390, 844)
+WAIT_SECONDS = 15
+
+os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager must never try to download a driver
+
+
+@pytest.fixture(scope="module")
+def browser_paths() -> tuple[str, str]:
+    if CHROMIUM is None or CHROMEDRIVER is None:
+        missing = "Chromium" if CHROMIUM is None else "chromedriver"
+        pytest.skip(f"page tests need a headless browser: no {missing} on PATH; {INSTALL_HINT}")
+    return CHROMIUM, CHROMEDRIVER
+
+
+class RecordingServer:
+    """The web board on waitress in a thread, keeping every session body the page posts."""
+
+    def __init__(self, config: WebConfig = WebConfig(port=0, threads=4)) -> None:
+        self.app = create_app(config)  # the shipped model, as `digitboard serve` runs it
+        self.bodies: list[bytes] = []
+        answer = self.app.wsgi_app
+
+        def recording_app(environ, start_response):
+            if environ["PATH_INFO"] == "/api/read":
+                body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                self.bodies.append(body)
+                environ["wsgi.input"] = io.BytesIO(body)
+            return answer(environ, start_response)
+
+        self.app.wsgi_app = recording_app
+        self.server = create_server(self.app, config)
+        self.url = server_url(self.server)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.close()
+        self.server.task_dispatcher.shutdown()
+
+
+@pytest.fixture(scope="module")
+def server(browser_paths, shipped_model) -> Iterator[RecordingServer]:
+    running = RecordingServer()
+    yield running
+    running.close()
+
+
+def start_chromium(paths: tuple[str, str], size: tuple[int, int], phone: bool = False):
+    options = webdriver.ChromeOptions()
+    options.binary_location = paths[0]
+    for argument in ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
+                     f"--window-size={size[0]},{size[1]}", "--hide-scrollbars", "--force-device-scale-factor=1"]:
+        options.add_argument(argument)
+    if phone:  # a phone's viewport, pixel density and touch screen
+        options.add_experimental_option(
+            "mobileEmulation", {"deviceMetrics": {"width": size[0], "height": size[1], "pixelRatio": 2, "touch": True}}
+        )
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=paths[1]))
+    if not phone:
+        driver.set_window_size(*size)
+    return driver
+
+
+@pytest.fixture
+def desktop(browser_paths, server):
+    driver = start_chromium(browser_paths, DESKTOP)
+    driver.get(server.url)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture
+def phone(browser_paths, server):
+    driver = start_chromium(browser_paths, PHONE, phone=True)
+    driver.get(server.url)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def held_out_digits(unipen_path) -> list[DrawnDigit]:
+    return load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
+
+
+# -- drawing ----------------------------------------------------------------------------------------
+
+def pick(digits: list[DrawnDigit], label: int, strokes: int) -> DrawnDigit:
+    return next(d for d in digits if d.label == label and len(d.strokes) == strokes)
+
+
+def write_number(digits: list[DrawnDigit], left: float, top: float, height: float) -> list[np.ndarray]:
+    """The digits side by side at `height` pixels, a third of a height apart, whole pixels."""
+    strokes = []
+    for digit in digits:
+        placed = fit_height(digit.strokes, height, (left, top))
+        strokes += [np.round(stroke) for stroke in placed]
+        left += extent(placed)[0] + height / 3
+    return strokes
+
+
+def draw(driver, strokes: list[np.ndarray], finger: bool = False) -> None:
+    """Draw each stroke as a pointer press, moves and release, at canvas coordinates."""
+    left, top = driver.execute_script("const r = document.getElementById('ink').getBoundingClientRect(); return [r.left, r.top]")
+    kind = interaction.POINTER_TOUCH if finger else interaction.POINTER_MOUSE
+    for stroke in strokes:
+        actions = ActionBuilder(driver, mouse=PointerInput(kind, "finger" if finger else "mouse"), duration=0)
+        (x, y), *rest = [(int(left + px), int(top + py)) for px, py in stroke]
+        actions.pointer_action.move_to_location(x, y).pointer_down()
+        for x, y in rest:
+            actions.pointer_action.move_to_location(x, y)
+        actions.pointer_action.pointer_up()
+        actions.perform()
+
+
+# -- reading the page ---------------------------------------------------------------------------------
+
+def shown(driver) -> dict:
+    """What the page shows: each box and label, the reading, any error."""
+    return driver.execute_script("""
+        return {
+          boxes: [...document.querySelectorAll('.box')].map((box) => box.dataset.box),
+          labels: [...document.querySelectorAll('.label')].map((label) => label.textContent),
+          reading: document.getElementById('reading').textContent,
+          status: document.getElementById('status').textContent,
+        };""")
+
+
+def expected_from_replay(body: bytes, tmp_path: Path) -> dict:
+    """What the page should show for `body`, from `digitboard replay` run on it."""
+    session_file, out = tmp_path / "page-session.json", tmp_path / "replayed.jsonl"
+    session_file.write_bytes(body)
+    assert digitboard_main(["replay", str(session_file), "--out", str(out)]) == 0
+    replayed = json.loads(out.read_text())
+    digits = replayed["digits"]
+    unsure = sum(digit["unsure"] for digit in digits)
+    reading = f"Reading: {replayed['reading']}{f' ({unsure} unsure)' if unsure else ''}" if digits else "Draw digits below"
+    return {
+        "boxes": [",".join(map(str, digit["box"])) for digit in digits],
+        "labels": [f"{d['label']}{'?' if d['unsure'] else ''} {round(d['confidence'] * 100)}%" for d in digits],
+        "reading": reading,
+        "status": "",
+        "replayed": replayed,
+    }
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {WAIT_SECONDS} s waiting for {what}")
+        time.sleep(0.05)
+
+
+def settle(driver, server: RecordingServer, requests: int, tmp_path: Path) -> dict:
+    """Wait for the page to have sent `requests` sessions in all and to show replay's reading of
+    the last one; return that reading."""
+    wait_for(lambda: len(server.bodies) >= requests, f"{requests} requests from the page")
+    assert len(server.bodies) == requests
+    expected = expected_from_replay(server.bodies[-1], tmp_path)
+    page_part = {key: value for key, value in expected.items() if key != "replayed"}
+    try:
+        wait_for(lambda: shown(driver) == page_part, "the page to show replay's reading")
+    except AssertionError:
+        raise AssertionError(f"the page shows {shown(driver)}, replay gives {page_part}") from None
+    return expected["replayed"]
+
+
+def point_count(body: bytes) -> int:
+    return sum(len(action.get("stroke", ())) for action in json.loads(body)["actions"])
+
+
+def overlapping_labels(driver) -> list[list[str]]:
+    """Pairs of digit labels that cover each other on the page."""
+    return driver.execute_script("""
+        const rects = [...document.querySelectorAll('.label')].map((label) => [label.textContent, label.getBoundingClientRect()]);
+        const pairs = [];
+        rects.forEach(([a, r], i) => rects.slice(i + 1).forEach(([b, q]) => {
+          if (r.left < q.right && q.left < r.right && r.top < q.bottom && q.top < r.bottom) pairs.push([a, b]);
+        }));
+        return pairs;""")
+
+
+def browser_errors(driver) -> list[str]:
+    return [entry["message"] for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+# -- tests ------------------------------------------------------------------------------------------
+
+def test_a_number_drawn_with_the_mouse_reads_as_replay_reads_it(desktop, server, held_out_digits, tmp_path):
+    server.bodies.clear()
+    digits = [pick(held_out_digits, 3, 1), pick(held_out_digits, 4, 2), pick(held_out_digits, 7, 2), pick(held_out_digits, 0, 1)]
+    strokes = write_number(digits, 40, 60, 150)
+    draw(desktop, strokes)
+    replayed = settle(desktop, server, len(strokes), tmp_path)
+    assert replayed["reading"] == "3470"  # held-out writers' digits, read right
+    session = json.loads(server.bodies[-1])
+    assert session["size"] == desktop.execute_script("const c = document.getElementById('ink'); return [c.clientWidth, c.clientHeight]")
+    times = [point[2] for action in session["actions"] for point in action["stroke"]]
+    assert times == sorted(times) and times[-1] > 0  # each point carries its time since the start
+    assert len(server.bodies) == len(strokes)  # one request a pen lift
+    assert overlapping_labels(desktop) == []
+    assert browser_errors(desktop) == []  # no script error, nothing blocked by the CSP
+
+
+def test_undo_and_clear_by_key_and_alternatives_on_tap(desktop, server, held_out_digits, tmp_path):
+    server.bodies.clear()
+    strokes = write_number([pick(held_out_digits, 5, 2), pick(held_out_digits, 2, 1)], 60, 80, 140)
+    draw(desktop, strokes)
+    settle(desktop, server, len(strokes), tmp_path)
+    page = desktop.find_element(By.TAG_NAME, "body")
+    webdriver.ActionChains(desktop).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
+    replayed = settle(desktop, server, len(strokes) + 1, tmp_path)  # the 2 is undone
+    assert json.loads(server.bodies[-1])["actions"][-1] == {"key": "ctrl+z"}
+    assert len(replayed["digits"]) == 1
+
+    label = desktop.find_element(By.CSS_SELECTOR, ".label")
+    label.click()
+    alternatives = desktop.find_element(By.ID, "alternatives")
+    wait_for(alternatives.is_displayed, "the alternatives to show")
+    expected = [f"{value}  {probability * 100:.1f}%" if probability >= 0.001 else f"{value}  <0.1%"
+                for value, probability in replayed["digits"][0]["alternatives"]]
+    assert [item.text.replace(" ", "") for item in alternatives.find_elements(By.TAG_NAME, "li")] == [
+        text.replace(" ", "") for text in expected]
+    assert label.get_attribute("aria-expanded") == "true"
+
+    page.send_keys("n")
+    replayed = settle(desktop, server, len(strokes) + 2, tmp_path)
+    assert replayed["digits"] == [] and json.loads(server.bodies[-1])["actions"][-1] == {"key": "n"}
+    assert desktop.find_element(By.ID, "reading").text == "Draw digits below"
+    assert not alternatives.is_displayed()
+    page.send_keys(Keys.BACKSPACE)  # undoing the clear brings the board back, as on the desktop
+    replayed = settle(desktop, server, len(strokes) + 3, tmp_path)
+    assert len(replayed["digits"]) == 1
+    assert browser_errors(desktop) == []
+
+
+def test_a_long_used_page_starts_its_session_afresh_from_the_board(browser_paths, shipped_model, held_out_digits, tmp_path):
+    """Past half the server's bounds the page sends only the strokes on the board: same reading."""
+    small = RecordingServer(WebConfig(port=0, threads=2, limits=Limits(actions=14, points=600)))
+    driver = start_chromium(browser_paths, DESKTOP)
+    try:
+        driver.get(small.url)
+        number = write_number([pick(held_out_digits, label, 1) for label in (1, 2, 3)], 40, 60, 120)
+        draw(driver, number)
+        page = driver.find_element(By.TAG_NAME, "body")
+        page.send_keys("n")  # 4 actions: the strokes and the clear
+        draw(driver, number[:2])  # 6 actions
+        webdriver.ActionChains(driver).key_down(Keys.CONTROL).send_keys("z").key_up(Keys.CONTROL).perform()
+        draw(driver, number[2:])  # 8 actions, over half of 14: sent as the 2 strokes on the board
+        replayed = settle(driver, small, 8, tmp_path)
+        assert [action.get("key") for action in json.loads(small.bodies[-2])["actions"]] == [None] * 3 + ["n", None, None, "ctrl+z"]
+        assert len(json.loads(small.bodies[-1])["actions"]) == 2
+        assert len(replayed["digits"]) == 2
+        assert point_count(small.bodies[-1]) <= 300 and browser_errors(driver) == []
+        zigzag = [np.array([[300 + 40 * (i % 2), 100 + i * 0.1] for i in range(700)])]  # over the bounds alone
+        draw(driver, zigzag)
+        wait_for(lambda: len(small.bodies) == 9, "the page to send the long stroke")
+        message = "Not read: session: field 'actions': too many points (7"
+        wait_for(lambda: shown(driver)["status"].startswith(message), "the page to show the server's error")
+        assert len(shown(driver)["boxes"]) == 2  # the last board read stays on the page
+    finally:
+        driver.quit()
+        small.close()
+
+
+def test_a_finger_on_a_phone_draws_undoes_and_clears_without_scrolling(phone, server, held_out_digits, tmp_path):
+    server.bodies.clear()
+    width, height = phone.execute_script("return [window.innerWidth, window.innerHeight]")
+    assert (width, height) == PHONE
+    strokes = write_number([pick(held_out_digits, 1, 1), pick(held_out_digits, 2, 1)], 30, 200, 110)
+    draw(phone, strokes, finger=True)
+    replayed = settle(phone, server, len(strokes), tmp_path)
+    assert len(replayed["digits"]) == 2
+    assert overlapping_labels(phone) == []  # "1 100%" is wider than the 1 and reaches over the 2
+    assert phone.execute_script("return [window.scrollX, window.scrollY]") == [0, 0]  # drawing did not scroll
+    assert phone.execute_script("return document.documentElement.scrollHeight") <= height  # the page fits
+    buttons = {name: phone.find_element(By.ID, name) for name in ("undo", "clear")}
+    assert all(button.size["height"] >= 44 for button in buttons.values())  # finger-sized
+    buttons["undo"].click()
+    replayed = settle(phone, server, len(strokes) + 1, tmp_path)
+    assert len(replayed["digits"]) == 1
+    buttons["clear"].click()
+    wait_for(lambda: shown(phone)["boxes"] == [], "Clear to empty the board")
+    assert browser_errors(phone) == []
+
+
+def test_screenshot_shows_ink_boxes_and_the_reading(desktop, server, held_out_digits, tmp_path):
+    server.bodies.clear()
+    digits = [pick(held_out_digits, label, strokes) for label, strokes in [(2, 1), (0, 1), (4, 2), (7, 2), (5, 2), (9, 1)]]
+    strokes = write_number(digits, 30, 90, 120)
+    draw(desktop, strokes)
+    settle(desktop, server, len(strokes), tmp_path)
+    desktop.find_elements(By.CSS_SELECTOR, ".label")[-1].click()  # show the last digit's alternatives
+    path = Path(os.environ.get("DIGITBOARD_WEB_SCREENSHOT") or tmp_path / "web.png")
+    assert desktop.save_screenshot(str(path))
+    image = cv2.imread(str(path))  # (h, w, 3) uint8, BGR
+    assert image.shape[1] == DESKTOP[0]
+    white_ink = np.all(image >= 250, axis=2).mean()
+    red_boxes = ((image[..., 2] > 200) & (image[..., 1] < 80) & (image[..., 0] < 80)).mean()
+    assert 0.01 < white_ink < 0.2 and red_boxes > 0.001

@@ -1,0 +1,155 @@
+"""`digitboard serve` as a user runs it: a real waitress server in its own process on localhost."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from digitboard.web import MAX_BODY_BYTES
+
+SESSION = {"size": [640, 480], "actions": [{"stroke": [[100, 100, 0], [160, 100, 90], [120, 210, 240]]},
+                                           {"stroke": [[105, 150, 600], [150, 150, 700]]}]}
+START_SECONDS = 60
+
+
+def serve(*arguments: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "digitboard", "serve", *arguments],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def served(request) -> Iterator[tuple[str, int]]:
+    """`digitboard serve --port 0` with the shipped model; yields where it listens."""
+    request.getfixturevalue("shipped_model")
+    process = serve("--port", "0")
+    line = process.stdout.readline()  # printed once the model is loaded and the port is bound
+    match = re.search(r"http://([\d.]+):(\d+)/", line)
+    if not match:
+        process.kill()
+        pytest.fail(f"digitboard serve did not start: {line!r} {process.communicate(timeout=START_SECONDS)[1]}")
+    yield match[1], int(match[2])
+    process.send_signal(signal.SIGINT)  # Ctrl+C stops the server; it has nothing to save
+    assert process.wait(timeout=30) == 0
+    process.stdout.close()
+    process.stderr.close()
+
+
+def ask(where: tuple[str, int], method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    connection = http.client.HTTPConnection(*where, timeout=30)
+    try:
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, dict(response.getheaders()), response.read()
+    finally:
+        connection.close()
+
+
+def test_serve_answers_on_localhost_with_waitress(served):
+    host, _ = served
+    assert host == "127.0.0.1"  # bound to this machine unless told otherwise
+    status, headers, page = ask(served, "GET", "/")
+    assert status == 200 and b'<canvas id="ink"' in page
+    assert headers["Server"] == "digitboard"  # waitress, not Flask's development server
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    status, headers, body = ask(served, "POST", "/api/read", json.dumps(SESSION).encode(), {"Content-Type": "application/json"})
+    assert status == 200
+    answer = json.loads(body)
+    assert answer["reading"] == "7" and answer["digits"][0]["strokes"] == [0, 1]
+
+
+def test_a_chunked_session_is_read_and_a_chunked_flood_is_a_json_413(served):
+    chunks = iter([json.dumps(SESSION).encode()])
+    connection = http.client.HTTPConnection(*served, timeout=30)
+    connection.request("POST", "/api/read", body=chunks, encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 200 and json.loads(response.read())["reading"] == "7"
+    connection.close()
+    flood = (b" " * 65536 for _ in range(2 * MAX_BODY_BYTES // 65536))
+    connection = http.client.HTTPConnection(*served, timeout=30)
+    connection.request("POST", "/api/read", body=flood, encode_chunked=True)
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read())["error"].startswith("session: the request body is over 1,048,576 bytes")
+    connection.close()
+
+
+def test_bodies_over_the_limit_are_413_and_the_server_keeps_answering(served):
+    status, headers, body = ask(served, "POST", "/api/read", b" " * (MAX_BODY_BYTES + 1))
+    assert status == 413 and headers["Content-Type"] == "application/json"
+    connection = http.client.HTTPConnection(*served, timeout=30)
+    connection.putrequest("POST", "/api/read")
+    connection.putheader("Content-Length", str(16 * MAX_BODY_BYTES))
+    connection.endheaders()  # announce 16 MiB, send none: waitress refuses it unread (docs/web.md)
+    assert connection.getresponse().status == 413
+    connection.close()
+    status, _, body = ask(served, "POST", "/api/read", b"{" * 50_000)
+    assert status == 400 and json.loads(body)["error"].startswith("session: ")
+    assert ask(served, "POST", "/api/read", json.dumps(SESSION).encode())[0] == 200
+
+
+def test_gunicorn_workers_serve_the_same_application(shipped_model):
+    """The multi-process deployment of docs/web.md: two gunicorn workers, same answers and limits."""
+    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or shutil.which("gunicorn")
+    if gunicorn is None:
+        pytest.skip("gunicorn is not installed (pip install gunicorn; it does not run on Windows)")
+    process = subprocess.Popen(
+        [gunicorn, "--workers", "2", "--bind", "127.0.0.1:0", "--worker-tmp-dir", "/dev/shm", "digitboard.web:create_app()"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+    try:
+        port = None
+        for line in process.stderr:  # gunicorn logs where it listens, then each worker's start
+            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", line)
+            port = port or (found and int(found[1]))
+            if port and "Booting worker" in line:
+                break
+        assert port, "gunicorn did not say where it listens"
+        where = ("127.0.0.1", port)
+        for _ in range(4):  # whichever worker answers, the answer is the same
+            status, headers, body = ask(where, "POST", "/api/read", json.dumps(SESSION).encode())
+            assert status == 200 and json.loads(body)["reading"] == "7"
+            assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+        flood = (b" " * 65536 for _ in range(2 * MAX_BODY_BYTES // 65536))
+        connection = http.client.HTTPConnection(*where, timeout=30)
+        connection.request("POST", "/api/read", body=flood, encode_chunked=True)
+        response = connection.getresponse()
+        assert response.status == 413 and "error" in json.loads(response.read())
+        connection.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        process.stderr.close()
+
+
+@pytest.mark.parametrize("arguments, message", [
+    (["--port", "70000"], "digitboard: --port 70000: expected a port number from 0 to 65535\n"),
+    (["--threads", "0"], "digitboard: --threads 0: expected 1 to 256 threads\n"),
+])
+def test_bad_options_stop_with_one_line(arguments, message):
+    process = serve(*arguments)
+    stdout, stderr = process.communicate(timeout=START_SECONDS)
+    assert process.returncode == 2 and stderr == message and stdout == ""
+
+
+def test_a_port_in_use_stops_with_one_line(shipped_model):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        process = serve("--port", str(port))
+        stdout, stderr = process.communicate(timeout=START_SECONDS)
+    assert process.returncode == 2
+    assert re.fullmatch(rf"digitboard: cannot listen on 127\.0\.0\.1 port {port} \(.+\)\n", stderr)
+    assert stdout == ""
