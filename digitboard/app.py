@@ -1,10 +1,14 @@
-"""The Pygame shell: the window, the event loop, drawing. The only module that talks to the
-display, the event queue and the clock; all state lives in digitboard.board.Board."""
+"""The Pygame shell: the window, the event loop, the keys, saving PNGs. The only module that talks
+to the display, the event queue and the clock; what is drawn is digitboard.view's, and all state
+lives in digitboard.board.Board."""
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -15,21 +19,18 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go into replay's output
 import pygame  # noqa: E402
 
-from digitboard.actions import Action, Clear, Undo  # noqa: E402
-from digitboard.board import Board, Digit, Ink  # noqa: E402
+from digitboard.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
+from digitboard.board import Board  # noqa: E402
 from digitboard.session import Recorder  # noqa: E402
+from digitboard.view import BOX, CORRECTED, INK, UNSURE, BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
 
 if TYPE_CHECKING:
     from digitboard.recognizer import BackgroundRecognizer
 
-BACKGROUND = (0, 0, 0)
-INK = (255, 255, 255)
-BOX = (230, 40, 40)
-UNSURE = (250, 170, 40)
-TEXT = (200, 200, 200)
-PEN_RADIUS = 6  # screen pixels; recognition renders from the points, not from the screen
+__all__ = ["BOX", "CORRECTED", "INK", "UNSURE", "BoardApp", "run_board", "run_frame", "run_loop", "stroke_events"]
+
 FRAME_RATE = 60
-HELP = "N clear · Backspace/Ctrl+Z undo · S save · Esc quit"
+TITLE = "digitboard"
 
 
 class BoardApp:
@@ -42,20 +43,24 @@ class BoardApp:
         recorder: Recorder | None = None,
         save_dir: str | os.PathLike[str] = "digitboard-saves",
         status: Callable[[], str | None] = lambda: None,
+        look: Look = Look(),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.board = board
         self.recorder = recorder
         self.save_dir = Path(save_dir)
-        self.status = status  # extra status text, e.g. "loading model"
-        self.message = ""  # the last thing a key did, e.g. where S saved
+        self.status = status  # a lasting state to show, e.g. "loading the model…"
+        self.clock = clock
+        self.message = ""  # the last thing a key did, e.g. where S saved; it fades
+        self.message_time = 0.0
+        self.show_help = False
+        self.pointer: tuple[float, float] | None = None  # where the mouse was last: what 0-9 and Delete act on
         self.running = True
-        self.started = time.monotonic()
+        self.started = clock()
         self.size = size
-        self.ink: pygame.Surface | None = None  # finished strokes, drawn once each, at the window's size
-        self._inked: list[Ink] = []  # the strokes on the ink layer, the board's own objects
-        self._labels: dict[str, pygame.Surface] = {}
-        self.font = pygame.font.Font(None, 24)
-        self.small_font = pygame.font.Font(None, 20)
+        self.view = BoardView(look)
+        self.caption = ""  # the window title last set
+        self._reading: tuple[int, str] = (-1, "")
         self.handlers: dict[int, Callable[[pygame.event.Event], None]] = {
             pygame.QUIT: self.on_quit,
             pygame.MOUSEBUTTONDOWN: self.on_press,
@@ -73,7 +78,11 @@ class BoardApp:
                 handler(event)
 
     def _ms(self) -> float:
-        return round((time.monotonic() - self.started) * 1000, 1)
+        return round((self.clock() - self.started) * 1000, 1)
+
+    def say(self, message: str) -> None:
+        """Show `message` in the status strip for a few seconds."""
+        self.message, self.message_time = message, self.clock()
 
     def on_quit(self, event: pygame.event.Event) -> None:
         self.running = False
@@ -81,11 +90,14 @@ class BoardApp:
     def on_press(self, event: pygame.event.Event) -> None:
         if event.button != 1:
             return
+        self.show_help = False  # writing: the board is what to see
+        self.pointer = event.pos
         if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
             self._finish_stroke()
         self.board.pen_down(*event.pos, self._ms())
 
     def on_motion(self, event: pygame.event.Event) -> None:
+        self.pointer = event.pos
         self.board.pen_move(*event.pos, self._ms())
 
     def on_release(self, event: pygame.event.Event) -> None:
@@ -101,18 +113,31 @@ class BoardApp:
 
     def on_key(self, event: pygame.event.Event) -> None:
         ctrl = bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL)
+        unicode = getattr(event, "unicode", "")
         if event.key == pygame.K_ESCAPE:
-            self.running = False
+            if self.show_help:  # Esc first closes the help; quitting loses the board
+                self.show_help = False
+            else:
+                self.running = False
+        elif event.key == pygame.K_F1 or unicode == "?":
+            self.show_help = not self.show_help
         elif event.key == pygame.K_n:
             self.board.drop_pen()
             if self.board.strokes:  # clearing an empty board is no edit
                 self.apply(Clear())
+                self.say("cleared: Ctrl+Z brings it back")
         elif event.key == pygame.K_BACKSPACE or (event.key == pygame.K_z and ctrl):
             # Undo during a stroke drops that stroke, which was never an edit: nothing to apply.
             if not self.board.drop_pen() and self.board.history:
                 self.apply(Undo())
         elif event.key == pygame.K_s:
             self.save()
+        elif len(unicode) == 1 and unicode in "0123456789" and not ctrl:
+            if self.board.digits and self.pointer is not None:
+                self.apply(Correct(self.pointer, int(unicode)))
+        elif event.key == pygame.K_DELETE:
+            if self.board.digits and self.pointer is not None:
+                self.apply(Delete(self.pointer))
 
     def apply(self, action: Action) -> None:
         """Apply an action to the board and record it: what replay will apply again."""
@@ -122,104 +147,103 @@ class BoardApp:
         try:
             self.recorder.add(action)
         except OSError as error:
-            self.message = f"recording stopped: cannot write {self.recorder.path} ({error.strerror})"
+            self.say(f"recording stopped: cannot write {self.recorder.path} ({error.strerror})")
             print(f"digitboard: {self.message}", file=sys.stderr)
             self.recorder = None
 
     def on_resize(self, event: pygame.event.Event) -> None:
-        # The ink layer follows the drawn surface's size in draw(); strokes keep their positions.
+        # The view follows the drawn surface's size; strokes keep their positions.
         self.size = (max(1, event.w), max(1, event.h))
 
     # -- saving -----------------------------------------------------------------------------
     def save(self, surface: pygame.Surface | None = None) -> list[Path]:
-        """Save the board and each digit's 28x28 input as PNGs; never overwrite a file."""
-        surface = surface or pygame.display.get_surface()
+        """Save the board (without the status strip) and each digit's 28x28 input as PNGs.
+
+        Never overwrites a file; all or nothing: if any file cannot be written whole, the
+        ones written by this save are removed again and the message says what failed.
+        """
+        picture = self.view.picture or surface or pygame.display.get_surface()
         stamp = time.strftime("%Y%m%d-%H%M%S")
+        digits = [digit for digit in self.board.left_to_right() if digit.image is not None]
+        digits_width = max(2, len(str(len(digits))))  # digit01 ... digit99 sort as they read
+        written: list[Path] = []
         try:
             self.save_dir.mkdir(parents=True, exist_ok=True)
-            paths = []
             base = _unused(self.save_dir, f"board-{stamp}", ".png")
-            if surface is not None:
-                pygame.image.save(surface, _claim(base))
-                paths.append(base)
-            for number, digit in enumerate(self.board.left_to_right(), 1):
-                if digit.image is None:
-                    continue
-                path = _unused(self.save_dir, f"{base.stem}-digit{number}", ".png")
+            if picture is not None:
+                written.append(write_png(picture, base))
+            for number, digit in enumerate(digits, 1):
+                label = _label_for_file(digit.prediction)
+                path = _unused(self.save_dir, f"{base.stem}-digit{number:0{digits_width}d}-{label}", ".png")
                 pixels = (digit.image * 255).astype(np.uint8)  # (28, 28) uint8
                 image = pygame.surfarray.make_surface(np.repeat(pixels.T[..., None], 3, axis=2))
-                pygame.image.save(image, _claim(path))
-                paths.append(path)
+                written.append(write_png(image, path))
         except OSError as error:
-            self.message = f"could not save to {self.save_dir}: {error.strerror or error}"
+            for path in written:
+                path.unlink(missing_ok=True)
+            self.say(f"could not save to {self.save_dir}: {error.strerror or error}; nothing saved")
             print(f"digitboard: {self.message}", file=sys.stderr)
             return []
-        self.message = f"saved {len(paths)} PNG(s) to {self.save_dir}/"
-        return paths
+        self.say(f"saved {len(written)} PNG{'s' if len(written) != 1 else ''} in {self.save_dir}/")
+        return written
 
     # -- drawing ----------------------------------------------------------------------------
-    def _redraw_ink(self, size: tuple[int, int]) -> None:
-        """Start the ink layer afresh at `size`; draw() then adds every stroke to it."""
-        if self.ink is None or self.ink.get_size() != size:
-            self.ink = pygame.Surface(size)
-        self.ink.fill(BACKGROUND)
-        self._inked = []
+    def reading(self) -> str:
+        """The board's reading, worked out once per change of the board."""
+        if self._reading[0] != self.board.version:
+            self._reading = (self.board.version, self.board.reading())
+        return self._reading[1]
 
-    def _label(self, text: str, color) -> pygame.Surface:
-        key = f"{text}|{color}"
-        if key not in self._labels:
-            if len(self._labels) > 512:
-                self._labels.clear()
-            self._labels[key] = self.font.render(text, True, color)
-        return self._labels[key]
+    def title(self) -> str:
+        reading = self.reading()
+        return f"{TITLE}: {reading}" if reading else TITLE
 
     def draw(self, surface: pygame.Surface) -> None:
-        # New strokes are added to the ink layer; after an undo or a clear (the layer holds a
-        # stroke the board no longer has) or a resized window, it is redrawn whole.
-        size = surface.get_size()
-        strokes = self.board.strokes
-        kept = len(self._inked) <= len(strokes) and all(a is b for a, b in zip(self._inked, strokes))
-        if self.ink is None or self.ink.get_size() != size or not kept:
-            self._redraw_ink(size)
-        for stroke in strokes[len(self._inked):]:
-            draw_stroke(self.ink, stroke.points)
-            self._inked.append(stroke)
-        surface.blit(self.ink, (0, 0))
-        if self.board.pen:
-            draw_stroke(surface, np.asarray(self.board.pen.points))
-        for digit in self.board.digits:
-            self._draw_digit(surface, digit)
-        self._draw_status(surface)
-
-    def _draw_digit(self, surface: pygame.Surface, digit: Digit) -> None:
-        x, y, w, h = digit.box
-        pad = PEN_RADIUS + 2
-        rect = pygame.Rect(x - pad, y - pad, w + 2 * pad, h + 2 * pad)
-        prediction = digit.prediction
-        color = UNSURE if prediction is not None and prediction.unsure else BOX
-        pygame.draw.rect(surface, color, rect, 2)
-        text = prediction.text if prediction is not None else "…"
-        label = self._label(text, color)
-        surface.blit(label, (rect.x, max(0, rect.y - label.get_height() - 2)))
-
-    def _draw_status(self, surface: pygame.Surface) -> None:
-        width, height = surface.get_size()
-        reading = self.board.reading()
-        line = f"reading: {reading}" if reading else "draw digits with the mouse"
-        extra = self.status() or self.message
-        if extra:
-            line += f"   ({extra})"
-        surface.blit(self.small_font.render(line, True, TEXT), (8, height - 40))
-        surface.blit(self.small_font.render(HELP, True, TEXT), (8, height - 20))
+        lasting = self.status()
+        age = self.clock() - self.message_time
+        status = Status(self.reading(), lasting or self.message, 0.0 if lasting else age)
+        self.view.draw(surface, self.board, status, self.show_help)
 
 
-def draw_stroke(surface: pygame.Surface, points: np.ndarray) -> None:
-    """A smooth, continuous stroke: thick segments between successive points, round joins."""
-    xy = [(float(x), float(y)) for x, y in np.asarray(points)[:, :2]]
-    if len(xy) > 1:
-        pygame.draw.lines(surface, INK, False, xy, 2 * PEN_RADIUS)
-    for point in xy:
-        pygame.draw.circle(surface, INK, point, PEN_RADIUS)
+def _label_for_file(prediction) -> str:
+    if prediction is None:
+        return "unread"
+    return f"{prediction.label}-unsure" if prediction.unsure else str(prediction.label)
+
+
+def write_png(surface: pygame.Surface, path: Path) -> Path:
+    """Write `surface` as a PNG at `path`, which must not exist yet, or raise OSError.
+
+    pygame.image.save may not report a failed write (a full disk left short files), so the PNG
+    is encoded in memory, written to a temporary file beside `path` by Python (which reports a
+    full disk), read back to check it, and only then given its name; a failure leaves no file.
+    """
+    encoded = io.BytesIO()
+    pygame.image.save(surface, encoded, path.name)
+    data = encoded.getvalue()
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".png.part")
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())  # a full disk may only show here
+        try:
+            written = pygame.image.load(temporary)
+        except pygame.error as error:
+            raise OSError(errno.EIO, f"{path.name} came out unreadable ({error})") from None
+        if written.get_size() != surface.get_size():
+            raise OSError(errno.EIO, f"{path.name} came out {written.get_size()}, not {surface.get_size()}")
+        with open(path, "x"):  # claim the name: fails if another writer got there first
+            pass
+        try:
+            os.replace(temporary, path)
+        except OSError:
+            path.unlink(missing_ok=True)
+            raise
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path
 
 
 def stroke_events(points: Sequence[Sequence[float]]) -> list[pygame.event.Event]:
@@ -243,11 +267,30 @@ def _unused(folder: Path, stem: str, suffix: str) -> Path:
     return path
 
 
-def _claim(path: Path) -> str:
-    """Create `path` exclusively (fails if another writer got there first) and return it."""
-    with open(path, "x"):
-        pass
-    return str(path)
+def display_problem(environ: dict[str, str] | os._Environ[str], platform: str = sys.platform) -> str | None:
+    """Why no window would be seen, before SDL quietly falls back to drawing offscreen."""
+    if platform in ("win32", "darwin"):  # a desktop is always there
+        return None
+    if any(environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")):
+        return None  # SDL_VIDEODRIVER=dummy, set on purpose, runs the board unseen (tests, scripts)
+    return ("no display to show the board on (DISPLAY and WAYLAND_DISPLAY are unset): run it in a "
+            "desktop session, or set SDL_VIDEODRIVER=dummy to run it unseen")
+
+
+def fit_to_display(size: tuple[int, int], desktop_sizes: Sequence[tuple[int, int]]) -> tuple[int, int]:
+    """`size` shrunk, if need be, to the largest desktop's."""
+    if not desktop_sizes:
+        return size
+    return min(size[0], max(w for w, _ in desktop_sizes)), min(size[1], max(h for _, h in desktop_sizes))
+
+
+def window_icon() -> pygame.Surface:
+    """A 32x32 icon: a 7 in a red box, the board in small."""
+    icon = pygame.Surface((32, 32), 0, 32)
+    icon.fill((0, 0, 0))
+    draw_polyline(icon, np.array([[10.0, 8.0], [22.0, 8.0], [14.0, 24.0]]), 3)
+    pygame.draw.rect(icon, BOX, (3, 2, 26, 28), 2)
+    return icon
 
 
 def run_board(
@@ -263,26 +306,46 @@ def run_board(
     from digitboard.recognizer import BackgroundRecognizer, check_model_file
 
     check_model_file(model)  # fail fast, before any window, on a file that cannot work
-    recorder = Recorder(record, size, force=force) if record else None
-    recognizer = BackgroundRecognizer(model)
+    problem = display_problem(os.environ)
+    if problem is not None:  # checked before --record creates its file
+        print(f"digitboard: {problem}", file=sys.stderr)
+        return 2
+    recognizer = BackgroundRecognizer(model)  # loads on its thread while the window opens
     from digitboard.profile import window_learner  # the profile's examples load behind the window too
 
     learner = window_learner(recognizer, profile) if learning else None
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
-    pygame.display.init()
-    pygame.font.init()
     try:
+        try:
+            pygame.display.init()
+        except pygame.error as error:
+            print(f"digitboard: cannot use the display ({error}); check DISPLAY or WAYLAND_DISPLAY", file=sys.stderr)
+            return 2
+        pygame.font.init()
+        if pygame.display.get_driver() in ("offscreen", "dummy") and not os.environ.get("SDL_VIDEODRIVER"):
+            print(f"digitboard: SDL found no display, only its {pygame.display.get_driver()!r} driver; "
+                  "check DISPLAY or WAYLAND_DISPLAY", file=sys.stderr)
+            return 2
+        desktops = pygame.display.get_desktop_sizes()
+        fitted = fit_to_display(size, desktops)
+        if fitted != size:
+            print(f"digitboard: --size {size[0]} {size[1]} is larger than the display; "
+                  f"opening {fitted[0]}x{fitted[1]}", file=sys.stderr)
+            size = fitted
+        recorder = Recorder(record, size, force=force) if record else None
+        pygame.display.set_icon(window_icon())
+        pygame.display.set_caption(TITLE)
         try:
             pygame.display.set_mode(size, pygame.RESIZABLE)
         except pygame.error as error:
             print(f"digitboard: cannot open a {size[0]}x{size[1]} window ({error}); "
                   "check the display (DISPLAY or WAYLAND_DISPLAY) or try a smaller --size", file=sys.stderr)
             return 2
-        pygame.display.set_caption("digitboard")
+        look = Look(scale=display_scale(max((h for _, h in desktops), default=1080)))
         app = BoardApp(
             Board(learner or recognizer, learner), size, recorder, save_dir,
-            status=lambda: None if recognizer.ready else "loading the model…",
+            status=lambda: None if recognizer.ready else "loading the model…", look=look,
         )
         return run_loop(app, recognizer)
     finally:
@@ -295,6 +358,10 @@ def run_frame(app: BoardApp) -> pygame.Surface:
     app.board.classify_pending()
     screen = pygame.display.get_surface()  # pygame resizes it with the window
     app.draw(screen)
+    title = app.title()
+    if title != app.caption:
+        pygame.display.set_caption(title)
+        app.caption = title
     pygame.display.flip()
     return screen
 

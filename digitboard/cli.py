@@ -49,10 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         prog="digitboard", description="Draw digits with the mouse; a CNN reads them as you write."
     )
     parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .keras model (default: the shipped best.keras)")
-    parser.add_argument("--record", metavar="FILE", help="write the session to FILE as it is drawn (JSON lines)")
+    parser.add_argument("--record", metavar="FILE", help="keep the session in FILE as it is drawn: a .json FILE gets one JSON object, "
+                        "any other name (e.g. .jsonl) one JSON line")
     parser.add_argument("--force", action="store_true", help="let --record overwrite an existing file")
     parser.add_argument("--save-dir", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
-    parser.add_argument("--size", type=_pixels, nargs=2, default=(640, 480), metavar=("W", "H"), help="window size")
+    parser.add_argument("--size", type=_pixels, nargs=2, default=(640, 480), metavar=("W", "H"),
+                        help="window size (default 640 480; at most the screen's)")
     parser.add_argument("--profile", metavar="PATH", help="where corrections are kept as personal examples "
                         "(default: the user data folder, see `digitboard profile`)")
     parser.add_argument("--no-learning", action="store_true", help="corrections set labels but teach the board nothing")

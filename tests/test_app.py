@@ -13,7 +13,7 @@ import pytest
 
 from conftest import FakeRecognizer
 from digitboard import app as board_app
-from digitboard.app import BOX, INK, PEN_RADIUS, UNSURE, BoardApp, run_frame, run_loop
+from digitboard.app import BOX, INK, UNSURE, BoardApp, run_frame, run_loop
 from digitboard.board import Board
 from digitboard.recognizer import ModelError
 from digitboard.actions import Clear, Undo
@@ -93,49 +93,27 @@ def test_two_digits_apart_form_two_digits(app):
 
 
 def test_strokes_are_continuous_lines_between_mouse_positions(app):
-    surface = draw(app, [(100, 300), (300, 300)])  # one fast motion: a gap for the seed
-    assert all(ink_at(surface, [(x, 300) for x in range(100, 301, 5)]))
-    assert ink_at(surface, [(200, 300 + PEN_RADIUS - 1), (200, 300 - PEN_RADIUS + 1)]) == [True, True]
+    surface = draw(app, [(100, 150), (100, 350)])  # one fast motion: a gap for the seed
+    assert all(ink_at(surface, [(100, y) for y in range(150, 351, 5)]))
+    width = app.view.widths[0]
+    assert ink_at(surface, [(100 + round(width / 2) - 1, 250), (100 - round(width / 2) + 1, 250)]) == [True, True]
 
 
-def test_the_red_box_surrounds_the_digit_with_its_label_above(app):
+def test_the_red_box_surrounds_the_digit_clear_of_its_ink_with_its_label_above(app):
     surface = draw(app, *SEVEN)
     image = pixels(surface)
-    ink_y, ink_x = np.nonzero(np.all(image == INK, axis=2))
-    box_y, box_x = np.nonzero(np.all(image == BOX, axis=2))
-    assert len(ink_x) and len(box_x)
-    top = ink_y.min() - 3  # the label ends 4 pixels above the ink, the box 2 pixels above it
-    frame_x = box_x[box_y > top]
-    frame_y = box_y[box_y > top]
-    assert frame_x.min() < ink_x.min() and frame_x.max() > ink_x.max()  # the box around the ink
-    assert frame_y.min() < ink_y.min() and frame_y.max() > ink_y.max()
-    assert frame_x.max() - frame_x.min() < (ink_x.max() - ink_x.min()) + 30  # and tight around it
-    x, y, w, h = app.board.digits[0].box
-    assert tuple(image[y + h // 2, x - PEN_RADIUS - 2]) == BOX  # its left edge
-    label = (box_y < y - PEN_RADIUS - 2) & (box_x >= x - PEN_RADIUS - 2) & (box_x < x + w)
-    assert label.sum() > 10  # the label's text, in the box's colour, just above it
-
-
-class RenderedText:
-    """Wraps a font and keeps every text it renders."""
-
-    def __init__(self, font: pygame.font.Font) -> None:
-        self.font, self.texts = font, []
-
-    def render(self, text, *args):
-        self.texts.append(text)
-        return self.font.render(text, *args)
-
-
-def test_the_status_line_reads_the_number_and_the_help_line_names_the_keys(app):
-    app.small_font = spy = RenderedText(app.small_font)
-    run_frame(app)
-    assert spy.texts == ["draw digits with the mouse", board_app.HELP]
-    for key_name in ("N", "Backspace", "Ctrl+Z", "S", "Esc"):
-        assert key_name in board_app.HELP
-    draw(app, *SEVEN, *FOUR)
-    reading = app.board.reading()
-    assert len(reading) == 2 and spy.texts[-2:] == [f"reading: {reading}", board_app.HELP]
+    lit = image.max(axis=2) > 0
+    inked = np.all(image == image[..., :1], axis=2) & lit  # grey to white: the ink and its soft edge
+    boxed = np.all(image == BOX, axis=2)
+    ink_y, ink_x = np.nonzero(inked[:400])
+    x, y, w, h = app.view.box_rect(app.board.digits[0])
+    assert x < ink_x.min() - 1 and ink_x.max() + 1 < x + w - 1  # the box around the ink, a gap between
+    assert y < ink_y.min() - 1 and ink_y.max() + 1 < y + h - 1
+    assert boxed[y + h // 2, x] and boxed[y, x + w // 2] and boxed[y + h - 1, x + w // 2]
+    assert not (inked & boxed).any()
+    (label,) = app.view.label_rects
+    assert label[1] + label[3] <= y and label[0] == x  # just above it, flush with its left edge
+    assert boxed[label[1]:label[1] + label[3], label[0]:label[0] + label[2]].sum() > 10  # text in its colour
 
 
 def test_an_unsure_digit_is_boxed_in_orange(display, tmp_path):
@@ -254,14 +232,16 @@ def test_s_saves_the_board_and_each_digit_input_and_never_overwrites(app, tmp_pa
     draw(app, *FOUR, *SEVEN)
     frame(app, key(pygame.K_s))
     first = sorted(p.name for p in saves.iterdir())
-    assert first == ["board-20260101-120000-2-digit1.png", "board-20260101-120000-2-digit2.png",
+    labels = [digit.prediction.label for digit in app.board.left_to_right()]
+    assert first == [f"board-20260101-120000-2-digit01-{labels[0]}.png",
+                     f"board-20260101-120000-2-digit02-{labels[1]}.png",
                      "board-20260101-120000-2.png", "board-20260101-120000.png"]
     assert (saves / "board-20260101-120000.png").read_bytes() == b"precious"
-    assert pygame.image.load(saves / "board-20260101-120000-2-digit1.png").get_size() == (28, 28)
+    assert pygame.image.load(saves / first[0]).get_size() == (28, 28)
     assert pygame.image.load(saves / "board-20260101-120000-2.png").get_size() == SIZE
     frame(app, key(pygame.K_s))
     assert len(list(saves.iterdir())) == 7  # three more, none replaced
-    assert "saved 3 PNG(s)" in app.message
+    assert app.message == f"saved 3 PNGs in {saves}/"
 
 
 def test_s_writes_nothing_outside_the_save_folder(app, tmp_path, monkeypatch):

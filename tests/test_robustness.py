@@ -237,7 +237,7 @@ class EventLoopMachine(RuleBasedStateMachine):
         pygame.event.post(pygame.event.Event(pygame.VIDEORESIZE, w=size[0], h=size[1], size=size))
         pygame.display.set_mode(size, pygame.RESIZABLE)  # what the window system does
         surface = self.frame()
-        assert self.app.size == size and surface.get_size() == size and self.app.ink.get_size() == size
+        assert self.app.size == size and surface.get_size() == size and self.app.view.ink.get_size() == size
 
     @rule()
     def clear_key(self):
@@ -264,8 +264,8 @@ class EventLoopMachine(RuleBasedStateMachine):
         board = self.app.board
         check_invariants(board)
         assert board.pending == []  # the fake recogniser is always ready
-        assert len(self.app._inked) == len(board.strokes)
-        assert all(a is b for a, b in zip(self.app._inked, board.strokes))  # the window shows the board
+        assert len(self.app.view.inked) == len(board.strokes)
+        assert all(a is b for a, b in zip(self.app.view.inked, board.strokes))  # the window shows the board
 
     @invariant()
     def saved_files_never_change(self):

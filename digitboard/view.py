@@ -1,0 +1,450 @@
+"""What the window shows, drawn onto a pygame surface: the ink, each digit's box and label, the
+status strip and the help panel. Draws only; the window, events and clock are digitboard.app's.
+
+Drawing is incremental: finished strokes go once each onto an ink layer; the board's picture
+(ink, boxes, labels) is composed again only when the board changes (`Board.version`); the stroke
+being drawn adds only its new points to that picture, however long it grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+import pygame
+
+from digitboard.board import Board, Digit, Ink
+from digitboard.labels import Rect, RectGrid, place_labels
+
+BACKGROUND = (0, 0, 0)
+INK = (255, 255, 255)
+BOX = (230, 40, 40)
+UNSURE = (250, 170, 40)
+CORRECTED = (80, 200, 120)
+PLATE = (28, 28, 34)  # behind label text, and the status strip
+TEXT = (205, 205, 205)
+DIM_TEXT = (140, 140, 150)
+HELP_LINES = (
+    ("mouse", "write; a digit's height between lines"),
+    ("0 to 9", "correct the digit under the pointer"),
+    ("Delete", "remove the digit under the pointer"),
+    ("Ctrl+Z", "undo, a clear or correction too"),
+    ("N", "clear the board"),
+    ("S", "save PNGs"),
+    ("F1, ?", "show or hide these keys"),
+    ("Esc", "hide this; then quit"),
+)
+MESSAGE_SECONDS = 4.0  # a message shows this long, fading out over its last second
+SUBPIXEL_BITS = 2  # OpenCV draws at quarter-pixel precision
+
+
+@dataclass(frozen=True)
+class Look:
+    """Sizes on screen, in pixels at `scale` 1 (a display about 1080 pixels high)."""
+
+    scale: float = 1.0
+    label_font: int = 24
+    status_font: int = 18
+    box_line: int = 2  # the width of a box's line
+    box_gap: int = 2  # between the ink and its box, and between a box and its label
+
+    def px(self, pixels: float) -> int:
+        return max(1, round(pixels * self.scale))
+
+
+def display_scale(desktop_height: int) -> float:
+    """How much larger than at 1080 lines text and lines should be on this display (1 to 3)."""
+    return min(max(desktop_height / 1080, 1.0), 3.0)
+
+
+def ink_width(digit_height: float) -> float:
+    """The pen's width for writing of this height: about a twelfth, 2 to 10 pixels (MNIST's
+    strokes are an eighth of its digits; a little finer reads better on a screen)."""
+    return min(max(digit_height / 12, 2.0), 10.0)
+
+
+DEFAULT_INK_WIDTH = ink_width(84)  # before anything is written: a mouse digit is 60 to 150 px
+
+
+@dataclass(frozen=True)
+class Status:
+    """The status strip's text: the reading on the left, a message or hint on the right."""
+
+    reading: str
+    message: str = ""
+    message_age: float = 0.0  # seconds since the message was set
+
+    @property
+    def message_alpha(self) -> int:
+        fade = min(max(MESSAGE_SECONDS - self.message_age, 0.0), 1.0)
+        return round(255 * fade)
+
+
+def label_texts(digit: Digit) -> tuple[str, ...]:
+    """The label's forms, longest first: "7 98%", "7"; an unsure "4? 58% or 1, 7" (the next
+    likeliest digits), "4? 58%", "4?"; "3 corrected", "3"; "…" while the digit waits for the model."""
+    if digit.corrected is not None:
+        return f"{digit.corrected} corrected", str(digit.corrected)
+    if digit.speck:
+        return "speck, not read", "?"
+    prediction = digit.prediction
+    if prediction is None:
+        return ("…",)
+    short = prediction.text.split()[0]
+    if not prediction.unsure:
+        return prediction.text, short
+    others = ", ".join(str(label) for label, _ in prediction.alternatives[1:])
+    return f"{prediction.text} or {others}", prediction.text, short
+
+
+def digit_color(digit: Digit) -> tuple[int, int, int]:
+    """Green for a digit the user corrected, orange for a guess or a speck, else red."""
+    if digit.corrected is not None:
+        return CORRECTED
+    return UNSURE if digit.speck or (digit.prediction is not None and digit.prediction.unsure) else BOX
+
+
+def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float,
+                  origin: tuple[int, int] = (0, 0)) -> None:
+    """Anti-aliased white ink with round ends and joins along `points` ((n, 2) float pixels,
+    `origin` at the surface's top-left), drawn by OpenCV straight into the 32-bit surface."""
+    assert surface.get_bytesize() == 4, "OpenCV draws into 4-byte pixels"
+    if len(points) == 0:
+        return
+    scaled = np.round((np.clip(points, -1e5, 1e5) - origin) * (1 << SUBPIXEL_BITS)).astype(np.int32)  # (n, 2)
+    if len(scaled) > 2:  # points closer than a quarter pixel to the line through them add nothing
+        scaled = cv2.approxPolyDP(scaled.reshape(-1, 1, 2), 1.0, False).reshape(-1, 2)
+    thickness = max(1, round(width))
+    pixels = pygame.surfarray.pixels2d(surface)  # (w, h) uint32, x first; locks the surface
+    try:
+        height, width_px = surface.get_height(), surface.get_width()
+        canvas = pixels.T.view(np.uint8).reshape(height, width_px, 4)  # rows first, 4 bytes a pixel
+        if len(scaled) == 1:
+            cv2.circle(canvas, tuple(int(v) for v in scaled[0]), max(1, round(width / 2)) << SUBPIXEL_BITS,
+                       (255, 255, 255, 255), -1, cv2.LINE_AA, SUBPIXEL_BITS)
+        else:
+            cv2.polylines(canvas, [scaled], False, (255, 255, 255, 255), thickness, cv2.LINE_AA, SUBPIXEL_BITS)
+    finally:
+        del pixels
+
+
+@dataclass(eq=False)
+class _Entry:
+    """A digit as last drawn: its box, its label's forms and where the label went."""
+
+    state: tuple  # (strokes, prediction, correction): a digit whose state is unchanged looks the same
+    box: Rect
+    color: tuple[int, int, int]
+    labels: list[pygame.Surface]
+    sizes: list[tuple[int, int]]
+    spot: tuple[Rect, int] | None | bool = False  # False: not placed yet
+
+
+def _near(rects: list[Rect], reach_x: int, reach_y: int):
+    """A test of whether a rectangle comes within (reach_x, reach_y) of any of `rects`."""
+    grown = RectGrid()
+    for x, y, w, h in rects:
+        grown.add((x - reach_x, y - reach_y, w + 2 * reach_x, h + 2 * reach_y))
+    return grown.hits
+
+
+class BoardView:
+    """Draws a board onto the window's surface, reusing what has not changed since last time."""
+
+    def __init__(self, look: Look = Look()) -> None:
+        self.look = look
+        self.label_font = pygame.font.Font(None, look.px(look.label_font))
+        self.status_font = pygame.font.Font(None, look.px(look.status_font))
+        self.ink: pygame.Surface | None = None  # finished strokes, each drawn once
+        self.inked: list[Ink] = []  # the strokes on the ink layer: the board's own objects
+        self.widths: dict[int, float] = {}  # each stroke's ink width by stroke id, kept for redraws
+        self.picture: pygame.Surface | None = None  # ink, boxes and labels: the board as shown
+        self._picture_key: tuple | None = None  # the board version and size the picture shows
+        self._pen: object | None = None  # the stroke being drawn that the picture shows...
+        self._pen_drawn = 0  # ...and how many of its points
+        self._pen_rects: list[pygame.Rect] = []  # where pen ink went on the picture since it was composed
+        self.label_rects: list[Rect] = []  # where the labels went
+        self.status_texts: tuple[str, str] = ("", "")  # the strip's left and right text, as shown
+        self._strip: pygame.Surface | None = None
+        self._help: pygame.Surface | None = None  # the help panel, made for a board of _help_area
+        self._help_area: tuple[int, int] | None = None
+        self._fonts: dict[int, pygame.font.Font] = {}
+        self.help_rect: pygame.Rect | None = None  # where the help panel was last drawn
+        self._strip_key: tuple | None = None
+        self._texts: dict[tuple, pygame.Surface] = {}
+        self._entries: dict[Digit, _Entry] = {}  # each digit as last drawn, in reading order
+        self._layout_area: Rect | None = None
+
+    # -- the parts ----------------------------------------------------------------------------
+    def strip_height(self) -> int:
+        return self.status_font.get_linesize() + self.look.px(8)
+
+    def board_area(self, size: tuple[int, int]) -> Rect:
+        """The part of the window ink shows in: all but the status strip."""
+        return 0, 0, size[0], max(0, size[1] - self.strip_height())
+
+    def pen_width(self, board: Board) -> float:
+        """The width of the stroke being drawn: that of the last stroke written, or a default."""
+        return self.widths.get(board.strokes[-1].id, DEFAULT_INK_WIDTH) if board.strokes else DEFAULT_INK_WIDTH
+
+    def _text(self, text: str, color: tuple[int, int, int], font: pygame.font.Font,
+              background: tuple[int, int, int] = PLATE) -> pygame.Surface:
+        key = (text, color, background, id(font))
+        surface = self._texts.get(key)
+        if surface is None:
+            if len(self._texts) > 4096:
+                self._texts.clear()
+            surface = self._texts[key] = font.render(text, True, color, background)
+        return surface
+
+    # -- the ink layer --------------------------------------------------------------------------
+    def update_ink(self, board: Board, size: tuple[int, int]) -> list[pygame.Rect] | None:
+        """Bring the ink layer up to the board: add new strokes; after undoing strokes, draw
+        again only where they were; start afresh after a clear, an undone clear or a resize.
+        Returns where the layer changed, or None where it was drawn afresh."""
+        strokes, inked = board.strokes, self.inked
+        changes: list[pygame.Rect] | None = []
+        if self.ink is None or self.ink.get_size() != size:
+            self.ink = pygame.Surface(size, 0, 32)
+            changes = None
+        elif len(strokes) < len(inked) and all(a is b for a, b in zip(strokes, inked)):
+            changes = [self._erase(inked[len(strokes):], strokes)]  # the last strokes went (undo, clear)
+            inked = strokes
+        elif not (len(inked) <= len(strokes) and all(a is b for a, b in zip(inked, strokes))):
+            changes = None  # strokes came back or went from the middle (an undone clear, a deletion)
+        if changes is None:
+            self.ink.fill(BACKGROUND)
+            inked = []
+        self.inked = list(inked)
+        new = strokes[len(self.inked):]
+        if any(ink.id not in self.widths for ink in new):
+            heights = {ink.id: digit.height for digit in board.digits for ink in digit.strokes}
+            for ink in new:
+                self.widths.setdefault(ink.id, ink_width(heights.get(ink.id, 0.0)))
+        for ink in new:
+            draw_polyline(self.ink, ink.points, self.widths[ink.id])
+            self.inked.append(ink)
+            if changes is not None:
+                changes.append(self._ink_rect([ink]))
+        return changes
+
+    def _ink_rect(self, strokes: list[Ink]) -> pygame.Rect:
+        """The pixels the strokes' ink can touch, inside the ink layer."""
+        assert self.ink is not None
+        reach = max(self.widths[ink.id] for ink in strokes) / 2 + 2
+        low = np.min([ink.low for ink in strokes], axis=0) - reach
+        high = np.max([ink.high for ink in strokes], axis=0) + reach
+        rect = pygame.Rect(int(low[0]), int(low[1]), int(high[0] - low[0]) + 2, int(high[1] - low[1]) + 2)
+        return rect.clip(self.ink.get_rect())
+
+    def _erase(self, removed: list[Ink], kept: list[Ink]) -> pygame.Rect:
+        """Take `removed` off the ink layer: clear their box and draw the kept strokes there."""
+        assert self.ink is not None
+        region = self._ink_rect(removed)
+        if not region.width or not region.height:
+            return region
+        # Drawn on a patch larger than the region: OpenCV's anti-aliasing differs at a clip edge.
+        margin = 16
+        patch_rect = region.inflate(2 * margin, 2 * margin)
+        patch = pygame.Surface(patch_rect.size, 0, 32)
+        patch.fill(BACKGROUND)
+        for ink in kept:
+            reach = self.widths[ink.id] / 2 + 2
+            if (ink.low[0] - reach < region.right and ink.high[0] + reach > region.x
+                    and ink.low[1] - reach < region.bottom and ink.high[1] + reach > region.y):
+                draw_polyline(patch, ink.points, self.widths[ink.id], patch_rect.topleft)
+        self.ink.blit(patch, region.topleft, region.move(-patch_rect.x, -patch_rect.y))
+        return region
+
+    # -- the board's picture ----------------------------------------------------------------------
+    def box_rect(self, digit: Digit) -> Rect:
+        """The box drawn around a digit: clear of its ink by `box_gap`, the line outside that."""
+        x, y, w, h = digit.box
+        half = max(self.widths.get(ink.id, DEFAULT_INK_WIDTH) for ink in digit.strokes) / 2
+        pad = int(np.ceil(half)) + self.look.px(self.look.box_gap) + self.look.px(self.look.box_line)
+        return x - pad, y - pad, w + 2 * pad, h + 2 * pad
+
+    def _compose(self, board: Board, size: tuple[int, int]) -> None:
+        """Bring the picture up to the board: each digit's box, the ink, the labels beside them.
+
+        Labels keep their places unless their digit changed or something changed near them
+        (a label's size away), so adding a digit moves no label across the board, and placing
+        the labels of a large board again costs little; then only the rectangle around what
+        changed is painted again (all of it after a resize, a clear undone or a deletion).
+        """
+        ink_changes = self.update_ink(board, size)
+        fresh = self.picture is None or self.picture.get_size() != size or ink_changes is None
+        if self.picture is None or self.picture.get_size() != size:
+            self.picture = pygame.Surface(size, 0, 32)
+        area = self.board_area(size)
+        fresh = fresh or area != self._layout_area
+        entries: dict[Digit, _Entry] = {}
+        changed: list[Rect] = []  # where boxes and labels were or are now, of digits that changed
+        for digit in board.left_to_right():
+            entry = self._entries.get(digit)
+            state = (len(digit.strokes), digit.prediction, digit.corrected)
+            if entry is None or entry.state != state:
+                if entry is not None:
+                    changed += [entry.box] + ([entry.spot[0]] if entry.spot else [])
+                entry = self._entry(digit, state)
+                changed.append(entry.box)
+            entries[digit] = entry
+        for digit, gone in self._entries.items():
+            if digit not in entries:
+                changed += [gone.box] + ([gone.spot[0]] if gone.spot else [])
+        near = _near(changed, self.label_font.size("0? 100%")[0] + self.look.px(12), self.label_font.get_height() + 8)
+        ordered = list(entries.values())
+        kept = [True if fresh or entry.spot is False or near(entry.box) or (entry.spot and near(entry.spot[0]))
+                else entry.spot for entry in ordered]
+        spots = place_labels([entry.box for entry in ordered], [entry.sizes for entry in ordered], area,
+                             self.look.px(self.look.box_gap), kept)
+        # Only what changed is drawn again: the changed digits' boxes and labels, old and new,
+        # the labels that moved, the ink that changed, and the stroke that was being drawn.
+        dirty = [pygame.Rect(rect) for rect in changed] + list(ink_changes or []) + self._pen_rects
+        for entry, spot, free in zip(ordered, spots, kept):
+            if free is True:
+                dirty += [pygame.Rect(place[0]) for place in (entry.spot, spot) if place]
+        clip = self.picture.get_rect()
+        if not fresh:
+            clip = clip.clip(dirty[0].unionall(dirty[1:])) if dirty else pygame.Rect(0, 0, 0, 0)
+        self._pen_rects = []
+        for entry, spot in zip(ordered, spots):
+            entry.spot = spot
+        self._entries, self._layout_area = entries, area
+        self.label_rects = [entry.spot[0] for entry in ordered if entry.spot]
+        self._paint(clip)
+
+    def _paint(self, clip: pygame.Rect) -> None:
+        """Draw the picture inside `clip`: the boxes, the ink over them, the labels."""
+        assert self.picture is not None and self.ink is not None
+        self.picture.set_clip(clip)
+        self.picture.fill(BACKGROUND)
+        line = self.look.px(self.look.box_line)
+        for entry in self._entries.values():
+            pygame.draw.rect(self.picture, entry.color, entry.box, line)
+        # The ink over the boxes, the lighter of the two: in tight small writing a digit's box
+        # may cross its neighbour's ink, which must still show.
+        self.picture.blit(self.ink, clip.topleft, clip, special_flags=pygame.BLEND_RGB_MAX)
+        pad = self.look.px(3)
+        for entry in self._entries.values():
+            if entry.spot:
+                rect, choice = entry.spot
+                self.picture.fill(PLATE, rect)
+                self.picture.blit(entry.labels[choice], (rect[0] + pad, rect[1]))
+        self.picture.set_clip(None)
+
+    def label_rect(self, digit: Digit) -> Rect | None:
+        """Where the digit's label was drawn last; None where it found no room."""
+        entry = self._entries.get(digit)
+        return entry.spot[0] if entry is not None and entry.spot else None
+
+    def _entry(self, digit: Digit, state: tuple) -> _Entry:
+        color = digit_color(digit)
+        labels = [self._text(text, color, self.label_font) for text in label_texts(digit)]
+        pad = self.look.px(3)
+        sizes = [(label.get_width() + 2 * pad, label.get_height()) for label in labels]
+        return _Entry(state, self.box_rect(digit), color, labels, sizes)
+
+    def _update_picture(self, board: Board, size: tuple[int, int]) -> pygame.Surface:
+        pen = board.pen
+        key = (board.version, size)
+        if key != self._picture_key or (self._pen is not None and pen is not self._pen):
+            # The board changed, or the stroke on the picture was dropped (undone while drawn).
+            self._compose(board, size)
+            self._picture_key, self._pen, self._pen_drawn = key, None, 0
+        assert self.picture is not None
+        if pen is not None and len(pen.points) > self._pen_drawn:
+            # The new points, joined to the last one drawn: only what this frame added.
+            start = max(self._pen_drawn - 1, 0)
+            new_points = np.asarray(pen.points[start:], np.float64)
+            width = self.pen_width(board)
+            draw_polyline(self.picture, new_points, width)
+            reach = width / 2 + 2  # what the next compose must draw again
+            low, high = new_points.min(axis=0) - reach, new_points.max(axis=0) + reach
+            self._pen_rects.append(pygame.Rect(int(low[0]), int(low[1]), int(high[0] - low[0]) + 2,
+                                               int(high[1] - low[1]) + 2).clip(self.picture.get_rect()))
+            self._pen, self._pen_drawn = pen, len(pen.points)
+        return self.picture
+
+    # -- the status strip and the help ------------------------------------------------------------
+    def _fit(self, text: str, width: int) -> str:
+        """`text`, cut short with "…" to fit `width` pixels of the status font."""
+        if self.status_font.size(text)[0] <= width:
+            return text
+        low, high = 0, len(text)  # the longest start of the text that fits, found by halving
+        while low < high:
+            middle = (low + high + 1) // 2
+            if self.status_font.size(text[:middle] + "…")[0] <= width:
+                low = middle
+            else:
+                high = middle - 1
+        return text[:low] + "…" if low else ""
+
+    def _draw_status(self, surface: pygame.Surface, status: Status) -> None:
+        width, height = surface.get_size()
+        key = (status.reading, status.message if status.message_alpha > 0 else "", status.message_alpha, width)
+        if key != self._strip_key:
+            self._strip = self._render_strip(width, status)
+            self._strip_key = key
+        surface.blit(self._strip, (0, height - self.strip_height()))
+
+    def _render_strip(self, width: int, status: Status) -> pygame.Surface:
+        """The strip: what the board reads on the left; a message, or how to see the keys, right."""
+        strip = pygame.Surface((width, self.strip_height()), 0, 32)
+        strip.fill(PLATE)
+        margin = self.look.px(8)
+        y = (strip.get_height() - self.status_font.get_linesize()) // 2
+        message = status.message if status.message_alpha > 0 else ""
+        right_text = message or "F1: keys"
+        left_text = f"reads {status.reading}" if status.reading else "draw digits with the mouse"
+        room = width - 3 * margin
+        right_text = self._fit(right_text, room - min(self.status_font.size(left_text)[0], room // 3))
+        right = self._text(right_text, TEXT if message else DIM_TEXT, self.status_font)
+        if message:
+            right = right.copy()
+            right.set_alpha(status.message_alpha)
+        left_text = self._fit(left_text, room - right.get_width())
+        strip.blit(self._text(left_text, TEXT, self.status_font), (margin, y))
+        strip.blit(right, (width - margin - right.get_width(), y))
+        self.status_texts = (left_text, right_text)
+        return strip
+
+    def _help_panel(self, font_size: int) -> pygame.Surface:
+        font = self._fonts.get(font_size) or self._fonts.setdefault(font_size, pygame.font.Font(None, font_size))
+        margin = self.look.px(10)
+        keys = [font.render(key, True, UNSURE, PLATE) for key, _ in HELP_LINES]
+        meanings = [font.render(meaning, True, TEXT, PLATE) for _, meaning in HELP_LINES]
+        key_width = max(k.get_width() for k in keys)
+        panel = pygame.Surface((key_width + max(m.get_width() for m in meanings) + 3 * margin,
+                                len(HELP_LINES) * font.get_linesize() + 2 * margin), 0, 32)
+        panel.fill(PLATE)
+        pygame.draw.rect(panel, DIM_TEXT, panel.get_rect(), 1)
+        for row, (key, meaning) in enumerate(zip(keys, meanings)):
+            y = margin + row * font.get_linesize()
+            panel.blit(key, (margin, y))
+            panel.blit(meaning, (2 * margin + key_width, y))
+        return panel
+
+    def _draw_help(self, surface: pygame.Surface) -> None:
+        """The keys, in a panel in the middle of the board; in smaller type if the window is small."""
+        area = pygame.Rect(self.board_area(surface.get_size()))
+        if self._help is None or self._help_area != area.size:
+            size = self.look.px(self.look.status_font)
+            panel = self._help_panel(size)
+            while size > 10 and (panel.get_width() > area.width or panel.get_height() > area.height):
+                size -= 1
+                panel = self._help_panel(size)
+            self._help, self._help_area = panel, area.size
+        rect = self._help.get_rect(center=area.center)
+        rect.clamp_ip(area)
+        surface.blit(self._help, rect)
+        self.help_rect = rect
+
+    # -- a frame -----------------------------------------------------------------------------------
+    def draw(self, surface: pygame.Surface, board: Board, status: Status, show_help: bool = False) -> None:
+        """Draw the board, the status strip below it, and the keys if asked for."""
+        surface.blit(self._update_picture(board, surface.get_size()), (0, 0))
+        self._draw_status(surface, status)
+        if show_help:
+            self._draw_help(surface)

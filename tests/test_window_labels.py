@@ -1,0 +1,75 @@
+"""Label placement (digitboard.labels), a pure function: every label inside the board, beside
+its own digit, over no digit's box and no other label."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from digitboard.labels import overlap, place_labels
+
+AREA = (0, 0, 640, 450)
+FULL, SHORT = (60, 18), (16, 18)  # "9 100%" and "9" in the board's label font, plate included
+
+
+def check_layout(boxes, placed, area=AREA, gap=2) -> None:
+    """No label over a box or another label, each inside the area and beside its own box."""
+    rects = [spot[0] for spot in placed if spot is not None]
+    for i, rect in enumerate(rects):
+        assert area[0] <= rect[0] and rect[0] + rect[2] <= area[0] + area[2]
+        assert area[1] <= rect[1] and rect[1] + rect[3] <= area[1] + area[3]
+        assert not any(overlap(rect, box) for box in boxes), (rect, boxes)
+        assert not any(overlap(rect, other) for other in rects[i + 1:])
+    for box, spot in zip(boxes, placed):
+        if spot is not None:  # touching the box grown by the gap: beside it
+            x, y, w, h = box
+            assert overlap(spot[0], (x - gap - 1, y - gap - 1, w + 2 * gap + 2, h + 2 * gap + 2))
+
+
+def test_a_tightly_written_number_gets_a_label_for_every_digit_none_overlapping():
+    boxes = [(100 + 46 * i, 200, 44, 80) for i in range(5)]  # 90817 written with 2 px between digits
+    placed = place_labels(boxes, [[FULL, SHORT]] * 5, AREA)
+    check_layout(boxes, placed)
+    assert all(spot is not None for spot in placed)
+    assert [spot[0][1] < 200 for spot in placed] == [True, False, True, False, True]  # above, below, ...
+
+
+def test_labels_of_small_digits_are_wider_than_the_digits_yet_never_collide():
+    boxes = [(100 + 18 * i, 200, 16, 24) for i in range(8)]  # 20 px digits, a row of eight
+    placed = place_labels(boxes, [[FULL, SHORT]] * 8, AREA)
+    check_layout(boxes, placed)
+    assert all(spot is not None for spot in placed)
+    assert any(choice == 0 for _, choice in placed)  # the full text where it fits
+    assert any(choice == 1 for _, choice in placed)  # the short one where it does not
+
+
+def test_a_digit_at_the_top_edge_gets_its_label_below_not_over_its_ink():
+    box = (300, 0, 50, 90)
+    ((rect, _),) = place_labels([box], [[FULL]], AREA)
+    assert rect[1] >= 90
+
+
+def test_a_digit_off_the_left_edge_gets_its_whole_label_inside_the_window():
+    box = (-40, 200, 60, 90)
+    ((rect, _),) = place_labels([box], [[FULL]], AREA)
+    assert rect[0] >= 0 and rect[2] == FULL[0] and not overlap(rect, box)
+
+
+def test_a_digit_outside_the_board_or_boxed_in_gets_no_label():
+    boxed_in = (300, 200, 40, 40)
+    walls = [(240, 140, 160, 56), (240, 244, 160, 56), (240, 196, 56, 48), (344, 196, 56, 48)]
+    placed = place_labels([(700, 100, 40, 40), boxed_in, *walls], [[FULL]] * 6, AREA)
+    assert placed[0] is None and placed[1] is None
+    check_layout([(700, 100, 40, 40), boxed_in, *walls], placed)
+
+
+boxes = st.lists(st.tuples(st.integers(-50, 660), st.integers(-50, 470), st.integers(1, 200), st.integers(1, 200)),
+                 max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(boxes)
+def test_random_boards_never_get_a_label_over_ink_or_another_label(boxes):
+    placed = place_labels(boxes, [[FULL, SHORT]] * len(boxes), AREA)
+    assert len(placed) == len(boxes)
+    check_layout(boxes, placed)

@@ -1,0 +1,110 @@
+"""Opening the window (digitboard.app.run_board): no display means one line and exit 2, before
+any file is created; a window larger than the display is shrunk to it; text scales with it."""
+
+from __future__ import annotations
+
+import json
+
+import pygame
+import pytest
+
+from conftest import FakeRecognizer
+from digitboard import app as board_app
+from digitboard import recognizer as recognizer_module
+from digitboard.app import display_problem, fit_to_display, run_board
+
+
+@pytest.fixture
+def no_window(monkeypatch):
+    """set_mode fails the test if called: no window may open."""
+    def set_mode(*args, **kwargs):
+        raise AssertionError("a window was opened")
+
+    monkeypatch.setattr(pygame.display, "set_mode", set_mode)
+
+
+def test_with_no_display_the_board_says_so_and_exits_2_before_recording(monkeypatch, no_window, shipped_model,
+                                                                        tmp_path, capsys):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
+        monkeypatch.delenv(name, raising=False)
+    record = tmp_path / "session.jsonl"
+    assert run_board(shipped_model, record=record) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("digitboard: no display") and "SDL_VIDEODRIVER=dummy" in err
+    assert not record.exists()
+
+
+def test_when_sdl_falls_back_to_drawing_offscreen_the_board_says_so(monkeypatch, no_window, shipped_model,
+                                                                    tmp_path, capsys):
+    monkeypatch.delenv("SDL_VIDEODRIVER", raising=False)
+    monkeypatch.setenv("DISPLAY", ":0")
+    monkeypatch.setattr(pygame.display, "init", lambda: None)
+    monkeypatch.setattr(pygame.display, "get_driver", lambda: "offscreen")
+    record = tmp_path / "session.jsonl"
+    assert run_board(shipped_model, record=record) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "'offscreen'" in err and not record.exists()
+
+
+def test_where_a_display_is_needed():
+    assert display_problem({}, "linux") is not None
+    assert display_problem({"DISPLAY": ":0"}, "linux") is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, "linux") is None
+    assert display_problem({"SDL_VIDEODRIVER": "dummy"}, "linux") is None  # unseen on purpose
+    assert display_problem({"DISPLAY": ""}, "linux") is not None
+    assert display_problem({}, "win32") is None and display_problem({}, "darwin") is None
+
+
+def test_fit_to_display():
+    assert fit_to_display((16384, 16384), [(1920, 1080)]) == (1920, 1080)
+    assert fit_to_display((640, 480), [(1920, 1080)]) == (640, 480)
+    assert fit_to_display((3000, 500), [(1920, 1080), (2560, 1440)]) == (2560, 500)
+    assert fit_to_display((640, 480), []) == (640, 480)
+
+
+class Opened:
+    """What run_board opened: set_mode's size, the icon, and the app it ran."""
+
+    def __init__(self, monkeypatch, desktop) -> None:
+        self.sizes, self.icons, self.app = [], [], None
+        set_mode = pygame.display.set_mode
+        monkeypatch.setattr(pygame.display, "set_mode", lambda size, *a: self.sizes.append(tuple(size)) or set_mode(size, *a))
+        monkeypatch.setattr(pygame.display, "get_desktop_sizes", lambda: [desktop])
+        monkeypatch.setattr(pygame.display, "set_icon", lambda icon: self.icons.append(icon.get_size()))
+        monkeypatch.setattr(recognizer_module, "BackgroundRecognizer", lambda model: FakeRecognizer())
+        monkeypatch.setattr(board_app, "run_loop", self.run_loop)
+
+    def run_loop(self, app, recognizer=None) -> int:
+        self.app = app
+        board_app.run_frame(app)
+        return 0
+
+
+def test_a_window_larger_than_the_display_is_shrunk_to_it(monkeypatch, shipped_model, tmp_path, capsys):
+    opened = Opened(monkeypatch, (800, 600))
+    record = tmp_path / "session.json"
+    assert run_board(shipped_model, (16384, 16384), record=record, learning=False) == 0
+    assert opened.sizes == [(800, 600)] and opened.app.size == (800, 600)
+    assert opened.app.view.picture.get_size() == (800, 600)
+    assert json.loads(record.read_text())["size"] == [800, 600]
+    assert capsys.readouterr().err == "digitboard: --size 16384 16384 is larger than the display; opening 800x600\n"
+    assert opened.icons == [(32, 32)]
+
+
+def test_on_a_high_resolution_display_text_is_larger(monkeypatch, shipped_model):
+    opened = Opened(monkeypatch, (3840, 2160))
+    assert run_board(shipped_model, (640, 480), learning=False) == 0
+    assert opened.app.view.look.scale == 2.0 and opened.sizes == [(640, 480)]
+    assert opened.app.view.label_font.get_height() > 30  # 17 pixels at 1080 lines
+
+
+def test_help_says_what_each_record_suffix_gives(tmp_path):
+    from digitboard.cli import build_parser
+    from digitboard.session import Recorder
+
+    text = " ".join(build_parser().format_help().split())
+    assert "a .json FILE gets one JSON object, any other name (e.g. .jsonl) one JSON line" in text
+    for name, lines in (("one.json", 0), ("one.jsonl", 1)):  # what the recorder does, as said
+        Recorder(tmp_path / name, (640, 480))
+        written = (tmp_path / name).read_text()
+        assert written.count("\n") == lines and json.loads(written)["size"] == [640, 480]
