@@ -39,8 +39,8 @@ class TrainConfig:
     sample_limit: int | None = None  # only this many images of each source (quick runs)
     seed: int = 0
     drawn_copies: int = 2  # renderings of each pen-drawn digit, with random stroke widths
-    nondigit_copies: int = 1  # renderings of each pen-drawn letter or symbol
-    junk: int = 4000  # synthetic clicks, wiggles and scribbles
+    nondigit_copies: int = 2  # renderings of each pen-drawn letter or symbol
+    junk: int = 8000  # synthetic clicks, wiggles and scribbles
     style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
     validation_fraction: float = 0.1
 
