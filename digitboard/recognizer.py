@@ -35,8 +35,10 @@ from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and te
 
 # A digit whose best digit probability is below this is shown as unsure. Chosen on the
 # out-of-fold predictions of the leave-institutions-out cross-validation
-# (benchmarks/cross_validation.py, docs/cross-validation.md): the highest threshold that leaves
-# about 1% of real digits unsure, so that as few non-digits as possible look like confident digits.
+# (benchmarks/cross_validation.py, docs/cross-validation.md): the rule is the highest threshold
+# leaving at most 1% of real digits unsure, so that as few non-digits as possible look like
+# confident digits; the short-schedule fold models left more than 1% unsure at every threshold,
+# so the rule gives its lowest, 0.5 (at 0.5 or more a confident digit is the likeliest class).
 UNSURE_BELOW = 0.5
 NOT_A_DIGIT = 10  # index of the "not a digit" probability, in models that have one
 
