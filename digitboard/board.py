@@ -16,9 +16,8 @@ from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
 from digitboard.grouping import DigitIndex, digit_for, is_speck
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 from digitboard.reading import reading_lines
-from digitboard.recognizer import Recognizer
+from digitboard.recognizer import UNSURE_BELOW, Recognizer  # noqa: F401 (tests import it from here)
 
-UNSURE_BELOW = 0.7  # confidence under which a digit is shown as a guess ("7?")
 DIGIT_CLASSES = 10  # a model's 11th output, where it has one, is "not a digit"
 
 
