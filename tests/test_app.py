@@ -117,7 +117,7 @@ def test_the_red_box_surrounds_the_digit_clear_of_its_ink_with_its_label_above(a
 
 
 def test_an_unsure_digit_is_boxed_in_orange(display, tmp_path):
-    app = BoardApp(Board(FakeRecognizer(confidence=0.5)), SIZE, save_dir=tmp_path)
+    app = BoardApp(Board(FakeRecognizer(confidence=0.4)), SIZE, save_dir=tmp_path)
     image = pixels(draw(app, *FOUR))
     assert np.all(image == UNSURE, axis=2).sum() > 100
     assert not np.all(image == BOX, axis=2).any()

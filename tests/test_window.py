@@ -134,7 +134,7 @@ def test_labels_stay_valid_and_still_as_digits_come_and_go(app):
 
 
 def test_an_unsure_digit_names_the_next_likeliest_digits(window, tmp_path):
-    app = BoardApp(Board(FakeRecognizer(confidence=0.5)), SIZE, save_dir=tmp_path)
+    app = BoardApp(Board(FakeRecognizer(confidence=0.4)), SIZE, save_dir=tmp_path)
     draw(app, *digit_strokes(200, 200, 100))
     prediction = app.board.digits[0].prediction
     (label,) = app.view.label_rects

@@ -91,7 +91,7 @@ def test_a_full_disk_is_reported_and_nothing_is_left(window, tmp_path, capsys):
 def test_saved_names_sort_in_reading_order_and_say_the_label(window, tmp_path, monkeypatch):
     monkeypatch.setattr(board_app.time, "strftime", lambda _: "20260101-120000")
     saves = tmp_path / "saves"
-    app = BoardApp(Board(FakeRecognizer(confidence=0.5)), SIZE, save_dir=saves)
+    app = BoardApp(Board(FakeRecognizer(confidence=0.4)), SIZE, save_dir=saves)
     strokes = [[(40 + 50 * column, 40 + 110 * row), (40 + 50 * column, 100 + 110 * row)]
                for row in range(3) for column in range(4)]
     draw(app, *strokes)
