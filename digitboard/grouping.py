@@ -120,16 +120,20 @@ def on_other_lines(ink: Ink, digit: Digit) -> bool:
     return same_size and _gap(ink.low, ink.high, digit.low, digit.high)[1] > LINE_GAP * taller
 
 
+def _digit_of_previous_stroke(board: Board) -> Digit | None:
+    """The digit holding the stroke drawn last still on the board."""
+    if not board.strokes:
+        return None
+    previous = board.strokes[-1]
+    return next((d for d in board.index.near(previous.low, previous.high) if previous in d.strokes), None)
+
+
 def is_speck(board: Board, ink: Ink) -> bool:
     """Whether a stroke is a mark too small to be, or to change, a digit: tiny beside the
     writing just before it (a slip of the mouse), or a click or a few pixels on its own."""
     size = float(np.max(ink.high - ink.low))
-    reference = 0.0
-    if board.strokes:
-        previous = board.strokes[-1]
-        digit = next((d for d in board.index.near(previous.low, previous.high) if previous in d.strokes), None)
-        if digit is not None and not digit.speck:
-            reference = digit.height
+    digit = _digit_of_previous_stroke(board)
+    reference = digit.height if digit is not None and not digit.speck else 0.0
     return size < max(SPECK_PIXELS, SPECK_SHARE * reference)
 
 
@@ -172,7 +176,7 @@ def _previous_digit(board: Board, ink: Ink) -> Digit | None:
     previous = board.strokes[-1]
     if previous.times is not None and ink.times is not None and ink.times[0] - previous.times[-1] > RECENT_PAUSE_MS:
         return None
-    digit = next((d for d in board.index.near(previous.low, previous.high) if previous in d.strokes), None)
+    digit = _digit_of_previous_stroke(board)
     if digit is None:  # a digit right before another, one under the other: its second part (an 8)
         return None
     height = max(float(ink.high[1] - ink.low[1]), digit.height)
@@ -190,7 +194,7 @@ def _reads_better_joined(board: Board, ink: Ink, digit: Digit) -> bool:
     parts = [other.points for other in digit.strokes]
     images = np.stack([
         digit_image([*parts, ink.points], board.stroke_width),
-        digit_image(parts, board.stroke_width),
+        board.render(digit),  # cached since the digit last changed
         digit_image([ink.points], board.stroke_width),
     ])[..., None]  # (3, 28, 28, 1) float32: joined, the digit alone, the stroke alone
     confidence = np.asarray(recognizer.predict(images), np.float64)[:, :10].max(axis=1)

@@ -42,6 +42,35 @@ def shipped_model() -> Path:
     return DEFAULT_MODEL
 
 
+WINDOW_SIZE = (640, 480)
+
+
+@pytest.fixture
+def window():
+    """A real (headless) pygame window of WINDOW_SIZE, resizable, with an empty event queue."""
+    import pygame
+
+    pygame.init()
+    pygame.display.set_mode(WINDOW_SIZE, pygame.RESIZABLE)
+    pygame.event.clear()
+    yield
+    pygame.quit()
+
+
+def stopped_by_sigterm(process) -> tuple[int, float]:
+    """Send SIGTERM to a running process; its exit status and the seconds it took to stop."""
+    import signal
+    import time
+
+    try:
+        process.send_signal(signal.SIGTERM)
+        started = time.monotonic()
+        status = process.wait(timeout=10)
+        return status, time.monotonic() - started
+    finally:
+        process.kill()
+
+
 class FakeRecognizer:
     """Labels a digit by how many strokes it has (mod 10), with a fixed confidence."""
 

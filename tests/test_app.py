@@ -11,7 +11,7 @@ import numpy as np
 import pygame
 import pytest
 
-from conftest import FakeRecognizer
+from conftest import WINDOW_SIZE, FakeRecognizer
 from digitboard import app as board_app
 from digitboard.app import BOX, INK, UNSURE, BoardApp, run_frame, run_loop
 from digitboard.board import Board
@@ -19,23 +19,14 @@ from digitboard.recognizer import ModelError
 from digitboard.actions import Clear, Undo
 from digitboard.session import Recorder, read_sessions
 
-SIZE = (640, 480)
+SIZE = WINDOW_SIZE
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]
 SEVEN = [[(300, 100), (360, 100), (320, 220)], [(310, 160), (350, 160)]]
 FIVE = [[(450, 100), (445, 160)], [(445, 160), (490, 165), (495, 200), (445, 220)], [(450, 100), (500, 100)]]
 
 
 @pytest.fixture
-def display():
-    pygame.init()
-    pygame.display.set_mode(SIZE, pygame.RESIZABLE)
-    pygame.event.clear()
-    yield
-    pygame.quit()
-
-
-@pytest.fixture
-def app(display, fake_recognizer, tmp_path):
+def app(window, fake_recognizer, tmp_path):
     return BoardApp(Board(fake_recognizer), SIZE, save_dir=tmp_path / "saves")
 
 
@@ -116,7 +107,7 @@ def test_the_red_box_surrounds_the_digit_clear_of_its_ink_with_its_label_above(a
     assert boxed[label[1]:label[1] + label[3], label[0]:label[0] + label[2]].sum() > 10  # text in its colour
 
 
-def test_an_unsure_digit_is_boxed_in_orange(display, tmp_path):
+def test_an_unsure_digit_is_boxed_in_orange(window, tmp_path):
     app = BoardApp(Board(FakeRecognizer(confidence=0.4)), SIZE, save_dir=tmp_path)
     image = pixels(draw(app, *FOUR))
     assert np.all(image == UNSURE, axis=2).sum() > 100
@@ -254,7 +245,7 @@ def test_s_writes_nothing_outside_the_save_folder(app, tmp_path, monkeypatch):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["saves"]
 
 
-def test_an_unwritable_save_folder_gives_a_message_and_the_board_keeps_running(display, tmp_path, capsys):
+def test_an_unwritable_save_folder_gives_a_message_and_the_board_keeps_running(window, tmp_path, capsys):
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     app = BoardApp(Board(FakeRecognizer()), SIZE, save_dir=blocker / "saves")
@@ -266,7 +257,7 @@ def test_an_unwritable_save_folder_gives_a_message_and_the_board_keeps_running(d
     assert len(app.board.digits) == 2 and app.running
 
 
-def test_a_read_only_save_folder_gives_a_message(display, tmp_path):
+def test_a_read_only_save_folder_gives_a_message(window, tmp_path):
     folder = tmp_path / "read-only"
     folder.mkdir()
     folder.chmod(0o500)
@@ -284,7 +275,7 @@ def test_a_read_only_save_folder_gives_a_message(display, tmp_path):
 
 
 # -- recording -----------------------------------------------------------------------------------
-def test_recording_writes_each_stroke_and_key_as_it_happens(display, tmp_path):
+def test_recording_writes_each_stroke_and_key_as_it_happens(window, tmp_path):
     path = tmp_path / "live.jsonl"
     app = BoardApp(Board(FakeRecognizer()), SIZE, recorder=Recorder(path, SIZE), save_dir=tmp_path / "saves")
 
@@ -306,7 +297,7 @@ def test_recording_writes_each_stroke_and_key_as_it_happens(display, tmp_path):
     assert times == sorted(times) and all(t >= 0 for t in times)
 
 
-def test_a_recording_that_cannot_be_written_stops_with_a_message(display, tmp_path, capsys):
+def test_a_recording_that_cannot_be_written_stops_with_a_message(window, tmp_path, capsys):
     folder = tmp_path / "recordings"
     folder.mkdir()
     app = BoardApp(Board(FakeRecognizer()), SIZE, recorder=Recorder(folder / "s.jsonl", SIZE))

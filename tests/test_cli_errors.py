@@ -7,12 +7,10 @@ import gzip
 import io
 import json
 import os
-import signal
 import stat
 import subprocess
 import sys
 import threading
-import time
 import zipfile
 from pathlib import Path
 
@@ -20,7 +18,7 @@ import numpy as np
 import pygame
 import pytest
 
-from conftest import FakeRecognizer
+from conftest import FakeRecognizer, stopped_by_sigterm
 from digitboard import replay
 from digitboard.cli import main
 
@@ -308,12 +306,11 @@ def test_replay_of_standard_input_stops_on_sigterm(shipped_model, tmp_path):
         process.stdin.write(json.dumps(SESSION) + "\n")
         process.stdin.flush()
         assert json.loads(process.stdout.readline())["session"] == "<stdin>:1"  # now blocked reading line 2
-        process.send_signal(signal.SIGTERM)
-        started = time.monotonic()
-        status = process.wait(timeout=10)
-    finally:
+    except BaseException:
         process.kill()
-    assert status == 143 and time.monotonic() - started < 5
+        raise
+    status, seconds = stopped_by_sigterm(process)
+    assert status == 143 and seconds < 5
     assert process.stderr.read() == ""
 
 

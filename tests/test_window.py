@@ -8,13 +8,13 @@ import numpy as np
 import pygame
 import pytest
 
-from conftest import FakeRecognizer
+from conftest import WINDOW_SIZE, FakeRecognizer
 from digitboard.app import BoardApp, run_frame, stroke_events, window_icon
 from digitboard.board import Board
 from digitboard.labels import overlap
 from digitboard.view import BOX, CORRECTED, PLATE, BoardView, Look, display_scale
 
-SIZE = (640, 480)
+SIZE = WINDOW_SIZE
 
 
 class Clock:
@@ -25,15 +25,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-@pytest.fixture
-def window():
-    pygame.init()
-    pygame.display.set_mode(SIZE, pygame.RESIZABLE)
-    pygame.event.clear()
-    yield
-    pygame.quit()
 
 
 @pytest.fixture

@@ -10,23 +10,14 @@ import subprocess
 import pygame
 import pytest
 
-from conftest import FakeRecognizer
+from conftest import WINDOW_SIZE, FakeRecognizer
 from digitboard import app as board_app
 from digitboard.app import BoardApp, run_frame, stroke_events
 from digitboard.board import Board
 
-SIZE = (640, 480)
+SIZE = WINDOW_SIZE
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]
 SEVEN = [[(300, 100), (360, 100), (320, 220)], [(310, 160), (350, 160)]]
-
-
-@pytest.fixture
-def window():
-    pygame.init()
-    pygame.display.set_mode(SIZE, pygame.RESIZABLE)
-    pygame.event.clear()
-    yield
-    pygame.quit()
 
 
 def frame(app, *events):
