@@ -20,7 +20,8 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go 
 import pygame  # noqa: E402
 
 from digitboard.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
-from digitboard.board import Board  # noqa: E402
+from digitboard.board import Board, Digit  # noqa: E402
+from digitboard.chooser import DELETE, is_click, row_at  # noqa: E402
 from digitboard.session import Recorder  # noqa: E402
 from digitboard.view import BOX, CORRECTED, INK, UNSURE, BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
 
@@ -55,6 +56,8 @@ class BoardApp:
         self.message_time = 0.0
         self.show_help = False
         self.pointer: tuple[float, float] | None = None  # where the mouse was last: what 0-9 and Delete act on
+        self.choosing: Digit | None = None  # the digit whose chooser is open (digitboard.chooser)
+        self._pressed_off_pen = False  # the left button went down to use or close the chooser, not to write
         self.running = True
         self.started = clock()
         self.size = size
@@ -88,10 +91,20 @@ class BoardApp:
         self.running = False
 
     def on_press(self, event: pygame.event.Event) -> None:
+        self.pointer = event.pos
+        if event.button == 3:  # the right button opens a digit's chooser, and never writes
+            self.choose(self.view.digit_shown_at(self.board, event.pos))
+            return
         if event.button != 1:
             return
         self.show_help = False  # writing: the board is what to see
-        self.pointer = event.pos
+        if self.choosing is not None:  # a press on a row picks it; anywhere else only closes the chooser
+            hit = row_at([rect for rect, _ in self.view.chooser_rows], event.pos)
+            if hit is not None:
+                self.pick(self.view.chooser_rows[hit][1].label)
+            self.choose(None)
+            self._pressed_off_pen = True
+            return
         if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
             self._finish_stroke()
         self.board.pen_down(*event.pos, self._ms())
@@ -101,20 +114,52 @@ class BoardApp:
         self.board.pen_move(*event.pos, self._ms())
 
     def on_release(self, event: pygame.event.Event) -> None:
-        if event.button != 1 or self.board.pen is None:
+        if event.button != 1:
+            return
+        if self._pressed_off_pen:
+            self._pressed_off_pen = False
+            return
+        if self.board.pen is None:
             return
         self.on_motion(event)
         self._finish_stroke()
 
     def _finish_stroke(self) -> None:
         stroke = self.board.lift_pen()
-        if stroke is not None:
+        if stroke is None:
+            return
+        # A click on a digit or its label opens its chooser; a click anywhere else is ink (a dot).
+        clicked = self.view.digit_shown_at(self.board, stroke.points[-1]) if is_click(stroke.points) else None
+        if clicked is not None:
+            self.choose(clicked)
+        else:
             self.apply(stroke)
+
+    # -- the chooser --------------------------------------------------------------------------
+    def choose(self, digit: Digit | None) -> None:
+        """Open `digit`'s chooser (its likeliest labels), or close the open one with None."""
+        self.choosing = digit
+        if digit is not None:
+            self.say("click the right label, or type it; Esc closes")
+
+    def pick(self, label: int) -> None:
+        """Give the chooser's digit `label` (DELETE: delete it), and close the chooser."""
+        digit, self.choosing = self.choosing, None
+        if digit is None or digit not in self.board.digits:
+            return
+        at = self.board.point_of(digit)
+        self.apply(Delete(at) if label == DELETE else Correct(at, label))
 
     def on_key(self, event: pygame.event.Event) -> None:
         ctrl = bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL)
         unicode = getattr(event, "unicode", "")
-        if event.key == pygame.K_ESCAPE:
+        if self.choosing is not None and event.key in (pygame.K_ESCAPE, pygame.K_DELETE):
+            if event.key == pygame.K_DELETE:
+                self.pick(DELETE)
+            self.choose(None)
+        elif self.choosing is not None and len(unicode) == 1 and unicode in "0123456789" and not ctrl:
+            self.pick(int(unicode))
+        elif event.key == pygame.K_ESCAPE:
             if self.show_help:  # Esc first closes the help; quitting loses the board
                 self.show_help = False
             else:
@@ -202,7 +247,9 @@ class BoardApp:
         lasting = self.status()
         age = self.clock() - self.message_time
         status = Status(self.reading(), lasting or self.message, 0.0 if lasting else age)
-        self.view.draw(surface, self.board, status, self.show_help)
+        if self.choosing is not None and self.choosing not in self.board.digits:
+            self.choosing = None  # its digit went: undone, cleared or deleted
+        self.view.draw(surface, self.board, status, self.show_help, self.choosing, self.pointer)
 
 
 def _label_for_file(prediction) -> str:
@@ -316,6 +363,7 @@ def run_board(
     learner = window_learner(recognizer, profile) if learning else None
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
+    recorder = None
     try:
         try:
             pygame.display.init()
@@ -349,6 +397,11 @@ def run_board(
         )
         return run_loop(app, recognizer)
     finally:
+        if recorder is not None:
+            try:
+                recorder.close()  # the last action on disk before the process ends
+            except OSError as error:
+                print(f"digitboard: the recording {record} may lack its last actions: {error}", file=sys.stderr)
         pygame.quit()
 
 

@@ -201,6 +201,15 @@ class Board:
         distance = lambda d: float(np.linalg.norm(np.maximum(0.0, np.maximum(d.low - point, point - d.high))))
         return min(self.digits, key=distance, default=None)
 
+    def point_of(self, digit: Digit) -> tuple[float, float]:
+        """A point that `digit_at` takes to `digit`, for a Correct or Delete aimed at it: the
+        middle of its box, else the first of its ink points not inside a smaller digit's box."""
+        middle = (digit.low + digit.high) / 2
+        for point in (middle, *(p for ink in digit.strokes for p in ink.points)):
+            if self.digit_at(*point) is digit:
+                return float(point[0]), float(point[1])
+        return float(middle[0]), float(middle[1])
+
     # -- the pen: a stroke in the making, not yet an edit -------------------------------------
     def pen_down(self, x: float, y: float, time: float | None = None) -> None:
         self.pen = Pen([(float(x), float(y))], None if time is None else [float(time)])

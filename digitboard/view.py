@@ -15,6 +15,7 @@ import numpy as np
 import pygame
 
 from digitboard.board import Board, Digit, Ink
+from digitboard.chooser import DELETE, Row, panel_rects, row_at, rows_for
 from digitboard.labels import Rect, RectGrid, place_labels
 
 BACKGROUND = (0, 0, 0)
@@ -23,10 +24,12 @@ BOX = (230, 40, 40)
 UNSURE = (250, 170, 40)
 CORRECTED = (80, 200, 120)
 PLATE = (28, 28, 34)  # behind label text, and the status strip
+HOVER = (60, 60, 74)  # behind the chooser's row under the pointer
 TEXT = (205, 205, 205)
 DIM_TEXT = (140, 140, 150)
 HELP_LINES = (
     ("mouse", "write; a digit's height between lines"),
+    ("click a digit", "its likeliest labels: click one, or type 0-9"),
     ("0 to 9", "correct the digit under the pointer"),
     ("Delete", "remove the digit under the pointer"),
     ("Ctrl+Z", "undo, a clear or correction too"),
@@ -175,6 +178,7 @@ class BoardView:
         self._texts: dict[tuple, pygame.Surface] = {}
         self._entries: dict[Digit, _Entry] = {}  # each digit as last drawn, in reading order
         self._layout_area: Rect | None = None
+        self.chooser_rows: list[tuple[Rect, Row]] = []  # the open chooser's rows, as last drawn
 
     # -- the parts ----------------------------------------------------------------------------
     def strip_height(self) -> int:
@@ -339,6 +343,17 @@ class BoardView:
         entry = self._entries.get(digit)
         return entry.spot[0] if entry is not None and entry.spot else None
 
+    def digit_shown_at(self, board: Board, point: tuple[float, float]) -> Digit | None:
+        """The digit whose drawn box or label holds `point`, if any (the smallest box first)."""
+        def holds(rect: Rect | None) -> bool:
+            return rect is not None and row_at([rect], point) is not None
+
+        nearest = board.digit_at(*point)
+        if nearest is not None and nearest in self._entries and holds(self._entries[nearest].box):
+            return nearest
+        return next((digit for digit, entry in self._entries.items()
+                     if holds(entry.box) or (entry.spot and holds(entry.spot[0]))), None)
+
     def _entry(self, digit: Digit, state: tuple) -> _Entry:
         color = digit_color(digit)
         labels = [self._text(text, color, self.label_font) for text in label_texts(digit)]
@@ -441,10 +456,41 @@ class BoardView:
         surface.blit(self._help, rect)
         self.help_rect = rect
 
+    # -- the chooser -------------------------------------------------------------------------------
+    def _draw_chooser(self, surface: pygame.Surface, digit: Digit, pointer: tuple[float, float] | None) -> None:
+        """The digit's likeliest labels in a panel beside its box, clear of its label, the row under
+        the pointer lit; the digit's box outlined, so it is clear which digit the panel is for."""
+        rows = rows_for(digit)
+        pad = self.look.px(6)
+        texts = [self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font) for row in rows]
+        row_size = (max(text.get_width() for text in texts) + 2 * pad, self.label_font.get_linesize() + pad)
+        box = self.box_rect(digit)
+        label = self.label_rect(digit)
+        rects = panel_rects(box, row_size, len(rows), self.board_area(surface.get_size()),
+                            avoid=[label] if label is not None else [])
+        pygame.draw.rect(surface, TEXT, pygame.Rect(box).inflate(2, 2), 1)
+        hover = row_at(rects, pointer) if pointer is not None else None
+        for index, (rect, row, text) in enumerate(zip(rects, rows, texts)):
+            background = HOVER if index == hover else PLATE
+            surface.fill(background, rect)
+            if background != PLATE:
+                text = self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font, background)
+            if row.label == digit.label:
+                pygame.draw.rect(surface, digit_color(digit), rect, 1)  # what it shows now
+            surface.blit(text, (rect[0] + pad, rect[1] + pad // 2))
+        panel = pygame.Rect(rects[0]).unionall([pygame.Rect(rect) for rect in rects[1:]])
+        pygame.draw.rect(surface, DIM_TEXT, panel, 1)
+        self.chooser_rows = list(zip(rects, rows))
+
     # -- a frame -----------------------------------------------------------------------------------
-    def draw(self, surface: pygame.Surface, board: Board, status: Status, show_help: bool = False) -> None:
-        """Draw the board, the status strip below it, and the keys if asked for."""
+    def draw(self, surface: pygame.Surface, board: Board, status: Status, show_help: bool = False,
+             choosing: Digit | None = None, pointer: tuple[float, float] | None = None) -> None:
+        """Draw the board, the status strip below it, the chooser of `choosing` if a digit's is
+        open, and the keys if asked for."""
         surface.blit(self._update_picture(board, surface.get_size()), (0, 0))
         self._draw_status(surface, status)
+        self.chooser_rows = []
+        if choosing is not None:
+            self._draw_chooser(surface, choosing, pointer)
         if show_help:
             self._draw_help(surface)

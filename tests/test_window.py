@@ -329,3 +329,92 @@ def test_text_and_lines_scale_with_the_display(window):
     small, large = BoardView(Look(scale=1.0)), BoardView(Look(scale=2.0))
     assert large.label_font.get_height() >= 1.8 * small.label_font.get_height()
     assert large.strip_height() >= 1.8 * small.strip_height()
+
+
+# -- the chooser: a click on a digit shows its likeliest labels ------------------------------------
+def click(pos, button=1):
+    return [pygame.event.Event(pygame.MOUSEBUTTONDOWN, pos=pos, button=button),
+            pygame.event.Event(pygame.MOUSEBUTTONUP, pos=pos, button=button)]
+
+
+def centre(rect):
+    return rect[0] + rect[2] // 2, rect[1] + rect[3] // 2
+
+
+def test_a_click_on_a_digit_shows_its_three_likeliest_labels_and_a_click_on_one_sets_it(app):
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
+    first, second = app.board.left_to_right()
+    strokes = len(app.board.strokes)
+    before = pixels(run_frame(app))
+    shown = pixels(frame(app, *click((330, 150))))
+    assert app.choosing is second and len(app.board.strokes) == strokes  # the click is no ink
+    rows = app.view.chooser_rows
+    assert [row.label for _, row in rows] == [label for label, _ in second.prediction.alternatives] + [-1]
+    x, y, w, h = rows[1][0]
+    assert not np.array_equal(shown[y:y + h, x:x + w], before[y:y + h, x:x + w])  # the panel is drawn
+    assert not any(overlap(rect, app.view.box_rect(second)) for rect, _ in rows)
+    wanted = rows[1][1].label
+    frame(app, *click(centre(rows[1][0])))
+    assert second.corrected == wanted and first.corrected is None and app.choosing is None
+    assert len(app.board.strokes) == strokes
+    board_rows = SIZE[1] - app.view.strip_height()
+    assert np.array_equal(pixels(run_frame(app))[:board_rows, :250], before[:board_rows, :250])  # the panel is gone
+    frame(app, key(pygame.K_z, pygame.KMOD_LCTRL))
+    assert second.corrected is None
+
+
+def test_a_click_on_a_label_or_a_right_click_opens_the_chooser_and_typing_sets_that_digit(app):
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
+    first, second = app.board.left_to_right()
+    frame(app, *click(centre(app.view.label_rect(first))))
+    assert app.choosing is first
+    away = pygame.event.Event(pygame.MOUSEMOTION, pos=(330, 150), rel=(0, 0), buttons=(0, 0, 0))
+    label = (first.label + 3) % 10
+    frame(app, away, key(pygame.K_0 + label, unicode=str(label)))  # the chooser's digit, not the pointer's
+    assert first.corrected == label and second.corrected is None and app.choosing is None
+    frame(app, *click((330, 150), button=3))
+    assert app.choosing is second
+    frame(app, key(pygame.K_ESCAPE))
+    assert app.choosing is None and app.running  # Esc closed the chooser, it did not quit
+
+
+def test_a_press_outside_the_chooser_closes_it_and_writes_nothing(app):
+    draw(app, *digit_strokes(100, 100, 100))
+    frame(app, *click((130, 150)))
+    assert app.choosing is not None
+    frame(app, *stroke_events([(400, 300), (450, 380)]))
+    assert app.choosing is None and len(app.board.strokes) == 2 and len(app.board.digits) == 1
+    draw(app, [(400, 300), (450, 380)])
+    assert len(app.board.strokes) == 3  # with the chooser closed, the same stroke is ink
+    frame(app, *click((550, 100)))
+    assert len(app.board.strokes) == 4 and app.choosing is None  # a click away from every digit is a dot
+
+
+def test_the_chooser_deletes_its_digit_and_closes_when_its_digit_goes(app):
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
+    first, second = app.board.left_to_right()
+    frame(app, *click((130, 150)))
+    frame(app, *click(centre(app.view.chooser_rows[-1][0])))  # "delete"
+    assert app.board.digits == [second] and app.choosing is None
+    frame(app, *click((330, 150)))
+    assert app.choosing is second
+    frame(app, key(pygame.K_n))  # cleared: nothing left to choose for
+    assert app.choosing is None and app.view.chooser_rows == []
+
+
+def test_a_correction_picked_in_the_chooser_is_recorded_and_replays_the_same(window, tmp_path):
+    from digitboard.recording import Recorder
+    from digitboard.replay import replay_session
+    from digitboard.session_files import read_sessions
+
+    path = tmp_path / "s.jsonl"
+    recorder = Recorder(path, SIZE)
+    app = BoardApp(Board(FakeRecognizer()), SIZE, recorder=recorder, save_dir=tmp_path)
+    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
+    frame(app, *click((130, 150)))
+    frame(app, *click(centre(app.view.chooser_rows[2][0])))
+    recorder.close()
+    reading = app.board.reading()
+    (session,) = read_sessions(path)
+    replayed = replay_session(session, FakeRecognizer())
+    assert replayed["reading"] == reading and [d["corrected"] for d in replayed["digits"]] == [True, False]
