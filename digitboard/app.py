@@ -98,15 +98,16 @@ class BoardApp:
         if event.button != 1:
             return
         self.show_help = False  # writing: the board is what to see
-        if self.choosing is not None:  # a press on a row picks it; anywhere else only closes the chooser
+        chooser_open = self.choosing is not None
+        if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
+            self._finish_stroke()
+        self._pressed_off_pen = chooser_open
+        if chooser_open:  # a press on a row picks it; anywhere else it only closes the chooser
             hit = row_at([rect for rect, _ in self.view.chooser_rows], event.pos)
             if hit is not None:
                 self.pick(self.view.chooser_rows[hit][1].label)
             self.choose(None)
-            self._pressed_off_pen = True
             return
-        if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
-            self._finish_stroke()
         self.board.pen_down(*event.pos, self._ms())
 
     def on_motion(self, event: pygame.event.Event) -> None:

@@ -344,15 +344,12 @@ class BoardView:
         return entry.spot[0] if entry is not None and entry.spot else None
 
     def digit_shown_at(self, board: Board, point: tuple[float, float]) -> Digit | None:
-        """The digit whose drawn box or label holds `point`, if any (the smallest box first)."""
+        """The digit on the board whose box or label holds `point`, the smallest box first."""
         def holds(rect: Rect | None) -> bool:
             return rect is not None and row_at([rect], point) is not None
 
-        nearest = board.digit_at(*point)
-        if nearest is not None and nearest in self._entries and holds(self._entries[nearest].box):
-            return nearest
-        return next((digit for digit, entry in self._entries.items()
-                     if holds(entry.box) or (entry.spot and holds(entry.spot[0]))), None)
+        shown = [digit for digit in board.digits if holds(self.box_rect(digit)) or holds(self.label_rect(digit))]
+        return min(shown, key=lambda digit: digit.box[2] * digit.box[3], default=None)
 
     def _entry(self, digit: Digit, state: tuple) -> _Entry:
         color = digit_color(digit)

@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import stroke
 from digitboard.actions import Clear, Correct, Delete, Undo
@@ -621,3 +623,25 @@ def test_corrections_and_deletions_parse_and_round_trip():
 def test_bad_corrections_name_the_field(action, field):
     with pytest.raises(SessionError, match=re.escape(f"field {field}:")):
         parse_session({"size": [640, 480], "actions": [action]}, "c:1")
+
+
+_coordinates = st.one_of(st.integers(-2_000_000, 2_000_000), st.floats(allow_nan=True, allow_infinity=True),
+                         st.booleans(), st.text(max_size=2), st.none(), st.integers(10**300, 10**400))
+_points = st.lists(st.one_of(st.lists(_coordinates, min_size=2, max_size=2),
+                             st.lists(_coordinates, min_size=3, max_size=3),
+                             st.lists(st.floats(0, 1e4), min_size=2, max_size=4), st.integers()),
+                   min_size=1, max_size=6)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_points)
+def test_strokes_checked_together_accept_exactly_what_point_by_point_checking_accepts(value):
+    from digitboard.session import _stroke_point_by_point, _well_formed_stroke
+
+    fast = _well_formed_stroke(value)
+    try:
+        slow = _stroke_point_by_point(value, "s", "stroke")
+    except SessionError:
+        assert fast is None
+    else:
+        assert fast == slow
