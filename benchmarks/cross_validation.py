@@ -167,19 +167,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unipen", help="pen-drawn digits (default: ../shared/data)")
     parser.add_argument("--nondigits", help="pen-drawn letters and symbols (default: ../shared/data)")
     parser.add_argument("--recipes", default="A,B", help=f"comma-separated, of {', '.join(RECIPES)}")
-    parser.add_argument("--epochs", type=int, default=3, help="the shortened schedule of each fold")
+    parser.add_argument("--epochs", type=int, help="epochs of each fold (default: 3; with --full, TrainConfig's)")
     parser.add_argument("--mnist-sample", type=int, default=5000, help="MNIST training digits per fold")
     parser.add_argument("--out-dir", type=Path, default=REPORTS, help=f"where fold models go (default: {REPORTS})")
     parser.add_argument("--sample-limit", type=int, default=5000,
                         help="at most this many drawn digits, non-digits and junk a fold (0: all)")
     parser.add_argument("--full", action="store_true",
-                        help="the shipped model's schedule: TrainConfig's epochs and patience, all of MNIST, all drawings")
+                        help="the shipped model's data and patience: all of MNIST, all drawings (and TrainConfig's epochs unless --epochs)")
     parser.add_argument("--folds", default="1,2,3", help="which folds to train (results of others are reused)")
     parser.add_argument("--again", action="store_true", help="retrain folds whose results exist")
     parser.add_argument("--report-only", action="store_true", help="print the table from saved results")
     args = parser.parse_args(argv)
     if args.full:
-        args.epochs, args.mnist_sample, args.sample_limit = TrainConfig().epochs, 60_000, 0
+        args.mnist_sample, args.sample_limit = 60_000, 0
+    args.epochs = args.epochs or (TrainConfig().epochs if args.full else 3)
     patience = TrainConfig().patience if args.full else args.epochs
 
     recipes = args.recipes.split(",")

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
-from digitboard.grouping import DigitIndex, digit_for, is_speck
+from digitboard.grouping import DigitIndex, place
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 from digitboard.reading import reading_lines
 from digitboard.recognizer import UNSURE_BELOW, Recognizer  # noqa: F401 (tests import it from here)
@@ -240,8 +240,7 @@ class Board:
         times = None if stroke.times is None else np.asarray(stroke.times, np.float64)
         ink = Ink(self.stroke_count, points, times, points.min(axis=0), points.max(axis=0))
         self.stroke_count += 1
-        ink.speck = is_speck(self, ink)
-        digit = None if ink.speck else digit_for(self, ink)
+        ink.speck, digit = place(self, ink)
         self.strokes.append(ink)
         corrected = None
         if digit is None:

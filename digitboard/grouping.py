@@ -128,21 +128,29 @@ def _digit_of_previous_stroke(board: Board) -> Digit | None:
     return next((d for d in board.index.near(previous.low, previous.high) if previous in d.strokes), None)
 
 
-def is_speck(board: Board, ink: Ink) -> bool:
+def place(board: Board, ink: Ink) -> tuple[bool, Digit | None]:
+    """Where a new stroke goes: whether it is a speck, and the digit it joins (None: a new digit,
+    or a speck of its own)."""
+    previous = _digit_of_previous_stroke(board)
+    if _is_speck(ink, previous):
+        return True, None
+    return False, _digit_for(board, ink, previous)
+
+
+def _is_speck(ink: Ink, previous: Digit | None) -> bool:
     """Whether a stroke is a mark too small to be, or to change, a digit: tiny beside the
-    writing just before it (a slip of the mouse), or a click or a few pixels on its own."""
+    writing just before it (`previous`, a slip of the mouse), or a click or a few pixels on its own."""
     size = float(np.max(ink.high - ink.low))
-    digit = _digit_of_previous_stroke(board)
-    reference = digit.height if digit is not None and not digit.speck else 0.0
+    reference = previous.height if previous is not None and not previous.speck else 0.0
     return size < max(SPECK_PIXELS, SPECK_SHARE * reference)
 
 
-def digit_for(board: Board, ink: Ink) -> Digit | None:
-    """The digit `ink` belongs to, or None for a new digit."""
+def _digit_for(board: Board, ink: Ink, previous: Digit | None) -> Digit | None:
+    """The digit `ink` belongs to, or None for a new digit; `previous` holds the stroke before."""
     touching = _touching(board, ink)
     if touching is not None:
         return touching
-    recent = _previous_digit(board, ink)
+    recent = _previous_digit(board, ink, previous)
     if recent is None:
         return None
     height = max(float(ink.high[1] - ink.low[1]), recent.height)
@@ -169,14 +177,13 @@ def _touching(board: Board, ink: Ink) -> Digit | None:
     return best
 
 
-def _previous_digit(board: Board, ink: Ink) -> Digit | None:
-    """The digit of the stroke drawn just before, if `ink` came right after it and near it."""
+def _previous_digit(board: Board, ink: Ink, digit: Digit | None) -> Digit | None:
+    """The digit of the stroke drawn just before (`digit`), if `ink` came right after it and near it."""
     if not board.strokes:
         return None
     previous = board.strokes[-1]
     if previous.times is not None and ink.times is not None and ink.times[0] - previous.times[-1] > RECENT_PAUSE_MS:
         return None
-    digit = _digit_of_previous_stroke(board)
     if digit is None:  # a digit right before another, one under the other: its second part (an 8)
         return None
     height = max(float(ink.high[1] - ink.low[1]), digit.height)

@@ -61,9 +61,18 @@ def _centre_of_mass_shift(image: np.ndarray) -> np.ndarray:
     if moments["m00"] == 0:
         return image
     size = image.shape[0]
-    dx = size / 2 - moments["m10"] / moments["m00"]
-    dy = size / 2 - moments["m01"] / moments["m00"]
     # Whole pixels (at 4x, a quarter pixel of the 28x28 image): no extra blur.
-    shift = np.float32([[1, 0, round(dx)], [0, 1, round(dy)]])
-    return cv2.warpAffine(image, shift, (size, size), flags=cv2.INTER_NEAREST)
+    dx = round(size / 2 - moments["m10"] / moments["m00"])
+    dy = round(size / 2 - moments["m01"] / moments["m00"])
+    return shifted(image, dx, dy)
 
+
+def shifted(image: np.ndarray, dx: int, dy: int) -> np.ndarray:
+    """`image` moved right by dx and down by dy whole pixels, black where nothing moved in:
+    what cv2.warpAffine gives for a whole-pixel translation, by slicing (five times faster)."""
+    height, width = image.shape
+    out = np.zeros_like(image)
+    if abs(dx) < width and abs(dy) < height:
+        out[max(dy, 0):height + min(dy, 0), max(dx, 0):width + min(dx, 0)] = \
+            image[max(-dy, 0):height + min(-dy, 0), max(-dx, 0):width + min(-dx, 0)]
+    return out

@@ -19,6 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
+from digitboard.batches import in_parts
 from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and tests import them from here)
     TRAIN_HINT,
     ModelError,
@@ -67,7 +68,8 @@ class Recognizer(Protocol):
 
 
 class OnnxRecognizer:
-    """ONNX Runtime on one thread: the board classifies one digit at a time.
+    """ONNX Runtime, one thread a run: the board classifies one digit at a time, and a large
+    batch (replay, the web board) is split over the cores.
 
     The copy has two outputs, "probabilities" and "embedding" (digitboard.export).
     """
@@ -92,11 +94,16 @@ class OnnxRecognizer:
         check_probabilities(onnx_path, self.predict(probe_images()))
 
     def predict(self, images: np.ndarray) -> np.ndarray:
-        return self.session.run(self._order[:1], {self.input_name: np.asarray(images, np.float32)})[0]
+        return np.concatenate([outputs[0] for outputs in in_parts(self._run, np.asarray(images, np.float32))])
 
     def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        probabilities, embeddings = self.session.run(self._order, {self.input_name: np.asarray(images, np.float32)})
-        return embeddings, probabilities
+        parts = in_parts(lambda part: self._run(part, both=True), np.asarray(images, np.float32))
+        return np.concatenate([part[1] for part in parts]), np.concatenate([part[0] for part in parts])
+
+    def _run(self, images: np.ndarray, both: bool = False) -> list[np.ndarray]:
+        """One run on one thread: [probabilities] or [probabilities, embeddings]. A large batch is
+        split over the cores by the callers (digitboard.batches); the session is thread-safe."""
+        return self.session.run(self._order if both else self._order[:1], {self.input_name: images})
 
 
 class KerasRecognizer:

@@ -116,3 +116,14 @@ def test_normalising_an_mnist_digit_changes_it_little(mnist_path):
     original = mnist.x_test[:50].astype(np.float32) / 255
     again = np.stack([normalise_image(cv2.resize(d, (200, 200))) for d in mnist.x_test[:50]])
     assert np.mean(np.abs(original - again)) < 0.06
+
+
+@pytest.mark.parametrize("dx, dy", [(0, 0), (3, -5), (-7, 2), (111, 0), (-112, 5), (200, -200), (-1, 111)])
+def test_a_whole_pixel_shift_by_slicing_is_what_warp_affine_gives(dx, dy):
+    import cv2
+
+    from digitboard.preprocess import shifted
+
+    image = np.random.default_rng([dx + 500, dy + 500]).integers(0, 256, (112, 112), dtype=np.uint8)
+    expected = cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, dy]]), (112, 112), flags=cv2.INTER_NEAREST)
+    assert np.array_equal(shifted(image, dx, dy), expected)

@@ -1,0 +1,26 @@
+"""Large batches split over the cores give what one run gives, in order."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from digitboard.batches import SPLIT_FROM, in_parts
+
+
+def test_a_large_batch_is_split_in_order_and_a_small_one_is_not():
+    items = list(range(SPLIT_FROM * 3 + 1))
+    parts = in_parts(list, items, cores=4)
+    assert len(parts) == 4 and [item for part in parts for item in part] == items
+    assert in_parts(list, items[:SPLIT_FROM - 1], cores=4) == [items[:SPLIT_FROM - 1]]
+    assert in_parts(list, items, cores=1) == [items]
+
+
+def test_the_onnx_recogniser_reads_a_split_batch_as_it_reads_each_digit(shipped_model):
+    from digitboard.recognizer import OnnxRecognizer, onnx_path_for
+
+    recognizer = OnnxRecognizer(onnx_path_for(shipped_model))
+    images = np.random.default_rng(0).random((SPLIT_FROM * 2 + 3, 28, 28, 1), dtype=np.float32)
+    one_by_one = np.concatenate([recognizer.predict(image[None]) for image in images])
+    assert np.allclose(recognizer.predict(images), one_by_one, atol=1e-6)
+    embeddings, probabilities = recognizer.embed_and_predict(images)
+    assert embeddings.shape == (len(images), 128) and np.allclose(probabilities, one_by_one, atol=1e-6)
