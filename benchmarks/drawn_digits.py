@@ -15,7 +15,7 @@ Prints, per institution and overall:
 - the seed tutorial's recipe on the isolated digits and numbers, beside ours.
 
     python benchmarks/drawn_digits.py                          # writers held out from training
-    python benchmarks/drawn_digits.py --contributors all --model reports/cv/fold-1.keras
+    python benchmarks/drawn_digits.py --cross-validation reports/cv/B     # every writer, by the fold model that never saw them
 
 Every layout is drawn at random (sizes, places, gaps) from --seed; the same seed gives the same
 sessions. Which writers a model saw decides what a figure means: say it beside the figure.
@@ -257,29 +257,10 @@ def confident(result: dict) -> bool:
     return any(not digit["unsure"] for digit in result["digits"])
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--unipen", default=str(default_unipen_path()), help="UNIPEN digits .jsonl.gz")
-    parser.add_argument("--not-digits", default=str(NOT_DIGITS), help="UNIPEN letters and symbols .jsonl.gz")
-    parser.add_argument("--model", default=str(DEFAULT_MODEL))
-    parser.add_argument("--contributors", default=",".join(HELD_OUT_CONTRIBUTORS),
-                        help="comma-separated institutions, or 'all' (default: those held out from the shipped model)")
-    parser.add_argument("--numbers", type=int, default=400, help="composed numbers per kind")
-    parser.add_argument("--limit", type=int, help="at most this many isolated digits")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-seed-recipe", action="store_true", help="skip the seed tutorial's recipe")
-    args = parser.parse_args(argv)
-
-    wanted = None if args.contributors == "all" else set(args.contributors.split(","))
-    digits = load_unipen(args.unipen, wanted)
-    if not digits:
-        parser.error(f"no digits of {args.contributors} in {args.unipen}")
-    rng = np.random.default_rng(args.seed)
-    if args.limit:
-        digits = [digits[i] for i in sorted(rng.choice(len(digits), min(args.limit, len(digits)), replace=False))]
+def build_cases(digits: list[DrawnDigit], not_digits: list[DrawnDigit], numbers: int,
+                rng: np.random.Generator) -> list[Case]:
+    """Every layout of the benchmark, drawn from these writers' digits and non-digits."""
     contributors = sorted({d.contributor for d in digits})
-    print(f"model {args.model}; {len(digits)} digits of {', '.join(contributors)}; seed {args.seed}")
-
     cases = [Case("isolated", d.contributor, isolated(d, rng), str(d.label), d.label) for d in digits]
     by_writer: dict[str, list[DrawnDigit]] = defaultdict(list)
     for d in digits:
@@ -293,7 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     def pick(pool: list[DrawnDigit], count: int) -> list[DrawnDigit]:
         return [pool[i] for i in rng.choice(len(pool), count, replace=len(pool) < count)]
 
-    for _ in range(args.numbers):
+    for _ in range(numbers):
         for length in range(2, 6):
             contributor = contributors[rng.integers(len(contributors))]
             chosen = pick(by_writer[contributor], length)
@@ -312,21 +293,69 @@ def main(argv: list[str] | None = None) -> int:
                 chosen = [*others[:place], special, *others[place:]]
                 cases.append(Case(kind, contributor, number(chosen, rng), "".join(str(d.label) for d in chosen)))
 
-    not_digits_path = Path(args.not_digits)
-    if not_digits_path.is_file():
-        for drawing in load_not_digits(not_digits_path, wanted):
-            cases.append(Case("letter or symbol", drawing.contributor, isolated(drawing, rng), ""))
-    else:
-        print(f"no letters and symbols at {not_digits_path}: that row is skipped")
-    for _ in range(args.numbers // 4):
+    for drawing in not_digits:
+        cases.append(Case("letter or symbol", drawing.contributor, isolated(drawing, rng), ""))
+    for _ in range(numbers // 4):
         for kind, strokes in stray_marks(rng):
             cases.append(Case(f"stray {kind}", "-", strokes, ""))
     specked = [Case("speck beside a digit", c.contributor, with_speck(c.strokes, rng), c.truth, c.label)
-               for c in (cases[i] for i in rng.choice(len(digits), min(args.numbers, len(digits)), replace=False))]
-    cases += specked
+               for c in (cases[i] for i in rng.choice(len(digits), min(numbers, len(digits)), replace=False))]
+    return cases + specked
 
+
+def fold_plan(folder: Path) -> list[tuple[set[str], Path]]:
+    """Each cross-validation fold's held-out institutions and the fold model that never saw them."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from cross_validation import FOLDS
+
+    plan = [(set(fold), folder / f"fold{number}.keras") for number, fold in enumerate(FOLDS, 1)]
+    missing = [str(model) for _, model in plan if not model.is_file()]
+    if missing:
+        raise SystemExit(f"drawn_digits: no fold model {missing[0]}; train the folds with benchmarks/cross_validation.py")
+    return plan
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--unipen", default=str(default_unipen_path()), help="UNIPEN digits .jsonl.gz")
+    parser.add_argument("--not-digits", default=str(NOT_DIGITS), help="UNIPEN letters and symbols .jsonl.gz")
+    parser.add_argument("--model", default=str(DEFAULT_MODEL))
+    parser.add_argument("--contributors", default=",".join(HELD_OUT_CONTRIBUTORS),
+                        help="comma-separated institutions, or 'all' (default: those held out from the shipped model)")
+    parser.add_argument("--cross-validation", metavar="DIR", type=Path,
+                        help="each fold's held-out institutions read by that fold's model, DIR/fold<N>.keras "
+                             "(benchmarks/cross_validation.py): every figure from writers the model never saw")
+    parser.add_argument("--numbers", type=int, default=400, help="composed numbers per kind (per fold)")
+    parser.add_argument("--limit", type=int, help="at most this many isolated digits (per fold)")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-seed-recipe", action="store_true", help="skip the seed tutorial's recipe")
+    args = parser.parse_args(argv)
+
+    if args.cross_validation:
+        plan = fold_plan(args.cross_validation)
+    else:
+        plan = [(None if args.contributors == "all" else set(args.contributors.split(",")), Path(args.model))]
+    rng = np.random.default_rng(args.seed)
+    not_digits_path = Path(args.not_digits)
+    if not not_digits_path.is_file():
+        print(f"no letters and symbols at {not_digits_path}: that row is skipped")
+    cases: list[Case] = []
+    models: list[Path] = []  # the model that reads each case
+    results: list[dict] = []
     start = time.perf_counter()
-    results = replay(cases, Path(args.model))
+    for wanted, model in plan:
+        digits = load_unipen(args.unipen, wanted)
+        if not digits:
+            parser.error(f"no digits of {', '.join(sorted(wanted or ['all']))} in {args.unipen}")
+        if args.limit:
+            digits = [digits[i] for i in sorted(rng.choice(len(digits), min(args.limit, len(digits)), replace=False))]
+        print(f"model {model}; {len(digits)} digits of {', '.join(sorted({d.contributor for d in digits}))}; seed {args.seed}")
+        not_digits = load_not_digits(not_digits_path, wanted) if not_digits_path.is_file() else []
+        plan_cases = build_cases(digits, not_digits, args.numbers, rng)
+        results += replay(plan_cases, model)
+        cases += plan_cases
+        models += [model] * len(plan_cases)
+    contributors = sorted({case.contributor for case in cases if case.contributor != "-"})
     print(f"replayed {len(results)} sessions in {time.perf_counter() - start:.1f} s (model load included)")
     groups: dict[str, list[int]] = defaultdict(list)
     for index, case in enumerate(cases):
@@ -383,11 +412,12 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_seed_recipe:
         from digitboard.recognizer import load_recognizer
 
-        recognizer = load_recognizer(args.model)
+        recognizers = {model: load_recognizer(model) for model in set(models)}
         seed_rows = {}
         for kind in ["isolated", "number 4"]:
-            kind_cases, _ = subset(kind)
-            seed_rows[kind] = by_contributor(kind_cases, kind_cases, lambda c, _: seed_reading(c.strokes, recognizer) == c.truth)
+            kind_cases = [cases[i] for i in groups[kind]]
+            readings = [seed_reading(cases[i].strokes, recognizers[models[i]]) for i in groups[kind]]
+            seed_rows[kind] = by_contributor(kind_cases, readings, lambda c, reading: reading == c.truth)
             summary[f"seed_{kind.replace(' ', '_')}"] = float(np.mean(seed_rows[kind]["all"]))
         print_rows("the seed tutorial's recipe, same model: read exactly", seed_rows, contributors)
     print("\nsummary " + json.dumps({k: round(v, 4) for k, v in summary.items()}))
