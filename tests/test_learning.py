@@ -289,9 +289,34 @@ def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatc
 
 
 # -- with the shipped model and a real writer ----------------------------------------------------
-def test_a_writer_who_repeats_a_style_is_read_right_after_one_correction(unipen_path, shipped_model):
-    """gmd's writer alek flags his ones, which the shipped model reads as sevens: after he corrects
-    the first, his later ones are read right, and none of his other digits changes for the worse."""
+class ReadsOnesAsSevens:
+    """The shipped model as a model that never saw a writer might read him: most of the
+    probability it gives his ones goes to seven (the shipped model itself was trained on every
+    development writer, so it misreads almost none of them). The embedding is the model's own."""
+
+    ready = True
+
+    def __init__(self, base, share: float = 0.8) -> None:
+        self.base, self.share = base, share
+
+    def _misread(self, probabilities: np.ndarray) -> np.ndarray:
+        shifted = np.array(probabilities)
+        moved = self.share * shifted[:, 1]
+        shifted[:, 7] += moved
+        shifted[:, 1] -= moved
+        return shifted
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        return self._misread(self.base.predict(images))
+
+    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        embeddings, probabilities = self.base.embed_and_predict(images)
+        return embeddings, self._misread(probabilities)
+
+
+def test_a_writer_who_repeats_a_style_is_read_right_after_a_correction_or_two(unipen_path, shipped_model):
+    """gmd's writer alek, read by a model that takes his ones for sevens: once he corrects one or
+    two, his later ones are read right, and none of his other digits changes for the worse."""
     import gzip
 
     from digitboard.drawing import fit_height, to_actions
@@ -301,7 +326,7 @@ def test_a_writer_who_repeats_a_style_is_read_right_after_one_correction(unipen_
         rows = [row for row in map(json.loads, lines) if row["file"].endswith("gmd/alek.dat")]
     if not rows:
         pytest.skip(f"writer alek (gmd) not in {unipen_path}")
-    recognizer = load_recognizer(shipped_model)
+    recognizer = ReadsOnesAsSevens(load_recognizer(shipped_model))
     personal = PersonalRecognizer(recognizer)
     learning, plain = Board(personal, personal), Board(recognizer)
     base_right = learned_right = corrections = 0
@@ -318,9 +343,8 @@ def test_a_writer_who_repeats_a_style_is_read_right_after_one_correction(unipen_
             learning.apply(Correct((x + w / 2, y + h / 2), row["label"]))
             corrections += 1
     base_errors, learned_errors = len(rows) - base_right, len(rows) - learned_right
-    if base_errors < 2:
-        pytest.skip(f"the shipped model misreads {base_errors} of alek's digits: nothing to learn from")
-    assert learned_errors <= base_errors / 2 and corrections == learned_errors
+    assert base_errors >= sum(row["label"] == 1 for row in rows) - 1  # the misreading model errs on his ones
+    assert learned_errors <= base_errors / 3 and corrections == learned_errors
     broken = [d for d, p in zip(learning.digits, plain.digits) if d.prediction.label != p.prediction.label
               and p.prediction.label == rows[learning.digits.index(d)]["label"]]
     assert broken == []
