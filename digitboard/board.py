@@ -72,6 +72,7 @@ class Ink:
     low: np.ndarray  # (2,) smallest x and y of the points
     high: np.ndarray  # (2,) largest x and y
     speck: bool = False  # too small beside the writing to be, or change, a digit
+    digit: Digit | None = field(default=None, repr=False)  # the digit it went to, for good: set when added
 
 
 @dataclass(eq=False)  # a digit is itself, not its contents
@@ -251,6 +252,7 @@ class Board:
             digit.strokes.append(ink)
             digit.low, digit.high = np.minimum(digit.low, ink.low), np.maximum(digit.high, ink.high)
             corrected, digit.corrected = digit.corrected, None  # new strokes: a new digit to read
+        ink.digit = digit
         self.index.add(digit)
         self.history.append(_Added(ink, digit, corrected))
         self._changed(digit)

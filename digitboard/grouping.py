@@ -122,10 +122,7 @@ def on_other_lines(ink: Ink, digit: Digit) -> bool:
 
 def _digit_of_previous_stroke(board: Board) -> Digit | None:
     """The digit holding the stroke drawn last still on the board."""
-    if not board.strokes:
-        return None
-    previous = board.strokes[-1]
-    return next((d for d in board.index.near(previous.low, previous.high) if previous in d.strokes), None)
+    return board.strokes[-1].digit if board.strokes else None
 
 
 def place(board: Board, ink: Ink) -> tuple[bool, Digit | None]:

@@ -41,6 +41,7 @@ def check_invariants(board: Board) -> None:
     assert owned == sorted(ink.id for ink in board.strokes)
     for digit in board.digits:
         assert digit.strokes and board.render(digit).shape == (28, 28)
+        assert all(ink.digit is digit for ink in digit.strokes)  # what grouping asks of the last stroke
         x, y, w, h = digit.box
         points = np.concatenate([ink.points for ink in digit.strokes])
         assert np.all(points >= (x, y)) and np.all(points <= (x + w - 1, y + h - 1))
