@@ -124,9 +124,10 @@ def client(host: str, port: int, path: str, bodies: list[bytes], start: int, dea
     connection.close()
 
 
-def start_server(threads: int) -> tuple[subprocess.Popen, str]:
+def start_server(threads: int, workers: int | None) -> tuple[subprocess.Popen, str]:
+    options = ["--threads", str(threads)] + (["--workers", str(workers)] if workers else [])
     process = subprocess.Popen(
-        [sys.executable, "-m", "digitboard", "serve", "--port", "0", "--threads", str(threads)],
+        [sys.executable, "-m", "digitboard", "serve", "--port", "0", *options],
         stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
     )
     line = process.stdout.readline()
@@ -138,12 +139,15 @@ def start_server(threads: int) -> tuple[subprocess.Popen, str]:
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) a process has used so far; Linux only."""
+    """CPU time (user + system) a process and its child processes (gunicorn's workers) have used
+    so far; Linux only."""
     try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -156,6 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="how long the load runs, at most (default: 10)")
     parser.add_argument("--max-requests", type=int, default=20_000, help="requests under load, at most (default: 20,000)")
     parser.add_argument("--threads", type=int, default=8, help="the server's threads (digitboard serve --threads)")
+    parser.add_argument("--workers", type=int, help="the server's processes (digitboard serve --workers; default: its own)")
     parser.add_argument("--url", help="an already running web board to load instead of starting one")
     parser.add_argument("--unipen", default=str(default_unipen_path()), help="UNIPEN .jsonl.gz")
     parser.add_argument("--seed", type=int, default=0)
@@ -176,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     process = None
     url = args.url
     if url is None:
-        process, url = start_server(args.threads)
+        process, url = start_server(args.threads, args.workers)
     parts = urlsplit(url)
     host, port, path = parts.hostname, parts.port or 80, parts.path.rstrip("/") + "/api/read"
     print(f"web_load: {url} ({'started here, --threads ' + str(args.threads) if process else 'given'}); "

@@ -71,7 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve = subparsers.add_parser("serve", help="the web board: draw digits in a browser (docs/web.md)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free port)")
-    serve.add_argument("--threads", type=int, default=8, help="requests answered at once (default: 8)")
+    serve.add_argument("--threads", type=int, default=8, help="requests a process answers at once (default: 8)")
+    serve.add_argument("--workers", type=int, default=None,
+                       help="processes, a core each (default: one a core where gunicorn runs, Linux and macOS; "
+                            "else 1, which runs waitress)")
     serve.add_argument("--model", dest="serve_model", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--profile", dest="replay_profile", metavar="PATH",
                         help="start every session with this profile's personal examples (read, never written)")
@@ -115,10 +118,11 @@ def main(argv: list[str] | None = None) -> int:
                               profile=args.replay_profile or args.profile,
                               learning=not (args.replay_no_learning or args.no_learning))
         if args.command == "serve":
-            from digitboard.web import WebConfig
+            from digitboard.web import WebConfig, default_workers
             from digitboard.web.server import run_serve
 
-            return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads))
+            workers = default_workers() if args.workers is None else args.workers
+            return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads, workers))
         if args.command == "profile":
             from digitboard.profile import run_profile
 

@@ -1,4 +1,5 @@
-"""`digitboard serve` as a user runs it: a real waitress server in its own process on localhost."""
+"""`digitboard serve` as a user runs it, in its own process on localhost: gunicorn workers where
+they run (the default here), waitress with `--workers 1`."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def served(request) -> Iterator[tuple[str, int]]:
     """`digitboard serve --port 0` with the shipped model; yields where it listens."""
     request.getfixturevalue("shipped_model")
     process = serve("--port", "0")
-    line = process.stdout.readline()  # printed once the model is loaded and the port is bound
+    line = process.stdout.readline()  # printed once the port is bound (and the model file checked)
     match = re.search(r"http://([\d.]+):(\d+)/", line)
     if not match:
         process.kill()
@@ -56,12 +57,15 @@ def ask(where: tuple[str, int], method: str, path: str, body: bytes | None = Non
         connection.close()
 
 
-def test_serve_answers_on_localhost_with_waitress(served):
+def test_serve_answers_on_localhost_with_a_worker_a_core(served):
+    from digitboard.batches import usable_cores
+
     host, _ = served
     assert host == "127.0.0.1"  # bound to this machine unless told otherwise
     status, headers, page = ask(served, "GET", "/")
     assert status == 200 and b'<canvas id="ink"' in page
-    assert headers["Server"] == "digitboard"  # waitress, not Flask's development server
+    # gunicorn's workers where there are two cores or more, else waitress; never Flask's development server
+    assert headers["Server"] == ("gunicorn" if usable_cores() > 1 else "digitboard")
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     status, headers, body = ask(served, "POST", "/api/read", json.dumps(SESSION).encode(), {"Content-Type": "application/json"})
     assert status == 200
@@ -97,6 +101,22 @@ def test_bodies_over_the_limit_are_413_and_the_server_keeps_answering(served):
     status, _, body = ask(served, "POST", "/api/read", b"{" * 50_000)
     assert status == 400 and json.loads(body)["error"].startswith("session: ")
     assert ask(served, "POST", "/api/read", json.dumps(SESSION).encode())[0] == 200
+
+
+def test_one_worker_is_waitress_and_reads_the_same(shipped_model):
+    process = serve("--port", "0", "--workers", "1")
+    try:
+        line = process.stdout.readline()
+        match = re.search(r"http://([\d.]+):(\d+)/", line)
+        assert match, f"digitboard serve --workers 1 did not start: {line!r}"
+        where = (match[1], int(match[2]))
+        status, headers, body = ask(where, "POST", "/api/read", json.dumps(SESSION).encode())
+        assert status == 200 and headers["Server"] == "digitboard" and json.loads(body)["reading"] == "7"
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        process.stdout.close()
+        process.stderr.close()
 
 
 def test_gunicorn_workers_serve_the_same_application(shipped_model):
@@ -145,6 +165,7 @@ def test_gunicorn_workers_serve_the_same_application(shipped_model):
 @pytest.mark.parametrize("arguments, message", [
     (["--port", "70000"], "digitboard: --port 70000: expected a port number from 0 to 65535\n"),
     (["--threads", "0"], "digitboard: --threads 0: expected 1 to 256 threads\n"),
+    (["--workers", "0"], "digitboard: --workers 0: expected 1 to 64 worker processes\n"),
 ])
 def test_bad_options_stop_with_one_line(arguments, message):
     process = serve(*arguments)

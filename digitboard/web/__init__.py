@@ -8,6 +8,7 @@ Layout as in Flask's tutorial: this application factory, routes in `page.py` and
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,20 @@ SECURITY_HEADERS = {
 log = logging.getLogger(__name__)
 
 
+def can_fork_workers() -> bool:
+    """Whether gunicorn worker processes can run here: an OS that forks, and gunicorn installed."""
+    import importlib.util
+
+    return hasattr(os, "fork") and importlib.util.find_spec("gunicorn") is not None
+
+
+def default_workers() -> int:
+    """A worker a core where gunicorn runs, else one process (waitress)."""
+    from digitboard.batches import usable_cores
+
+    return min(usable_cores(), 64) if can_fork_workers() else 1
+
+
 @dataclass(frozen=True)
 class WebConfig:
     """Everything the web board can be told, with its defaults; the CLI and tests build one."""
@@ -47,7 +62,8 @@ class WebConfig:
     model: Path = DEFAULT_MODEL
     host: str = "127.0.0.1"  # localhost unless told otherwise
     port: int = 8000
-    threads: int = 8  # waitress worker threads; the model releases the GIL while it runs
+    threads: int = 8  # requests a process answers at once; the model releases the GIL while it runs
+    workers: int = 1  # processes (digitboard.web.workers); more than one runs gunicorn
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
 
@@ -57,6 +73,11 @@ class WebConfig:
             raise ValueError(f"--port {self.port}: expected a port number from 0 to 65535")
         if not 1 <= self.threads <= 256:
             raise ValueError(f"--threads {self.threads}: expected 1 to 256 threads")
+        if not 1 <= self.workers <= 64:
+            raise ValueError(f"--workers {self.workers}: expected 1 to 64 worker processes")
+        if self.workers > 1 and not can_fork_workers():
+            raise ValueError(f"--workers {self.workers}: more than one worker needs gunicorn, which runs "
+                             "where processes fork (Linux, macOS); use --workers 1")
 
 
 def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = None) -> Flask:

@@ -1,7 +1,6 @@
-"""`digitboard serve`: the web board on waitress, a production WSGI server that runs everywhere.
-
-For more than one process (a core each), run the same application under gunicorn instead; see
-docs/web.md. Either way the server keeps no state between requests.
+"""`digitboard serve`: the web board on a production WSGI server: gunicorn workers, a core each,
+where processes fork (digitboard.web.workers); waitress, which runs everywhere, in one process
+otherwise or with `--workers 1`. Either way the server keeps no state between requests.
 """
 
 from __future__ import annotations
@@ -44,11 +43,15 @@ def server_url(server) -> str:
 
 
 def run_serve(config: WebConfig) -> int:
-    """Load the model once, then answer requests until interrupted."""
+    """Load the model once, then answer requests until interrupted (in config.workers processes)."""
     import logging
 
     logging.basicConfig(format="digitboard serve: %(levelname)s %(name)s: %(message)s")  # errors to stderr
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "all threads busy" is normal under load
+    if config.workers > 1:
+        from digitboard.web.workers import run_workers
+
+        return run_workers(config)
     server = create_server(create_app(config), config)
     print(f"digitboard: the web board is at {server_url(server)} (Ctrl+C stops it)", flush=True)
     try:
