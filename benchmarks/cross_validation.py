@@ -5,8 +5,8 @@ fold's model trains on the other folds' digits and non-digits (plus an MNIST sub
 synthetic junk) with a shortened schedule, and is evaluated on the held-out institutions'
 drawings rendered through the board's own preprocessing (`digit_image`). Nothing of a held-out
 institution is seen in training, so the out-of-fold figures say how the board does on writers
-it has never seen. The unsure threshold (`recognizer.UNSURE_BELOW`) is chosen on the same
-out-of-fold predictions.
+it has never seen. The "not a digit" shift (`TrainConfig.not_a_digit_shift`) is chosen on the
+same out-of-fold predictions, and each fold is reported with the shift chosen on the others.
 
     python benchmarks/cross_validation.py --mnist ../shared/data/mnist.npz [--recipes A,B]
 
@@ -32,6 +32,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from digitboard.data import NOT_A_DIGIT, DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
+from digitboard.recognizer import UNSURE_BELOW  # noqa: E402
 from digitboard.train import TrainConfig, prepare_data, synthetic_junk, train_model  # noqa: E402
 
 FOLDS = (("syn",), ("apa", "apb", "art"), ("ced", "gmd", "imp"))  # 4,554 / 2,895 / 2,749 digits
@@ -41,10 +42,9 @@ RECIPES = {
     "B": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000},
     "C": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000, "style_variants": 0.0},
 }
-UNSURE_TARGET = 0.01  # the share of real digits the threshold may leave unsure
-# From 0.5: a digit shown as confident is then certainly the likeliest class, "not a digit" included.
-THRESHOLDS = np.round(np.arange(0.50, 0.995, 0.01), 2)
-CURVE = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)  # below 0.5 for comparison only  # thresholds shown in the trade-off table
+UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
+SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first
+CURVE = (0.0, -0.5, -1.0, -1.5, -2.0, -2.5, -3.0)  # shifts shown in the trade-off table
 REPORTS = Path(__file__).resolve().parents[1] / "reports" / "cv"
 
 
@@ -117,25 +117,47 @@ def mnist_test_labels(args) -> np.ndarray:
     return mnist_full(args).y_test
 
 
-def choose_threshold(digit_probabilities: np.ndarray) -> float:
-    """The highest threshold leaving at most UNSURE_TARGET of real digits not shown confident
-    (fewest non-digits shown confident under that constraint); the lowest, 0.5, if none does."""
-    allowed = [t for t in THRESHOLDS if (~shown_confident(digit_probabilities, t)).mean() <= UNSURE_TARGET]
-    return float(max(allowed)) if allowed else float(THRESHOLDS[0])
+def choose_shift(digit_probabilities: np.ndarray) -> float:
+    """The weakest "not a digit" shift (TrainConfig.not_a_digit_shift) leaving at most UNSURE_TARGET
+    of real digits unsure at UNSURE_BELOW; the strongest tried if none does."""
+    from digitboard.recognizer import shift_not_a_digit
+
+    for shift in SHIFTS:
+        if (~shown_confident(shift_not_a_digit(digit_probabilities, shift), UNSURE_BELOW)).mean() <= UNSURE_TARGET:
+            return float(shift)
+    return float(SHIFTS[-1])
+
+
+PROBABILITIES = ("digit_probabilities", "nondigit_probabilities", "junk_probabilities")
+
+
+def nested_shifts(loaded: list[dict]) -> list[float]:
+    """Each fold's shift, chosen on the other folds' out-of-fold digits alone: the figures of a
+    fold read with its nested shift were not looked at while choosing that shift."""
+    return [choose_shift(np.concatenate([other["digit_probabilities"] for j, other in enumerate(loaded) if j != i]))
+            for i in range(len(loaded))]
 
 
 def report(recipe: str, results: list[Path]) -> float:
-    """Print the out-of-fold table of one recipe; returns its chosen threshold."""
+    """Print the out-of-fold table of one recipe, each fold read with its nested shift; returns
+    the shift chosen on all folds (the one the shipped model gets)."""
+    from digitboard.recognizer import shift_not_a_digit
+
     loaded = [dict(np.load(path)) for path in results]
-    pooled = {key: np.concatenate([r[key] for r in loaded]) for key in
-              ("digit_probabilities", "digit_labels", "digit_contributors", "nondigit_probabilities",
-               "nondigit_contributors", "junk_probabilities")}
-    threshold = choose_threshold(pooled["digit_probabilities"])
+    shifts = nested_shifts(loaded) if len(loaded) > 1 else [0.0]
+    shifted = [{**r, **{key: shift_not_a_digit(r[key], shift) for key in PROBABILITIES}} for r, shift in zip(loaded, shifts)]
+    keys = ("digit_probabilities", "digit_labels", "digit_contributors", "nondigit_probabilities",
+            "nondigit_contributors", "junk_probabilities")
+    raw = {key: np.concatenate([r[key] for r in loaded]) for key in keys}
+    pooled = {key: np.concatenate([r[key] for r in shifted]) for key in keys}
+    chosen = choose_shift(raw["digit_probabilities"])
     read = pooled["digit_probabilities"][:, :10].argmax(axis=1)
     correct = read == pooled["digit_labels"]
-    unsure = ~shown_confident(pooled["digit_probabilities"], threshold)
-    fooled = shown_confident(pooled["nondigit_probabilities"], threshold)
-    print(f"\nrecipe {recipe} ({RECIPES[recipe]}): out of fold, unsure below {threshold:.2f}")
+    unsure = ~shown_confident(pooled["digit_probabilities"], UNSURE_BELOW)
+    fooled = shown_confident(pooled["nondigit_probabilities"], UNSURE_BELOW)
+    print(f"\nrecipe {recipe} ({RECIPES[recipe]}): out of fold, unsure below {UNSURE_BELOW:.2f}, "
+          f"each fold's 'not a digit' shifted by the shift chosen on the other folds "
+          f"({', '.join(f'{shift:+g}' for shift in shifts)})")
     print(f"  {'institution':12} {'digits':>6} {'accuracy':>9} {'unsure':>7} {'non-digits':>10} {'confident':>9}")
     for institution in sorted(set(pooled["digit_contributors"])):
         rows = pooled["digit_contributors"] == institution
@@ -147,18 +169,37 @@ def report(recipe: str, results: list[Path]) -> float:
     worst = min(range(10), key=lambda digit: correct[pooled["digit_labels"] == digit].mean())
     per_class = " ".join(f"{digit}:{correct[pooled['digit_labels'] == digit].mean():.1%}" for digit in range(10))
     print(f"  per class: {per_class} (worst {worst})")
-    junk_fooled = shown_confident(pooled["junk_probabilities"], threshold).mean()
+    junk_fooled = shown_confident(pooled["junk_probabilities"], UNSURE_BELOW).mean()
     print(f"  synthetic junk (fresh) shown as a confident digit: {junk_fooled:.2%}")
-    print("  threshold:          " + " ".join(f"{t:6.2f}" for t in CURVE))
+    print(f"  chosen on all folds (the shipped model's TrainConfig.not_a_digit_shift): {chosen:+g}")
+    print("  shift, all folds:   " + " ".join(f"{shift:6.2f}" for shift in CURVE))
     for name, key, wanted in (("digits unsure", "digit_probabilities", False),
                               ("non-digits confident", "nondigit_probabilities", True),
                               ("junk confident", "junk_probabilities", True)):
-        shares = [(shown_confident(pooled[key], t) == wanted).mean() for t in CURVE]
+        shares = [(shown_confident(shift_not_a_digit(raw[key], shift), UNSURE_BELOW) == wanted).mean() for shift in CURVE]
         print(f"  {name:20}" + " ".join(f"{share:6.2%}" for share in shares))
     for index, result in enumerate(loaded, 1):
         print(f"  fold {index}: MNIST test {float(result['mnist_accuracy']):.2%}, "
               f"{int(result['epochs_run'])} epochs in {float(result['minutes']):.1f} min")
-    return threshold
+    return chosen
+
+
+def write_shifted(recipe: str, results: list[Path], args) -> None:
+    """Each fold model with its nested shift, and its ONNX copy, in <recipe>/shifted/: what
+    `benchmarks/drawn_digits.py --cross-validation` reads writers through, as the board would."""
+    from digitboard.export import export_onnx
+    from digitboard.model import shift_not_a_digit_logit
+    from digitboard.modelfile import load_keras_model
+
+    shifts = nested_shifts([dict(np.load(path)) for path in results])
+    folder = args.out_dir / recipe / "shifted"
+    folder.mkdir(exist_ok=True)
+    for path, shift in zip(results, shifts):
+        model = load_keras_model(path.with_suffix(".keras"))
+        shift_not_a_digit_logit(model, shift)
+        model.save(folder / path.with_suffix(".keras").name)
+        agreement = export_onnx(folder / path.with_suffix(".keras").name, mnist_test_images(args)[:2000])
+        print(f"{folder / path.with_suffix('.keras').name}: shifted by {shift:+g}; ONNX copy: {agreement}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -177,6 +218,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", default="1,2,3", help="which folds to train (results of others are reused)")
     parser.add_argument("--again", action="store_true", help="retrain folds whose results exist")
     parser.add_argument("--report-only", action="store_true", help="print the table from saved results")
+    parser.add_argument("--write-shifted", action="store_true",
+                        help="also write each fold model with its nested shift to <recipe>/shifted/ (for drawn_digits.py)")
     args = parser.parse_args(argv)
     if args.full:
         args.mnist_sample, args.sample_limit = 60_000, 0
@@ -207,6 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     for recipe, paths in results.items():
         if paths:
             report(recipe, paths)
+        if args.write_shifted and len(paths) == len(FOLDS):
+            write_shifted(recipe, paths, args)
     print(f"\nwall time {(time.perf_counter() - start) / 60:.1f} min")
     return 0
 

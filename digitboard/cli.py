@@ -30,6 +30,8 @@ def _add_train_parser(subparsers) -> None:
     train.add_argument("--patience", type=int, help=f"epochs without improvement before stopping (default: {defaults.patience})")
     train.add_argument("--sample-limit", type=int, help="use only this many images of each source (quick runs)")
     train.add_argument("--seed", type=int, help=f"(default: {defaults.seed})")
+    train.add_argument("--not-a-digit-shift", type=float, metavar="LOG_ODDS",
+                       help=f"added to the trained model's 'not a digit' logit (default: {defaults.not_a_digit_shift:g}; 0: none)")
     train.add_argument("--init", metavar="MODEL", help="start from this .keras model's weights (fine-tuning) instead of from scratch")
 
 

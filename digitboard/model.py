@@ -39,6 +39,23 @@ def build_model(dropout: float = 0.4, num_classes: int = NUM_CLASSES) -> keras.M
     return keras.Model(inputs, outputs, name="digit_cnn")
 
 
+def shift_not_a_digit_logit(model: keras.Model, shift: float) -> None:
+    """Add `shift` to the "not a digit" output's bias, in place: a change of prior.
+
+    Training holds far more non-digits (a third of the images) than a board receives, so a model
+    fresh from training gives "not a digit" too much weight against an odd real digit. A negative
+    shift multiplies the odds of "not a digit" against every digit by e**shift and leaves the
+    digits' odds among themselves, so the label read, unchanged (see
+    digitboard.recognizer.shift_not_a_digit for the same on probabilities).
+    """
+    layer = model.layers[-1]
+    kernel, bias = layer.get_weights()
+    if bias.shape != (NUM_CLASSES,):
+        raise ValueError(f"{model.name} has no 'not a digit' output to shift")
+    bias[NUM_CLASSES - 1] += shift
+    layer.set_weights([kernel, bias])
+
+
 def with_embedding(model: keras.Model) -> keras.Model:
     """A two-output model sharing `model`'s layers: (probabilities, embedding).
 

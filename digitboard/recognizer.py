@@ -52,6 +52,16 @@ def confident_digits(probabilities: np.ndarray, unsure_below: float = UNSURE_BEL
     return (probabilities.argmax(axis=1) < 10) & (best_digit >= unsure_below)
 
 
+def shift_not_a_digit(probabilities: np.ndarray, shift: float) -> np.ndarray:
+    """(N, 11) probabilities with `shift` added to the "not a digit" logit: its odds against every
+    digit multiplied by e**shift, the digits' odds among themselves unchanged. The same as
+    digitboard.model.shift_not_a_digit_logit on the model itself (a test checks it)."""
+    probabilities = np.asarray(probabilities, np.float64)
+    scaled = probabilities.copy()
+    scaled[:, NOT_A_DIGIT] *= np.exp(shift)
+    return scaled / scaled.sum(axis=1, keepdims=True)
+
+
 class Recognizer(Protocol):
     @property
     def ready(self) -> bool:

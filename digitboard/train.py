@@ -42,6 +42,9 @@ class TrainConfig:
     nondigit_copies: int = 2  # renderings of each pen-drawn letter or symbol
     junk: int = 8000  # synthetic clicks, wiggles and scribbles
     style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
+    # Added to the trained model's "not a digit" logit (digitboard.model.shift_not_a_digit_logit):
+    # the weakest shift leaving at most 1% of unseen writers' digits unsure, out of fold.
+    not_a_digit_shift: float = -2.0
     validation_fraction: float = 0.1
 
     def __post_init__(self) -> None:
@@ -51,6 +54,8 @@ class TrainConfig:
                 raise ValueError(f"{name.replace('_', '-')} must be at least 1, got {value}")
         if self.sample_limit is not None and self.sample_limit < 1:
             raise ValueError(f"sample-limit must be at least 1 (or left out for all data), got {self.sample_limit}")
+        if not math.isfinite(self.not_a_digit_shift):
+            raise ValueError(f"not-a-digit-shift must be a finite number, got {self.not_a_digit_shift}")
         if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0:
             raise ValueError("patience must be at least 1, nondigit-copies and junk at least 0")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
@@ -304,6 +309,12 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
              f"{config.epochs} epochs of batch {config.batch_size}")
     try:
         model, history, minutes = train_model(data, config, partial, model)
+        if config.not_a_digit_shift and model.output_shape[-1] == NOT_A_DIGIT + 1:
+            from digitboard.model import shift_not_a_digit_logit
+
+            shift_not_a_digit_logit(model, config.not_a_digit_shift)  # the best epoch's weights, in memory
+            model.save(partial)
+            announce(f'"not a digit" shifted by {config.not_a_digit_shift:+g} in log-odds')
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)

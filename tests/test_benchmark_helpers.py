@@ -39,3 +39,30 @@ def test_stats_summarise_milliseconds():
     assert stats.p99 == pytest.approx(2.0)  # linear interpolation between the 99th and 100th
     with pytest.raises(ValueError):
         latency.Stats.of([])
+
+
+def _load_benchmark(name: str):
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
+def test_the_not_a_digit_shift_is_the_weakest_meeting_the_target_and_nested_leaves_each_fold_out():
+    cv = _load_benchmark("cross_validation")
+    digit = lambda label, not_digit: np.eye(11)[label] * (1 - not_digit) + np.eye(11)[10] * not_digit
+    # 100 digits; the model gives 3 of them mostly to "not a digit": 0.8, 0.9 and 0.99.
+    confident = np.stack([digit(7, 0.0)] * 97 + [digit(7, 0.8), digit(7, 0.9), digit(7, 0.99)])
+    # e**-1.5 brings 0.8 under 0.5 (odds 4 -> 0.89), e**-2.25 0.9 (odds 9 -> 0.95): 1 left unsure.
+    assert cv.choose_shift(confident) == -2.25
+    assert cv.choose_shift(np.stack([digit(7, 0.0)] * 100)) == 0.0
+    assert cv.choose_shift(np.stack([digit(7, 0.999999)] * 100)) == cv.SHIFTS[-1]  # none is enough: the strongest
+    folds = [{"digit_probabilities": confident}, {"digit_probabilities": np.stack([digit(7, 0.0)] * 100)},
+             {"digit_probabilities": confident}]
+    assert cv.nested_shifts(folds) == [cv.choose_shift(np.concatenate([folds[1]["digit_probabilities"], confident])),
+                                       -2.25, cv.choose_shift(np.concatenate([confident, folds[1]["digit_probabilities"]]))]

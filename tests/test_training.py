@@ -136,6 +136,7 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     assert status == 0, printed
     assert out.is_file() and fast_copy_matches(out)
     assert "MNIST test accuracy" in printed and "agrees with Keras" in printed
+    assert '"not a digit" shifted by -2 in log-odds' in printed  # TrainConfig's default change of prior
     assert (DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None) == before
     assert not list(tmp_path.glob(".*partial*"))
 
@@ -143,10 +144,13 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
 
     tuned = tmp_path / "tuned.keras"
     status = main(["train", "--mnist", str(mnist_path), "--no-drawn", "--sample-limit", "600",
-                   "--epochs", "1", "--learning-rate", "1e-7", "--init", str(out), "--out", str(tuned)])
+                   "--epochs", "1", "--learning-rate", "1e-7", "--init", str(out), "--out", str(tuned),
+                   "--not-a-digit-shift", "0"])
     assert status == 0 and fast_copy_matches(tuned)
     kernel = lambda path: keras.saving.load_model(path).layers[1].get_weights()[0]
     assert np.allclose(kernel(out), kernel(tuned), atol=1e-4), "fine-tuning must start from the given weights"
+    bias = lambda path: keras.saving.load_model(path).layers[-1].get_weights()[1]
+    assert np.allclose(bias(out), bias(tuned), atol=1e-3), "a shift of 0 leaves the output as trained"
     assert keras.saving.load_model(tuned).output_shape == (None, 11)
 
 
