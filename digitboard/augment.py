@@ -101,10 +101,8 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
     if height <= 0 or (high[0] - low[0]) > 0.3 * height:
         return None
     top = points[np.argmin(points[:, 1])]
-    # Up to the long, steep flags of writers who make a one look like an inverted V (UNIPEN's gmd
-    # writes most ones so); shorter flags alone left those ones to "not a digit" (an A's shape).
-    angle = np.deg2rad(rng.uniform(25, 70))  # below the horizontal
-    length = rng.uniform(0.25, 0.95) * height
+    angle = np.deg2rad(rng.uniform(25, 60))  # below the horizontal
+    length = rng.uniform(0.25, 0.65) * height
     end = top + np.array([-np.cos(angle), np.sin(angle)]) * length
     flag = np.linspace(end, top, 6)
     return [flag, *strokes]
@@ -115,8 +113,6 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
 # a stray click, a two-pixel wiggle of the mouse, a scribble. Coordinates are whole board pixels,
 # as the mouse gives them. No straight line is made: a line is a 1.
 
-LINE_LIKE = 0.4  # a wiggle narrower than this share of its length is a line once scaled: redrawn
-
 
 def junk_strokes(rng: np.random.Generator) -> list[np.ndarray]:
     """One random piece of junk: a click, a tiny wiggle or a scribble, in board pixels."""
@@ -125,12 +121,9 @@ def junk_strokes(rng: np.random.Generator) -> list[np.ndarray]:
     if kind < 0.2:  # a click: one point, or two a pixel apart
         points = origin[None] if rng.random() < 0.5 else np.array([origin, origin + rng.integers(-1, 2, 2)])
         return [points]
-    if kind < 0.45:  # a wiggle of a few pixels, never one the board's scaling turns into a 1
-        while True:
-            points = origin + np.cumsum(rng.integers(-2, 3, (int(rng.integers(2, 8)), 2)), axis=0)
-            extent = np.ptp(points, axis=0)
-            if extent.min() >= LINE_LIKE * extent.max():
-                return [points]
+    if kind < 0.45:  # a wiggle of a few pixels
+        steps = rng.integers(-2, 3, (int(rng.integers(2, 8)), 2))
+        return [origin + np.cumsum(steps, axis=0)]
     # A scribble: a smooth random walk that turns often, in one to three strokes.
     size = rng.uniform(40, 200)
     strokes = []
