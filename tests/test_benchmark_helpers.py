@@ -1,4 +1,5 @@
-"""The benchmark's helpers that carry logic: placing pen digits on the board, summarising timings."""
+"""The benchmarks' helpers that carry logic: placing pen digits on the board, summarising timings,
+choosing the "not a digit" shift."""
 
 from __future__ import annotations
 
@@ -9,11 +10,22 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-_PATH = Path(__file__).resolve().parents[1] / "benchmarks" / "latency.py"
-_SPEC = importlib.util.spec_from_file_location("latency_benchmark", _PATH)
-latency = importlib.util.module_from_spec(_SPEC)
-sys.modules[_SPEC.name] = latency  # dataclasses look their module up while it loads
-_SPEC.loader.exec_module(latency)
+
+def load_benchmark(name: str):
+    """benchmarks/<name>.py as a module (benchmarks/ is not a package)."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    sys.path.insert(0, str(path.parent))  # a benchmark may import another
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(path.parent))
+    return module
+
+
+latency = load_benchmark("latency")
 
 
 def test_place_digit_fits_the_box_keeping_aspect_ratio_and_centred():
@@ -41,20 +53,8 @@ def test_stats_summarise_milliseconds():
         latency.Stats.of([])
 
 
-def _load_benchmark(name: str):
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"{name}_benchmark", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.parent))
-    try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(path.parent))
-    return module
-
-
 def test_the_not_a_digit_shift_is_the_weakest_meeting_the_target_and_nested_leaves_each_fold_out():
-    cv = _load_benchmark("cross_validation")
+    cv = load_benchmark("cross_validation")
     digit = lambda label, not_digit: np.eye(11)[label] * (1 - not_digit) + np.eye(11)[10] * not_digit
     # 100 digits; the model gives 3 of them mostly to "not a digit": 0.8, 0.9 and 0.99.
     confident = np.stack([digit(7, 0.0)] * 97 + [digit(7, 0.8), digit(7, 0.9), digit(7, 0.99)])
