@@ -33,13 +33,22 @@ def create_server(app: Flask, config: WebConfig):
             ident="digitboard",
         )
     except OSError as error:
-        raise OSError(f"cannot listen on {config.host} port {config.port} ({error.strerror or error})") from None
+        raise cannot_listen(config.host, config.port, error) from None
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> OSError:
+    """The one-line error for an address the board cannot listen on (waitress or gunicorn)."""
+    return OSError(f"cannot listen on {host} port {port} ({error.strerror or error})")
+
+
+def board_url(host: str, port: int) -> str:
+    """The page's address for a listening host and port (an IPv6 host in brackets)."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
 def server_url(server) -> str:
     """The address a server actually listens on: --port 0 lets the system choose the port."""
-    host = server.effective_host
-    return f"http://{f'[{host}]' if ':' in host else host}:{server.effective_port}/"
+    return board_url(server.effective_host, server.effective_port)
 
 
 def run_serve(config: WebConfig) -> int:

@@ -19,6 +19,7 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from digitboard.web import WebConfig
+from digitboard.web.server import board_url, cannot_listen
 
 
 class _Workers(BaseApplication):
@@ -49,7 +50,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
         listener.listen(2048)
     except OSError as error:
         listener.close()
-        raise OSError(f"cannot listen on {host} port {port} ({error.strerror or error})") from None
+        raise cannot_listen(host, port, error) from None
     listener.set_inheritable(True)  # the workers fork from the process that holds it
     return listener
 
@@ -60,8 +61,7 @@ def run_workers(config: WebConfig) -> int:
 
     check_model_file(config.model)
     listener = listening_socket(config.host, config.port)
-    host, port = listener.getsockname()[:2]
-    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+    url = board_url(*listener.getsockname()[:2])
     descriptor = listener.detach()  # gunicorn's from here on: it closes it when it stops
     settings = {
         "bind": [f"fd://{descriptor}"],
