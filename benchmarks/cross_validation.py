@@ -8,7 +8,12 @@ institution is seen in training, so the out-of-fold figures say how the board do
 it has never seen. The "not a digit" shift (`TrainConfig.not_a_digit_shift`) is chosen on the
 same out-of-fold predictions, and each fold is reported with the shift chosen on the others.
 
+With --paths, each fold also trains the model that reads the pen's path (digitboard.trajectory)
+on the same institutions, and the two are pooled: the CNN's weight (`TrainConfig.image_weight`)
+and the shift are chosen together, each fold read with those chosen on the other folds.
+
     python benchmarks/cross_validation.py --mnist ../shared/data/mnist.npz [--recipes A,B]
+    python benchmarks/cross_validation.py --full --recipes B --paths --write-pooled
 
 The defaults (3 epochs, 5,000 MNIST digits and at most 5,000 drawings of each kind a fold) fit a
 2-core machine shared with others in well under an hour; the final model trains far longer, so
@@ -32,8 +37,15 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from digitboard.data import NOT_A_DIGIT, DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
-from digitboard.recognizer import UNSURE_BELOW  # noqa: E402
-from digitboard.train import TrainConfig, prepare_data, synthetic_junk, train_model  # noqa: E402
+from digitboard.recognizer import UNSURE_BELOW, pool_probabilities, shift_not_a_digit  # noqa: E402
+from digitboard.train import (  # noqa: E402
+    TrainConfig,
+    prepare_data,
+    split_off,
+    synthetic_junk,
+    train_model,
+    train_path_model,
+)
 
 FOLDS = (("syn",), ("apa", "apb", "art"), ("ced", "gmd", "imp"))  # 4,554 / 2,895 / 2,749 digits
 # Candidate recipes: changes to TrainConfig's defaults. Few, because each costs three trainings.
@@ -44,6 +56,7 @@ RECIPES = {
 }
 UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
 SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first
+WEIGHTS = (0.8, 0.7, 0.6, 0.5, 0.4)  # the CNN's weight in the pooled log-probabilities; ties go to the first
 CURVE = (0.0, -0.5, -1.0, -1.5, -2.0, -2.5, -3.0)  # shifts shown in the trade-off table
 REPORTS = Path(__file__).resolve().parents[1] / "reports" / "cv"
 
@@ -98,6 +111,42 @@ def run_fold(recipe: str, fold: int, config: TrainConfig, mnist: Mnist, args) ->
     return result
 
 
+def run_path_fold(recipe: str, fold: int, config: TrainConfig, args) -> Path:
+    """Train one fold's path model on the drawings its CNN trained on (digits, non-digits, junk)
+    and save its out-of-fold probabilities, in the order of run_fold's; returns the .npz path."""
+    from digitboard.trajectory import trajectories
+
+    held_out = FOLDS[fold]
+    folder = args.out_dir / recipe / "paths"
+    folder.mkdir(parents=True, exist_ok=True)
+    result = folder / f"fold{fold + 1}.npz"
+    if result.is_file() and not args.again:
+        print(f"recipe {recipe} fold {fold + 1} paths: reusing {result}", flush=True)
+        return result
+    rng = np.random.default_rng(config.seed + fold)
+    drawn, nondigits = drawn_training_data(args.unipen, args.nondigits, exclude=held_out)
+    training, validation = [], []
+    for drawings in (drawn, nondigits, synthetic_junk(config.junk, rng)):
+        for_training, for_validation = split_off(drawings, config.validation_fraction, None, rng)
+        training += for_training
+        validation += for_validation
+    print(f"recipe {recipe} fold {fold + 1} paths (held out {', '.join(held_out)}): {len(training):,} drawings; "
+          f"{config.path_epochs} epochs", flush=True)
+    model, minutes = train_path_model((training, validation), config, folder / f"fold{fold + 1}.keras", verbose=2)
+    junk = synthetic_junk(1000, np.random.default_rng(1000 + fold))  # run_fold's fresh junk
+    predict = lambda drawings: np.asarray(  # noqa: E731
+        model.predict(trajectories([d.strokes for d in drawings]), batch_size=1024, verbose=0))
+    np.savez_compressed(
+        result,
+        digit_probabilities=predict(load_unipen(args.unipen, held_out)),
+        nondigit_probabilities=predict(load_unipen(args.nondigits, held_out, digits=False)),
+        junk_probabilities=predict(junk),
+        minutes=minutes,
+    )
+    print(f"recipe {recipe} fold {fold + 1} paths: trained in {minutes:.1f} min", flush=True)
+    return result
+
+
 _mnist_cache: dict[str, Mnist] = {}
 
 
@@ -120,8 +169,6 @@ def mnist_test_labels(args) -> np.ndarray:
 def choose_shift(digit_probabilities: np.ndarray) -> float:
     """The weakest "not a digit" shift (TrainConfig.not_a_digit_shift) leaving at most UNSURE_TARGET
     of real digits unsure at UNSURE_BELOW; the strongest tried if none does."""
-    from digitboard.recognizer import shift_not_a_digit
-
     for shift in SHIFTS:
         if (~shown_confident(shift_not_a_digit(digit_probabilities, shift), UNSURE_BELOW)).mean() <= UNSURE_TARGET:
             return float(shift)
@@ -131,47 +178,92 @@ def choose_shift(digit_probabilities: np.ndarray) -> float:
 PROBABILITIES = ("digit_probabilities", "nondigit_probabilities", "junk_probabilities")
 
 
+def pooled(fold: dict, paths: dict | None, weight: float, shift: float = 0.0) -> dict:
+    """A fold's results read by the CNN pooled with its path model at `weight`, then shifted."""
+    return {**fold, **{key: shift_not_a_digit(pool_probabilities(fold[key], paths[key] if paths else None, weight), shift)
+                       for key in PROBABILITIES if key in fold}}
+
+
+def choose_weight(folds: list[dict], paths: list[dict] | None) -> float:
+    """The CNN's weight reading the most of `folds`' digits right (1: no path models)."""
+    if not paths:
+        return 1.0
+    labels = np.concatenate([fold["digit_labels"] for fold in folds])
+
+    def right(weight: float) -> int:
+        read = np.concatenate([pooled(fold, path, weight)["digit_probabilities"] for fold, path in zip(folds, paths)])
+        return int((read[:, :10].argmax(axis=1) == labels).sum())
+
+    return max(WEIGHTS, key=right)  # the first of equals
+
+
+def choose(folds: list[dict], paths: list[dict] | None) -> tuple[float, float]:
+    """(weight, shift) chosen on `folds`: the weight reading most digits right, then the weakest
+    shift leaving at most UNSURE_TARGET of their digits unsure."""
+    weight = choose_weight(folds, paths)
+    digits = np.concatenate([pooled(fold, path, weight)["digit_probabilities"]
+                             for fold, path in zip(folds, paths or [None] * len(folds))])
+    return weight, choose_shift(digits)
+
+
+def nested_choices(loaded: list[dict], paths: list[dict] | None = None) -> list[tuple[float, float]]:
+    """Each fold's (weight, shift), chosen on the other folds' out-of-fold digits alone: the
+    figures of a fold read with its own were not looked at while choosing them."""
+    def others(items: list | None, i: int) -> list | None:
+        return [item for j, item in enumerate(items) if j != i] if items else None
+
+    return [choose(others(loaded, i), others(paths, i)) for i in range(len(loaded))]
+
+
 def nested_shifts(loaded: list[dict]) -> list[float]:
-    """Each fold's shift, chosen on the other folds' out-of-fold digits alone: the figures of a
-    fold read with its nested shift were not looked at while choosing that shift."""
-    return [choose_shift(np.concatenate([other["digit_probabilities"] for j, other in enumerate(loaded) if j != i]))
-            for i in range(len(loaded))]
+    """Each fold's shift for the CNN alone, chosen on the other folds (nested_choices)."""
+    return [shift for _, shift in nested_choices(loaded)]
 
 
-def report(recipe: str, results: list[Path]) -> float:
-    """Print the out-of-fold table of one recipe, each fold read with its nested shift; returns
-    the shift chosen on all folds (the one the shipped model gets)."""
-    from digitboard.recognizer import shift_not_a_digit
-
+def report(recipe: str, results: list[Path], path_results: list[Path] | None = None) -> tuple[float, float]:
+    """Print the out-of-fold table of one recipe (pooled with the path models if given), each
+    fold read with its nested weight and shift; returns those chosen on all folds (what the
+    shipped model gets)."""
     loaded = [dict(np.load(path)) for path in results]
-    shifts = nested_shifts(loaded) if len(loaded) > 1 else [0.0]
-    shifted = [{**r, **{key: shift_not_a_digit(r[key], shift) for key in PROBABILITIES}} for r, shift in zip(loaded, shifts)]
+    paths = [dict(np.load(path)) for path in path_results] if path_results else None
+    choices = nested_choices(loaded, paths) if len(loaded) > 1 else [(1.0, 0.0)]
+    shifted = [pooled(fold, path, weight, shift)
+               for fold, path, (weight, shift) in zip(loaded, paths or [None] * len(loaded), choices)]
     keys = ("digit_probabilities", "digit_labels", "digit_contributors", "nondigit_probabilities",
             "nondigit_contributors", "junk_probabilities")
-    raw = {key: np.concatenate([r[key] for r in loaded]) for key in keys}
-    pooled = {key: np.concatenate([r[key] for r in shifted]) for key in keys}
-    chosen = choose_shift(raw["digit_probabilities"])
-    read = pooled["digit_probabilities"][:, :10].argmax(axis=1)
-    correct = read == pooled["digit_labels"]
-    unsure = ~shown_confident(pooled["digit_probabilities"], UNSURE_BELOW)
-    fooled = shown_confident(pooled["nondigit_probabilities"], UNSURE_BELOW)
-    print(f"\nrecipe {recipe} ({RECIPES[recipe]}): out of fold, unsure below {UNSURE_BELOW:.2f}, "
-          f"each fold's 'not a digit' shifted by the shift chosen on the other folds "
-          f"({', '.join(f'{shift:+g}' for shift in shifts)})")
+    chosen_weight, chosen = choose(loaded, paths)
+    raw = {key: np.concatenate([r[key] for r in (pooled(fold, path, chosen_weight)
+                                                 for fold, path in zip(loaded, paths or [None] * len(loaded)))])
+           for key in keys}
+    pooled_folds = {key: np.concatenate([r[key] for r in shifted]) for key in keys}
+    read = pooled_folds["digit_probabilities"][:, :10].argmax(axis=1)
+    correct = read == pooled_folds["digit_labels"]
+    unsure = ~shown_confident(pooled_folds["digit_probabilities"], UNSURE_BELOW)
+    fooled = shown_confident(pooled_folds["nondigit_probabilities"], UNSURE_BELOW)
+    what = "the CNN and the path model pooled" if paths else "the CNN alone"
+    print(f"\nrecipe {recipe} ({RECIPES[recipe]}), {what}: out of fold, unsure below {UNSURE_BELOW:.2f}, "
+          f"each fold read with the (CNN weight, 'not a digit' shift) chosen on the other folds "
+          f"({', '.join(f'{weight:g}, {shift:+g}' for weight, shift in choices)})")
     print(f"  {'institution':12} {'digits':>6} {'accuracy':>9} {'unsure':>7} {'non-digits':>10} {'confident':>9}")
-    for institution in sorted(set(pooled["digit_contributors"])):
-        rows = pooled["digit_contributors"] == institution
-        others = pooled["nondigit_contributors"] == institution
+    for institution in sorted(set(pooled_folds["digit_contributors"])):
+        rows = pooled_folds["digit_contributors"] == institution
+        others = pooled_folds["nondigit_contributors"] == institution
         print(f"  {institution:12} {rows.sum():6,} {correct[rows].mean():9.2%} {unsure[rows].mean():7.2%} "
               f"{others.sum():10,} {fooled[others].mean() if others.any() else float('nan'):9.2%}")
     print(f"  {'all':12} {len(correct):6,} {correct.mean():9.2%} {unsure.mean():7.2%} "
           f"{len(fooled):10,} {fooled.mean():9.2%}")
-    worst = min(range(10), key=lambda digit: correct[pooled["digit_labels"] == digit].mean())
-    per_class = " ".join(f"{digit}:{correct[pooled['digit_labels'] == digit].mean():.1%}" for digit in range(10))
+    worst = min(range(10), key=lambda digit: correct[pooled_folds["digit_labels"] == digit].mean())
+    per_class = " ".join(f"{digit}:{correct[pooled_folds['digit_labels'] == digit].mean():.1%}" for digit in range(10))
     print(f"  per class: {per_class} (worst {worst})")
-    junk_fooled = shown_confident(pooled["junk_probabilities"], UNSURE_BELOW).mean()
+    junk_fooled = shown_confident(pooled_folds["junk_probabilities"], UNSURE_BELOW).mean()
     print(f"  synthetic junk (fresh) shown as a confident digit: {junk_fooled:.2%}")
-    print(f"  chosen on all folds (the shipped model's TrainConfig.not_a_digit_shift): {chosen:+g}")
+    print(f"  chosen on all folds (the shipped model's TrainConfig): image_weight {chosen_weight:g}, "
+          f"not_a_digit_shift {chosen:+g}")
+    if paths:
+        for weight in WEIGHTS:
+            right = np.concatenate([(pooled(fold, path, weight)["digit_probabilities"][:, :10].argmax(axis=1)
+                                     == fold["digit_labels"]) for fold, path in zip(loaded, paths)])
+            print(f"  CNN weight {weight:g}, all folds: {right.mean():.2%} of digits right ({(~right).sum()} wrong)")
     print("  shift, all folds:   " + " ".join(f"{shift:6.2f}" for shift in CURVE))
     for name, key, wanted in (("digits unsure", "digit_probabilities", False),
                               ("non-digits confident", "nondigit_probabilities", True),
@@ -180,26 +272,36 @@ def report(recipe: str, results: list[Path]) -> float:
         print(f"  {name:20}" + " ".join(f"{share:6.2%}" for share in shares))
     for index, result in enumerate(loaded, 1):
         print(f"  fold {index}: MNIST test {float(result['mnist_accuracy']):.2%}, "
-              f"{int(result['epochs_run'])} epochs in {float(result['minutes']):.1f} min")
-    return chosen
+              f"{int(result['epochs_run'])} epochs in {float(result['minutes']):.1f} min"
+              + (f"; path model {float(paths[index - 1]['minutes']):.1f} min" if paths else ""))
+    return chosen_weight, chosen
 
 
-def write_shifted(recipe: str, results: list[Path], args) -> None:
-    """Each fold model with its nested shift, and its ONNX copy, in <recipe>/shifted/: what
-    `benchmarks/drawn_digits.py --cross-validation` reads writers through, as the board would."""
+def write_fold_models(recipe: str, results: list[Path], path_results: list[Path] | None, args) -> None:
+    """Each fold model with its nested choices, and its ONNX copy, in <recipe>/shifted/ (the CNN
+    alone) or <recipe>/pooled/ (with its path model): what `benchmarks/drawn_digits.py
+    --cross-validation` reads writers through, as the board would."""
+    import keras
+
     from digitboard.export import export_onnx
-    from digitboard.model import shift_not_a_digit_logit
+    from digitboard.model import pooled_model, shift_not_a_digit_logit
     from digitboard.modelfile import load_keras_model
 
-    shifts = nested_shifts([dict(np.load(path)) for path in results])
-    folder = args.out_dir / recipe / "shifted"
+    loaded = [dict(np.load(path)) for path in results]
+    choices = nested_choices(loaded, [dict(np.load(path)) for path in path_results] if path_results else None)
+    folder = args.out_dir / recipe / ("pooled" if path_results else "shifted")
     folder.mkdir(exist_ok=True)
-    for path, shift in zip(results, shifts):
+    for index, (path, (weight, shift)) in enumerate(zip(results, choices)):
         model = load_keras_model(path.with_suffix(".keras"))
-        shift_not_a_digit_logit(model, shift)
-        model.save(folder / path.with_suffix(".keras").name)
-        agreement = export_onnx(folder / path.with_suffix(".keras").name, mnist_test_images(args)[:2000])
-        print(f"{folder / path.with_suffix('.keras').name}: shifted by {shift:+g}; ONNX copy: {agreement}", flush=True)
+        if path_results:
+            path_model = keras.saving.load_model(path_results[index].with_suffix(".keras"), compile=False)  # not a board's model
+            model = pooled_model(model, path_model, weight, shift)
+        else:
+            shift_not_a_digit_logit(model, shift)
+        out = folder / path.with_suffix(".keras").name
+        model.save(out)
+        agreement = export_onnx(out, mnist_test_images(args)[:2000])
+        print(f"{out}: CNN weight {weight:g}, shifted by {shift:+g}; ONNX copy: {agreement}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -218,8 +320,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", default="1,2,3", help="which folds to train (results of others are reused)")
     parser.add_argument("--again", action="store_true", help="retrain folds whose results exist")
     parser.add_argument("--report-only", action="store_true", help="print the table from saved results")
+    parser.add_argument("--paths", action="store_true",
+                        help="also train each fold's path model and report the two pooled")
     parser.add_argument("--write-shifted", action="store_true",
-                        help="also write each fold model with its nested shift to <recipe>/shifted/ (for drawn_digits.py)")
+                        help="also write each fold model with its nested choices to <recipe>/shifted/, or with --paths "
+                             "pooled to <recipe>/pooled/ (for drawn_digits.py)")
     args = parser.parse_args(argv)
     if args.full:
         args.mnist_sample, args.sample_limit = 60_000, 0
@@ -235,6 +340,7 @@ def main(argv: list[str] | None = None) -> int:
           f"kind; cores {os.cpu_count()}", flush=True)
     start = time.perf_counter()
     results: dict[str, list[Path]] = {recipe: [] for recipe in recipes}
+    path_results: dict[str, list[Path]] = {recipe: [] for recipe in recipes}
     for fold in range(len(FOLDS)):  # fold by fold, so that a cut-short run still compares the recipes
         for recipe in recipes:
             config = dataclasses.replace(TrainConfig(), epochs=args.epochs, patience=patience,
@@ -247,11 +353,20 @@ def main(argv: list[str] | None = None) -> int:
                 path = run_fold(recipe, fold, config, small, args)
             if path.is_file():
                 results[recipe].append(path)
+            if args.paths:
+                path_path = args.out_dir / recipe / "paths" / f"fold{fold + 1}.npz"
+                if not args.report_only and str(fold + 1) in args.folds.split(","):
+                    path_path = run_path_fold(recipe, fold, config, args)
+                if path_path.is_file():
+                    path_results[recipe].append(path_path)
     for recipe, paths in results.items():
+        with_paths = path_results[recipe] if args.paths and len(path_results[recipe]) == len(paths) else None
         if paths:
             report(recipe, paths)
+            if with_paths:
+                report(recipe, paths, with_paths)
         if args.write_shifted and len(paths) == len(FOLDS):
-            write_shifted(recipe, paths, args)
+            write_fold_models(recipe, paths, with_paths, args)
     print(f"\nwall time {(time.perf_counter() - start) / 60:.1f} min")
     return 0
 

@@ -330,13 +330,16 @@ def measure_fast_paths(onnx_path: Path, strokes: list[list[np.ndarray]]):
     from digitboard.drawing import to_actions
     from digitboard.preprocess import digit_image
     from digitboard.recognizer import OnnxRecognizer
+    from digitboard.trajectory import trajectory
 
     recognizer = OnnxRecognizer(onnx_path)
     images = [digit_image(s)[None, :, :, None] for s in strokes]  # (1, 28, 28, 1) float32
     board = Board(recognizer)
 
     def ours(digit_strokes) -> int:
-        probabilities = recognizer.predict(digit_image(digit_strokes)[None, :, :, None])[0]
+        """Strokes to label: the image, the pen's path (for a model that reads it), the model."""
+        path = trajectory(digit_strokes)[None] if recognizer.reads_paths else None  # (1, 64, 5) float32
+        probabilities = recognizer.predict(digit_image(digit_strokes)[None, :, :, None], path)[0]
         label = int(np.argmax(probabilities))
         _confidence = float(probabilities[label])
         return label
@@ -352,12 +355,19 @@ def measure_fast_paths(onnx_path: Path, strokes: list[list[np.ndarray]]):
         digit_image(digit_strokes)
         return -1
 
+    def tracing(digit_strokes) -> int:
+        trajectory(digit_strokes)
+        return -1
+
     image_of = {id(s): image for s, image in zip(strokes, images)}
+    path_of = {id(s): trajectory(s)[None] for s in strokes}
 
     def inference(digit_strokes) -> int:
-        return int(np.argmax(recognizer.predict(image_of[id(digit_strokes)])[0]))
+        return int(np.argmax(recognizer.predict(image_of[id(digit_strokes)], path_of[id(digit_strokes)])[0]))
 
     paths = {"ours": ours, "board": through_board, "digit_image": preprocessing, "onnx": inference}
+    if recognizer.reads_paths:
+        paths["trajectory"] = tracing
     counts = dict.fromkeys(paths, len(strokes))
     return recognizer, *time_paths(paths, strokes, counts)
 
@@ -367,35 +377,40 @@ def measure_keras_paths(model_path: Path, strokes: list[list[np.ndarray]]):
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from digitboard.modelfile import load_keras_model
+    from digitboard.recognizer import KerasRecognizer
     from digitboard.preprocess import digit_image
+    from digitboard.trajectory import trajectory
 
-    model = load_keras_model(model_path)
+    reference = KerasRecognizer.load(model_path)
+    model = reference.model
+
+    def inputs(digit_strokes):
+        return reference.feed(digit_image(digit_strokes)[None, :, :, None], trajectory(digit_strokes)[None])
 
     def with_predict_on_batch(digit_strokes) -> int:
-        probabilities = np.asarray(model.predict_on_batch(digit_image(digit_strokes)[None, :, :, None]))[0]
-        return int(np.argmax(probabilities))
+        return int(np.argmax(np.asarray(model.predict_on_batch(inputs(digit_strokes)))[0]))
 
     def with_call(digit_strokes) -> int:
-        probabilities = np.asarray(model(digit_image(digit_strokes)[None, :, :, None], training=False))[0]
-        return int(np.argmax(probabilities))
+        return int(np.argmax(np.asarray(model(inputs(digit_strokes), training=False))[0]))
 
     def seed_predict(digit_strokes) -> int:  # the seed's way: model.predict() on one digit
-        probabilities = model.predict(digit_image(digit_strokes)[None, :, :, None], verbose=0)[0]
-        return int(np.argmax(probabilities))
+        return int(np.argmax(model.predict(inputs(digit_strokes), verbose=0)[0]))
 
     paths = {"predict_on_batch": with_predict_on_batch, "call": with_call, "predict": seed_predict}
-    return model, *time_paths(paths, strokes, KERAS_DIGITS)
+    return reference, *time_paths(paths, strokes, KERAS_DIGITS)
 
 
-def check_agreement(model, recognizer, mnist: Path | None) -> str:
+def check_agreement(reference, recognizer, mnist: Path | None) -> str:
     """How close the ONNX copy is to Keras on MNIST test digits: the speed-up is of the same model."""
+    from digitboard.trajectory import traced_paths
+
     if mnist is None or not mnist.is_file():
         return f"agreement with Keras not checked: no MNIST file at {mnist} (--mnist PATH)"
     with np.load(mnist) as npz:
         images = (npz["x_test"][:2000].astype(np.float32) / 255.0)[..., None]  # (N, 28, 28, 1) in [0, 1]
-    expected = np.asarray(model.predict_on_batch(images))
-    actual = recognizer.predict(images)
+    paths = traced_paths(images)  # stand-ins: MNIST has no pen paths (digitboard.export)
+    expected = reference.predict(images, paths)
+    actual = recognizer.predict(images, paths)
     same = int((expected.argmax(axis=1) == actual.argmax(axis=1)).sum())
     return (f"ONNX copy vs Keras on the first {len(images):,} MNIST test digits: {same:,} same labels, "
             f"largest probability difference {np.abs(expected - actual).max():.1e}")
@@ -533,9 +548,10 @@ def main(argv: list[str] | None = None) -> int:
     ours = fast["ours"]
     rows += [
         f"1. per-digit recognition: strokes -> label and confidence, one digit a call, one thread ({pinning.split(' with')[0]})",
-        stats_row("ours: digit_image + ONNX Runtime", ours, ours, "<= 0.5 / 2 ms",
-                  ours.median <= 0.5 and ours.p99 <= 2),
+        stats_row("ours: digit_image" + (" + trajectory" if "trajectory" in fast else "") + " + ONNX Runtime",
+                  ours, ours, "<= 0.5 / 2 ms", ours.median <= 0.5 and ours.p99 <= 2),
         stats_row("  of which digit_image (OpenCV)", fast["digit_image"], ours),
+        *([stats_row("  of which trajectory (the pen's path)", fast["trajectory"], ours)] if "trajectory" in fast else []),
         stats_row("  of which ONNX Runtime run", fast["onnx"], ours),
         stats_row("  ours through Board.apply (per digit)", fast["board"], ours),
         stats_row("digit_image + Keras predict_on_batch", slow["predict_on_batch"], ours),

@@ -16,6 +16,7 @@ from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
 from digitboard.grouping import DigitIndex, place
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 from digitboard.reading import reading_lines
+from digitboard.trajectory import trajectory
 from digitboard.recognizer import UNSURE_BELOW, Recognizer  # noqa: F401 (tests import it from here)
 
 DIGIT_CLASSES = 10  # a model's 11th output, where it has one, is "not a digit"
@@ -83,6 +84,7 @@ class Digit:
     prediction: Prediction | None = None
     corrected: int | None = None  # the label the user gave it, if any
     image: np.ndarray | None = None  # the model's last input, (28, 28) float32 in [0, 1]
+    path: np.ndarray | None = None  # and the pen's path it read, (64, 5) float32 (digitboard.trajectory)
     low: np.ndarray = field(default_factory=lambda: np.zeros(2))  # exact (x, y) bounds of the points
     high: np.ndarray = field(default_factory=lambda: np.zeros(2))
 
@@ -335,7 +337,7 @@ class Board:
 
     def _changed(self, digit: Digit) -> None:
         """Mark a digit for classification; it is rendered and classified in the next batch."""
-        digit.image = None
+        digit.image = digit.path = None
         digit.prediction = None
         self.version += 1
 
@@ -350,13 +352,20 @@ class Board:
             digit.image = digit_image([ink.points for ink in digit.strokes], self.stroke_width)
         return digit.image
 
+    def trace(self, digit: Digit) -> np.ndarray:
+        """The digit's pen path as the model reads it, (64, 5) float32."""
+        if digit.path is None:
+            digit.path = trajectory([ink.points for ink in digit.strokes])
+        return digit.path
+
     def classify_pending(self) -> int:
         """Classify, in one batch, every digit without a prediction, if the recogniser is ready."""
         pending = self.pending
         if not pending or self.recognizer is None or not getattr(self.recognizer, "ready", True):
             return 0
-        batch = np.stack([self.render(digit) for digit in pending])[..., None]  # (N, 28, 28, 1) float32
-        probabilities = np.asarray(self.recognizer.predict(batch), np.float64)
+        images = np.stack([self.render(digit) for digit in pending])[..., None]  # (N, 28, 28, 1) float32
+        paths = np.stack([self.trace(digit) for digit in pending])  # (N, 64, 5) float32
+        probabilities = np.asarray(self.recognizer.predict(images, paths), np.float64)
         for digit, row in zip(pending, probabilities):
             digit.prediction = Prediction.from_probabilities(row)
         self.version += 1

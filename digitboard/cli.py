@@ -15,7 +15,8 @@ def _add_train_parser(subparsers) -> None:
     from digitboard.train import TrainConfig
 
     defaults = TrainConfig()
-    train = subparsers.add_parser("train", help="train the CNN on MNIST, pen-drawn digits and non-digits (if present)",
+    train = subparsers.add_parser("train", help="train the CNN on MNIST, pen-drawn digits and non-digits (if present), "
+                                               "and the path model beside it on the pen-drawn ones",
                                   argument_default=argparse.SUPPRESS)
     train.add_argument("--mnist", help="local MNIST .npz in Keras's layout (default: $DIGITBOARD_MNIST, else download)")
     train.add_argument("--unipen", help="pen-drawn digits (.jsonl.gz) to train on as well (default: ../shared/data if present)")
@@ -30,8 +31,13 @@ def _add_train_parser(subparsers) -> None:
     train.add_argument("--patience", type=int, help=f"epochs without improvement before stopping (default: {defaults.patience})")
     train.add_argument("--sample-limit", type=int, help="use only this many images of each source (quick runs)")
     train.add_argument("--seed", type=int, help=f"(default: {defaults.seed})")
+    train.add_argument("--no-paths", dest="paths", action="store_false",
+                       help="ship the CNN alone, without the model that reads the pen's path beside it")
+    train.add_argument("--path-epochs", type=int, help=f"epochs of the path model (default: {defaults.path_epochs})")
+    train.add_argument("--image-weight", type=float, metavar="W",
+                       help=f"the CNN's weight when the two models' log-probabilities are pooled (default: {defaults.image_weight:g})")
     train.add_argument("--not-a-digit-shift", type=float, metavar="LOG_ODDS",
-                       help=f"added to the trained model's 'not a digit' logit (default: {defaults.not_a_digit_shift:g}; 0: none)")
+                       help=f"added to the shipped model's 'not a digit' log-odds (default: {defaults.not_a_digit_shift:g}; 0: none)")
     train.add_argument("--init", metavar="MODEL", help="start from this .keras model's weights (fine-tuning) instead of from scratch")
 
 

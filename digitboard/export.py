@@ -33,12 +33,16 @@ class Agreement:
 
 
 def compare(reference, candidate, images: np.ndarray, batch_size: int = 500) -> Agreement:
-    """Compare two recognisers' embeddings and probabilities on `images` (N, 28, 28, 1) float32."""
+    """Compare two recognisers' embeddings and probabilities on `images` (N, 28, 28, 1) float32
+    (and, for a model that reads paths, stand-ins traced from them: digitboard.trajectory)."""
+    from digitboard.trajectory import traced_paths
+
     same, worst = 0, 0.0
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
+        paths = traced_paths(batch)
         (expected_embedding, expected), (actual_embedding, actual) = (
-            reference.embed_and_predict(batch), candidate.embed_and_predict(batch))
+            reference.embed_and_predict(batch, paths), candidate.embed_and_predict(batch, paths))
         same += int((expected.argmax(axis=1) == actual.argmax(axis=1)).sum())
         worst = max(worst, float(np.abs(expected - actual).max()),
                     float(np.abs(expected_embedding - actual_embedding).max()))
@@ -68,7 +72,8 @@ def export_onnx(model_path: str | os.PathLike[str], images: np.ndarray) -> Agree
     candidate_path = onnx_path.with_name(f".{onnx_path.stem}.partial.onnx")
     try:
         two_outputs = with_embedding(reference.model)
-        two_outputs(np.zeros((1, 28, 28, 1), np.float32))  # Keras exports only a model that has run once
+        # Keras exports only a model that has run once.
+        two_outputs(reference.feed(np.zeros((1, 28, 28, 1), np.float32), np.zeros((1, 64, 5), np.float32)))
         two_outputs.export(str(candidate_path), format="onnx", verbose=False)
         name_outputs(candidate_path, OUTPUT_NAMES)
         agreement = compare(reference, OnnxRecognizer(candidate_path), images)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from digitboard.preprocess import digit_image
+from digitboard.trajectory import trajectory
 
 if TYPE_CHECKING:
     from digitboard.board import Board, Digit, Ink
@@ -201,7 +202,8 @@ def _reads_better_joined(board: Board, ink: Ink, digit: Digit) -> bool:
         board.render(digit),  # cached since the digit last changed
         digit_image([ink.points], board.stroke_width),
     ])[..., None]  # (3, 28, 28, 1) float32: joined, the digit alone, the stroke alone
-    confidence = np.asarray(recognizer.predict(images), np.float64)[:, :10].max(axis=1)
+    paths = np.stack([trajectory([*parts, ink.points]), board.trace(digit), trajectory([ink.points])])
+    confidence = np.asarray(recognizer.predict(images, paths), np.float64)[:, :10].max(axis=1)
     height = max(float(ink.high[1] - ink.low[1]), digit.height, 1.0)
     gap = float(np.linalg.norm(_gap(ink.low, ink.high, digit.low, digit.high))) / height
     return bool(confidence[0] > confidence[1] * confidence[2] + JOIN_MARGIN + JOIN_MARGIN_PER_GAP * gap)

@@ -21,6 +21,8 @@ from typing import Protocol
 
 import numpy as np
 
+from digitboard.trajectory import trajectories
+
 DIGIT_CLASSES = 10
 
 
@@ -50,11 +52,11 @@ class Example:
 
 
 class EmbeddingRecognizer(Protocol):
-    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(N, 28, 28, 1) float32 -> ((N, D) float32 embeddings, (N, C) probabilities)."""
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 28, 28, 1) float32 and paths (N, 64, 5) -> ((N, D) float32 embeddings, (N, C) probabilities)."""
         ...
 
-    def predict(self, images: np.ndarray) -> np.ndarray: ...
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray: ...
 
 
 class Journal(Protocol):
@@ -137,11 +139,11 @@ class PersonalRecognizer:
         loading = self._loading is not None and self._loading.is_alive()
         return not loading and getattr(self.base, "ready", True)
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28, 1) float32 in [0, 1] -> (N, C) probabilities, as the base model's."""
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
+        """(N, 28, 28, 1) float32 in [0, 1] and paths (N, 64, 5) -> (N, C) probabilities, as the base model's."""
         if not self._examples:  # nothing learned: exactly the shipped model
-            return self.base.predict(images)
-        embeddings, probabilities = self.base.embed_and_predict(images)
+            return self.base.predict(images, paths)
+        embeddings, probabilities = self.base.embed_and_predict(images, paths)
         return self.adjust(embeddings, probabilities)
 
     def adjust(self, embeddings: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -227,7 +229,8 @@ def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example])
     if not missing:
         return
     images = np.stack([example.image for example in missing])[..., None]  # (M, 28, 28, 1) float32
-    embeddings = unit_rows(recognizer.embed_and_predict(images)[0])
+    paths = trajectories([example.strokes for example in missing])  # (M, 64, 5) float32
+    embeddings = unit_rows(recognizer.embed_and_predict(images, paths)[0])
     for example, embedding in zip(missing, embeddings):
         example.embedding = embedding
 

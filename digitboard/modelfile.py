@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 EXPECTED_INPUT = (28, 28, 1)
+EXPECTED_PATH = (64, 5)  # digitboard.trajectory's (POINTS, CHANNELS): a pooled model's second input
 EXPECTED_CLASSES = (10, 11)  # the ten digits, then (models since issue 10) "not a digit"
 TRAIN_HINT = "train one with `digitboard train`, or pass --model PATH to a .keras file"
 PROBABILITY_TOLERANCE = 1e-3  # how far a row of probabilities may sum from 1 (float32 softmax)
@@ -88,13 +89,16 @@ def check_model_file(model_path: str | os.PathLike[str]) -> Path:
     return path
 
 
-def check_shapes(path: Path, input_shape, output_shape) -> None:
-    """The board feeds (N, 28, 28, 1) and reads 10 digit probabilities, then maybe "not a digit"."""
-    input_tail, output_tail = tuple(input_shape[1:]), tuple(output_shape[1:])
-    if input_tail != EXPECTED_INPUT or len(output_tail) != 1 or output_tail[0] not in EXPECTED_CLASSES:
+def check_shapes(path: Path, input_shapes, output_shape) -> None:
+    """The board feeds (N, 28, 28, 1), and to a pooled model also the pen's path (N, 64, 5); it
+    reads 10 digit probabilities, then maybe "not a digit"."""
+    tails = [tuple(shape[1:]) for shape in input_shapes]
+    output_tail = tuple(output_shape[1:])
+    if tails not in ([EXPECTED_INPUT], [EXPECTED_INPUT, EXPECTED_PATH]) or len(output_tail) != 1 \
+            or output_tail[0] not in EXPECTED_CLASSES:
         raise ModelError(
-            f"model file {path} takes {input_tail} and gives {output_tail}; the board needs input "
-            f"{EXPECTED_INPUT} and 10 or 11 probabilities: {TRAIN_HINT}"
+            f"model file {path} takes {', '.join(map(str, tails))} and gives {output_tail}; the board needs input "
+            f"{EXPECTED_INPUT} (and maybe the path {EXPECTED_PATH}) and 10 or 11 probabilities: {TRAIN_HINT}"
         )
 
 
@@ -103,6 +107,25 @@ def probe_images() -> np.ndarray:
     rng = np.random.default_rng(0)
     return np.concatenate([np.zeros((1, 28, 28, 1)), np.ones((1, 28, 28, 1)),
                            rng.random((2, 28, 28, 1))]).astype(np.float32)
+
+
+def probe_paths() -> np.ndarray:
+    """Paths to go with probe_images for a pooled model: still, and random (4, 64, 5)."""
+    rng = np.random.default_rng(1)
+    return np.concatenate([np.zeros((2, *EXPECTED_PATH)), rng.uniform(-0.5, 0.5, (2, *EXPECTED_PATH))]).astype(np.float32)
+
+
+def model_inputs(reads_paths: bool, images: np.ndarray, paths: np.ndarray | None) -> list[np.ndarray]:
+    """What a model is run on: [images], or [images, paths] for a model that reads the pen's path."""
+    images = np.asarray(images, np.float32)
+    if not reads_paths:
+        return [images]
+    if paths is None:
+        raise ValueError("this model reads the pen's path as well as the image: pass the paths (digitboard.trajectory)")
+    paths = np.asarray(paths, np.float32)
+    if len(paths) != len(images):
+        raise ValueError(f"{len(images)} images but {len(paths)} paths")
+    return [images, paths]
 
 
 def check_probabilities(path: Path, probabilities: np.ndarray) -> None:
@@ -129,11 +152,12 @@ def load_keras_model(model_path: str | os.PathLike[str]):
         except Exception as error:  # Keras raises many types for a damaged file
             raise ModelError(f"model file {path} could not be loaded by Keras ({one_line(error)}); {TRAIN_HINT}") from None
     try:
-        input_shape, output_shape = model.input_shape, model.output_shape
-    except (AttributeError, ValueError):  # e.g. a subclassed model that was never built
+        input_shapes, output_shape = [tuple(tensor.shape) for tensor in model.inputs], model.output_shape
+    except (AttributeError, ValueError, TypeError):  # e.g. a subclassed model that was never built
         raise ModelError(f"model file {path} has no fixed input and output shape; {TRAIN_HINT}") from None
-    check_shapes(path, input_shape, output_shape)
-    check_probabilities(path, model.predict_on_batch(probe_images()))
+    check_shapes(path, input_shapes, output_shape)
+    probe = model_inputs(len(input_shapes) == 2, probe_images(), probe_paths())
+    check_probabilities(path, model.predict_on_batch(probe if len(probe) == 2 else probe[0]))
     return model
 
 

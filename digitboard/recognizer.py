@@ -1,5 +1,6 @@
-"""Recognisers: from a batch of 28x28 inputs to class probabilities (the ten digits, then
-"not a digit" for models since issue 10) and the penultimate-layer embedding.
+"""Recognisers: from a batch of 28x28 inputs (and, for a model that reads it, each drawing's pen
+path, digitboard.trajectory) to class probabilities (the ten digits, then "not a digit" for
+models since issue 10) and the CNN's penultimate-layer embedding.
 
 `best.keras` is the one model the project trains and ships. For speed the board runs its ONNX
 copy (`best.onnx`, derived by `digitboard export` or `digitboard train`) under ONNX Runtime: about
@@ -28,9 +29,11 @@ from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and te
     check_shapes,
     fast_copy_matches,
     load_keras_model,
+    model_inputs,
     one_line,
     onnx_path_for,
     probe_images,
+    probe_paths,
     write_fingerprint,
 )
 
@@ -62,18 +65,32 @@ def shift_not_a_digit(probabilities: np.ndarray, shift: float) -> np.ndarray:
     return scaled / scaled.sum(axis=1, keepdims=True)
 
 
+def pool_probabilities(image: np.ndarray, path: np.ndarray | None, image_weight: float) -> np.ndarray:
+    """Two models' (N, C) probabilities pooled as digitboard.model.PooledProbabilities pools them
+    (without its shift): p proportional to image**w * path**(1 - w). No path: the image's."""
+    if path is None or image_weight == 1:
+        return np.asarray(image, np.float64)
+    tiny = 1e-7  # as in the layer
+    logits = image_weight * np.log(np.asarray(image, np.float64) + tiny) + \
+        (1 - image_weight) * np.log(np.asarray(path, np.float64) + tiny)
+    pooled = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return pooled / pooled.sum(axis=1, keepdims=True)
+
+
 class Recognizer(Protocol):
     @property
     def ready(self) -> bool:
         """Whether predict can be called now (a background loader may still be loading)."""
         ...
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """(N, 28, 28, 1) float32 in [0, 1] -> (N, C) probabilities, C = 10 or 11."""
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
+        """(N, 28, 28, 1) float32 in [0, 1] and the drawings' paths (N, 64, 5) -> (N, C)
+        probabilities, C = 10 or 11. A model of the image alone ignores the paths; one that
+        reads them raises ValueError without them."""
         ...
 
-    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(N, 28, 28, 1) -> (embeddings (N, D) float32, probabilities (N, C)), in one run."""
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The same inputs -> (embeddings (N, D) float32, probabilities (N, C)), in one run."""
         ...
 
 
@@ -93,27 +110,32 @@ class OnnxRecognizer:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         self.session = onnxruntime.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
-        (model_input,) = self.session.get_inputs()
-        self.input_name = model_input.name
+        declared = self.session.get_inputs()  # the image, then for a pooled model the path
+        self.input_names = [model_input.name for model_input in declared]
+        self.reads_paths = len(declared) == 2
         outputs = {output.name: output for output in self.session.get_outputs()}
         if set(outputs) != {"probabilities", "embedding"}:
             raise ModelError(f"ONNX copy {onnx_path} has outputs {sorted(outputs)}, not probabilities and "
                              f"embedding: derive it again with `digitboard export`")
-        check_shapes(onnx_path, model_input.shape, outputs["probabilities"].shape)
+        check_shapes(onnx_path, [model_input.shape for model_input in declared], outputs["probabilities"].shape)
         self._order = ["probabilities", "embedding"]
-        check_probabilities(onnx_path, self.predict(probe_images()))
+        check_probabilities(onnx_path, self.predict(probe_images(), probe_paths()))
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        return np.concatenate([outputs[0] for outputs in in_parts(self._run, np.asarray(images, np.float32))])
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
+        inputs = model_inputs(self.reads_paths, images, paths)
+        return np.concatenate([part[0] for part in in_parts(lambda rows: self._run(inputs, rows), range(len(images)))])
 
-    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        parts = in_parts(lambda part: self._run(part, both=True), np.asarray(images, np.float32))
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        inputs = model_inputs(self.reads_paths, images, paths)
+        parts = in_parts(lambda rows: self._run(inputs, rows, both=True), range(len(images)))
         return np.concatenate([part[1] for part in parts]), np.concatenate([part[0] for part in parts])
 
-    def _run(self, images: np.ndarray, both: bool = False) -> list[np.ndarray]:
-        """One run on one thread: [probabilities] or [probabilities, embeddings]. A large batch is
-        split over the cores by the callers (digitboard.batches); the session is thread-safe."""
-        return self.session.run(self._order if both else self._order[:1], {self.input_name: images})
+    def _run(self, inputs: list[np.ndarray], rows: range, both: bool = False) -> list[np.ndarray]:
+        """One run on one thread over `rows` of the inputs: [probabilities] or [probabilities,
+        embeddings]. A large batch is split over the cores by the callers (digitboard.batches);
+        the session is thread-safe."""
+        feed = {name: array[rows.start:rows.stop] for name, array in zip(self.input_names, inputs)}
+        return self.session.run(self._order if both else self._order[:1], feed)
 
 
 class KerasRecognizer:
@@ -122,20 +144,25 @@ class KerasRecognizer:
     ready = True
 
     def __init__(self, model) -> None:
-        from digitboard.model import with_embedding
+        from digitboard.model import is_pooled, with_embedding
 
         self.model = model
+        self.reads_paths = is_pooled(model)
         self.two_outputs = with_embedding(model)  # shares the model's layers and weights
 
     @classmethod
     def load(cls, model_path: str | os.PathLike[str]) -> KerasRecognizer:
         return cls(load_keras_model(model_path))
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        return np.asarray(self.model.predict_on_batch(np.asarray(images, np.float32)))
+    def feed(self, images: np.ndarray, paths: np.ndarray | None):
+        inputs = model_inputs(self.reads_paths, images, paths)
+        return inputs if self.reads_paths else inputs[0]
 
-    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        probabilities, embeddings = self.two_outputs.predict_on_batch(np.asarray(images, np.float32))
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
+        return np.asarray(self.model.predict_on_batch(self.feed(images, paths)))
+
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        probabilities, embeddings = self.two_outputs.predict_on_batch(self.feed(images, paths))
         return np.asarray(embeddings, np.float32), np.asarray(probabilities)
 
 
@@ -179,12 +206,12 @@ class BackgroundRecognizer:
     def ready(self) -> bool:
         return self._recognizer is not None
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         if self._recognizer is None:
             raise RuntimeError("the model is not loaded yet")
-        return self._recognizer.predict(images)
+        return self._recognizer.predict(images, paths)
 
-    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         if self._recognizer is None:
             raise RuntimeError("the model is not loaded yet")
-        return self._recognizer.embed_and_predict(images)
+        return self._recognizer.embed_and_predict(images, paths)

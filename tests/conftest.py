@@ -79,8 +79,9 @@ class FakeRecognizer:
         self.calls = 0
         self.ready = True
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         assert images.ndim == 4 and images.shape[1:] == (28, 28, 1) and images.dtype == np.float32
+        assert paths is None or (paths.shape == (len(images), 64, 5) and paths.dtype == np.float32)
         self.calls += 1
         # Label by ink amount so the fake depends on the image, not on call order.
         labels = (images.sum(axis=(1, 2, 3)) // 10).astype(int) % 10

@@ -19,8 +19,10 @@ def test_the_onnx_recogniser_reads_a_split_batch_as_it_reads_each_digit(shipped_
     from digitboard.recognizer import OnnxRecognizer, onnx_path_for
 
     recognizer = OnnxRecognizer(onnx_path_for(shipped_model))
-    images = np.random.default_rng(0).random((SPLIT_FROM * 2 + 3, 28, 28, 1), dtype=np.float32)
-    one_by_one = np.concatenate([recognizer.predict(image[None]) for image in images])
-    assert np.allclose(recognizer.predict(images), one_by_one, atol=1e-6)
-    embeddings, probabilities = recognizer.embed_and_predict(images)
+    rng = np.random.default_rng(0)
+    images = rng.random((SPLIT_FROM * 2 + 3, 28, 28, 1), dtype=np.float32)
+    paths = rng.uniform(-0.5, 0.5, (len(images), 64, 5)).astype(np.float32)
+    one_by_one = np.concatenate([recognizer.predict(image[None], path[None]) for image, path in zip(images, paths)])
+    assert np.allclose(recognizer.predict(images, paths), one_by_one, atol=1e-6)
+    embeddings, probabilities = recognizer.embed_and_predict(images, paths)
     assert embeddings.shape == (len(images), 128) and np.allclose(probabilities, one_by_one, atol=1e-6)

@@ -66,3 +66,20 @@ def test_the_not_a_digit_shift_is_the_weakest_meeting_the_target_and_nested_leav
              {"digit_probabilities": confident}]
     assert cv.nested_shifts(folds) == [cv.choose_shift(np.concatenate([folds[1]["digit_probabilities"], confident])),
                                        -2.25, cv.choose_shift(np.concatenate([confident, folds[1]["digit_probabilities"]]))]
+
+
+def test_the_cnn_weight_is_the_one_reading_most_digits_right_chosen_with_the_shift_on_other_folds():
+    cv = load_benchmark("cross_validation")
+    row = lambda probabilities: np.array([*probabilities, 0.0])  # noqa: E731  (11 classes, none "not a digit")
+    # Ten 3s the CNN reads as 5s and the path model reads right: right with a CNN weight under 0.72;
+    # ten 4s the CNN reads right and the path model as 9s: right with a weight over 0.39.
+    threes_cnn, threes_path = row(np.eye(10)[3] * 0.3 + np.eye(10)[5] * 0.7), row(np.eye(10)[3] * 0.9 + np.eye(10)[5] * 0.1)
+    fours_cnn, fours_path = row(np.eye(10)[4] * 0.9 + np.eye(10)[9] * 0.1), row(np.eye(10)[4] * 0.2 + np.eye(10)[9] * 0.8)
+    fold = {"digit_probabilities": np.stack([threes_cnn] * 10 + [fours_cnn] * 10), "digit_labels": np.array([3] * 10 + [4] * 10)}
+    paths = {"digit_probabilities": np.stack([threes_path] * 10 + [fours_path] * 10)}
+    assert cv.choose_weight([fold], [paths]) == 0.7  # the first of the weights reading all 20 right
+    assert cv.choose_weight([fold], None) == 1.0  # no path models: the CNN alone
+    assert cv.nested_choices([fold] * 3, [paths] * 3) == [cv.choose([fold] * 2, [paths] * 2)] * 3
+    read = cv.pooled(fold, paths, 0.7, -1.0)["digit_probabilities"]
+    assert np.allclose(read, cv.shift_not_a_digit(cv.pool_probabilities(fold["digit_probabilities"], paths["digit_probabilities"], 0.7), -1.0))
+    assert (read[:, :10].argmax(axis=1) == fold["digit_labels"]).all()

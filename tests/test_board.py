@@ -333,7 +333,7 @@ class ReadsJoinedBetter:
 
     ready = True
 
-    def predict(self, images):
+    def predict(self, images, paths=None):
         top = images[:, :6].sum(axis=(1, 2, 3)) > 1
         whole = images.sum(axis=(1, 2, 3)) > 40
         confidence = np.where(top & whole, 0.99, 0.4)

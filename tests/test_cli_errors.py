@@ -89,7 +89,7 @@ def keras_models(tmp_path_factory) -> dict[str, Path]:
 KERAS_PROBLEMS = {
     "damaged": "could not be loaded by Keras",
     "wrong-input": "takes (32, 32, 1) and gives (10,); the board needs input (28, 28, 1)",
-    "wrong-output": "takes (28, 28, 1) and gives (5,); the board needs input (28, 28, 1) and 10 or 11 probabilities",
+    "wrong-output": "takes (28, 28, 1) and gives (5,); the board needs input (28, 28, 1) (and maybe the path (64, 5)) and 10 or 11 probabilities",
 }
 
 

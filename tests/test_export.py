@@ -36,6 +36,28 @@ def small_model(tmp_path_factory):
     return path
 
 
+def test_a_pooled_model_exports_with_both_inputs_and_needs_the_paths(tmp_path):
+    """A model reading the image and the pen's path: its copy takes both, agrees with Keras (on
+    paths traced from the images), and both runtimes refuse to read without the paths."""
+    import keras
+
+    from digitboard.export import export_onnx
+    from digitboard.model import build_model, pooled_model
+    from digitboard.trajectory import build_trajectory_model, traced_paths
+
+    keras.utils.set_random_seed(2)
+    path = tmp_path / "pooled.keras"
+    pooled_model(build_model(), build_trajectory_model(), 0.6, -2.5).save(path)
+    assert export_onnx(path, IMAGES).ok
+    onnx, reference = load_recognizer(path), KerasRecognizer.load(path)
+    assert isinstance(onnx, OnnxRecognizer) and onnx.reads_paths and reference.reads_paths
+    paths = traced_paths(IMAGES[:20])
+    assert np.allclose(onnx.predict(IMAGES[:20], paths), reference.predict(IMAGES[:20], paths), atol=1e-5)
+    for recognizer in (onnx, reference):
+        with pytest.raises(ValueError, match="pen's path"):
+            recognizer.predict(IMAGES[:2])
+
+
 def copy_pair(model, folder, name="small.keras"):
     target = folder / name
     shutil.copy(model, target)

@@ -41,16 +41,16 @@ class EmbeddingFake(FakeRecognizer):
         self.classes = classes
         self.embedded = 0
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        probabilities = super().predict(images)
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
+        probabilities = super().predict(images, paths)
         if self.classes == 11:  # a little "not a digit" mass, as the new models give
             probabilities = np.concatenate([probabilities * 0.95, np.full((len(images), 1), 0.05, np.float32)], 1)
         return probabilities
 
-    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         self.embedded += len(images)
         pooled = images[..., 0].reshape(len(images), 7, 4, 7, 4).mean(axis=(2, 4)).reshape(len(images), 49)
-        return pooled.astype(np.float32), self.predict(images)
+        return pooled.astype(np.float32), self.predict(images, paths)
 
 
 def image_batch(*digits) -> np.ndarray:
@@ -306,11 +306,11 @@ class ReadsOnesAsSevens:
         shifted[:, 1] -= moved
         return shifted
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        return self._misread(self.base.predict(images))
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
+        return self._misread(self.base.predict(images, paths))
 
-    def embed_and_predict(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        embeddings, probabilities = self.base.embed_and_predict(images)
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        embeddings, probabilities = self.base.embed_and_predict(images, paths)
         return embeddings, self._misread(probabilities)
 
 

@@ -40,6 +40,36 @@ def test_the_embedding_is_the_penultimate_layer_of_new_and_old_models(classes):
     assert np.allclose(probabilities, expected / expected.sum(axis=1, keepdims=True), atol=1e-5)
 
 
+def test_the_pooled_model_pools_as_the_numpy_rule_and_keeps_the_cnn_embedding(tmp_path):
+    """Image and path in, the two models' weighted geometric mean with the shift out; saved and
+    loaded as one .keras file; its embedding and its image part are the CNN's."""
+    import keras
+
+    from digitboard.model import build_model, image_part, pooled_model, shift_not_a_digit_logit, with_embedding
+    from digitboard.modelfile import load_keras_model
+    from digitboard.recognizer import pool_probabilities, shift_not_a_digit
+    from digitboard.trajectory import build_trajectory_model
+
+    keras.utils.set_random_seed(3)
+    cnn, paths = build_model(), build_trajectory_model()
+    rng = np.random.default_rng(0)
+    images = rng.random((5, 28, 28, 1), np.float32)
+    drawn = rng.uniform(-0.5, 0.5, (5, 64, 5)).astype(np.float32)
+    model = pooled_model(cnn, paths, image_weight=0.6, not_a_digit_shift=-2.5)
+    expected = shift_not_a_digit(pool_probabilities(np.asarray(cnn(images)), np.asarray(paths(drawn)), 0.6), -2.5)
+    assert np.allclose(np.asarray(model([images, drawn])), expected, atol=1e-5)
+    model.save(tmp_path / "pooled.keras")
+    loaded = load_keras_model(tmp_path / "pooled.keras")
+    assert np.allclose(np.asarray(loaded([images, drawn])), expected, atol=1e-5)
+    probabilities, embedding = (np.asarray(a) for a in with_embedding(loaded)([images, drawn]))
+    assert np.allclose(probabilities, expected, atol=1e-5)
+    assert np.allclose(embedding, np.asarray(with_embedding(cnn)(images)[1]), atol=1e-5)
+    assert np.allclose(np.asarray(image_part(loaded)(images)), np.asarray(cnn(images)), atol=1e-6)
+    with pytest.raises(ValueError, match="pooled_model"):
+        shift_not_a_digit_logit(loaded, -1.0)
+    assert np.allclose(pool_probabilities(expected, expected, 1.0), expected)  # weight 1: the image alone
+
+
 def test_junk_is_clicks_wiggles_and_scribbles_that_render_like_the_board():
     from digitboard.augment import junk_strokes
 

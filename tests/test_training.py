@@ -136,7 +136,7 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     assert status == 0, printed
     assert out.is_file() and fast_copy_matches(out)
     assert "MNIST test accuracy" in printed and "agrees with Keras" in printed
-    assert '"not a digit" shifted by -2 in log-odds' in printed  # TrainConfig's default change of prior
+    assert f'"not a digit" shifted by {train.TrainConfig().not_a_digit_shift:+g} in log-odds' in printed  # the default change of prior
     assert (DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None) == before
     assert not list(tmp_path.glob(".*partial*"))
 
@@ -152,6 +152,33 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     bias = lambda path: keras.saving.load_model(path).layers[-1].get_weights()[1]
     assert np.allclose(bias(out), bias(tuned), atol=1e-3), "a shift of 0 leaves the output as trained"
     assert keras.saving.load_model(tuned).output_shape == (None, 11)
+
+
+def test_with_pen_drawings_the_train_command_pools_the_cnn_with_a_path_model(tmp_path, mnist_path, unipen_path, capsys):
+    """The shipped kind of model: the CNN and the path model in one .keras file of two inputs,
+    its ONNX copy agreeing; fine-tuning from it starts from its CNN."""
+    import keras
+
+    from digitboard.model import image_part
+    from digitboard.recognizer import fast_copy_matches, load_recognizer
+
+    out = tmp_path / "pooled.keras"
+    status = main(["train", "--mnist", str(mnist_path), "--unipen", str(unipen_path), "--sample-limit", "300",
+                   "--epochs", "1", "--path-epochs", "1", "--image-weight", "0.5", "--out", str(out)])
+    printed = capsys.readouterr().out
+    assert status == 0, printed
+    assert "the path model: " in printed and "pooled with the CNN at weight 0.5 for the image" in printed
+    assert "agrees with Keras" in printed and fast_copy_matches(out)
+    model = keras.saving.load_model(out)
+    assert [tuple(tensor.shape) for tensor in model.inputs] == [(None, 28, 28, 1), (None, 64, 5)]
+    assert load_recognizer(out).reads_paths
+
+    tuned = tmp_path / "tuned.keras"
+    status = main(["train", "--mnist", str(mnist_path), "--no-drawn", "--sample-limit", "300", "--epochs", "1",
+                   "--learning-rate", "1e-7", "--init", str(out), "--out", str(tuned), "--not-a-digit-shift", "0"])
+    assert status == 0 and fast_copy_matches(tuned)
+    kernel = lambda model: model.layers[1].get_weights()[0]  # noqa: E731
+    assert np.allclose(kernel(image_part(model)), kernel(keras.saving.load_model(tuned)), atol=1e-4)
 
 
 @pytest.mark.slow

@@ -205,11 +205,11 @@ def test_a_failing_model_is_a_json_500_and_the_server_keeps_answering(fake_recog
     class BrokenThenWorking:
         calls = 0
 
-        def predict(self, images):
+        def predict(self, images, paths=None):
             self.calls += 1
             if self.calls == 1:
                 raise RuntimeError("the model broke")
-            return fake_recognizer.predict(images)
+            return fake_recognizer.predict(images, paths)
 
     app = create_app(recognizer=BrokenThenWorking())
     app.logger.disabled = True
