@@ -225,8 +225,12 @@ def seed_inputs(strokes: Strokes) -> list[np.ndarray]:
 
 
 def seed_reading(strokes: Strokes, recognizer) -> str:
-    """The seed shows one label per stroke at the stroke's place: read them left to right."""
-    labels = np.asarray(recognizer.predict(np.stack(seed_inputs(strokes))))[:, :10].argmax(axis=1)
+    """The seed shows one label per stroke at the stroke's place: read them left to right (a model
+    that reads the pen's path gets each stroke's)."""
+    from digitboard.trajectory import trajectories
+
+    paths = trajectories([[stroke] for stroke in strokes])  # (N, 64, 5) float32
+    labels = np.asarray(recognizer.predict(np.stack(seed_inputs(strokes)), paths))[:, :10].argmax(axis=1)
     order = np.argsort([s[:, 0].mean() for s in strokes])
     return "".join(str(labels[i]) for i in order)
 

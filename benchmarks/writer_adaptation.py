@@ -47,6 +47,7 @@ from digitboard.learning import LearningConfig, PersonalRecognizer, adjust, one_
 from digitboard.preprocess import digit_image  # noqa: E402
 from digitboard.recognizer import load_recognizer  # noqa: E402
 from digitboard.session import Session, action_to_json  # noqa: E402
+from digitboard.trajectory import trajectories, trajectory  # noqa: E402
 
 TUNING_WRITERS = ("syn", "apa", "apb", "art")  # the shipped model trained on these institutions
 HEIGHTS = (90, 260)
@@ -240,9 +241,9 @@ def tune(args: argparse.Namespace) -> int:
     streams = []
     for seed, digits in enumerate(writers.values()):
         rng = np.random.default_rng(seed)  # the same placement as the benchmark's sessions
-        images = np.stack([digit_image([np.asarray(a.points) for a in placed(d, i, rng)])
-                           for i, d in enumerate(digits)])[..., None]
-        embeddings, probabilities = recognizer.embed_and_predict(images)
+        drawn = [[np.asarray(a.points) for a in placed(d, i, rng)] for i, d in enumerate(digits)]
+        images = np.stack([digit_image(strokes) for strokes in drawn])[..., None]
+        embeddings, probabilities = recognizer.embed_and_predict(images, trajectories(drawn))
         streams.append((unit_rows(embeddings), np.asarray(probabilities, np.float64), np.array([d.label for d in digits])))
     print(f"tuning on {len(writers)} writers of {', '.join(tuning)} with {args.model}: {sum(len(s[2]) for s in streams):,} digits")
     print("| floor | strength | errors without | errors with | fixed | turned wrong |")
@@ -292,10 +293,11 @@ def timing(args: argparse.Namespace) -> int:
             for count in (0, 500) if round_number % 2 == 0 else (500, 0):
                 start = time.perf_counter()
                 image = digit_image(strokes)[None, ..., None]  # (1, 28, 28, 1) float32
-                label = int(np.argmax(recognizers[count].predict(image)[0, :10]))
+                label = int(np.argmax(recognizers[count].predict(image, trajectory(strokes)[None])[0, :10]))
                 times[count].append((time.perf_counter() - start) * 1000)
                 assert 0 <= label <= 9
-    embeddings, probabilities = recognizer.embed_and_predict(digit_image(digits[picks[-1]].strokes)[None, ..., None])
+    last = digits[picks[-1]].strokes
+    embeddings, probabilities = recognizer.embed_and_predict(digit_image(last)[None, ..., None], trajectory(last)[None])
     adjusting = []
     for _ in range(2000):  # the learning step alone: similarities to 500 examples and the shift
         start = time.perf_counter()

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from digitboard.modelfile import load_keras_model, onnx_path_for, write_fingerprint
+from digitboard.modelfile import EXPECTED_PATH, load_keras_model, onnx_path_for, write_fingerprint
 
 TOLERANCE = 1e-4
 OUTPUT_NAMES = ("probabilities", "embedding")  # what the board's OnnxRecognizer looks up
@@ -73,7 +73,7 @@ def export_onnx(model_path: str | os.PathLike[str], images: np.ndarray) -> Agree
     try:
         two_outputs = with_embedding(reference.model)
         # Keras exports only a model that has run once.
-        two_outputs(reference.feed(np.zeros((1, 28, 28, 1), np.float32), np.zeros((1, 64, 5), np.float32)))
+        two_outputs(reference.feed(np.zeros((1, 28, 28, 1), np.float32), np.zeros((1, *EXPECTED_PATH), np.float32)))
         two_outputs.export(str(candidate_path), format="onnx", verbose=False)
         name_outputs(candidate_path, OUTPUT_NAMES)
         agreement = compare(reference, OnnxRecognizer(candidate_path), images)

@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from digitboard.batches import in_parts
+from digitboard.batches import SPLIT_FROM, in_parts
 from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and tests import them from here)
     TRAIN_HINT,
     ModelError,
@@ -123,6 +123,8 @@ class OnnxRecognizer:
 
     def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         inputs = model_inputs(self.reads_paths, images, paths)
+        if len(images) < SPLIT_FROM:  # the window's one digit: no parts to gather
+            return self._run(inputs, range(len(images)))[0]
         return np.concatenate([part[0] for part in in_parts(lambda rows: self._run(inputs, rows), range(len(images)))])
 
     def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
