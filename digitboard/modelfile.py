@@ -149,6 +149,8 @@ def load_keras_model(model_path: str | os.PathLike[str]):
     with without_tensorflow_chatter():
         import keras
 
+        import digitboard.model  # noqa: F401  (registers the pooling layer a two-input model holds)
+
         try:
             model = keras.saving.load_model(path, compile=False)
         except Exception as error:  # Keras raises many types for a damaged file

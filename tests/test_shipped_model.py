@@ -20,3 +20,17 @@ def test_shipped_model_contract_and_mnist_test_accuracy(shipped_model, mnist_pat
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     accuracy = (probabilities[:, :10].argmax(axis=1) == mnist.y_test).mean()  # MNIST holds digits only
     assert accuracy >= 0.996, f"MNIST test accuracy {accuracy:.4%} is below 99.6%"
+
+
+def test_a_fresh_process_loads_the_shipped_model_under_keras(shipped_model):
+    """The Keras fallback in a process that imported nothing else of digitboard first: the
+    pooling layer must be registered by the loader itself."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np; from digitboard.recognizer import KerasRecognizer; "
+            f"r = KerasRecognizer.load({str(shipped_model)!r}); "
+            "print(r.predict(np.zeros((1, 28, 28, 1), np.float32), np.zeros((1, 64, 5), np.float32)).shape)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip().endswith("(1, 11)")
