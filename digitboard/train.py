@@ -168,58 +168,49 @@ def prepare_data(
     return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []))
 
 
-def augmented_batches(split: Split, batch_size: int, augmentation: Augmentation | None, seed: int = 0):
-    """A Keras PyDataset of shuffled, freshly augmented batches (a new distortion every epoch)."""
+def shuffled_batches(count: int, batch_size: int, make_batch: Callable, seed: int = 0):
+    """A Keras PyDataset of `count` items in batches, shuffled afresh every epoch:
+    make_batch(rows, rng) gives a batch (x, y) of the items at `rows`, distorted with `rng`."""
     import keras
 
-    class AugmentedBatches(keras.utils.PyDataset):
+    class ShuffledBatches(keras.utils.PyDataset):
         def __init__(self) -> None:
             super().__init__()
             self.rng = np.random.default_rng(seed)
-            self.order = self.rng.permutation(len(split))
+            self.order = self.rng.permutation(count)
 
         def __len__(self) -> int:
-            return math.ceil(len(split) / batch_size)
+            return math.ceil(count / batch_size)
 
         def __getitem__(self, index: int):
-            rows = self.order[index * batch_size:(index + 1) * batch_size]
-            x = split.x[rows]
-            if augmentation is not None:
-                x = augmentation.apply(x, self.rng)
-            return x, split.y[rows]
+            return make_batch(self.order[index * batch_size:(index + 1) * batch_size], self.rng)
 
         def on_epoch_end(self) -> None:
-            self.order = self.rng.permutation(len(split))
+            self.order = self.rng.permutation(count)
 
-    return AugmentedBatches()
+    return ShuffledBatches()
+
+
+def augmented_batches(split: Split, batch_size: int, augmentation: Augmentation | None, seed: int = 0):
+    """Shuffled batches of images, freshly augmented (a new distortion every epoch)."""
+    def batch(rows: np.ndarray, rng: np.random.Generator):
+        x = split.x[rows]
+        return (augmentation.apply(x, rng) if augmentation is not None else x), split.y[rows]
+
+    return shuffled_batches(len(split), batch_size, batch, seed)
 
 
 def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0):
-    """A Keras PyDataset of shuffled batches of pen paths, each drawing freshly distorted
-    (digitboard.trajectory.distorted) every epoch: (N, 64, 5) float32 and labels (N,)."""
-    import keras
-
+    """Shuffled batches of pen paths, each drawing freshly distorted every epoch
+    (digitboard.trajectory.distorted): (N, 64, 5) float32 and labels (N,)."""
     from digitboard.trajectory import distorted, trajectories
 
     labels = np.asarray([drawing.label for drawing in drawings], np.int64)
 
-    class PathBatches(keras.utils.PyDataset):
-        def __init__(self) -> None:
-            super().__init__()
-            self.rng = np.random.default_rng(seed)
-            self.order = self.rng.permutation(len(drawings))
+    def batch(rows: np.ndarray, rng: np.random.Generator):
+        return trajectories([distorted(drawings[row].strokes, rng) for row in rows]), labels[rows]
 
-        def __len__(self) -> int:
-            return math.ceil(len(drawings) / batch_size)
-
-        def __getitem__(self, index: int):
-            rows = self.order[index * batch_size:(index + 1) * batch_size]
-            return trajectories([distorted(drawings[row].strokes, self.rng) for row in rows]), labels[rows]
-
-        def on_epoch_end(self) -> None:
-            self.order = self.rng.permutation(len(drawings))
-
-    return PathBatches()
+    return shuffled_batches(len(drawings), batch_size, batch, seed)
 
 
 def compile_model(model, learning_rate: float, decay_steps: int) -> None:
