@@ -13,7 +13,7 @@ on the same institutions, and the two are pooled: the CNN's weight (`TrainConfig
 and the shift are chosen together, each fold read with those chosen on the other folds.
 
     python benchmarks/cross_validation.py --mnist ../shared/data/mnist.npz [--recipes A,B]
-    python benchmarks/cross_validation.py --full --recipes B --paths --write-pooled
+    python benchmarks/cross_validation.py --full --recipes B --paths --write-shifted   # pooled fold models in B/pooled/
 
 The defaults (3 epochs, 5,000 MNIST digits and at most 5,000 drawings of each kind a fold) fit a
 2-core machine shared with others in well under an hour; the final model trains far longer, so

@@ -402,18 +402,13 @@ def measure_keras_paths(model_path: Path, strokes: list[list[np.ndarray]]):
 
 def check_agreement(reference, recognizer, mnist: Path | None) -> str:
     """How close the ONNX copy is to Keras on MNIST test digits: the speed-up is of the same model."""
-    from digitboard.trajectory import traced_paths
+    from digitboard.export import compare
 
     if mnist is None or not mnist.is_file():
         return f"agreement with Keras not checked: no MNIST file at {mnist} (--mnist PATH)"
     with np.load(mnist) as npz:
         images = (npz["x_test"][:2000].astype(np.float32) / 255.0)[..., None]  # (N, 28, 28, 1) in [0, 1]
-    paths = traced_paths(images)  # stand-ins: MNIST has no pen paths (digitboard.export)
-    expected = reference.predict(images, paths)
-    actual = recognizer.predict(images, paths)
-    same = int((expected.argmax(axis=1) == actual.argmax(axis=1)).sum())
-    return (f"ONNX copy vs Keras on the first {len(images):,} MNIST test digits: {same:,} same labels, "
-            f"largest probability difference {np.abs(expected - actual).max():.1e}")
+    return f"ONNX copy vs Keras on the first MNIST test digits: {compare(reference, recognizer, images)}"
 
 
 # -- 3. frames ------------------------------------------------------------------------------

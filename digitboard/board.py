@@ -16,8 +16,8 @@ from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
 from digitboard.grouping import DigitIndex, place
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 from digitboard.reading import reading_lines
-from digitboard.trajectory import trajectory
 from digitboard.recognizer import UNSURE_BELOW, Recognizer  # noqa: F401 (tests import it from here)
+from digitboard.trajectory import trajectory
 
 DIGIT_CLASSES = 10  # a model's 11th output, where it has one, is "not a digit"
 

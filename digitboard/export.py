@@ -40,7 +40,7 @@ def compare(reference, candidate, images: np.ndarray, batch_size: int = 500) -> 
     same, worst = 0, 0.0
     for start in range(0, len(images), batch_size):
         batch = images[start:start + batch_size]
-        paths = traced_paths(batch)
+        paths = traced_paths(batch) if reference.reads_paths else None
         (expected_embedding, expected), (actual_embedding, actual) = (
             reference.embed_and_predict(batch, paths), candidate.embed_and_predict(batch, paths))
         same += int((expected.argmax(axis=1) == actual.argmax(axis=1)).sum())

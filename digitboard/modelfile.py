@@ -130,6 +130,12 @@ def model_inputs(reads_paths: bool, images: np.ndarray, paths: np.ndarray | None
     return [images, paths]
 
 
+def model_feed(reads_paths: bool, images: np.ndarray, paths: np.ndarray | None):
+    """What a Keras model is called on: its one input's array, or the list of both."""
+    inputs = model_inputs(reads_paths, images, paths)
+    return inputs if reads_paths else inputs[0]
+
+
 def check_probabilities(path: Path, probabilities: np.ndarray) -> None:
     """Outputs must be probabilities: finite, non-negative, each row summing to 1."""
     probabilities = np.asarray(probabilities, np.float64)
@@ -160,8 +166,7 @@ def load_keras_model(model_path: str | os.PathLike[str]):
     except (AttributeError, ValueError, TypeError):  # e.g. a subclassed model that was never built
         raise ModelError(f"model file {path} has no fixed input and output shape; {TRAIN_HINT}") from None
     check_shapes(path, input_shapes, output_shape)
-    probe = model_inputs(len(input_shapes) == 2, probe_images(), probe_paths())
-    check_probabilities(path, model.predict_on_batch(probe if len(probe) == 2 else probe[0]))
+    check_probabilities(path, model.predict_on_batch(model_feed(len(input_shapes) == 2, probe_images(), probe_paths())))
     return model
 
 

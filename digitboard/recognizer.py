@@ -20,7 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
-from digitboard.batches import SPLIT_FROM, in_parts
+from digitboard.batches import in_parts
 from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and tests import them from here)
     TRAIN_HINT,
     ModelError,
@@ -29,6 +29,7 @@ from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and te
     check_shapes,
     fast_copy_matches,
     load_keras_model,
+    model_feed,
     model_inputs,
     one_line,
     onnx_path_for,
@@ -123,8 +124,6 @@ class OnnxRecognizer:
 
     def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         inputs = model_inputs(self.reads_paths, images, paths)
-        if len(images) < SPLIT_FROM:  # the window's one digit: no parts to gather
-            return self._run(inputs, range(len(images)))[0]
         return np.concatenate([part[0] for part in in_parts(lambda rows: self._run(inputs, rows), range(len(images)))])
 
     def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -157,8 +156,7 @@ class KerasRecognizer:
         return cls(load_keras_model(model_path))
 
     def feed(self, images: np.ndarray, paths: np.ndarray | None):
-        inputs = model_inputs(self.reads_paths, images, paths)
-        return inputs if self.reads_paths else inputs[0]
+        return model_feed(self.reads_paths, images, paths)
 
     def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         return np.asarray(self.model.predict_on_batch(self.feed(images, paths)))

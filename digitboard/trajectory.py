@@ -61,12 +61,14 @@ def traced_paths(images: np.ndarray, points: int = POINTS) -> np.ndarray:
     """Stand-in paths for images that come without one (MNIST): the inked pixels, row by row, as
     one stroke. No pen drew them; they give a pooled model's two parts the same inputs in a
     numerical check (digitboard.export), never a reading. (N, 28, 28[, 1]) -> (N, points, CHANNELS)."""
-    paths = []
-    for image in np.asarray(images).reshape(len(images), *np.asarray(images).shape[1:3]):
-        rows, columns = np.nonzero(image > 0.5)
-        ink = np.column_stack([columns, rows]).astype(np.float64) if len(rows) else np.zeros((1, 2))
-        paths.append(trajectory([ink], points))
-    return np.stack(paths) if paths else np.zeros((0, points, CHANNELS), np.float32)
+    images = np.asarray(images)
+    return trajectories([[_inked_pixels(image)] for image in images.reshape(len(images), *images.shape[1:3])], points)
+
+
+def _inked_pixels(image: np.ndarray) -> np.ndarray:
+    """(x, y) of the pixels over half inked, row by row; the centre pixel of a blank image."""
+    rows, columns = np.nonzero(image > 0.5)
+    return np.column_stack([columns, rows]).astype(np.float64) if len(rows) else np.zeros((1, 2))
 
 
 def distorted(strokes: Sequence[np.ndarray], rng: np.random.Generator) -> list[np.ndarray]:
