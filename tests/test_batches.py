@@ -26,3 +26,18 @@ def test_the_onnx_recogniser_reads_a_split_batch_as_it_reads_each_digit(shipped_
     assert np.allclose(recognizer.predict(images, paths), one_by_one, atol=1e-6)
     embeddings, probabilities = recognizer.embed_and_predict(images, paths)
     assert embeddings.shape == (len(images), 128) and np.allclose(probabilities, one_by_one, atol=1e-6)
+
+
+def test_a_batch_longer_than_one_run_reads_as_its_runs_read_apart(shipped_model):
+    from digitboard.recognizer import RUN_ROWS, OnnxRecognizer, onnx_path_for
+
+    recognizer = OnnxRecognizer(onnx_path_for(shipped_model))
+    rng = np.random.default_rng(1)
+    images = rng.random((RUN_ROWS * 2 + 5, 28, 28, 1), dtype=np.float32)
+    paths = rng.uniform(-0.5, 0.5, (len(images), 64, 5)).astype(np.float32)
+    apart = np.concatenate([recognizer.predict(images[start:start + 50], paths[start:start + 50])
+                            for start in range(0, len(images), 50)])
+    assert np.allclose(recognizer.predict(images, paths), apart, atol=1e-6)
+    embeddings, probabilities = recognizer.embed_and_predict(images, paths)
+    assert embeddings.shape == (len(images), 128) and np.allclose(probabilities, apart, atol=1e-6)
+    assert recognizer.predict(images[:0], paths[:0]).shape == (0, 11)
