@@ -4,6 +4,7 @@ the command and the notebook. Never touches the committed best.keras."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 from pathlib import Path
@@ -55,6 +56,9 @@ def one_line_error(capsys, *expected: str) -> None:
     ("--sample-limit", "0", "sample-limit must be at least 1"),
     ("--out", "m.h5", "must end in .keras"),
     ("--learning-rate", "nan", "learning-rate must be a positive number"),
+    ("--path-epochs", "0", "path-epochs must be at least 1"),
+    ("--image-weight", "0", "image-weight must be in (0, 1]"),
+    ("--image-weight", "1.5", "image-weight must be in (0, 1]"),
 ])
 def test_bad_training_numbers_and_names_stop_at_once_with_one_line(option, value, expected, tmp_path, capsys,
                                                                    no_training, monkeypatch):
@@ -110,6 +114,21 @@ def test_a_run_that_fails_midway_leaves_the_existing_model_and_no_partial_file(t
     assert main(["train", "--mnist", str(tiny_mnist), "--no-drawn", "--out", str(out), "--force"]) == 130
     assert out.read_bytes() == b"the user's model"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mnist.npz", "model.keras"]
+
+
+def test_the_path_model_gets_the_pen_drawings_split_as_the_images_are_unless_told_not_to(tiny_mnist):
+    from digitboard.data import DrawnDigit, load_mnist
+
+    stroke = [np.array([[0.0, 0.0], [3.0, 9.0]])]
+    drawn = [DrawnDigit(index % 10, "x", stroke) for index in range(30)]
+    nondigits = [DrawnDigit(10, "x", stroke, "A") for _ in range(20)]
+    config = train.TrainConfig(junk=10)
+    data = train.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, config)
+    training, validation = data.drawings
+    assert len(training) + len(validation) == 30 + 20 + 10 and len(validation) == 3 + 2 + 1
+    assert sum(d.label < 10 for d in training) == 27  # the digits the CNN renders for training
+    alone = train.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, dataclasses.replace(config, paths=False))
+    assert alone.drawings == ([], []) and len(alone.train) == len(data.train)
 
 
 def test_the_cli_notebook_and_benchmark_share_trainconfigs_defaults():
