@@ -61,6 +61,15 @@ CURVE = (0.0, -0.5, -1.0, -1.5, -2.0, -2.5, -3.0)  # shifts shown in the trade-o
 REPORTS = Path(__file__).resolve().parents[1] / "reports" / "cv"
 
 
+def fold_plan(folder: Path) -> list[tuple[set[str], Path]]:
+    """Each fold's held-out institutions and the fold model in `folder` that never saw them."""
+    plan = [(set(fold), Path(folder) / f"fold{number}.keras") for number, fold in enumerate(FOLDS, 1)]
+    missing = [str(model) for _, model in plan if not model.is_file()]
+    if missing:
+        raise SystemExit(f"no fold model {missing[0]}; train the folds with benchmarks/cross_validation.py")
+    return plan
+
+
 def render_once(drawings: list[DrawnDigit]) -> np.ndarray:
     """The board's rendering of each drawing at its default stroke width: (N, 28, 28, 1)."""
     from digitboard.preprocess import digit_image

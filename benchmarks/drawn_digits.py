@@ -310,13 +310,9 @@ def build_cases(digits: list[DrawnDigit], not_digits: list[DrawnDigit], numbers:
 def fold_plan(folder: Path) -> list[tuple[set[str], Path]]:
     """Each cross-validation fold's held-out institutions and the fold model that never saw them."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from cross_validation import FOLDS
+    from cross_validation import fold_plan as plan
 
-    plan = [(set(fold), folder / f"fold{number}.keras") for number, fold in enumerate(FOLDS, 1)]
-    missing = [str(model) for _, model in plan if not model.is_file()]
-    if missing:
-        raise SystemExit(f"drawn_digits: no fold model {missing[0]}; train the folds with benchmarks/cross_validation.py")
-    return plan
+    return plan(folder)
 
 
 def main(argv: list[str] | None = None) -> int:

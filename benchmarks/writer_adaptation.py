@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from cross_validation import FOLDS  # noqa: E402  (benchmarks/ is not a package)
+from cross_validation import FOLDS, fold_plan  # noqa: E402  (benchmarks/ is not a package)
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
 from digitboard.actions import Correct, Stroke  # noqa: E402
@@ -45,7 +45,7 @@ from digitboard.data import default_unipen_path  # noqa: E402
 from digitboard.drawing import extent, fit_height, to_actions  # noqa: E402
 from digitboard.learning import LearningConfig, PersonalRecognizer, adjust, one_hot, personal_evidence, unit_rows  # noqa: E402
 from digitboard.preprocess import digit_image  # noqa: E402
-from digitboard.recognizer import load_recognizer  # noqa: E402
+from digitboard.recognizer import confident_digits, load_recognizer  # noqa: E402
 from digitboard.session import Session, action_to_json  # noqa: E402
 from digitboard.trajectory import trajectories, trajectory  # noqa: E402
 
@@ -54,6 +54,8 @@ HEIGHTS = (90, 260)
 CELL = (640, 600)  # a digit's place on the board: more than two digit heights apart, so none join
 COLUMNS = 40
 AFTER_CORRECTIONS = (1, 5, 10, 20)
+LATER_THAN = 10  # a writer's "later digits": after their first ten, about one of each digit
+MODES = {"learning": LearningConfig(), "corrections only": LearningConfig(accepted_per_label=0)}
 
 
 @dataclass(frozen=True)
@@ -126,8 +128,9 @@ class WriterResult:
     truth: list[int]
     base: list[int]  # the model's label for each digit, in writing order
     learned: list[int]  # the label with learning (before the user corrects it)
+    corrections_only: list[int]  # the same, learning only from corrections (--corrections-only)
     top3: list[bool]  # with learning: the right label among the three alternatives
-    corrections: list[int]  # indices of the digits corrected
+    corrections: list[int]  # indices of the digits corrected (with learning)
 
 
 def read_result(state: dict, digits: list[WriterDigit]) -> tuple[list[int], list[bool]]:
@@ -145,20 +148,33 @@ def percent(numerator: int, denominator: int) -> str:
     return f"{100 * numerator / denominator:.2f}%" if denominator else "-"
 
 
+def errors(results: list[WriterResult], reading: str, first: int = 0) -> int:
+    """Errors of one reading ("base", "learned", "corrections_only") on each writer's digits from `first` on."""
+    return sum(label != truth for r in results for label, truth in list(zip(getattr(r, reading), r.truth))[first:])
+
+
 def report(results: list[WriterResult], title: str) -> None:
-    """One table: errors with and without learning, overall and after the first k corrections."""
+    """One table: errors with and without learning, overall, on later digits and after the first
+    k corrections."""
     digits = sum(len(r.truth) for r in results)
-    base_errors = sum(b != t for r in results for b, t in zip(r.base, r.truth))
-    learned_errors = sum(le != t for r in results for le, t in zip(r.learned, r.truth))
+    base_errors, learned_errors = errors(results, "base"), errors(results, "learned")
+    only_errors = errors(results, "corrections_only")
     broken = sum(b == t != le for r in results for b, le, t in zip(r.base, r.learned, r.truth))
     fixed = sum(le == t != b for r in results for b, le, t in zip(r.base, r.learned, r.truth))
+    only_broken = sum(b == t != c for r in results for b, c, t in zip(r.base, r.corrections_only, r.truth))
     top3 = sum(sum(r.top3) for r in results)
     drops = [100 * (sum(b == t for b, t in zip(r.base, r.truth)) - sum(le == t for le, t in zip(r.learned, r.truth)))
              / len(r.truth) for r in results]
     worst = max(range(len(results)), key=lambda i: drops[i])
+    later = sum(max(0, len(r.truth) - LATER_THAN) for r in results)
+    later_base, later_learned = errors(results, "base", LATER_THAN), errors(results, "learned", LATER_THAN)
     print(f"\n{title}: {len(results)} writers, {digits:,} digits")
     print(f"  errors without learning {base_errors} ({percent(base_errors, digits)}), with learning "
           f"{learned_errors} ({percent(learned_errors, digits)}): {fixed} fixed, {broken} right answers turned wrong")
+    print(f"  learning from corrections only: {only_errors} errors ({percent(only_errors, digits)}), "
+          f"{only_broken} right answers turned wrong")
+    print(f"  a writer's later digits (after their first {LATER_THAN}): {later:,} digits, errors without learning "
+          f"{later_base} ({percent(later_base, later)}), with learning {later_learned} ({percent(later_learned, later)})")
     print(f"  right label among the three alternatives (with learning): {percent(top3, digits)}")
     print(f"  largest fall of one writer's accuracy: {max(drops):.2f} points ({results[worst].writer}); "
           f"writers whose accuracy fell: {sum(d > 0 for d in drops)}")
@@ -166,11 +182,11 @@ def report(results: list[WriterResult], title: str) -> None:
     print("  | --- | --- | --- | --- | --- |")
     for k in AFTER_CORRECTIONS:
         reached = [r for r in results if len(r.corrections) >= k]
-        later = [(r, i) for r in reached for i in range(r.corrections[k - 1] + 1, len(r.truth))]
-        without = sum(r.base[i] != r.truth[i] for r, i in later)
-        with_learning = sum(r.learned[i] != r.truth[i] for r, i in later)
-        print(f"  | k = {k} | {len(reached)} | {len(later):,} | {without} ({percent(without, len(later))}) "
-              f"| {with_learning} ({percent(with_learning, len(later))}) |")
+        after = [(r, i) for r in reached for i in range(r.corrections[k - 1] + 1, len(r.truth))]
+        without = sum(r.base[i] != r.truth[i] for r, i in after)
+        with_learning = sum(r.learned[i] != r.truth[i] for r, i in after)
+        print(f"  | k = {k} | {len(reached)} | {len(after):,} | {without} ({percent(without, len(after))}) "
+              f"| {with_learning} ({percent(with_learning, len(after))}) |")
 
 
 def per_writer_table(results: list[WriterResult]) -> None:
@@ -188,87 +204,157 @@ def per_writer_table(results: list[WriterResult]) -> None:
     print("(writers without an error either way are left out)")
 
 
-def run_benchmark(args: argparse.Namespace) -> int:
-    writers = load_writers(args.unipen)
-    contributors = {c for fold in FOLDS for c in fold} if args.contributors == "all" else set(args.contributors.split(","))
-    chosen = {w: digits for w, digits in writers.items() if digits[0].contributor in contributors}
-    recognizer = load_recognizer(args.model)
-    config = LearningConfig()
+def write_sessions(sessions: list[Session], path: Path) -> Path:
+    with open(path, "w", encoding="utf-8") as handle:
+        for session in sessions:
+            handle.write(json.dumps(session.to_json()) + "\n")
+    return path
+
+
+def run_fold(writers: dict[str, list[WriterDigit]], model: Path, seeds: dict[str, int], keep: Path | None) -> list[WriterResult]:
+    """The writers' sessions made on a learning board (and on one learning from corrections only)
+    with `model`, replayed by `digitboard replay` with learning, from corrections only, and without."""
+    recognizer = load_recognizer(model)
     start = time.perf_counter()
-    sessions = {w: writer_session(digits, recognizer, config, seed) for seed, (w, digits) in enumerate(chosen.items())}
-    print(f"{len(sessions)} writer sessions, {sum(len(d) for d in chosen.values()):,} digits, "
-          f"{sum(isinstance(a, Correct) for s in sessions.values() for a in s.actions)} corrections, "
-          f"made in {time.perf_counter() - start:.0f} s; {config}")
+    made = {mode: [writer_session(digits, recognizer, config, seeds[w]) for w, digits in writers.items()]
+            for mode, config in MODES.items()}
+    print(f"{model}: {len(writers)} writer sessions, {sum(len(d) for d in writers.values()):,} digits, "
+          f"{sum(isinstance(a, Correct) for s in made['learning'] for a in s.actions)} corrections, "
+          f"made in {time.perf_counter() - start:.0f} s", flush=True)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(args.sessions_out) if args.sessions_out else Path(folder) / "writers.jsonl"
-        with open(path, "w", encoding="utf-8") as handle:
-            for session in sessions.values():
-                handle.write(json.dumps(session.to_json()) + "\n")
+        paths = {mode: write_sessions(sessions, Path(folder) / f"sessions, {mode}.jsonl") for mode, sessions in made.items()}
+        if keep is not None:
+            write_sessions(made["learning"], keep)
         start = time.perf_counter()
-        learning = replay_cli(path, args.model, Path(folder) / "learning.jsonl")
-        without = replay_cli(path, args.model, Path(folder) / "without.jsonl", "--no-learning")
-        print(f"`digitboard replay` of the sessions, with and without learning: {time.perf_counter() - start:.0f} s")
+        learning = replay_cli(paths["learning"], model, Path(folder) / "learning.jsonl")
+        only = replay_cli(paths["corrections only"], model, Path(folder) / "only.jsonl", "--corrections-only")
+        without = replay_cli(paths["learning"], model, Path(folder) / "without.jsonl", "--no-learning")
+        print(f"`digitboard replay` of the sessions, with learning, from corrections only and without: "
+              f"{time.perf_counter() - start:.0f} s", flush=True)
     results = []
-    for (writer, digits), session, with_state, base_state in zip(chosen.items(), sessions.values(), learning, without):
+    for (writer, digits), session, with_state, only_state, base_state in zip(
+            writers.items(), made["learning"], learning, only, without):
         learned, top3 = read_result(with_state, digits)
         base, _ = read_result(base_state, digits)
+        corrections_only, _ = read_result(only_state, digits)
         # The user corrected exactly the digits the learning board read wrong.
         corrected = [i for i, (label, d) in enumerate(zip(learned, digits)) if label != d.label]
-        results.append(WriterResult(writer, digits[0].contributor, [d.label for d in digits], base, learned, top3, corrected))
+        results.append(WriterResult(writer, digits[0].contributor, [d.label for d in digits], base, learned,
+                                    corrections_only, top3, corrected))
         corrections = sum(isinstance(action, Correct) for action in session.actions)
         assert corrections == len(corrected), f"{writer}: replay reads otherwise than the board that made the session"
+    return results
+
+
+def run_benchmark(args: argparse.Namespace) -> int:
+    writers = load_writers(args.unipen)
+    seeds = {writer: seed for seed, writer in enumerate(writers)}  # a writer's placement, whatever is chosen
+    if args.cross_validation:
+        plan = fold_plan(args.cross_validation)
+    else:
+        contributors = {c for fold in FOLDS for c in fold} if args.contributors == "all" else set(args.contributors.split(","))
+        plan = [(contributors, args.model)]
+    print(f"learning rule: {LearningConfig()}; later digits: after a writer's first {LATER_THAN}")
+    results: list[WriterResult] = []
+    for contributors, model in plan:
+        chosen = {w: digits for w, digits in writers.items() if digits[0].contributor in contributors}
+        keep = Path(args.sessions_out) if args.sessions_out and len(plan) == 1 else None
+        results += run_fold(chosen, Path(model), seeds, keep)
     for number, fold in enumerate(FOLDS, 1):
         in_fold = [r for r in results if r.contributor in fold]
         if in_fold:
-            # The shipped model now trains on every development writer; a fold model (--model) on none of its fold's.
-            tuned = "; the learning rule was tuned on them" if set(fold) & set(TUNING_WRITERS) else ""
-            seen = (f"writers the shipped model trained on{tuned}" if Path(args.model) == DEFAULT_MODEL
-                    else f"read by {Path(args.model).name}{tuned}")
+            model = next(m for c, m in plan if set(fold) & c)
+            # The shipped model trains on every development writer; a fold model on none of its fold's.
+            seen = ("writers the shipped model trained on" if Path(model) == DEFAULT_MODEL
+                    else f"read by {Path(model).name}, which never saw them")
             report(in_fold, f"fold {number} ({', '.join(fold)}): {seen}")
-    unseen = [r for r in results if r.contributor not in TUNING_WRITERS]
-    if unseen:
-        per_writer_table(unseen)
+    if len(plan) > 1:
+        report(results, "all folds, each read by the fold model that never saw it")
+    per_writer_table(results)
     return 0
 
 
-# -- choosing the rule's numbers: on the tuning writers, from embeddings, no board needed --------
+# -- choosing the rule's numbers: each fold's on the other folds, from embeddings, no board needed --
+FLOORS = (0.75, 0.8, 0.85, 0.9)
+STRENGTHS = (8.0, 12.0, 16.0, 24.0, 32.0)
+
+
+def simulate(stream: tuple[np.ndarray, np.ndarray, np.ndarray], config: LearningConfig,
+             corrects: float = 1.0, rng: np.random.Generator | None = None) -> tuple[int, int, int]:
+    """One writer's digits read in writing order by the rule: a digit read wrong is corrected (each
+    with chance `corrects`), a digit read with confidence and not corrected is let stand, with the
+    board's reading, right or wrong; (errors without, errors with, turned wrong)."""
+    embeddings, probabilities, labels = stream
+    examples: list[int] = []  # indices of the digits that are examples, oldest first
+    example_labels = labels.copy()  # a digit let stand keeps the board's reading, even a wrong one
+    stood = np.zeros(len(labels), bool)  # which examples were let stand rather than corrected
+    base = learned = broken = 0
+    for i, (p, truth) in enumerate(zip(probabilities, labels)):
+        was_right = int(np.argmax(p[:10])) == truth
+        if examples:
+            evidence = personal_evidence(embeddings[i:i + 1], embeddings[examples], one_hot(example_labels[examples]),
+                                         config.similarity_floor)
+            p = adjust(p[None], evidence, config.strength)[0]
+        read = int(np.argmax(p[:10]))
+        base += not was_right
+        learned += read != truth
+        broken += was_right and read != truth
+        if read != truth and (corrects >= 1 or (rng is not None and rng.random() < corrects)):
+            examples.append(i)  # the user corrects it
+        elif config.accepted_per_label and confident_digits(p[None])[0]:  # let stand
+            examples.append(i)
+            stood[i], example_labels[i] = True, read
+            same = [j for j in examples if stood[j] and example_labels[j] == read]
+            for j in same[:max(0, len(same) - config.accepted_per_label)]:  # the oldest beyond the cap go
+                examples.remove(j)
+    return base, learned, broken
+
+
 def tune(args: argparse.Namespace) -> int:
-    """Simulate the corrections for a grid of LearningConfigs on the tuning writers only (or on
-    --contributors, e.g. a fold model's held-out institutions)."""
-    tuning = TUNING_WRITERS if args.contributors == "all" else tuple(args.contributors.split(","))
-    writers = {w: d for w, d in load_writers(args.unipen).items() if d[0].contributor in tuning}
-    recognizer = load_recognizer(args.model)
-    streams = []
-    for seed, digits in enumerate(writers.values()):
-        rng = np.random.default_rng(seed)  # the same placement as the benchmark's sessions
-        drawn = [[np.asarray(a.points) for a in placed(d, i, rng)] for i, d in enumerate(digits)]
-        images = np.stack([digit_image(strokes) for strokes in drawn])[..., None]
-        embeddings, probabilities = recognizer.embed_and_predict(images, trajectories(drawn))
-        streams.append((unit_rows(embeddings), np.asarray(probabilities, np.float64), np.array([d.label for d in digits])))
-    print(f"tuning on {len(writers)} writers of {', '.join(tuning)} with {args.model}: {sum(len(s[2]) for s in streams):,} digits")
-    print("| floor | strength | errors without | errors with | fixed | turned wrong |")
-    print("| --- | --- | --- | --- | --- | --- |")
-    for floor in (0.7, 0.8, 0.85, 0.9, 0.95):
-        for strength in (2.0, 4.0, 8.0, 16.0):
-            config = LearningConfig(floor, strength)
-            base = learned = fixed = broken = 0
-            for embeddings, probabilities, labels in streams:
-                examples: list[np.ndarray] = []
-                example_labels: list[int] = []
-                for z, p, truth in zip(embeddings, probabilities, labels):
-                    was_right = int(np.argmax(p[:10])) == truth
-                    if examples:
-                        evidence = personal_evidence(z[None], np.stack(examples), one_hot(example_labels), floor)
-                        p = adjust(p[None], evidence, strength)[0]
-                    is_right = int(np.argmax(p[:10])) == truth
-                    base += not was_right
-                    learned += not is_right
-                    fixed += is_right and not was_right
-                    broken += was_right and not is_right
-                    if not is_right:  # the user corrects it: a new example
-                        examples.append(z)
-                        example_labels.append(truth)
-            print(f"| {config.similarity_floor} | {config.strength:g} | {base} | {learned} | {fixed} | {broken} |")
+    """For a grid of floors and strengths, simulate every fold's writers read by the fold model
+    that never saw them; choose each fold's numbers on the other folds (fewest errors, a right
+    answer turned wrong counting twice) and report the fold with them."""
+    writers = load_writers(args.unipen)
+    seeds = {writer: seed for seed, writer in enumerate(writers)}
+    folds = []
+    for contributors, model in fold_plan(args.cross_validation):
+        recognizer = load_recognizer(model)
+        streams = []
+        for writer, digits in writers.items():
+            if digits[0].contributor not in contributors:
+                continue
+            rng = np.random.default_rng(seeds[writer])  # the same placement as the benchmark's sessions
+            drawn = [[np.asarray(a.points) for a in placed(d, i, rng)] for i, d in enumerate(digits)]
+            images = np.stack([digit_image(strokes) for strokes in drawn])[..., None]
+            embeddings, probabilities = recognizer.embed_and_predict(images, trajectories(drawn))
+            streams.append((unit_rows(embeddings), np.asarray(probabilities, np.float64), np.array([d.label for d in digits])))
+        folds.append(streams)
+        print(f"{model}: {len(streams)} writers, {sum(len(s[2]) for s in streams):,} digits", flush=True)
+    grid = {(floor, strength): [np.sum([simulate(stream, LearningConfig(floor, strength)) for stream in streams], axis=0)
+                                for streams in folds]
+            for floor in FLOORS for strength in STRENGTHS}
+    print("| floor | strength | " + " | ".join(f"fold {k}: errors without / with, turned wrong" for k in range(1, len(folds) + 1))
+          + " |")
+    print("| --- | --- | " + " | ".join("---" for _ in folds) + " |")
+    for (floor, strength), counts in grid.items():
+        print(f"| {floor} | {strength:g} | " + " | ".join(f"{b} / {w}, {x}" for b, w, x in counts) + " |")
+    total = np.zeros(3, int)
+    for held in range(len(folds)):
+        score = lambda key: sum(grid[key][k][1] + 2 * grid[key][k][2] for k in range(len(folds)) if k != held)
+        chosen = min(grid, key=lambda key: (score(key), -key[0], key[1]))  # ties: the stricter floor, the gentler pull
+        total += grid[chosen][held]
+        base, with_learning, broken = grid[chosen][held]
+        print(f"fold {held + 1}: chosen on the other folds {chosen}: errors {base} -> {with_learning}, turned wrong {broken}")
+    print(f"all folds, each with the numbers chosen on the others: errors {total[0]} -> {total[1]}, turned wrong {total[2]}")
+    config = LearningConfig()
+    print(f"with {config}, a user who corrects only some of the errors (the rest are let stand, misread):")
+    for share in (1.0, 0.5, 0.0):
+        rng = np.random.default_rng(0)
+        counts = np.sum([simulate(stream, config, share, rng) for streams in folds for stream in streams], axis=0)
+        only = np.sum([simulate(stream, LearningConfig(accepted_per_label=0), share, rng)
+                       for streams in folds for stream in streams], axis=0)
+        print(f"  corrects {share:.0%}: errors {counts[0]} -> {counts[1]}, turned wrong {counts[2]}; "
+              f"learning from corrections only: -> {only[1]}, turned wrong {only[2]}")
     return 0
 
 
@@ -321,7 +407,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--unipen", type=Path, default=default_unipen_path())
     parser.add_argument("--contributors", default="all", help="comma-separated institutions, or all")
     parser.add_argument("--sessions-out", help="keep the writer sessions (JSON lines) for `digitboard replay`")
-    parser.add_argument("--tune", action="store_true", help="sweep the learning rule's numbers on the tuning writers")
+    parser.add_argument("--cross-validation", metavar="DIR", type=Path,
+                        help="every fold's writers, read by the fold model of DIR that never saw them "
+                             "(benchmarks/cross_validation.py); --tune needs it")
+    parser.add_argument("--tune", action="store_true", help="choose the learning rule's numbers fold by fold")
     parser.add_argument("--timing", action="store_true", help="time recognition with 0 and 500 personal examples")
     parser.add_argument("--timing-digits", type=int, default=500, help="digits timed per round (--timing)")
     parser.add_argument("--timing-rounds", type=int, default=4)
@@ -330,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"UNIPEN digits not found at {args.unipen} (set DIGITBOARD_UNIPEN or pass --unipen)", file=sys.stderr)
         return 2
     if args.tune:
+        if not args.cross_validation:
+            parser.error("--tune needs --cross-validation DIR")
         return tune(args)
     if args.timing:
         return timing(args)

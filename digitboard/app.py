@@ -22,6 +22,7 @@ import pygame  # noqa: E402
 from digitboard.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
 from digitboard.board import Board, Digit  # noqa: E402
 from digitboard.chooser import DELETE, is_click, row_at  # noqa: E402
+from digitboard.learning import LearningConfig  # noqa: E402
 from digitboard.session import Recorder  # noqa: E402
 from digitboard.view import BOX, CORRECTED, INK, UNSURE, BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
 
@@ -349,6 +350,7 @@ def run_board(
     save_dir: str | os.PathLike[str] = "digitboard-saves",
     profile: str | os.PathLike[str] | None = None,
     learning: bool = True,
+    learning_config: LearningConfig = LearningConfig(),
 ) -> int:
     """Open the window at once, load the model behind it, and run the frame loop."""
     from digitboard.recognizer import BackgroundRecognizer, check_model_file
@@ -361,7 +363,7 @@ def run_board(
     recognizer = BackgroundRecognizer(model)  # loads on its thread while the window opens
     from digitboard.profile import window_learner  # the profile's examples load behind the window too
 
-    learner = window_learner(recognizer, profile) if learning else None
+    learner = window_learner(recognizer, profile, learning_config) if learning else None
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
     recorder = None

@@ -16,17 +16,23 @@ from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
 from digitboard.grouping import DigitIndex, place
 from digitboard.preprocess import STROKE_WIDTH, digit_image
 from digitboard.reading import reading_lines
-from digitboard.recognizer import UNSURE_BELOW, Recognizer  # noqa: F401 (tests import it from here)
+from digitboard.recognizer import UNSURE_BELOW, Recognizer, confident_digits  # noqa: F401 (tests import Recognizer from here)
 from digitboard.trajectory import trajectory
 
 DIGIT_CLASSES = 10  # a model's 11th output, where it has one, is "not a digit"
 
 
 class Learner(Protocol):
-    """Learns from the user's corrections (digitboard.learning); the board tells it of each."""
+    """Learns the user's handwriting (digitboard.learning): the board tells it of each digit the
+    user corrects, and of each they let stand, read with confidence, when they go on to write
+    another (`accept`)."""
 
     def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int) -> object:
         """Take a corrected digit as an example; returns a handle to forget it by."""
+        ...
+
+    def accept(self, image: np.ndarray, strokes: list[np.ndarray], label: int) -> object | None:
+        """Take a digit let stand with the board's reading as an example; a handle, or None if not taken."""
         ...
 
     def forget(self, handle: object) -> None:
@@ -50,6 +56,11 @@ class Prediction:
     @property
     def unsure(self) -> bool:
         return self.confidence < UNSURE_BELOW
+
+    @property
+    def confident(self) -> bool:
+        """Read as this digit with confidence: not unsure, and no likelier to be no digit at all."""
+        return bool(confident_digits(np.array([[*self.probabilities, self.not_digit]]))[0])
 
     @property
     def alternatives(self) -> list[tuple[int, float]]:
@@ -83,6 +94,7 @@ class Digit:
     strokes: list[Ink]
     prediction: Prediction | None = None
     corrected: int | None = None  # the label the user gave it, if any
+    accepted: object | None = None  # the learner's handle while it is an example let stand
     image: np.ndarray | None = None  # the model's last input, (28, 28) float32 in [0, 1]
     path: np.ndarray | None = None  # and the pen's path it read, (64, 5) float32 (digitboard.trajectory)
     low: np.ndarray = field(default_factory=lambda: np.zeros(2))  # exact (x, y) bounds of the points
@@ -244,12 +256,15 @@ class Board:
         ink = Ink(self.stroke_count, points, times, points.min(axis=0), points.max(axis=0))
         self.stroke_count += 1
         ink.speck, digit = place(self, ink)
+        if digit is None and not ink.speck:
+            self._accept_standing()  # the user goes on to another digit: the ones before stand
         self.strokes.append(ink)
         corrected = None
         if digit is None:
             digit = Digit([ink], low=ink.low.copy(), high=ink.high.copy())
             self.digits.append(digit)
         else:
+            self._withdraw(digit)
             self.index.remove(digit)
             digit.strokes.append(ink)
             digit.low, digit.high = np.minimum(digit.low, ink.low), np.maximum(digit.high, ink.high)
@@ -268,6 +283,7 @@ class Board:
         self.classify_pending()
         handle = None
         if self.learner is not None:
+            self._withdraw(digit)
             handle = self.learner.learn(self.render(digit), [ink.points for ink in digit.strokes], action.label)
         self.history.append(_Corrected(digit, digit.corrected, handle))
         digit.corrected = action.label
@@ -279,6 +295,7 @@ class Board:
         if digit is None:
             return None
         self.history.append(_Deleted(digit))
+        self._withdraw(digit)
         self.digits.remove(digit)
         self.index.remove(digit)
         gone = {id(ink) for ink in digit.strokes}
@@ -325,6 +342,7 @@ class Board:
         else:
             self.strokes.remove(ink)
         self.index.remove(digit)
+        self._withdraw(digit)
         digit.strokes.remove(ink)
         if not digit.strokes:
             self.digits.remove(digit)
@@ -334,6 +352,26 @@ class Board:
         self.index.add(digit)
         self._changed(digit)
         digit.corrected = edit.corrected
+
+    def _accept_standing(self) -> None:
+        """Tell the learner of every digit that stands read with confidence and uncorrected, and
+        is not an example yet. Digits drawn before are read first, live and in replay alike (the
+        window has read them already, at their pen lift)."""
+        if self.learner is None:
+            return
+        self.classify_pending()
+        for digit in self.digits:
+            prediction = digit.prediction
+            if (digit.accepted is None and digit.corrected is None and prediction is not None
+                    and prediction.confident and not digit.speck):
+                strokes = [ink.points for ink in digit.strokes]
+                digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label)
+
+    def _withdraw(self, digit: Digit) -> None:
+        """The digit changes, is corrected or goes: it is no longer an example let stand."""
+        if digit.accepted is not None and self.learner is not None:
+            self.learner.forget(digit.accepted)
+        digit.accepted = None
 
     def _changed(self, digit: Digit) -> None:
         """Mark a digit for classification; it is rendered and classified in the next batch."""

@@ -66,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--profile", metavar="PATH", help="where corrections are kept as personal examples "
                         "(default: the user data folder, see `digitboard profile`)")
     parser.add_argument("--no-learning", action="store_true", help="corrections set labels but teach the board nothing")
+    parser.add_argument("--corrections-only", action="store_true",
+                        help="learn from the digits you correct, not from those you let stand (docs/learning.md)")
     subparsers = parser.add_subparsers(dest="command")
     _add_train_parser(subparsers)
     export = subparsers.add_parser("export", help="derive the fast ONNX copy of a .keras model and check it agrees")
@@ -88,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="start every session with this profile's personal examples (read, never written)")
     replay.add_argument("--no-learning", dest="replay_no_learning", action="store_true",
                         help="corrections set labels but teach the board nothing")
+    replay.add_argument("--corrections-only", dest="replay_corrections_only", action="store_true",
+                        help="learn from the digits corrected, not from those let stand")
     profile = subparsers.add_parser("profile", help="show, clear or export the personal examples learned from corrections")
     profile.add_argument("--profile", dest="profile_path", metavar="PATH", help="the profile (default: the user data folder)")
     profile.add_argument("--clear", action="store_true", help="delete every personal example")
@@ -109,6 +113,13 @@ def run_train(args: argparse.Namespace) -> int:
     return 0 if result.agreement.ok else 1
 
 
+def learning_config(corrections_only: bool):
+    """The learning rule, learning from corrections alone if asked."""
+    from digitboard.learning import LearningConfig
+
+    return LearningConfig(accepted_per_label=0) if corrections_only else LearningConfig()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
@@ -122,9 +133,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "replay":
             from digitboard.replay import run_replay
 
+            no_learning = args.replay_no_learning or args.no_learning
+            corrections_only = args.replay_corrections_only or args.corrections_only
+            if corrections_only and no_learning:
+                raise ValueError("--corrections-only and --no-learning contradict each other; give one")
             return run_replay(args.files, args.replay_model or args.model, args.out,
-                              profile=args.replay_profile or args.profile,
-                              learning=not (args.replay_no_learning or args.no_learning))
+                              profile=args.replay_profile or args.profile, learning=not no_learning,
+                              config=learning_config(corrections_only))
         if args.command == "serve":
             from digitboard.web import WebConfig, default_workers
             from digitboard.web.server import run_serve
@@ -139,8 +154,11 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("--profile and --no-learning contradict each other; give one")
         from digitboard.app import run_board
 
+        if args.corrections_only and args.no_learning:
+            raise ValueError("--corrections-only and --no-learning contradict each other; give one")
         return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir,
-                         profile=args.profile, learning=not args.no_learning)
+                         profile=args.profile, learning=not args.no_learning,
+                         learning_config=learning_config(args.corrections_only))
     except BrokenPipeError:  # the reader went away (`digitboard replay ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
         return 1

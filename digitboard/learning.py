@@ -1,12 +1,15 @@
-"""Personal examples: the user's corrections, and how they change what the board reads.
+"""Personal examples: the user's handwriting, and how it changes what the board reads.
 
 Each correction becomes an example: the digit's strokes, its model input, the label the user
-gave, and the CNN's embedding of that input (its penultimate layer). A digit whose embedding lies
-close to examples of one label (cosine similarity above a floor) has that label's probability
-raised, the more the closer it is and the more examples agree; far from every example the shipped
-model's probabilities pass unchanged. A writer's one that the model reads as a seven is read as a
-one once they have corrected one like it, while their sevens, which lie elsewhere in the
-embedding, stay sevens. The rule and its two numbers are in docs/learning.md.
+gave, and the model's embedding of it (digitboard.model.with_embedding). So does each digit the
+user lets stand, read with confidence, once they go on to write another: an *accepted* example,
+the most recent `accepted_per_label` of each digit kept. A digit whose embedding lies close to
+examples of one label (cosine similarity above a floor) has that label's probability raised, the
+more the closer it is and the more examples agree; far from every example the shipped model's
+probabilities pass unchanged. A writer's one that the model reads as a seven is read as a one once
+they have corrected one like it, or written ones like it that the board read right, while their
+sevens, which lie elsewhere in the embedding, stay sevens. The rule and its numbers are in
+docs/learning.md.
 """
 
 from __future__ import annotations
@@ -21,23 +24,29 @@ from typing import Protocol
 
 import numpy as np
 
-from digitboard.trajectory import trajectories
+from digitboard.trajectory import trajectories, trajectory
 
 DIGIT_CLASSES = 10
+RECENT_EMBEDDINGS = 256  # embeddings of digits read lately kept for `accept`, at most
 
 
 @dataclass(frozen=True)
 class LearningConfig:
-    """How far personal examples reach and how hard they pull. Chosen on the tuning writers
-    (syn, apa, apb, art) with the shipped model: benchmarks/writer_adaptation.py --tune."""
+    """How far personal examples reach and how hard they pull: chosen by leaving each
+    cross-validation fold's writers out in turn (docs/learning.md, benchmarks/writer_adaptation.py)."""
 
     similarity_floor: float = 0.85  # cosine similarity at or below which an example says nothing
-    strength: float = 8.0  # log-odds added to a label per fully similar example of it
+    strength: float = 16.0  # log-odds added to a label per fully similar example of it
+    accepted_per_label: int = 50  # digits let stand kept as examples, the most recent of each label; 0: none
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.similarity_floor < 1 or self.strength < 0 or self.accepted_per_label < 0:
+            raise ValueError(f"not a learning configuration: {self}")
 
 
 @dataclass(eq=False)  # an example is itself: undo forgets this one, not an equal one
 class Example:
-    """A digit the user labelled: enough to recompute everything with another model."""
+    """A digit the user labelled, or let stand: enough to recompute everything with another model."""
 
     label: int
     strokes: list[np.ndarray]  # (n, 2) float64 board pixels each, in drawing order
@@ -45,6 +54,7 @@ class Example:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: float = field(default_factory=time.time)  # seconds since the epoch
     embedding: np.ndarray | None = None  # (D,) float32 of unit length, by the current model
+    accepted: bool = False  # let stand with the board's reading, not corrected
 
     def __post_init__(self) -> None:
         if not 0 <= self.label < DIGIT_CLASSES:
@@ -132,6 +142,8 @@ class PersonalRecognizer:
         self._loading: threading.Thread | None = None
         self.load_error: Exception | None = None
         self.journal_error: OSError | None = None
+        self._recent: dict[bytes, np.ndarray] = {}  # embeddings of the digits read lately, by drawing
+        self._trim()  # a profile of more accepted examples than this board keeps
 
     # -- the board's recogniser -------------------------------------------------------------
     @property
@@ -144,6 +156,11 @@ class PersonalRecognizer:
         if not self._examples:  # nothing learned: exactly the shipped model
             return self.base.predict(images, paths)
         embeddings, probabilities = self.base.embed_and_predict(images, paths)
+        if paths is not None:  # kept for `accept`: a digit let stand was read just before
+            if len(self._recent) > RECENT_EMBEDDINGS:
+                self._recent.clear()
+            for image, path, embedding in zip(images, paths, embeddings):
+                self._recent[_drawing_key(image, path)] = embedding
         return self.adjust(embeddings, probabilities)
 
     def adjust(self, embeddings: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -157,20 +174,48 @@ class PersonalRecognizer:
     # -- the board's learner ----------------------------------------------------------------
     def learn(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int) -> Example:
         """Keep a corrected digit as an example (and write it down); returns it, to forget by."""
-        example = Example(label, [np.asarray(s, np.float64).copy() for s in strokes], np.asarray(image, np.float32))
+        return self._keep(Example(label, _copied(strokes), np.asarray(image, np.float32)))
+
+    def accept(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int) -> Example | None:
+        """Keep a digit the user let stand with the board's reading, unless accepted examples are
+        off; the oldest accepted example of that label beyond `accepted_per_label` is forgotten."""
+        if self.config.accepted_per_label == 0:
+            return None
+        image = np.asarray(image, np.float32)
+        embedding = self._recent.pop(_drawing_key(image, trajectory(list(strokes))), None)
+        example = Example(label, _copied(strokes), image, accepted=True,
+                          embedding=None if embedding is None else unit_rows(embedding))
+        self._keep(example)
+        self._trim(label)
+        return example
+
+    def forget(self, handle: object) -> None:
+        """Drop an example learned before (the correction was undone, the digit changed); an
+        example already forgotten is left alone."""
+        assert isinstance(handle, Example), "forget takes what learn or accept returned"
+        with self._lock:
+            kept = [example for example in self._examples if example is not handle]
+            if len(kept) == len(self._examples):
+                return
+            self._examples, self._matrix = kept, None
+        self._write_down("forget", handle)
+
+    def _keep(self, example: Example) -> Example:
         with self._lock:
             self._examples.append(example)
             self._matrix = None
         self._write_down("remember", example)
         return example
 
-    def forget(self, handle: object) -> None:
-        """Drop an example learned before (the correction was undone)."""
-        assert isinstance(handle, Example), "forget takes what learn returned"
+    def _trim(self, label: int | None = None) -> None:
+        """Forget the oldest accepted examples of `label` (of every label: None) beyond the cap."""
         with self._lock:
-            self._examples = [example for example in self._examples if example is not handle]
-            self._matrix = None
-        self._write_down("forget", handle)
+            surplus: list[Example] = []
+            for digit in range(DIGIT_CLASSES) if label is None else (label,):
+                accepted = [example for example in self._examples if example.accepted and example.label == digit]
+                surplus += accepted[:max(0, len(accepted) - self.config.accepted_per_label)]
+        for example in surplus:
+            self.forget(example)
 
     def _write_down(self, what: str, example: Example) -> None:
         """Tell the journal; if it cannot be written (a full disk, a read-only folder), go on
@@ -207,6 +252,7 @@ class PersonalRecognizer:
             with self._lock:
                 self._examples[:0] = loaded  # before any learned while loading: oldest first
                 self._matrix = None
+            self._trim()  # a profile written with a larger cap, or by another board
 
         self._loading = threading.Thread(target=run, name="profile-loader", daemon=True)
         self._loading.start()
@@ -221,6 +267,15 @@ class PersonalRecognizer:
                     one_hot([example.label for example in self._examples]),
                 )
             return self._matrix
+
+
+def _drawing_key(image: np.ndarray, path: np.ndarray) -> bytes:
+    """What a model reads of a drawing, as a dictionary key."""
+    return np.asarray(image, np.float32).tobytes() + np.asarray(path, np.float32).tobytes()
+
+
+def _copied(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
+    return [np.asarray(stroke, np.float64).copy() for stroke in strokes]
 
 
 def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example]) -> None:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from digitboard.board import Board, Digit
-from digitboard.learning import Example, PersonalRecognizer, embed_examples
+from digitboard.learning import Example, LearningConfig, PersonalRecognizer, embed_examples
 from digitboard.recognizer import Recognizer, load_recognizer
 from digitboard.session import Session, SessionError
 from digitboard.session_files import read_sessions
@@ -42,16 +42,19 @@ def board_state(board: Board, name: str) -> dict:
     return {"session": name, "digits": digits, "reading": board.reading()}
 
 
-def replay_session(session: Session, recognizer: Recognizer, examples: Sequence[Example] | None = None) -> dict:
+def replay_session(
+    session: Session, recognizer: Recognizer, examples: Sequence[Example] | None = None,
+    config: LearningConfig = LearningConfig(),
+) -> dict:
     """Apply a session's actions to a fresh board; its final state.
 
-    With `examples` (a profile's, or none), the board learns from the session's corrections for
-    the rest of the session, starting from those examples; they are never changed. Without, a
-    correction only sets its digit's label."""
+    With `examples` (a profile's, or none), the board learns from the session's corrections, and
+    from the digits let stand (unless `config` says not), for the rest of the session, starting
+    from those examples; they are never changed. Without, a correction only sets its digit's label."""
     if examples is None:
         board = Board(recognizer)
     else:
-        personal = PersonalRecognizer(recognizer, examples)
+        personal = PersonalRecognizer(recognizer, examples, config)
         board = Board(personal, personal)
     for action in session.actions:
         board.apply(action)
@@ -87,7 +90,7 @@ def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
 
 def run_replay(
     files: list[str], model: str | os.PathLike[str], out: str | None = None,
-    profile: str | None = None, learning: bool = True,
+    profile: str | None = None, learning: bool = True, config: LearningConfig = LearningConfig(),
 ) -> int:
     """Replay every session of every file; one JSON line each. Exit 2 if any file failed,
     143 on SIGTERM, 130 on Ctrl+C (the lines printed before stay). Each session learns from its
@@ -98,7 +101,7 @@ def run_replay(
         raise ValueError("--profile and --no-learning contradict each other; give one")
     with _terminated_on_sigterm():
         try:
-            return _replay_files(files, model, out, profile, learning)
+            return _replay_files(files, model, out, profile, learning, config)
         except Terminated:
             return 128 + signal.SIGTERM
         except KeyboardInterrupt:
@@ -106,7 +109,8 @@ def run_replay(
 
 
 def _replay_files(
-    files: list[str], model: str | os.PathLike[str], out: str | None, profile: str | None, learning: bool
+    files: list[str], model: str | os.PathLike[str], out: str | None, profile: str | None, learning: bool,
+    config: LearningConfig,
 ) -> int:
     recognizer = load_recognizer(model)
     examples: Sequence[Example] | None = None
@@ -129,7 +133,7 @@ def _replay_files(
         for file in files:
             try:
                 for session in read_sessions(file, on_warning=warn):
-                    stream.write(json.dumps(replay_session(session, recognizer, examples)) + "\n")
+                    stream.write(json.dumps(replay_session(session, recognizer, examples, config)) + "\n")
                     stream.flush()  # a session's line is out before the next starts: kept on a signal
             except SessionError as error:
                 failed.append(str(file))

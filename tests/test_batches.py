@@ -25,7 +25,8 @@ def test_the_onnx_recogniser_reads_a_split_batch_as_it_reads_each_digit(shipped_
     one_by_one = np.concatenate([recognizer.predict(image[None], path[None]) for image, path in zip(images, paths)])
     assert np.allclose(recognizer.predict(images, paths), one_by_one, atol=1e-6)
     embeddings, probabilities = recognizer.embed_and_predict(images, paths)
-    assert embeddings.shape == (len(images), 128) and np.allclose(probabilities, one_by_one, atol=1e-6)
+    # the shipped model's embedding: the CNN's 128 features and the path model's 128, side by side
+    assert embeddings.shape == (len(images), 256) and np.allclose(probabilities, one_by_one, atol=1e-6)
 
 
 def test_a_batch_longer_than_one_run_reads_as_its_runs_read_apart(shipped_model):
@@ -39,5 +40,5 @@ def test_a_batch_longer_than_one_run_reads_as_its_runs_read_apart(shipped_model)
                             for start in range(0, len(images), 50)])
     assert np.allclose(recognizer.predict(images, paths), apart, atol=1e-6)
     embeddings, probabilities = recognizer.embed_and_predict(images, paths)
-    assert embeddings.shape == (len(images), 128) and np.allclose(probabilities, apart, atol=1e-6)
+    assert embeddings.shape == (len(images), 256) and np.allclose(probabilities, apart, atol=1e-6)
     assert recognizer.predict(images[:0], paths[:0]).shape == (0, 11)

@@ -9,6 +9,7 @@ import pytest
 
 from digitboard.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.board import UNSURE_BELOW, Board, Prediction
+from conftest import FakeRecognizer
 from digitboard.data import iter_unipen
 
 # A 4 in two strokes and a 5 in three, about 120 pixels tall, drawn at x = 100.
@@ -258,10 +259,11 @@ def test_real_digits_written_side_by_side_stay_apart(unipen_path):
 
 # -- corrections and deletions ---------------------------------------------------------------------
 class RecordingLearner:
-    """Remembers what it was taught and forgotten."""
+    """Remembers what it was taught (corrections) and shown (digits let stand), and forgotten."""
 
     def __init__(self) -> None:
-        self.examples: dict[int, int] = {}  # handle -> label
+        self.examples: dict[int, int] = {}  # handle -> label, corrections
+        self.accepted: dict[int, int] = {}  # handle -> label, digits let stand
         self.next = 0
 
     def learn(self, image, strokes, label):
@@ -270,8 +272,16 @@ class RecordingLearner:
         self.examples[self.next] = label
         return self.next
 
+    def accept(self, image, strokes, label):
+        assert image.shape == (28, 28) and strokes
+        self.next += 1
+        self.accepted[self.next] = label
+        return self.next
+
     def forget(self, handle):
-        del self.examples[handle]
+        assert handle in self.examples or handle in self.accepted, "forgot what it never had"
+        self.examples.pop(handle, None)
+        self.accepted.pop(handle, None)
 
 
 def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes_it_back(fake_recognizer):
@@ -289,6 +299,47 @@ def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes
     assert board.reading()[0] == str(five.label)
     assert undo(board)
     assert five.corrected is None and five.label == model_label and learner.examples == {}
+
+
+def test_a_digit_read_with_confidence_is_accepted_when_the_next_digit_begins(fake_recognizer):
+    learner = RecordingLearner()
+    board = Board(fake_recognizer, learner)
+    for stroke in FIVE:
+        add(board, stroke)
+    assert learner.accepted == {}  # still being written: nothing is accepted yet
+    add(board, shifted(FOUR, dx=300)[0])
+    five, four = board.digits
+    assert list(learner.accepted.values()) == [five.label] and five.accepted is not None
+    add(board, shifted(FOUR, dx=300)[1])  # the four's second stroke: no new digit, nothing more
+    assert list(learner.accepted.values()) == [five.label] and four.accepted is None
+    add(board, shifted(FOUR, dx=600)[0])
+    assert sorted(learner.accepted.values()) == sorted([five.label, four.label])
+
+
+def test_an_accepted_digit_that_changes_is_corrected_or_goes_is_withdrawn(fake_recognizer):
+    learner = RecordingLearner()
+    board = Board(fake_recognizer, learner)
+    add(board, FIVE[0])
+    add(board, shifted(FOUR, dx=300)[0])
+    (handle,) = learner.accepted
+    add(board, FIVE[1])  # joins the five: a new digit to read, no longer one let stand
+    assert learner.accepted == {} and board.digits[0].accepted is None
+    add(board, shifted(FOUR, dx=600)[0])  # going on accepts both as they now stand
+    assert len(learner.accepted) == 2 and handle not in learner.accepted
+    board.apply(Correct((120, 150), 7))  # a correction replaces the acceptance
+    assert list(learner.examples.values()) == [7] and len(learner.accepted) == 1
+    board.apply(Delete(board.point_of(board.digits[1])))
+    assert learner.accepted == {}
+    board.apply(Clear())  # cleared digits were let stand: they stay examples
+    assert list(learner.examples.values()) == [7]
+
+
+def test_unsure_digits_and_specks_are_not_accepted():
+    learner = RecordingLearner()
+    board = Board(FakeRecognizer(confidence=0.4), learner)
+    add(board, FIVE[0])
+    add(board, shifted(FOUR, dx=300)[0])
+    assert learner.accepted == {} and board.digits[0].prediction.unsure
 
 
 def test_a_correction_far_from_every_digit_goes_to_the_nearest(fake_recognizer):

@@ -209,6 +209,57 @@ def test_a_journal_that_cannot_be_written_leaves_learning_working(capsys):
     assert personal.examples == []
 
 
+def test_digits_let_stand_teach_like_corrections_and_only_the_latest_of_a_label_are_kept():
+    base = EmbeddingFake()
+    journal = []
+
+    class Journal:
+        def remember(self, example):
+            journal.append(("remember", example.label, example.accepted))
+
+        def forget(self, example):
+            journal.append(("forget", example.label, example.accepted))
+
+    personal = PersonalRecognizer(base, config=LearningConfig(accepted_per_label=2), journal=Journal())
+    strokes = [np.asarray(s, float) for s in SEVEN]
+    model_label = int(base.predict(image_batch(SEVEN))[0].argmax())
+    label = (model_label + 1) % 10
+    first = personal.accept(image_batch(SEVEN)[0, ..., 0], strokes, label)
+    assert first.accepted and personal.predict(image_batch(shifted(SEVEN, 80)))[0].argmax() == label
+    second, third = (personal.accept(image_batch(SEVEN)[0, ..., 0], strokes, label) for _ in range(2))
+    corrected = personal.learn(image_batch(SEVEN)[0, ..., 0], strokes, label)
+    assert personal.examples == [second, third, corrected]  # the oldest let stand went; corrections stay
+    assert journal[-2:] == [("forget", label, True), ("remember", label, False)]
+    personal.forget(first)  # already gone: nothing is written twice
+    assert journal.count(("forget", label, True)) == 1
+    assert PersonalRecognizer(base, config=LearningConfig(accepted_per_label=0)).accept(
+        image_batch(SEVEN)[0, ..., 0], strokes, label) is None
+    # examples handed in (a profile) are held to the cap too
+    again = PersonalRecognizer(base, [first, second, third, corrected], LearningConfig(accepted_per_label=1))
+    assert again.examples == [third, corrected]
+
+
+def test_a_digit_let_stand_right_after_it_was_read_is_not_embedded_again():
+    from digitboard.trajectory import trajectory
+
+    base = EmbeddingFake()
+    personal = learned(base, ONE, 1)
+    strokes = [np.asarray(s, float) for s in SEVEN]
+    image = image_batch(SEVEN)[0, ..., 0]
+    personal.predict(image[None, ..., None], trajectory(strokes)[None])
+    embedded = base.embedded
+    example = personal.accept(image, strokes, 7)
+    personal.predict(image_batch(ZERO))
+    assert base.embedded == embedded + 1  # the zero; the seven's embedding was kept from its reading
+    assert np.linalg.norm(example.embedding) == pytest.approx(1.0)
+
+
+def test_a_learning_configuration_out_of_range_is_refused():
+    for bad in (dict(similarity_floor=1.0), dict(strength=-1.0), dict(accepted_per_label=-1)):
+        with pytest.raises(ValueError):
+            LearningConfig(**bad)
+
+
 def test_embed_examples_fills_only_missing_embeddings():
     base = EmbeddingFake()
     strokes = [np.asarray(s, float) for s in SEVEN]
@@ -245,6 +296,27 @@ def test_digits_drawn_before_a_correction_are_read_without_it():
     draw(board, shifted(SEVEN, 300))  # not classified yet when the first is corrected
     board.apply(Correct((130, 150), 3))
     assert board.digits[1].prediction is not None and board.digits[1].label != 3
+
+
+def test_the_board_reads_and_accepts_the_same_whether_it_is_read_after_every_stroke_or_not():
+    """The window reads each digit at its pen lift; replay reads only when it must. Digits are
+    accepted, and so read, alike in both."""
+    drawings = [SEVEN, shifted(ONE, 100), shifted(ZERO, 200), shifted(SEVEN, 700), shifted(ONE, 500, 300)]
+    boards = []
+    for read_every_stroke in (True, False):
+        personal = PersonalRecognizer(EmbeddingFake())
+        board = Board(personal, personal)
+        for drawing in drawings:
+            for points in drawing:
+                board.apply(stroke(points))
+                if read_every_stroke:
+                    board.classify_pending()
+        board.classify_pending()
+        boards.append((board, personal))
+    (live, live_personal), (replayed_board, replayed_personal) = boards
+    assert [d.prediction for d in live.digits] == [d.prediction for d in replayed_board.digits]
+    assert [e.label for e in live_personal.examples] == [e.label for e in replayed_personal.examples]
+    assert len(live_personal.examples) == len(drawings) - 1  # all but the last, still being written
 
 
 # -- in replay -----------------------------------------------------------------------------------
@@ -286,6 +358,26 @@ def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatc
     assert main(["replay", str(session_file), "--no-learning", "--profile", str(profile_path)]) == 2
     assert main(["replay", str(session_file), "--profile", str(tmp_path / "none.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+NARROW_SEVEN = [[(100, 100), (145, 100), (120, 210)]]  # the fake reads it otherwise than SEVEN, embeds it alike
+
+
+def test_replay_learns_from_digits_let_stand_unless_asked_to_learn_from_corrections_only(tmp_path, monkeypatch, capsys):
+    base = EmbeddingFake()
+    first, second = (int(base.predict(image_batch(drawing))[0].argmax()) for drawing in (SEVEN, NARROW_SEVEN))
+    assert first != second
+    monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
+    session_file = tmp_path / "s.jsonl"
+    session_file.write_text(json.dumps({"size": [640, 480], "strokes": [SEVEN[0], shifted(NARROW_SEVEN, 300)[0]]}) + "\n")
+    labels = {}
+    for options in ((), ("--corrections-only",), ("--no-learning",)):
+        assert main(["replay", str(session_file), *options]) == 0
+        labels[options] = [d["label"] for d in json.loads(capsys.readouterr().out)["digits"]]
+    assert labels[()] == [first, first]  # the seven let stand teaches the board its writer's sevens
+    assert labels[("--corrections-only",)] == labels[("--no-learning",)] == [first, second]
+    assert main(["--corrections-only", "--no-learning"]) == 2
+    assert "contradict" in capsys.readouterr().err
 
 
 # -- with the shipped model and a real writer ----------------------------------------------------

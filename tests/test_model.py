@@ -42,7 +42,8 @@ def test_the_embedding_is_the_penultimate_layer_of_new_and_old_models(classes):
 
 def test_the_pooled_model_pools_as_the_numpy_rule_and_keeps_the_cnn_embedding(tmp_path):
     """Image and path in, the two models' weighted geometric mean with the shift out; saved and
-    loaded as one .keras file; its embedding and its image part are the CNN's."""
+    loaded as one .keras file; its embedding is the CNN's and the path model's features, each of
+    unit length; its image part is the CNN."""
     import keras
 
     from digitboard.model import build_model, image_part, pooled_model, shift_not_a_digit_logit, with_embedding
@@ -63,7 +64,11 @@ def test_the_pooled_model_pools_as_the_numpy_rule_and_keeps_the_cnn_embedding(tm
     assert np.allclose(np.asarray(loaded([images, drawn])), expected, atol=1e-5)
     probabilities, embedding = (np.asarray(a) for a in with_embedding(loaded)([images, drawn]))
     assert np.allclose(probabilities, expected, atol=1e-5)
-    assert np.allclose(embedding, np.asarray(with_embedding(cnn)(images)[1]), atol=1e-5)
+    image_features = np.asarray(with_embedding(cnn)(images)[1])
+    path_features = np.asarray(keras.Model(paths.inputs, paths.layers[-1].input)(drawn))
+    unit = lambda rows: rows / np.linalg.norm(rows, axis=1, keepdims=True)
+    assert embedding.shape == (5, image_features.shape[1] + path_features.shape[1])
+    assert np.allclose(embedding, np.concatenate([unit(image_features), unit(path_features)], axis=1), atol=1e-5)
     assert np.allclose(np.asarray(image_part(loaded)(images)), np.asarray(cnn(images)), atol=1e-6)
     with pytest.raises(ValueError, match="pooled_model"):
         shift_not_a_digit_logit(loaded, -1.0)

@@ -123,3 +123,37 @@ def test_the_profile_command_uses_the_user_data_folder_by_default(tmp_path, monk
     monkeypatch.setattr("sys.platform", "linux")
     assert main(argv) == 0
     assert str(tmp_path / "digitboard" / "profile.jsonl") in capsys.readouterr().out
+
+
+def test_digits_let_stand_are_kept_as_such_and_counted_apart(tmp_path, capsys):
+    path = tmp_path / "p.jsonl"
+    profile = Profile(path)
+    stood = example(7)
+    stood.accepted = True
+    profile.remember(stood)
+    profile.remember(example(7))
+    path.open("a").write(json.dumps({"learn": {"id": "old", "label": 1, "strokes": [[[0, 0], [0, 50]]]}}) + "\n")
+    assert [(s.label, s.accepted) for s in profile.read().examples] == [(7, True), (7, False), (1, False)]
+    assert [e.accepted for e in profile.examples()] == [True, False, False]  # an old line is a correction
+    assert main(["profile", "--profile", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "3 personal example(s), 2 corrected and 1 let stand" in out and "  7: 2 (1 corrected, 1 let stand)" in out
+    exported = tmp_path / "copy.jsonl"
+    profile.export(exported)
+    assert [s.accepted for s in Profile(exported).read().examples] == [True, False, False]
+
+
+def test_a_profile_of_mostly_forgotten_lines_is_rewritten_when_loaded(tmp_path):
+    from digitboard.profile import COMPACT_ABOVE
+
+    profile = Profile(tmp_path / "p.jsonl")
+    kept = [example(label) for label in (3, 4)]
+    profile.remember(kept[0])
+    for _ in range(COMPACT_ABOVE // 2 + 2):  # more than COMPACT_ABOVE lines beyond twice the examples
+        gone = example(5)
+        profile.remember(gone)
+        profile.forget(gone)
+    profile.remember(kept[1])
+    assert [e.id for e in profile.examples()] == [e.id for e in kept]
+    assert len(profile.path.read_text().splitlines()) == 2
+    assert [e.id for e in profile.examples()] == [e.id for e in kept]  # read the same after
