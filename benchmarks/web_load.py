@@ -1,11 +1,15 @@
 """Load on the web board: concurrent clients posting real drawn sessions to `POST /api/read`.
 
 Starts `digitboard serve` on a free localhost port (or uses --url), then:
-1. a 40-digit board (four lines of ten real pen digits), posted one request at a time: the
-   server's own time from its Server-Timing header, median and p99;
+1. 40-digit boards (four lines of ten real pen digits), posted one request at a time, the
+   server's own time from its Server-Timing header, median and p99: each board first as a board
+   never read before ("first read"), then another one the way the page posts it, after its last
+   stroke, the board before that stroke having been posted just before ("after a stroke"). The
+   server remembers each drawing's reading (digitboard.memo), so the two differ;
 2. N concurrent clients, each on its own keep-alive connection, posting one-digit sessions (real
-   UNIPEN pen digits, ../shared/data/unipen-dev.jsonl.gz) back to back: requests per second,
-   p50 and p99 latency as the client sees it, and errors (any failure or status but 200).
+   UNIPEN pen digits, ../shared/data/unipen-dev.jsonl.gz, each at its own random size, so no
+   drawing repeats) back to back: requests per second, p50 and p99 latency as the client sees
+   it, and errors (any failure or status but 200).
 Bounded in count and in time; it sends traffic to localhost only, unless --url says otherwise.
 
     python benchmarks/web_load.py                 # 16 clients for 10 s, at most 20,000 requests
@@ -34,7 +38,8 @@ from digitboard.data import DrawnDigit, default_unipen_path, load_unipen
 from digitboard.drawing import extent, fit_height
 
 WARM_UP_REQUESTS = 100
-BIG_BOARD_REQUESTS = 40
+BIG_BOARD_REQUESTS = 40  # boards of each kind
+ONE_DIGIT_SESSIONS = 30_000  # distinct one-digit sessions made, at most (one per request, and the warm-up)
 BIG_BOARD = (1600, 900)
 START_SECONDS = 60
 
@@ -64,7 +69,7 @@ def one_digit_board(digit: DrawnDigit, rng: np.random.Generator) -> bytes:
     return timed_session([np.round(stroke + at) for stroke in strokes], (640, 480))
 
 
-def forty_digit_board(digits: list[DrawnDigit], rng: np.random.Generator) -> bytes:
+def forty_digit_strokes(digits: list[DrawnDigit], rng: np.random.Generator) -> list[np.ndarray]:
     """Four lines of ten digits, each 110 px high, a third of a height apart, on a 1600x900 board."""
     strokes = []
     for line in range(4):
@@ -73,7 +78,7 @@ def forty_digit_board(digits: list[DrawnDigit], rng: np.random.Generator) -> byt
             placed = fit_height(digit.strokes, 110.0, (x, 40.0 + line * 210))
             strokes += [np.round(stroke) for stroke in placed]
             x += extent(placed)[0] + 110 / 3
-    return timed_session(strokes, BIG_BOARD)
+    return strokes
 
 
 @dataclass
@@ -81,6 +86,7 @@ class Results:
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests
     server_times: list[float] = field(default_factory=list)  # milliseconds, from Server-Timing
     errors: list[str] = field(default_factory=list)
+    digits: list[int] = field(default_factory=list)  # digits read on each board (the 40-digit boards)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -92,11 +98,12 @@ def post(connection: http.client.HTTPConnection, path: str, body: bytes) -> tupl
     return response.status, answer, float(timing[1]) if timing else None
 
 
-def client(host: str, port: int, path: str, bodies: list[bytes], start: int, deadline: float,
+def client(host: str, port: int, path: str, bodies: list[bytes], start: int, step: int, deadline: float,
            budget: list[int], results: Results) -> None:
     """Post sessions back to back on one keep-alive connection until the deadline or the budget."""
     connection = http.client.HTTPConnection(host, port, timeout=30)
-    index = start
+    index = 0
+    bodies = bodies[start::step]  # a client of its own share: no session is posted twice unless the budget
     while time.monotonic() < deadline:
         with results.lock:
             if budget[0] <= 0:
@@ -174,9 +181,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rng = np.random.default_rng(args.seed)
     digits = load_unipen(args.unipen)
-    chosen = [digits[i] for i in rng.choice(len(digits), min(1000, len(digits)), replace=False)]
-    one_digit = [one_digit_board(digit, rng) for digit in chosen]
-    big_board = forty_digit_board(digits, rng)
+    count = min(args.max_requests + WARM_UP_REQUESTS, ONE_DIGIT_SESSIONS)
+    one_digit = [one_digit_board(digits[i], rng) for i in rng.choice(len(digits), count)]
+    boards = [forty_digit_strokes(digits, rng) for _ in range(2 * BIG_BOARD_REQUESTS)]
 
     process = None
     url = args.url
@@ -189,21 +196,28 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f} before")
     try:
         connection = http.client.HTTPConnection(host, port, timeout=30)
-        for body in one_digit[:WARM_UP_REQUESTS]:
+        for body in one_digit[-WARM_UP_REQUESTS:]:
             post(connection, path, body)
 
-        big = Results()
-        for _ in range(BIG_BOARD_REQUESTS):
+        first, after_stroke = Results(), Results()
+        for number, strokes in enumerate(boards):
+            if number % 2:  # the page posts the board after every stroke: the one before came first
+                post(connection, path, timed_session(strokes[:-1], BIG_BOARD))
+            body = timed_session(strokes, BIG_BOARD)
+            results = after_stroke if number % 2 else first
             began = time.perf_counter()
-            status, answer, server_ms = post(connection, path, big_board)
-            if status != 200 or len(json.loads(answer)["digits"]) != 40:
-                raise SystemExit(f"web_load: the 40-digit board was not read as 40 digits: {status} {answer[:200]!r}")
-            big.latencies.append(time.perf_counter() - began)
-            big.server_times.append(server_ms)
+            status, answer, server_ms = post(connection, path, body)
+            if status != 200:
+                raise SystemExit(f"web_load: a 40-digit board was not read: {status} {answer[:200]!r}")
+            results.digits.append(len(json.loads(answer)["digits"]))
+            results.latencies.append(time.perf_counter() - began)
+            results.server_times.append(server_ms)
         connection.close()
-        print(f"40-digit board ({len(big_board) / 1024:.0f} KiB), {BIG_BOARD_REQUESTS} requests one at a time: "
-              f"server median {percentile(big.server_times, 50):.1f} ms, p99 {percentile(big.server_times, 99):.1f} ms; "
-              f"client median {percentile(big.latencies, 50) * 1000:.1f} ms")
+        for name, results in (("first read", first), ("after a stroke", after_stroke)):
+            print(f"40-digit boards, {name}: {len(results.server_times)} boards one at a time: server median "
+                  f"{percentile(results.server_times, 50):.1f} ms, p99 {percentile(results.server_times, 99):.1f} ms; "
+                  f"client median {percentile(results.latencies, 50) * 1000:.1f} ms; "
+                  f"{sum(count == 40 for count in results.digits)} read as 40 digits")
 
         load = Results()
         budget = [args.max_requests]
@@ -212,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
         began = time.monotonic()
         deadline = began + args.seconds
         threads = [
-            threading.Thread(target=client, args=(host, port, path, one_digit, i * 61, deadline, budget, load))
+            threading.Thread(target=client, args=(host, port, path, one_digit[:-WARM_UP_REQUESTS], i, args.clients,
+                                                  deadline, budget, load))
             for i in range(args.clients)
         ]
         for thread in threads:

@@ -22,16 +22,25 @@ from digitboard.trajectory import trajectory
 DIGIT_CLASSES = 10  # a model's 11th output, where it has one, is "not a digit"
 
 
+class ModelInputs(Protocol):
+    """Where a board may take its digits' model inputs from (digitboard.memo.DrawingMemo)."""
+
+    def model_input(self, strokes: list[np.ndarray], stroke_width: float) -> tuple[np.ndarray, np.ndarray]:
+        """A drawing's (28, 28) image and (64, 5) path, as digit_image and trajectory give them."""
+        ...
+
+
 class Learner(Protocol):
     """Learns the user's handwriting (digitboard.learning): the board tells it of each digit the
     user corrects, and of each they let stand, read with confidence, when they go on to write
     another (`accept`)."""
 
-    def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int) -> object:
-        """Take a corrected digit as an example; returns a handle to forget it by."""
+    def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray) -> object:
+        """Take a corrected digit (its model input, strokes and pen path) as an example; returns a
+        handle to forget it by."""
         ...
 
-    def accept(self, image: np.ndarray, strokes: list[np.ndarray], label: int) -> object | None:
+    def accept(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray) -> object | None:
         """Take a digit let stand with the board's reading as an example; a handle, or None if not taken."""
         ...
 
@@ -181,6 +190,7 @@ class Board:
     recognizer: Recognizer | None = None
     learner: Learner | None = None
     stroke_width: float = STROKE_WIDTH
+    model_inputs: ModelInputs | None = None  # else each digit's are computed here
     strokes: list[Ink] = field(default_factory=list)  # on the board, in drawing order
     digits: list[Digit] = field(default_factory=list)  # in order of their first stroke
     pen: Pen | None = None
@@ -188,6 +198,8 @@ class Board:
     version: int = 0  # counts changes, so shells can redraw and re-read only when needed
     history: list[_Edit] = field(default_factory=list)  # edits undo can take back
     index: DigitIndex = field(default_factory=DigitIndex)
+    _unread: dict[int, Digit] = field(default_factory=dict)  # digits without a prediction, by id
+    _awaiting: dict[int, Digit] = field(default_factory=dict)  # read, not yet accepted: by id, in reading order
     _lines: tuple[int, list[list[Digit]]] | None = None
 
     # -- the one way to edit the board ------------------------------------------------------
@@ -263,6 +275,7 @@ class Board:
         if digit is None:
             digit = Digit([ink], low=ink.low.copy(), high=ink.high.copy())
             self.digits.append(digit)
+            self._unread[id(digit)] = digit
         else:
             self._withdraw(digit)
             self.index.remove(digit)
@@ -284,7 +297,8 @@ class Board:
         handle = None
         if self.learner is not None:
             self._withdraw(digit)
-            handle = self.learner.learn(self.render(digit), [ink.points for ink in digit.strokes], action.label)
+            strokes = [ink.points for ink in digit.strokes]
+            handle = self.learner.learn(self.render(digit), strokes, action.label, self.trace(digit))
         self.history.append(_Corrected(digit, digit.corrected, handle))
         digit.corrected = action.label
         self.version += 1
@@ -296,6 +310,7 @@ class Board:
             return None
         self.history.append(_Deleted(digit))
         self._withdraw(digit)
+        self._forget_reading(digit)
         self.digits.remove(digit)
         self.index.remove(digit)
         gone = {id(ink) for ink in digit.strokes}
@@ -306,8 +321,10 @@ class Board:
     def _clear(self) -> None:
         if not self.strokes:
             return
+        self._accept_standing()  # the user moves on from every digit on the board
         self.history.append(_Cleared(self.strokes, self.digits))
         self.strokes, self.digits = [], []
+        self._unread, self._awaiting = {}, {}
         self.index = DigitIndex()
         self.version += 1
 
@@ -321,10 +338,12 @@ class Board:
             self.index = DigitIndex()
             for digit in self.digits:
                 self.index.add(digit)
+                self._restore_reading(digit)
         elif isinstance(edit, _Corrected):
             edit.digit.corrected = edit.previous
             if self.learner is not None and edit.handle is not None:
                 self.learner.forget(edit.handle)
+            self._await(edit.digit)
         elif isinstance(edit, _Deleted):
             digit = edit.digit
             for ink in digit.strokes:  # back among the strokes, in drawing order
@@ -332,6 +351,7 @@ class Board:
             first = [other.strokes[0].id for other in self.digits]
             self.digits.insert(bisect.bisect(first, digit.strokes[0].id), digit)
             self.index.add(digit)
+            self._restore_reading(digit)
         else:
             self._unadd(edit)
 
@@ -346,6 +366,7 @@ class Board:
         digit.strokes.remove(ink)
         if not digit.strokes:
             self.digits.remove(digit)
+            self._forget_reading(digit)
             return
         points = np.concatenate([other.points for other in digit.strokes])
         digit.low, digit.high = points.min(axis=0), points.max(axis=0)
@@ -360,12 +381,29 @@ class Board:
         if self.learner is None:
             return
         self.classify_pending()
-        for digit in self.digits:
+        awaiting, self._awaiting = self._awaiting, {}
+        for digit in awaiting.values():
             prediction = digit.prediction
             if (digit.accepted is None and digit.corrected is None and prediction is not None
                     and prediction.confident and not digit.speck):
                 strokes = [ink.points for ink in digit.strokes]
-                digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label)
+                digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit))
+
+    def _forget_reading(self, digit: Digit) -> None:
+        """The digit leaves the board: neither to be read nor accepted."""
+        self._unread.pop(id(digit), None)
+        self._awaiting.pop(id(digit), None)
+
+    def _restore_reading(self, digit: Digit) -> None:
+        """The digit is back on the board (an undone clear or deletion), as it was."""
+        if digit.prediction is None:
+            self._unread[id(digit)] = digit
+        self._await(digit)
+
+    def _await(self, digit: Digit) -> None:
+        """A digit read and uncorrected, back on the board or read anew: accepted when the user goes on."""
+        if self.learner is not None and digit.prediction is not None and digit.accepted is None:
+            self._awaiting[id(digit)] = digit
 
     def _withdraw(self, digit: Digit) -> None:
         """The digit changes, is corrected or goes: it is no longer an example let stand."""
@@ -377,23 +415,35 @@ class Board:
         """Mark a digit for classification; it is rendered and classified in the next batch."""
         digit.image = digit.path = None
         digit.prediction = None
+        self._unread[id(digit)] = digit
+        self._awaiting.pop(id(digit), None)  # awaited again once read
         self.version += 1
 
     # -- recognition ------------------------------------------------------------------------
     @property
     def pending(self) -> list[Digit]:
-        return [digit for digit in self.digits if digit.prediction is None]
+        """The digits without a prediction, in board order (kept apart: a long session is not
+        searched through at every stroke)."""
+        return sorted(self._unread.values(), key=lambda digit: digit.strokes[0].id)
 
     def render(self, digit: Digit) -> np.ndarray:
         """The digit's model input, (28, 28) float32 in [0, 1]."""
         if digit.image is None:
-            digit.image = digit_image([ink.points for ink in digit.strokes], self.stroke_width)
+            strokes = [ink.points for ink in digit.strokes]
+            if self.model_inputs is not None:
+                digit.image, digit.path = self.model_inputs.model_input(strokes, self.stroke_width)
+            else:
+                digit.image = digit_image(strokes, self.stroke_width)
         return digit.image
 
     def trace(self, digit: Digit) -> np.ndarray:
         """The digit's pen path as the model reads it, (64, 5) float32."""
         if digit.path is None:
-            digit.path = trajectory([ink.points for ink in digit.strokes])
+            strokes = [ink.points for ink in digit.strokes]
+            if self.model_inputs is not None:
+                digit.image, digit.path = self.model_inputs.model_input(strokes, self.stroke_width)
+            else:
+                digit.path = trajectory(strokes)
         return digit.path
 
     def classify_pending(self) -> int:
@@ -406,6 +456,8 @@ class Board:
         probabilities = np.asarray(self.recognizer.predict(images, paths), np.float64)
         for digit, row in zip(pending, probabilities):
             digit.prediction = Prediction.from_probabilities(row)
+            del self._unread[id(digit)]
+            self._await(digit)
         self.version += 1
         return len(pending)
 

@@ -137,7 +137,7 @@ class PersonalRecognizer:
         self.config = config
         self.journal = journal
         self._examples: list[Example] = list(examples)
-        self._matrix: tuple[np.ndarray, np.ndarray] | None = None  # embeddings (M, D), labels one-hot (M, 10)
+        self._matrix: ExampleRows | None = None  # the examples' embeddings and labels as matrices
         self._lock = threading.Lock()  # examples may arrive from a loading thread
         self._loading: threading.Thread | None = None
         self.load_error: Exception | None = None
@@ -172,22 +172,30 @@ class PersonalRecognizer:
         return adjust(probabilities, evidence, self.config.strength)
 
     # -- the board's learner ----------------------------------------------------------------
-    def learn(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int) -> Example:
-        """Keep a corrected digit as an example (and write it down); returns it, to forget by."""
-        return self._keep(Example(label, _copied(strokes), np.asarray(image, np.float32)))
+    def learn(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None) -> Example:
+        """Keep a corrected digit as an example (and write it down); returns it, to forget by.
+        `path` is the drawing's (digitboard.trajectory), computed from the strokes if not given."""
+        return self._keep(self._example(image, strokes, label, path, accepted=False))
 
-    def accept(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int) -> Example | None:
+    def accept(
+        self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None,
+    ) -> Example | None:
         """Keep a digit the user let stand with the board's reading, unless accepted examples are
         off; the oldest accepted example of that label beyond `accepted_per_label` is forgotten."""
         if self.config.accepted_per_label == 0:
             return None
-        image = np.asarray(image, np.float32)
-        embedding = self._recent.pop(_drawing_key(image, trajectory(list(strokes))), None)
-        example = Example(label, _copied(strokes), image, accepted=True,
-                          embedding=None if embedding is None else unit_rows(embedding))
-        self._keep(example)
+        example = self._keep(self._example(image, strokes, label, path, accepted=True))
         self._trim(label)
         return example
+
+    def _example(
+        self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None, accepted: bool,
+    ) -> Example:
+        """A new example, with its embedding if the digit was read lately (no second model run)."""
+        image = np.asarray(image, np.float32)
+        embedding = self._recent.get(_drawing_key(image, trajectory(list(strokes)) if path is None else path))
+        return Example(label, _copied(strokes), image, accepted=accepted,
+                       embedding=None if embedding is None else unit_rows(embedding))
 
     def forget(self, handle: object) -> None:
         """Drop an example learned before (the correction was undone, the digit changed); an
@@ -197,13 +205,18 @@ class PersonalRecognizer:
             kept = [example for example in self._examples if example is not handle]
             if len(kept) == len(self._examples):
                 return
-            self._examples, self._matrix = kept, None
+            self._examples = kept
+            if self._matrix is not None:
+                self._matrix.remove(handle)
         self._write_down("forget", handle)
 
     def _keep(self, example: Example) -> Example:
         with self._lock:
             self._examples.append(example)
-            self._matrix = None
+            if self._matrix is not None and example.embedding is not None:
+                self._matrix.add(example)
+            else:
+                self._matrix = None  # embedded, and the rows built again, at the next reading
         self._write_down("remember", example)
         return example
 
@@ -261,12 +274,53 @@ class PersonalRecognizer:
         with self._lock:
             if self._matrix is None:
                 embed_examples(self.base, self._examples)
-                self._matrix = (
-                    np.stack([example.embedding for example in self._examples])
-                    if self._examples else np.zeros((0, 0), np.float32),
-                    one_hot([example.label for example in self._examples]),
-                )
-            return self._matrix
+                self._matrix = ExampleRows(self._examples)
+            return self._matrix.view()
+
+
+class ExampleRows:
+    """The examples' embeddings (M, D) and one-hot labels (M, 10) as matrices, kept row by row:
+    a long session adds an example, and forgets the oldest, at nearly every digit."""
+
+    def __init__(self, examples: Sequence[Example]) -> None:
+        self.examples: list[Example] = []  # the example of each row
+        self._rows: dict[int, int] = {}  # id(example) -> its row
+        self._embeddings = np.zeros((0, 0), np.float32)
+        self._labels = np.zeros((0, DIGIT_CLASSES), np.float32)
+        for example in examples:
+            self.add(example)
+
+    def add(self, example: Example) -> None:
+        assert example.embedding is not None, "an example is embedded before it becomes a row"
+        count, width = len(self.examples), len(example.embedding)
+        if count == 0 and self._embeddings.shape[1] != width:  # the first example sets the width
+            self._embeddings = np.zeros((64, width), np.float32)
+            self._labels = np.zeros((64, DIGIT_CLASSES), np.float32)
+        elif count == len(self._embeddings):  # full: twice the room
+            self._embeddings = np.concatenate([self._embeddings, np.zeros_like(self._embeddings)])
+            self._labels = np.concatenate([self._labels, np.zeros_like(self._labels)])
+        self._embeddings[count] = example.embedding
+        self._labels[count] = 0.0
+        self._labels[count, example.label] = 1.0
+        self._rows[id(example)] = count
+        self.examples.append(example)
+
+    def remove(self, example: Example) -> None:
+        """Drop the example's row: the last row moves into its place (the order of rows is no matter)."""
+        row = self._rows.pop(id(example), None)
+        if row is None:
+            return
+        last = len(self.examples) - 1
+        if row != last:
+            moved = self.examples[last]
+            self._embeddings[row], self._labels[row] = self._embeddings[last], self._labels[last]
+            self.examples[row] = moved
+            self._rows[id(moved)] = row
+        self.examples.pop()
+
+    def view(self) -> tuple[np.ndarray, np.ndarray]:
+        count = len(self.examples)
+        return self._embeddings[:count], self._labels[:count]
 
 
 def _drawing_key(image: np.ndarray, path: np.ndarray) -> bytes:

@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
-from digitboard.board import Board, Digit
+from digitboard.board import Board, Digit, ModelInputs
 from digitboard.learning import Example, LearningConfig, PersonalRecognizer, embed_examples
 from digitboard.recognizer import Recognizer, load_recognizer
 from digitboard.session import Session, SessionError
@@ -44,18 +44,19 @@ def board_state(board: Board, name: str) -> dict:
 
 def replay_session(
     session: Session, recognizer: Recognizer, examples: Sequence[Example] | None = None,
-    config: LearningConfig = LearningConfig(),
+    config: LearningConfig = LearningConfig(), model_inputs: ModelInputs | None = None,
 ) -> dict:
     """Apply a session's actions to a fresh board; its final state.
 
     With `examples` (a profile's, or none), the board learns from the session's corrections, and
     from the digits let stand (unless `config` says not), for the rest of the session, starting
-    from those examples; they are never changed. Without, a correction only sets its digit's label."""
-    if examples is None:
-        board = Board(recognizer)
+    from those examples; they are never changed. Without, a correction only sets its digit's label.
+    `model_inputs` may remember drawings' model inputs between sessions (the web board's)."""
+    if examples is None or not hasattr(recognizer, "embed_and_predict"):  # a stand-in cannot learn
+        board = Board(recognizer, model_inputs=model_inputs)
     else:
         personal = PersonalRecognizer(recognizer, examples, config)
-        board = Board(personal, personal)
+        board = Board(personal, personal, model_inputs=model_inputs)
     for action in session.actions:
         board.apply(action)
     return board_state(board, session.name)

@@ -37,7 +37,8 @@ def undo(board: Board) -> bool:
 
 
 def check_invariants(board: Board) -> None:
-    """Every stroke in exactly one digit, no empty digit, every box around its strokes."""
+    """Every stroke in exactly one digit, no empty digit, every box around its strokes; the digits to
+    read and to accept are on the board."""
     owned = sorted(itertools.chain.from_iterable(digit.stroke_ids for digit in board.digits))
     assert owned == sorted(ink.id for ink in board.strokes)
     for digit in board.digits:
@@ -46,6 +47,8 @@ def check_invariants(board: Board) -> None:
         x, y, w, h = digit.box
         points = np.concatenate([ink.points for ink in digit.strokes])
         assert np.all(points >= (x, y)) and np.all(points <= (x + w - 1, y + h - 1))
+    assert board.pending == [digit for digit in board.digits if digit.prediction is None]  # kept, not searched
+    assert all(digit in board.digits and digit.prediction is not None for digit in board._awaiting.values())
 
 
 def test_a_digit_in_three_strokes_is_one_digit(fake_recognizer):
@@ -266,14 +269,14 @@ class RecordingLearner:
         self.accepted: dict[int, int] = {}  # handle -> label, digits let stand
         self.next = 0
 
-    def learn(self, image, strokes, label):
-        assert image.shape == (28, 28) and strokes
+    def learn(self, image, strokes, label, path):
+        assert image.shape == (28, 28) and strokes and path.shape == (64, 5)
         self.next += 1
         self.examples[self.next] = label
         return self.next
 
-    def accept(self, image, strokes, label):
-        assert image.shape == (28, 28) and strokes
+    def accept(self, image, strokes, label, path):
+        assert image.shape == (28, 28) and strokes and path.shape == (64, 5)
         self.next += 1
         self.accepted[self.next] = label
         return self.next
@@ -330,8 +333,12 @@ def test_an_accepted_digit_that_changes_is_corrected_or_goes_is_withdrawn(fake_r
     assert list(learner.examples.values()) == [7] and len(learner.accepted) == 1
     board.apply(Delete(board.point_of(board.digits[1])))
     assert learner.accepted == {}
-    board.apply(Clear())  # cleared digits were let stand: they stay examples
-    assert list(learner.examples.values()) == [7]
+    assert undo(board) and undo(board)  # the deletion, then the correction: the five stands again
+    add(board, shifted(FOUR, dx=900)[0])
+    assert len(learner.accepted) == 3 and learner.examples == {}
+    add(board, shifted(FOUR, dx=900)[1])  # the last digit, still being written, is no example yet
+    board.apply(Clear())  # clearing moves on from it too; cleared digits stay examples
+    assert len(learner.accepted) == 4
 
 
 def test_unsure_digits_and_specks_are_not_accepted():

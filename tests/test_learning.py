@@ -254,6 +254,28 @@ def test_a_digit_let_stand_right_after_it_was_read_is_not_embedded_again():
     assert np.linalg.norm(example.embedding) == pytest.approx(1.0)
 
 
+def test_example_rows_follow_the_examples_added_and_removed_in_any_order():
+    from digitboard.learning import ExampleRows
+
+    rng = np.random.default_rng(0)
+    examples = []
+    for index in range(150):  # more than the first allocation
+        strokes = [np.asarray(SEVEN[0], float)]
+        examples.append(Example(index % 10, strokes, digit_image(strokes), embedding=unit_rows(rng.normal(size=8))))
+    rows = ExampleRows(examples[:100])
+    for example in examples[100:]:
+        rows.add(example)
+    kept = list(examples)
+    for example in [examples[i] for i in rng.permutation(150)[:90]] + [examples[0]]:  # one twice
+        rows.remove(example)
+        if example in kept:
+            kept.remove(example)
+        embeddings, labels = rows.view()
+        assert sorted(map(id, rows.examples)) == sorted(map(id, kept))
+        assert all(np.array_equal(embeddings[row], e.embedding) and labels[row].argmax() == e.label
+                   for row, e in enumerate(rows.examples))
+
+
 def test_a_learning_configuration_out_of_range_is_refused():
     for bad in (dict(similarity_floor=1.0), dict(strength=-1.0), dict(accepted_per_label=-1)):
         with pytest.raises(ValueError):

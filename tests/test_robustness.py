@@ -27,12 +27,12 @@ from conftest import FakeRecognizer
 from digitboard.chooser import is_click
 from digitboard.app import INK, BoardApp, run_frame
 from digitboard.actions import Clear, Stroke, Undo
-from digitboard.board import Board
+from digitboard.board import Board, _Cleared
 from digitboard.replay import replay_session
 from digitboard.recording import Recorder
 from digitboard.session import Session, SessionError, parse_session
 from digitboard.session_files import read_sessions
-from test_board import check_invariants
+from test_board import RecordingLearner, check_invariants
 
 SOAK = int(os.environ.get("DIGITBOARD_SOAK_EXAMPLES", "0"))
 
@@ -58,7 +58,8 @@ class BoardMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.recognizer = FakeRecognizer()
-        self.board = Board(self.recognizer)
+        self.learner = RecordingLearner()  # digits let stand: accepted, withdrawn, kept when cleared
+        self.board = Board(self.recognizer, self.learner)
         self.expected: list[list[tuple[float, float]]] = []
         self.undoable: list[list[list[tuple[float, float]]] | None] = []  # None: a stroke; else what a clear took
         self.pen: list[tuple[float, float]] | None = None
@@ -145,6 +146,15 @@ class BoardMachine(RuleBasedStateMachine):
             self.board.classify_pending()
             assert self.board.pending == []
         assert len(self.board.reading().replace(" ", "")) == sum(not d.speck for d in self.board.digits)
+
+
+    @invariant()
+    def the_learner_holds_exactly_the_digits_let_stand(self):
+        held = {digit.accepted for digit in self.board.digits if digit.accepted is not None}
+        for edit in self.board.history:  # cleared digits stay examples
+            if isinstance(edit, _Cleared):
+                held |= {digit.accepted for digit in edit.digits if digit.accepted is not None}
+        assert set(self.learner.accepted) == held and self.learner.examples == {}
 
 
 def test_random_edits_keep_the_board_consistent():

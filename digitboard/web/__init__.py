@@ -16,6 +16,7 @@ from flask import Flask, Response, json
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from digitboard import DEFAULT_MODEL
+from digitboard.memo import DrawingMemo, MemoRecognizer
 from digitboard.recognizer import Recognizer, load_recognizer
 from digitboard.session import Limits
 
@@ -89,7 +90,11 @@ def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=config.max_body_bytes, DIGITBOARD=config)
     # Recognisers are safe to share between threads (ONNX Runtime's run() is); one per process.
-    app.extensions["digitboard.recognizer"] = recognizer or load_recognizer(config.model)
+    recognizer = recognizer or load_recognizer(config.model)
+    if hasattr(recognizer, "embed_and_predict"):  # the page posts the board after every stroke
+        recognizer = MemoRecognizer(recognizer)
+    app.extensions["digitboard.recognizer"] = recognizer
+    app.extensions["digitboard.drawings"] = DrawingMemo()
 
     from digitboard.web import api, page
 

@@ -22,8 +22,11 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 def read() -> Response:
     started = time.perf_counter()
     session = session_from_body(request_body(current_app.config["MAX_CONTENT_LENGTH"]))
-    # Like `digitboard replay` without a profile: the session's own corrections teach the rest of it.
-    result = replay_session(session, current_app.extensions["digitboard.recognizer"], examples=())
+    # Like `digitboard replay` without a profile: the session's own corrections and the digits
+    # let stand in it teach the rest of it.
+    extensions = current_app.extensions
+    result = replay_session(session, extensions["digitboard.recognizer"], examples=(),
+                            model_inputs=extensions["digitboard.drawings"])
     result.pop("session")
     response = json_response(result)
     # The server's own time, for the load benchmark and for the browser's network panel.
