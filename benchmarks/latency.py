@@ -428,6 +428,16 @@ def drawing_frames(strokes: list[np.ndarray]) -> list[tuple[str, list]]:
     return frames
 
 
+class Loading:
+    """A recogniser still loading until `ready` is set, as the window's BackgroundRecognizer."""
+
+    def __init__(self, recognizer) -> None:
+        self.recognizer, self.ready = recognizer, False
+
+    def predict(self, images, paths=None):
+        return self.recognizer.predict(images, paths)
+
+
 def measure_frames(recognizer, board_digits: Sequence[DrawnDigit], drawn_digits: Sequence[DrawnDigit]):
     """Frame times with 40 digits on the board while more are drawn, recognised and undone.
 
@@ -475,12 +485,20 @@ def measure_frames(recognizer, board_digits: Sequence[DrawnDigit], drawn_digits:
             elapsed, _ = timed(lambda: board_app.run_frame(app))
             timings.setdefault(kind, []).append(elapsed)
         after = len(board.digits)
-        # The frame on which the model becomes ready with every digit waiting: one batch of 40.
+        # The frame on which the model becomes ready with every digit drawn while it loaded waiting:
+        # the 40 digits rendered and read in one batch.
         ready_frames = []
         for _ in range(20):
-            for digit in board.digits:
-                digit.prediction = None
-            elapsed, _ = timed(lambda: board_app.run_frame(app))
+            loading = Loading(recognizer)
+            waiting = Board(loading)
+            for digit, cell in zip(board_digits, board_cells):
+                for action in to_actions(place_digit(digit.strokes, cell)):
+                    waiting.apply(action)
+            waiting_app = board_app.BoardApp(waiting, FRAME_SIZE, save_dir=os.devnull)
+            board_app.run_frame(waiting_app)  # the ink, drawn while the model loads
+            loading.ready = True
+            elapsed, _ = timed(lambda: board_app.run_frame(waiting_app))
+            assert not waiting.pending, "the model turned ready, yet digits wait"
             ready_frames.append(elapsed)
     finally:
         pygame.quit()
@@ -561,7 +579,7 @@ def main(argv: list[str] | None = None) -> int:
                   ok=frames["recognise"].max <= 33),
         stats_row("  undo (the ink layer is redrawn)", frames["undo"], target="<= 33 ms",
                   ok=frames["undo"].max <= 33),
-        stats_row("  model turns ready, 40 digits waiting (1 batch)", frames["ready"], target="<= 33 ms",
+        stats_row("  model turns ready, 40 digits waiting (rendered, 1 batch)", frames["ready"], target="<= 33 ms",
                   ok=frames["ready"].max <= 33),
         "4. replay throughput",
         *replay_rows,
