@@ -63,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--save-dir", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
     parser.add_argument("--size", type=_pixels, nargs=2, default=(640, 480), metavar=("W", "H"),
                         help="window size (default 640 480; at most the screen's)")
-    parser.add_argument("--profile", metavar="PATH", help="where corrections are kept as personal examples "
+    parser.add_argument("--profile", metavar="PATH", help="where personal examples (corrections, digits let stand) are kept "
                         "(default: the user data folder, see `digitboard profile`)")
     parser.add_argument("--no-learning", action="store_true", help="corrections set labels but teach the board nothing")
     parser.add_argument("--corrections-only", action="store_true",
@@ -92,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="corrections set labels but teach the board nothing")
     replay.add_argument("--corrections-only", dest="replay_corrections_only", action="store_true",
                         help="learn from the digits corrected, not from those let stand")
-    profile = subparsers.add_parser("profile", help="show, clear or export the personal examples learned from corrections")
+    profile = subparsers.add_parser("profile", help="show, clear or export the personal examples learned from your handwriting")
     profile.add_argument("--profile", dest="profile_path", metavar="PATH", help="the profile (default: the user data folder)")
     profile.add_argument("--clear", action="store_true", help="delete every personal example")
     profile.add_argument("--export", metavar="FILE", help="write the personal examples to FILE (a profile of its own)")
