@@ -428,23 +428,22 @@ class Board:
 
     def render(self, digit: Digit) -> np.ndarray:
         """The digit's model input, (28, 28) float32 in [0, 1]."""
-        if digit.image is None:
-            strokes = [ink.points for ink in digit.strokes]
-            if self.model_inputs is not None:
-                digit.image, digit.path = self.model_inputs.model_input(strokes, self.stroke_width)
-            else:
-                digit.image = digit_image(strokes, self.stroke_width)
-        return digit.image
+        return self._model_input(digit)[0]
 
     def trace(self, digit: Digit) -> np.ndarray:
         """The digit's pen path as the model reads it, (64, 5) float32."""
-        if digit.path is None:
+        return self._model_input(digit)[1]
+
+    def _model_input(self, digit: Digit) -> tuple[np.ndarray, np.ndarray]:
+        """Image and path, computed once since the digit last changed (from the board's memory
+        of drawings if it has one): the model always reads both."""
+        if digit.image is None or digit.path is None:
             strokes = [ink.points for ink in digit.strokes]
             if self.model_inputs is not None:
                 digit.image, digit.path = self.model_inputs.model_input(strokes, self.stroke_width)
             else:
-                digit.path = trajectory(strokes)
-        return digit.path
+                digit.image, digit.path = digit_image(strokes, self.stroke_width), trajectory(strokes)
+        return digit.image, digit.path
 
     def classify_pending(self) -> int:
         """Classify, in one batch, every digit without a prediction, if the recogniser is ready."""

@@ -113,10 +113,12 @@ def run_train(args: argparse.Namespace) -> int:
     return 0 if result.agreement.ok else 1
 
 
-def learning_config(corrections_only: bool):
-    """The learning rule, learning from corrections alone if asked."""
+def learning_config(corrections_only: bool, no_learning: bool):
+    """The learning rule, learning from corrections alone if asked (which no learning contradicts)."""
     from digitboard.learning import LearningConfig
 
+    if corrections_only and no_learning:
+        raise ValueError("--corrections-only and --no-learning contradict each other; give one")
     return LearningConfig(accepted_per_label=0) if corrections_only else LearningConfig()
 
 
@@ -134,12 +136,9 @@ def main(argv: list[str] | None = None) -> int:
             from digitboard.replay import run_replay
 
             no_learning = args.replay_no_learning or args.no_learning
-            corrections_only = args.replay_corrections_only or args.corrections_only
-            if corrections_only and no_learning:
-                raise ValueError("--corrections-only and --no-learning contradict each other; give one")
+            config = learning_config(args.replay_corrections_only or args.corrections_only, no_learning)
             return run_replay(args.files, args.replay_model or args.model, args.out,
-                              profile=args.replay_profile or args.profile, learning=not no_learning,
-                              config=learning_config(corrections_only))
+                              profile=args.replay_profile or args.profile, learning=not no_learning, config=config)
         if args.command == "serve":
             from digitboard.web import WebConfig, default_workers
             from digitboard.web.server import run_serve
@@ -154,11 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("--profile and --no-learning contradict each other; give one")
         from digitboard.app import run_board
 
-        if args.corrections_only and args.no_learning:
-            raise ValueError("--corrections-only and --no-learning contradict each other; give one")
+        config = learning_config(args.corrections_only, args.no_learning)
         return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir,
-                         profile=args.profile, learning=not args.no_learning,
-                         learning_config=learning_config(args.corrections_only))
+                         profile=args.profile, learning=not args.no_learning, learning_config=config)
     except BrokenPipeError:  # the reader went away (`digitboard replay ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
         return 1

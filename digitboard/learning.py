@@ -14,6 +14,7 @@ docs/learning.md.
 
 from __future__ import annotations
 
+import hashlib
 import sys
 import threading
 import time
@@ -160,7 +161,7 @@ class PersonalRecognizer:
             if len(self._recent) > RECENT_EMBEDDINGS:
                 self._recent.clear()
             for image, path, embedding in zip(images, paths, embeddings):
-                self._recent[_drawing_key(image, path)] = embedding
+                self._recent[drawing_key(image, path)] = embedding
         return self.adjust(embeddings, probabilities)
 
     def adjust(self, embeddings: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
@@ -193,7 +194,7 @@ class PersonalRecognizer:
     ) -> Example:
         """A new example, with its embedding if the digit was read lately (no second model run)."""
         image = np.asarray(image, np.float32)
-        embedding = self._recent.get(_drawing_key(image, trajectory(list(strokes)) if path is None else path))
+        embedding = self._recent.get(drawing_key(image, trajectory(list(strokes)) if path is None else path))
         return Example(label, _copied(strokes), image, accepted=accepted,
                        embedding=None if embedding is None else unit_rows(embedding))
 
@@ -323,9 +324,13 @@ class ExampleRows:
         return self._embeddings[:count], self._labels[:count]
 
 
-def _drawing_key(image: np.ndarray, path: np.ndarray) -> bytes:
-    """What a model reads of a drawing, as a dictionary key."""
-    return np.asarray(image, np.float32).tobytes() + np.asarray(path, np.float32).tobytes()
+def drawing_key(image: np.ndarray, path: np.ndarray | None) -> bytes:
+    """What a model reads of a drawing (its image, and its path if the model reads one), hashed
+    to 16 bytes: a key for readings kept between calls."""
+    digest = hashlib.blake2b(np.ascontiguousarray(image, np.float32).tobytes(), digest_size=16)
+    if path is not None:
+        digest.update(np.ascontiguousarray(path, np.float32).tobytes())
+    return digest.digest()
 
 
 def _copied(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:

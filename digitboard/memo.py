@@ -15,11 +15,33 @@ from collections import OrderedDict
 
 import numpy as np
 
-from digitboard.learning import EmbeddingRecognizer
+from digitboard.learning import EmbeddingRecognizer, drawing_key
 from digitboard.preprocess import digit_image
 from digitboard.trajectory import trajectory
 
 DRAWINGS_KEPT = 8192  # about 10 MB: the embedding and probabilities of each, and a 16-byte key
+
+
+class Recent:
+    """A thread-safe mapping that forgets its least recently used entries beyond `capacity`."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._entries: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> tuple[np.ndarray, np.ndarray] | None:
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+            return found
+
+    def put(self, key: bytes, value: tuple[np.ndarray, np.ndarray]) -> None:
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.capacity:
+                self._entries.popitem(last=False)
 
 
 class MemoRecognizer:
@@ -28,10 +50,9 @@ class MemoRecognizer:
 
     def __init__(self, base: EmbeddingRecognizer, capacity: int = DRAWINGS_KEPT) -> None:
         self.base = base
-        self.capacity = capacity
-        self._memo: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._readings = Recent(capacity)
         self.model_rows = 0  # drawings the model itself has read
+        self._counting = threading.Lock()
 
     @property
     def ready(self) -> bool:
@@ -45,23 +66,17 @@ class MemoRecognizer:
         images = np.asarray(images, np.float32)
         if len(images) == 0:
             return self.base.embed_and_predict(images, paths)
-        keys = [_key(images[row], None if paths is None else paths[row]) for row in range(len(images))]
-        with self._lock:
-            found = [self._memo.get(key) for key in keys]
-            for key, reading in zip(keys, found):
-                if reading is not None:
-                    self._memo.move_to_end(key)
+        keys = [drawing_key(images[row], None if paths is None else paths[row]) for row in range(len(images))]
+        found = [self._readings.get(key) for key in keys]
         missing = [row for row, reading in enumerate(found) if reading is None]
         if missing:
             embeddings, probabilities = self.base.embed_and_predict(
                 images[missing], None if paths is None else np.asarray(paths, np.float32)[missing])
-            with self._lock:
+            with self._counting:
                 self.model_rows += len(missing)
-                for row, embedding, row_probabilities in zip(missing, embeddings, probabilities):
-                    found[row] = (np.asarray(embedding, np.float32), np.asarray(row_probabilities))
-                    self._memo[keys[row]] = found[row]
-                while len(self._memo) > self.capacity:
-                    self._memo.popitem(last=False)
+            for row, embedding, row_probabilities in zip(missing, embeddings, probabilities):
+                found[row] = (np.asarray(embedding, np.float32), np.asarray(row_probabilities))
+                self._readings.put(keys[row], found[row])
         return np.stack([reading[0] for reading in found]), np.stack([reading[1] for reading in found])
 
 
@@ -70,9 +85,7 @@ class DrawingMemo:
     each drawing's computed once; the least recently used are forgotten beyond `capacity`."""
 
     def __init__(self, capacity: int = DRAWINGS_KEPT) -> None:
-        self.capacity = capacity
-        self._memo: OrderedDict[bytes, tuple[np.ndarray, np.ndarray]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._inputs = Recent(capacity)
 
     def model_input(self, strokes: list[np.ndarray], stroke_width: float) -> tuple[np.ndarray, np.ndarray]:
         """The drawing's (28, 28) float32 image and (64, 5) float32 path; read-only arrays."""
@@ -81,23 +94,10 @@ class DrawingMemo:
             digest.update(np.int64(len(stroke)).tobytes())
             digest.update(np.ascontiguousarray(stroke, np.float64).tobytes())
         key = digest.digest()
-        with self._lock:
-            found = self._memo.get(key)
-            if found is not None:
-                self._memo.move_to_end(key)
-                return found
-        image, path = digit_image(strokes, stroke_width), trajectory(strokes)
-        image.flags.writeable = path.flags.writeable = False  # shared between boards
-        with self._lock:
-            self._memo[key] = (image, path)
-            while len(self._memo) > self.capacity:
-                self._memo.popitem(last=False)
-        return image, path
-
-
-def _key(image: np.ndarray, path: np.ndarray | None) -> bytes:
-    """What the model reads of a drawing, hashed: 16 bytes."""
-    digest = hashlib.blake2b(np.ascontiguousarray(image, np.float32).tobytes(), digest_size=16)
-    if path is not None:
-        digest.update(np.ascontiguousarray(path, np.float32).tobytes())
-    return digest.digest()
+        found = self._inputs.get(key)
+        if found is None:
+            found = digit_image(strokes, stroke_width), trajectory(strokes)
+            for array in found:
+                array.flags.writeable = False  # shared between boards
+            self._inputs.put(key, found)
+        return found

@@ -181,8 +181,8 @@ def summary(profile: Profile) -> str:
     accepted = counts_by_label(example.label for example in contents.examples if example.accepted)
     lines = [f"profile {profile.path}: {len(contents.examples)} personal example(s), "
              f"{sum(corrected)} corrected and {sum(accepted)} let stand"]
-    lines += [f"  {digit}: {count} ({fixed} corrected, {stood} let stand)"
-              for digit, (count, fixed, stood) in enumerate(zip(map(sum, zip(corrected, accepted)), corrected, accepted))]
+    lines += [f"  {digit}: {fixed + stood} ({fixed} corrected, {stood} let stand)"
+              for digit, (fixed, stood) in enumerate(zip(corrected, accepted))]
     if contents.damaged_lines:
         lines.append(f"  ({len(contents.damaged_lines)} damaged line(s) skipped)")
     return "\n".join(lines)
