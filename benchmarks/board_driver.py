@@ -18,8 +18,8 @@ import time
 
 import pygame
 
-from digitboard import app as board_app
 from digitboard.cli import main
+from digitboard.window import app as board_app
 
 TIMEOUT = 120  # seconds: give up (post QUIT) if the digit is never recognised
 

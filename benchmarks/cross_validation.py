@@ -8,7 +8,7 @@ institution is seen in training, so the out-of-fold figures say how the board do
 it has never seen. The "not a digit" shift (`TrainConfig.not_a_digit_shift`) is chosen on the
 same out-of-fold predictions, and each fold is reported with the shift chosen on the others.
 
-With --paths, each fold also trains the model that reads the pen's path (digitboard.trajectory)
+With --paths, each fold also trains the model that reads the pen's path (digitboard.recognition.trajectory)
 on the same institutions, and the two are pooled: the CNN's weight (`TrainConfig.image_weight`)
 and the shift are chosen together, each fold read with those chosen on the other folds.
 
@@ -36,9 +36,14 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import numpy as np  # noqa: E402
 
-from digitboard.data import NOT_A_DIGIT, DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
-from digitboard.recognizer import UNSURE_BELOW, pool_probabilities, shift_not_a_digit  # noqa: E402
-from digitboard.train import (  # noqa: E402
+from digitboard.recognition.classes import (  # noqa: E402
+    NOT_A_DIGIT,  # noqa: E402
+    UNSURE_BELOW,
+    shift_not_a_digit,
+)
+from digitboard.recognition.recognizer import pool_probabilities  # noqa: E402
+from digitboard.training.data import DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
+from digitboard.training.train import (  # noqa: E402
     TrainConfig,
     prepare_data,
     split_off,
@@ -72,14 +77,14 @@ def fold_plan(folder: Path) -> list[tuple[set[str], Path]]:
 
 def render_once(drawings: list[DrawnDigit]) -> np.ndarray:
     """The board's rendering of each drawing at its default stroke width: (N, 28, 28, 1)."""
-    from digitboard.preprocess import digit_image
+    from digitboard.recognition.preprocess import digit_image
 
     return np.asarray([digit_image(d.strokes) for d in drawings], np.float32)[..., None]
 
 
 def shown_confident(probabilities: np.ndarray, threshold: float) -> np.ndarray:
-    """The board's rule (digitboard.recognizer.confident_digits) at another threshold."""
-    from digitboard.recognizer import confident_digits
+    """The board's rule (digitboard.recognition.recognizer.confident_digits) at another threshold."""
+    from digitboard.recognition.classes import confident_digits
 
     return confident_digits(probabilities, threshold)
 
@@ -123,7 +128,7 @@ def run_fold(recipe: str, fold: int, config: TrainConfig, mnist: Mnist, args) ->
 def run_path_fold(recipe: str, fold: int, config: TrainConfig, args) -> Path:
     """Train one fold's path model on the drawings its CNN trained on (digits, non-digits, junk)
     and save its out-of-fold probabilities, in the order of run_fold's; returns the .npz path."""
-    from digitboard.trajectory import trajectories
+    from digitboard.recognition.trajectory import trajectories
 
     held_out = FOLDS[fold]
     folder = args.out_dir / recipe / "paths"
@@ -166,7 +171,7 @@ def mnist_full(args) -> Mnist:
 
 
 def mnist_test_images(args) -> np.ndarray:
-    from digitboard.data import to_model_input
+    from digitboard.training.data import to_model_input
 
     return to_model_input(mnist_full(args).x_test)
 
@@ -292,9 +297,9 @@ def write_fold_models(recipe: str, results: list[Path], path_results: list[Path]
     --cross-validation` reads writers through, as the board would."""
     import keras
 
-    from digitboard.export import export_onnx
-    from digitboard.model import pooled_model, shift_not_a_digit_logit
-    from digitboard.modelfile import load_keras_model
+    from digitboard.recognition.modelfile import load_keras_model
+    from digitboard.training.export import export_onnx
+    from digitboard.training.model import pooled_model, shift_not_a_digit_logit
 
     loaded = [dict(np.load(path)) for path in results]
     choices = nested_choices(loaded, [dict(np.load(path)) for path in path_results] if path_results else None)

@@ -39,8 +39,8 @@ import cv2
 import numpy as np
 
 from digitboard import DEFAULT_MODEL
-from digitboard.data import HELD_OUT_CONTRIBUTORS, SHARED_DATA, DrawnDigit, default_unipen_path, load_unipen
-from digitboard.drawing import extent, fit_height
+from digitboard.core.drawing import extent, fit_height
+from digitboard.training.data import HELD_OUT_CONTRIBUTORS, SHARED_DATA, DrawnDigit, default_unipen_path, load_unipen
 
 BOARD = (640, 480)
 HEIGHTS = (90, 260)  # isolated digits: drawn this many pixels tall
@@ -227,7 +227,7 @@ def seed_inputs(strokes: Strokes) -> list[np.ndarray]:
 def seed_reading(strokes: Strokes, recognizer) -> str:
     """The seed shows one label per stroke at the stroke's place: read them left to right (a model
     that reads the pen's path gets each stroke's)."""
-    from digitboard.trajectory import trajectories
+    from digitboard.recognition.trajectory import trajectories
 
     paths = trajectories([[stroke] for stroke in strokes])  # (N, 64, 5) float32
     labels = np.asarray(recognizer.predict(np.stack(seed_inputs(strokes)), paths))[:, :10].argmax(axis=1)
@@ -410,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     print_rows("shown as a confident digit (lower is better)", confident_rows, contributors)
 
     if not args.no_seed_recipe:
-        from digitboard.recognizer import load_recognizer
+        from digitboard.recognition.recognizer import load_recognizer
 
         recognizers = {model: load_recognizer(model) for model in set(models)}
         seed_rows = {}

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/frames.py [--model PATH] [--unipen PATH] [--digits 3000]
 
-Each frame is digitboard.app.run_frame (handle the posted events, classify, draw, flip) on the
+Each frame is digitboard.window.app.run_frame (handle the posted events, classify, draw, flip) on the
 dummy video driver, timed alone (the loop's 60 fps wait left out), pinned to one core. Cases:
 a board of 40 mouse-sized digits while more are drawn, recognised and undone (as in
 latency.py); a stroke drawn on and on until it has 60,000 points; and a board of 3,000 small
@@ -25,10 +25,10 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
-from digitboard import app as board_app  # noqa: E402
-from digitboard.board import Board  # noqa: E402
-from digitboard.data import SHARED_DATA  # noqa: E402
-from digitboard.drawing import to_actions  # noqa: E402
+from digitboard.core.board import Board  # noqa: E402
+from digitboard.core.drawing import to_actions  # noqa: E402
+from digitboard.training.data import SHARED_DATA  # noqa: E402
+from digitboard.window import app as board_app  # noqa: E402
 
 _SPEC = importlib.util.spec_from_file_location("latency_benchmark", Path(__file__).with_name("latency.py"))
 latency = importlib.util.module_from_spec(_SPEC)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                         default=Path(os.environ.get("DIGITBOARD_UNIPEN") or SHARED_DATA / "unipen-dev.jsonl.gz"))
     parser.add_argument("--digits", type=int, default=3000, help="digits on the crowded board")
     args = parser.parse_args(argv)
-    from digitboard.recognizer import load_recognizer
+    from digitboard.recognition.recognizer import load_recognizer
 
     recognizer = load_recognizer(args.model)
     digits = latency.sample_digits(args.unipen, args.digits + 80)

@@ -2,7 +2,7 @@
 
 The same layouts as benchmarks/drawn_digits.py (isolated digits, numbers, two lines of writing,
 digits written in parts that stand apart), applied straight to a Board: quick enough to compare
-grouping rules. The grouping constants in digitboard/grouping.py were chosen with this script on
+grouping rules. The grouping constants in digitboard/core/grouping.py were chosen with this script on
 the tuning institutions (syn, apb, apa, art) only; run it on others to see how the choice holds.
 
     python benchmarks/grouping.py --contributors syn,apb,apa,art
@@ -23,11 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from drawn_digits import apart_variants, isolated, number, two_lines  # noqa: E402
 
-from digitboard import DEFAULT_MODEL, grouping  # noqa: E402
-from digitboard.board import Board  # noqa: E402
-from digitboard.data import default_unipen_path, load_unipen  # noqa: E402
-from digitboard.drawing import to_actions  # noqa: E402
-from digitboard.recognizer import load_recognizer  # noqa: E402
+from digitboard import DEFAULT_MODEL  # noqa: E402
+from digitboard.core import grouping
+from digitboard.core.board import Board  # noqa: E402
+from digitboard.core.drawing import to_actions  # noqa: E402
+from digitboard.recognition.recognizer import load_recognizer  # noqa: E402
+from digitboard.training.data import default_unipen_path, load_unipen  # noqa: E402
 
 
 def read(strokes, recognizer) -> tuple[str, list[list[int]]]:
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--count", type=int, default=300, help="layouts of each kind")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a constant of digitboard.grouping")
+                        help="override a constant of digitboard.core.grouping")
     args = parser.parse_args(argv)
     for assignment in args.set:
         name, value = assignment.split("=")

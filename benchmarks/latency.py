@@ -35,7 +35,7 @@ os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would lan
 import numpy as np  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
-from digitboard.data import SHARED_DATA, DrawnDigit, iter_unipen  # noqa: E402
+from digitboard.training.data import SHARED_DATA, DrawnDigit, iter_unipen  # noqa: E402
 
 DRIVER = Path(__file__).resolve().with_name("board_driver.py")
 DIGIT_BOX = (245, 90, 150, 150)  # x, y, w, h in board pixels: a digit drawn with a mouse
@@ -325,12 +325,12 @@ def time_paths(paths: dict[str, Callable[[list[np.ndarray]], int]], strokes: lis
 
 
 def measure_fast_paths(onnx_path: Path, strokes: list[list[np.ndarray]]):
-    from digitboard.actions import Clear
-    from digitboard.board import Board
-    from digitboard.drawing import to_actions
-    from digitboard.preprocess import digit_image
-    from digitboard.recognizer import OnnxRecognizer
-    from digitboard.trajectory import trajectory
+    from digitboard.core.actions import Clear
+    from digitboard.core.board import Board
+    from digitboard.core.drawing import to_actions
+    from digitboard.recognition.preprocess import digit_image
+    from digitboard.recognition.recognizer import OnnxRecognizer
+    from digitboard.recognition.trajectory import trajectory
 
     recognizer = OnnxRecognizer(onnx_path)
     images = [digit_image(s)[None, :, :, None] for s in strokes]  # (1, 28, 28, 1) float32
@@ -377,9 +377,9 @@ def measure_keras_paths(model_path: Path, strokes: list[list[np.ndarray]]):
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    from digitboard.recognizer import KerasRecognizer
-    from digitboard.preprocess import digit_image
-    from digitboard.trajectory import trajectory
+    from digitboard.recognition.preprocess import digit_image
+    from digitboard.recognition.recognizer import KerasRecognizer
+    from digitboard.recognition.trajectory import trajectory
 
     reference = KerasRecognizer.load(model_path)
     model = reference.model
@@ -402,7 +402,7 @@ def measure_keras_paths(model_path: Path, strokes: list[list[np.ndarray]]):
 
 def check_agreement(reference, recognizer, mnist: Path | None) -> str:
     """How close the ONNX copy is to Keras on MNIST test digits: the speed-up is of the same model."""
-    from digitboard.export import compare
+    from digitboard.training.export import compare
 
     if mnist is None or not mnist.is_file():
         return f"agreement with Keras not checked: no MNIST file at {mnist} (--mnist PATH)"
@@ -414,9 +414,8 @@ def check_agreement(reference, recognizer, mnist: Path | None) -> str:
 # -- 3. frames ------------------------------------------------------------------------------
 def drawing_frames(strokes: list[np.ndarray]) -> list[tuple[str, list]]:
     """The frames of drawing one digit with a mouse, POINTS_PER_FRAME motion events a frame."""
-    import pygame
 
-    from digitboard.app import stroke_events
+    from digitboard.window.app import stroke_events
 
     frames = []
     for stroke in strokes:
@@ -441,15 +440,15 @@ class Loading:
 def measure_frames(recognizer, board_digits: Sequence[DrawnDigit], drawn_digits: Sequence[DrawnDigit]):
     """Frame times with 40 digits on the board while more are drawn, recognised and undone.
 
-    Each frame is digitboard.app.run_frame, the body of the board's loop (handle the events,
+    Each frame is digitboard.window.app.run_frame, the body of the board's loop (handle the events,
     classify, BoardApp.draw, flip), timed after its events were posted; the loop's 60 fps
     wait is left out.
     """
     import pygame
 
-    from digitboard import app as board_app
-    from digitboard.board import Board
-    from digitboard.drawing import to_actions
+    from digitboard.core.board import Board
+    from digitboard.core.drawing import to_actions
+    from digitboard.window import app as board_app
 
     # Four rows of eleven cells: ten digits on the board in each row, the last cell for drawing.
     # Rows stand far enough apart that the board never joins digits of two rows into one.
@@ -518,7 +517,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="UNIPEN pen digits (.jsonl.gz), the strokes measured (default: ../shared/data)")
     args = parser.parse_args(argv)
 
-    from digitboard.recognizer import check_model_file, fast_copy_matches, onnx_path_for
+    from digitboard.recognition.modelfile import check_model_file, fast_copy_matches, onnx_path_for
 
     model = check_model_file(args.model)
     if not fast_copy_matches(model):
@@ -572,7 +571,7 @@ def main(argv: list[str] | None = None) -> int:
         stats_row("seed: digit_image + model.predict()", slow["predict"], ours),
         "2. start-up: launch of `digitboard` (subprocess, SDL_VIDEODRIVER=dummy) until ...",
         *startup_rows,
-        f"3. frames, {FRAME_SIZE[0]}x{FRAME_SIZE[1]}, {on_board} digits on the board: digitboard.app.run_frame, back to back",
+        f"3. frames, {FRAME_SIZE[0]}x{FRAME_SIZE[1]}, {on_board} digits on the board: digitboard.window.app.run_frame, back to back",
         stats_row("  a stroke being drawn (handle + draw + flip)", frames["pen"], target="< 16.7 ms",
                   ok=frames["pen"].p99 < 1000 / 60),
         stats_row("  the pen lifts: the digit is recognised", frames["recognise"], target="<= 33 ms",

@@ -16,8 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from digitboard.actions import Stroke
-from digitboard.recording import Recorder
+from digitboard.core.actions import Stroke
+from digitboard.sessions.recording import Recorder
 
 
 def stroke(n: int) -> Stroke:

@@ -33,12 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     import dataclasses
 
     import keras
-    import numpy as np
     import tensorflow as tf
 
-    from digitboard.data import drawn_training_data, load_mnist
-    from digitboard.model import build_model
-    from digitboard.train import TrainConfig, prepare_data, predict_labels, train_model
+    from digitboard.training.data import drawn_training_data, load_mnist
+    from digitboard.training.model import build_model
+    from digitboard.training.train import TrainConfig, predict_labels, prepare_data, train_model
 
     given = {"mnist": args.mnist, "epochs": args.epochs, "batch_size": args.batch_size, "drawn": args.with_drawn}
     config = dataclasses.replace(TrainConfig(), **{name: value for name, value in given.items() if value is not None})

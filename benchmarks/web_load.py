@@ -5,7 +5,7 @@ Starts `digitboard serve` on a free localhost port (or uses --url), then:
    server's own time from its Server-Timing header, median and p99: each board first as a board
    never read before ("first read"), then another one the way the page posts it, after its last
    stroke, the board before that stroke having been posted just before ("after a stroke"). The
-   server remembers each drawing's reading (digitboard.memo), so the two differ;
+   server remembers each drawing's reading (digitboard.web.memo), so the two differ;
 2. N concurrent clients, each on its own keep-alive connection, posting one-digit sessions (real
    UNIPEN pen digits, ../shared/data/unipen-dev.jsonl.gz, each at its own random size, so no
    drawing repeats) back to back: requests per second, p50 and p99 latency as the client sees
@@ -34,8 +34,8 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
-from digitboard.data import DrawnDigit, default_unipen_path, load_unipen
-from digitboard.drawing import extent, fit_height
+from digitboard.core.drawing import extent, fit_height
+from digitboard.training.data import DrawnDigit, default_unipen_path, load_unipen
 
 WARM_UP_REQUESTS = 100
 BIG_BOARD_REQUESTS = 40  # boards of each kind

@@ -39,15 +39,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from cross_validation import FOLDS, fold_plan  # noqa: E402  (benchmarks/ is not a package)
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
-from digitboard.actions import Correct, Stroke  # noqa: E402
-from digitboard.board import Board  # noqa: E402
-from digitboard.data import default_unipen_path  # noqa: E402
-from digitboard.drawing import extent, fit_height, to_actions  # noqa: E402
-from digitboard.learning import LearningConfig, PersonalRecognizer, adjust, one_hot, personal_evidence, unit_rows  # noqa: E402
-from digitboard.preprocess import digit_image  # noqa: E402
-from digitboard.recognizer import confident_digits, load_recognizer  # noqa: E402
-from digitboard.session import Session, action_to_json  # noqa: E402
-from digitboard.trajectory import trajectories, trajectory  # noqa: E402
+from digitboard.core.actions import Correct, Stroke  # noqa: E402
+from digitboard.core.board import Board  # noqa: E402
+from digitboard.core.drawing import extent, fit_height, to_actions  # noqa: E402
+from digitboard.recognition.classes import confident_digits  # noqa: E402
+from digitboard.recognition.learning import (  # noqa: E402
+    LearningConfig,
+    PersonalRecognizer,
+    adjust,
+    one_hot,
+    personal_evidence,
+    unit_rows,
+)
+from digitboard.recognition.preprocess import digit_image  # noqa: E402
+from digitboard.recognition.recognizer import load_recognizer  # noqa: E402
+from digitboard.recognition.trajectory import trajectories, trajectory  # noqa: E402
+from digitboard.sessions.format import Session  # noqa: E402
+from digitboard.training.data import default_unipen_path  # noqa: E402
 
 TUNING_WRITERS = ("syn", "apa", "apb", "art")  # the shipped model trained on these institutions
 HEIGHTS = (90, 260)

@@ -12,7 +12,7 @@ from digitboard import DEFAULT_MODEL
 
 def _add_train_parser(subparsers) -> None:
     """The `train` options map one to one onto TrainConfig fields; its defaults are the only ones."""
-    from digitboard.train import TrainConfig
+    from digitboard.training.train import TrainConfig
 
     defaults = TrainConfig()
     train = subparsers.add_parser("train", help="train the CNN on MNIST, pen-drawn digits and non-digits (if present), "
@@ -103,7 +103,7 @@ def run_train(args: argparse.Namespace) -> int:
     """Build the TrainConfig from the options given (the rest keep its defaults) and train."""
     import dataclasses
 
-    from digitboard.train import MNIST_TARGET, TrainConfig, run_training
+    from digitboard.training.train import MNIST_TARGET, TrainConfig, run_training
 
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
     config = TrainConfig(**{name: value for name, value in vars(args).items() if name in fields})
@@ -115,7 +115,7 @@ def run_train(args: argparse.Namespace) -> int:
 
 def learning_config(corrections_only: bool, no_learning: bool):
     """The learning rule, learning from corrections alone if asked (which no learning contradicts)."""
-    from digitboard.learning import LearningConfig
+    from digitboard.recognition.learning import LearningConfig
 
     if corrections_only and no_learning:
         raise ValueError("--corrections-only and --no-learning contradict each other; give one")
@@ -129,29 +129,29 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return run_train(args)
         if args.command == "export":
-            from digitboard.export import run_export
+            from digitboard.training.export import run_export
 
             return run_export(args.model, args.mnist)
         if args.command == "replay":
-            from digitboard.replay import run_replay
+            from digitboard.sessions.replay import run_replay
 
             no_learning = args.replay_no_learning or args.no_learning
             config = learning_config(args.replay_corrections_only or args.corrections_only, no_learning)
             return run_replay(args.files, args.replay_model or args.model, args.out,
                               profile=args.replay_profile or args.profile, learning=not no_learning, config=config)
         if args.command == "serve":
-            from digitboard.web import WebConfig, default_workers
+            from digitboard.web.app import WebConfig, default_workers
             from digitboard.web.server import run_serve
 
             workers = default_workers() if args.workers is None else args.workers
             return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads, workers))
         if args.command == "profile":
-            from digitboard.profile import run_profile
+            from digitboard.recognition.profile import run_profile
 
             return run_profile(args.profile_path or args.profile, args.clear, args.export)
         if args.profile and args.no_learning:
             raise ValueError("--profile and --no-learning contradict each other; give one")
-        from digitboard.app import run_board
+        from digitboard.window.app import run_board
 
         config = learning_config(args.corrections_only, args.no_learning)
         return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir,

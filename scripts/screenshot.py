@@ -30,11 +30,12 @@ import numpy as np  # noqa: E402
 import pygame  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
-from digitboard.app import BoardApp, run_frame, stroke_events  # noqa: E402
-from digitboard.drawing import extent, fit_height, to_actions  # noqa: E402
-from digitboard.board import Board  # noqa: E402
-from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_unipen_path, iter_unipen  # noqa: E402
-from digitboard.recognizer import ModelError, load_recognizer  # noqa: E402
+from digitboard.core.board import Board  # noqa: E402
+from digitboard.core.drawing import extent, fit_height, to_actions  # noqa: E402
+from digitboard.recognition.modelfile import ModelError  # noqa: E402
+from digitboard.recognition.recognizer import load_recognizer  # noqa: E402
+from digitboard.training.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_unipen_path, iter_unipen  # noqa: E402
+from digitboard.window.app import BoardApp, run_frame, stroke_events  # noqa: E402
 
 WINDOW = (640, 480)
 DIGIT_HEIGHT = 88  # pixels: a digit written with a mouse

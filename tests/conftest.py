@@ -14,8 +14,8 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
-from digitboard.actions import Stroke  # noqa: E402
-from digitboard.data import SHARED_DATA  # noqa: E402
+from digitboard.core.actions import Stroke  # noqa: E402
+from digitboard.training.data import SHARED_DATA  # noqa: E402
 
 MNIST_PATH = Path(os.environ.get("DIGITBOARD_MNIST") or SHARED_DATA / "mnist.npz")
 UNIPEN_PATH = Path(os.environ.get("DIGITBOARD_UNIPEN") or SHARED_DATA / "unipen-dev.jsonl.gz")

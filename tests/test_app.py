@@ -10,14 +10,15 @@ import types
 import numpy as np
 import pygame
 import pytest
-
 from conftest import WINDOW_SIZE, FakeRecognizer
-from digitboard import app as board_app
-from digitboard.app import BOX, INK, UNSURE, BoardApp, run_frame, run_loop
-from digitboard.board import Board
-from digitboard.recognizer import ModelError
-from digitboard.actions import Clear, Undo
-from digitboard.session import Recorder, read_sessions
+
+from digitboard.core.actions import Clear, Undo
+from digitboard.core.board import Board
+from digitboard.recognition.modelfile import ModelError
+from digitboard.sessions.files import read_sessions
+from digitboard.sessions.recording import Recorder
+from digitboard.window import app as board_app
+from digitboard.window.app import BOX, INK, UNSURE, BoardApp, run_frame, run_loop
 
 SIZE = WINDOW_SIZE
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from digitboard.batches import SPLIT_FROM, in_parts
+from digitboard.recognition.batches import SPLIT_FROM, in_parts
 
 
 def test_a_large_batch_is_split_in_order_and_a_small_one_is_not():
@@ -16,7 +16,8 @@ def test_a_large_batch_is_split_in_order_and_a_small_one_is_not():
 
 
 def test_the_onnx_recogniser_reads_a_split_batch_as_it_reads_each_digit(shipped_model):
-    from digitboard.recognizer import OnnxRecognizer, onnx_path_for
+    from digitboard.recognition.modelfile import onnx_path_for
+    from digitboard.recognition.recognizer import OnnxRecognizer
 
     recognizer = OnnxRecognizer(onnx_path_for(shipped_model))
     rng = np.random.default_rng(0)
@@ -30,7 +31,8 @@ def test_the_onnx_recogniser_reads_a_split_batch_as_it_reads_each_digit(shipped_
 
 
 def test_a_batch_longer_than_one_run_reads_as_its_runs_read_apart(shipped_model):
-    from digitboard.recognizer import RUN_ROWS, OnnxRecognizer, onnx_path_for
+    from digitboard.recognition.modelfile import onnx_path_for
+    from digitboard.recognition.recognizer import RUN_ROWS, OnnxRecognizer
 
     recognizer = OnnxRecognizer(onnx_path_for(shipped_model))
     rng = np.random.default_rng(1)

@@ -6,11 +6,13 @@ import itertools
 
 import numpy as np
 import pytest
-
-from digitboard.actions import Clear, Correct, Delete, Stroke, Undo
-from digitboard.board import UNSURE_BELOW, Board, Prediction
 from conftest import FakeRecognizer
-from digitboard.data import iter_unipen
+
+from digitboard.core.actions import Clear, Correct, Delete, Stroke, Undo
+from digitboard.core.board import Board
+from digitboard.core.digits import Prediction
+from digitboard.recognition.classes import UNSURE_BELOW
+from digitboard.training.data import iter_unipen
 
 # A 4 in two strokes and a 5 in three, about 120 pixels tall, drawn at x = 100.
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]

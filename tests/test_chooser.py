@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
-
-from digitboard.board import Board, Digit, Prediction
-from digitboard.chooser import DELETE, Row, is_click, panel_rects, row_at, rows_for
-from digitboard.labels import overlap
 from conftest import stroke
+
+from digitboard.core.board import Board
+from digitboard.core.chooser import DELETE, Row, is_click, panel_rects, row_at, rows_for
+from digitboard.core.digits import Digit, Prediction
+from digitboard.core.labels import overlap
 
 
 def test_rows_are_the_three_likeliest_labels_likeliest_first_then_delete():

@@ -17,10 +17,10 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-
 from conftest import FakeRecognizer, stopped_by_sigterm
-from digitboard import replay
+
 from digitboard.cli import main
+from digitboard.sessions import replay
 
 ROOT = Path(__file__).resolve().parents[1]
 SESSION = {"size": [640, 480], "strokes": [[[100, 100], [100, 200]]]}
@@ -129,7 +129,8 @@ def test_bad_model_files_stop_the_board_and_replay_with_one_line(models, name, t
 
 
 def test_a_damaged_onnx_copy_is_ignored_for_the_keras_model(keras_models, tmp_path, capsys):
-    from digitboard.recognizer import KerasRecognizer, load_recognizer, onnx_path_for, write_fingerprint
+    from digitboard.recognition.modelfile import onnx_path_for, write_fingerprint
+    from digitboard.recognition.recognizer import KerasRecognizer, load_recognizer
 
     model = tmp_path / "model.keras"
     model.write_bytes(keras_models["usable"].read_bytes())
@@ -375,7 +376,7 @@ def test_a_window_that_cannot_open_is_one_line(tmp_path, capfd, monkeypatch):
         raise pygame.error("No available video device")
 
     monkeypatch.setattr(pygame.display, "set_mode", no_display)
-    monkeypatch.setattr("digitboard.recognizer.BackgroundRecognizer", lambda path: FakeRecognizer())
+    monkeypatch.setattr("digitboard.recognition.recognizer.BackgroundRecognizer", lambda path: FakeRecognizer())
     model = keras_lookalike(tmp_path / "model.keras")  # passes the early checks; never loaded here
     assert main(["--model", str(model), "--size", "800", "600"]) == 2
     assert_one_line(capfd.readouterr().err, "cannot open a 800x600 window (No available video device)", "--size")

@@ -8,8 +8,9 @@ import json
 import numpy as np
 import pytest
 
-from digitboard import data
-from digitboard.data import NOT_A_DIGIT, MNIST_ENV, drawn_training_data, load_mnist, load_unipen, to_model_input
+from digitboard.recognition.classes import NOT_A_DIGIT
+from digitboard.training import data
+from digitboard.training.data import MNIST_ENV, drawn_training_data, load_mnist, load_unipen, to_model_input
 
 
 def write_npz(path, n_train=6, n_test=4, **overrides):

@@ -9,7 +9,8 @@ import shutil
 import numpy as np
 import pytest
 
-from digitboard.recognizer import KerasRecognizer, OnnxRecognizer, fast_copy_matches, load_recognizer, onnx_path_for
+from digitboard.recognition.modelfile import fast_copy_matches, onnx_path_for
+from digitboard.recognition.recognizer import KerasRecognizer, OnnxRecognizer, load_recognizer
 
 IMAGES = np.random.default_rng(0).random((64, 28, 28, 1), np.float32)
 
@@ -17,7 +18,7 @@ IMAGES = np.random.default_rng(0).random((64, 28, 28, 1), np.float32)
 def save_untrained(path, seed: int):
     import keras
 
-    from digitboard.model import build_model
+    from digitboard.training.model import build_model
 
     keras.utils.set_random_seed(seed)
     model = build_model()
@@ -29,7 +30,7 @@ def save_untrained(path, seed: int):
 @pytest.fixture(scope="module")
 def small_model(tmp_path_factory):
     """An untrained model saved as .keras, with its ONNX copy derived by the real exporter."""
-    from digitboard.export import export_onnx
+    from digitboard.training.export import export_onnx
 
     path = save_untrained(tmp_path_factory.mktemp("model") / "small.keras", seed=1)
     assert export_onnx(path, IMAGES).ok
@@ -41,9 +42,10 @@ def test_a_pooled_model_exports_with_both_inputs_and_needs_the_paths(tmp_path):
     paths traced from the images), and both runtimes refuse to read without the paths."""
     import keras
 
-    from digitboard.export import export_onnx
-    from digitboard.model import build_model, pooled_model
-    from digitboard.trajectory import build_trajectory_model, traced_paths
+    from digitboard.recognition.trajectory import traced_paths
+    from digitboard.training.export import export_onnx
+    from digitboard.training.model import build_model, pooled_model
+    from digitboard.training.path_model import build_trajectory_model
 
     keras.utils.set_random_seed(2)
     path = tmp_path / "pooled.keras"
@@ -75,7 +77,7 @@ def test_export_writes_the_copy_and_its_fingerprint(small_model):
 
 
 def test_copy_gives_probabilities_and_embedding_agreeing_with_keras(small_model):
-    from digitboard.export import check_agreement
+    from digitboard.training.export import check_agreement
 
     agreement = check_agreement(small_model, IMAGES)
     assert agreement.ok, str(agreement)
@@ -96,7 +98,7 @@ def test_a_changed_model_no_longer_uses_the_stale_copy(small_model, tmp_path):
 
 def test_another_models_onnx_beside_the_model_and_its_fingerprint_is_not_used(small_model, tmp_path):
     """Issue 13.4: the fingerprint covers the .onnx too, so a swapped copy is never run."""
-    from digitboard.export import export_onnx
+    from digitboard.training.export import export_onnx
 
     (tmp_path / "other").mkdir()
     other = save_untrained(tmp_path / "other" / "other.keras", seed=2)
@@ -118,7 +120,7 @@ def test_export_without_mnist_writes_nothing(small_model, tmp_path):
 
 
 def test_a_copy_that_disagrees_is_not_written_and_the_old_pair_is_kept(small_model, tmp_path, monkeypatch):
-    from digitboard import export
+    from digitboard.training import export
 
     pair = copy_pair(small_model, tmp_path)
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
@@ -150,8 +152,8 @@ def test_without_a_copy_keras_runs_the_model_and_says_how_to_derive_one(small_mo
 
 def test_shipped_copy_agrees_with_shipped_model_on_mnist_test_set(shipped_model, mnist_path):
     """The contract of issue 5: same labels on all 10,000 test digits, probabilities within 1e-4."""
-    from digitboard.data import load_mnist, to_model_input
-    from digitboard.export import check_agreement
+    from digitboard.training.data import load_mnist, to_model_input
+    from digitboard.training.export import check_agreement
 
     if not fast_copy_matches(shipped_model):
         pytest.fail(f"{onnx_path_for(shipped_model)} does not match {shipped_model}: run `digitboard export`")

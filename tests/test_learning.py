@@ -1,4 +1,4 @@
-"""Personal examples: how corrections change recognition (digitboard.learning), on the board and
+"""Personal examples: how corrections change recognition (digitboard.recognition.learning), on the board and
 in replay. A fake recogniser with an embedding stands in for the CNN."""
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ import numpy as np
 import pytest
 from conftest import FakeRecognizer, stroke
 
-from digitboard import replay
-from digitboard.actions import Correct, Undo
-from digitboard.board import Board
 from digitboard.cli import main
-from digitboard.learning import (
+from digitboard.core.actions import Correct, Undo
+from digitboard.core.board import Board
+from digitboard.recognition.learning import (
     Example,
     LearningConfig,
     PersonalRecognizer,
@@ -24,8 +23,9 @@ from digitboard.learning import (
     personal_evidence,
     unit_rows,
 )
-from digitboard.preprocess import digit_image
-from digitboard.session import parse_session
+from digitboard.recognition.preprocess import digit_image
+from digitboard.sessions import replay
+from digitboard.sessions.format import parse_session
 
 SEVEN = [[(100, 100), (160, 100), (120, 210)]]
 ONE = [[(300, 100), (300, 210)]]
@@ -240,7 +240,7 @@ def test_digits_let_stand_teach_like_corrections_and_only_the_latest_of_a_label_
 
 
 def test_a_digit_let_stand_right_after_it_was_read_is_not_embedded_again():
-    from digitboard.trajectory import trajectory
+    from digitboard.recognition.trajectory import trajectory
 
     base = EmbeddingFake()
     personal = learned(base, ONE, 1)
@@ -255,7 +255,7 @@ def test_a_digit_let_stand_right_after_it_was_read_is_not_embedded_again():
 
 
 def test_example_rows_follow_the_examples_added_and_removed_in_any_order():
-    from digitboard.learning import ExampleRows
+    from digitboard.recognition.learning import ExampleRows
 
     rng = np.random.default_rng(0)
     examples = []
@@ -362,7 +362,7 @@ def test_replay_learns_from_a_sessions_corrections_and_starts_each_session_afres
 
 
 def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatch, capsys):
-    from digitboard.profile import Profile
+    from digitboard.recognition.profile import Profile
 
     profile_path = tmp_path / "profile.jsonl"
     strokes = [np.asarray(s, float) for s in SEVEN]
@@ -433,8 +433,8 @@ def test_a_writer_who_repeats_a_style_is_read_right_after_a_correction_or_two(un
     two, his later ones are read right, and none of his other digits changes for the worse."""
     import gzip
 
-    from digitboard.drawing import fit_height, to_actions
-    from digitboard.recognizer import load_recognizer
+    from digitboard.core.drawing import fit_height, to_actions
+    from digitboard.recognition.recognizer import load_recognizer
 
     with gzip.open(unipen_path, "rt", encoding="utf-8") as lines:
         rows = [row for row in map(json.loads, lines) if row["file"].endswith("gmd/alek.dat")]

@@ -1,13 +1,13 @@
-"""The web board's memory of drawings (digitboard.memo): the same answers, the work done once."""
+"""The web board's memory of drawings (digitboard.web.memo): the same answers, the work done once."""
 
 from __future__ import annotations
 
 import numpy as np
 from test_learning import ONE, SEVEN, ZERO, EmbeddingFake, image_batch, shifted
 
-from digitboard.memo import DrawingMemo, MemoRecognizer
-from digitboard.preprocess import digit_image
-from digitboard.trajectory import trajectories, trajectory
+from digitboard.recognition.preprocess import digit_image
+from digitboard.recognition.trajectory import trajectories, trajectory
+from digitboard.web.memo import DrawingMemo, MemoRecognizer
 
 
 def drawn(*drawings):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitboard.augment import Augmentation, change_thickness, elastic
-from digitboard.preprocess import digit_image
+from digitboard.recognition.preprocess import digit_image
+from digitboard.training.augment import Augmentation, change_thickness, elastic
 
 
 def test_model_takes_28x28x1_and_gives_11_probabilities():
-    from digitboard.model import build_model
+    from digitboard.training.model import build_model
 
     model = build_model()
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 11)
@@ -23,7 +23,8 @@ def test_model_takes_28x28x1_and_gives_11_probabilities():
 def test_the_embedding_is_the_penultimate_layer_of_new_and_old_models(classes):
     import keras
 
-    from digitboard.model import build_model, with_embedding
+    from digitboard.recognition.keras_model import with_embedding
+    from digitboard.training.model import build_model
 
     model = build_model(num_classes=classes)
     images = np.random.default_rng(0).random((4, 28, 28, 1), np.float32)
@@ -46,10 +47,12 @@ def test_the_pooled_model_pools_as_the_numpy_rule_and_keeps_the_cnn_embedding(tm
     unit length; its image part is the CNN."""
     import keras
 
-    from digitboard.model import build_model, image_part, pooled_model, shift_not_a_digit_logit, with_embedding
-    from digitboard.modelfile import load_keras_model
-    from digitboard.recognizer import pool_probabilities, shift_not_a_digit
-    from digitboard.trajectory import build_trajectory_model
+    from digitboard.recognition.classes import shift_not_a_digit
+    from digitboard.recognition.keras_model import image_part, with_embedding
+    from digitboard.recognition.modelfile import load_keras_model
+    from digitboard.recognition.recognizer import pool_probabilities
+    from digitboard.training.model import build_model, pooled_model, shift_not_a_digit_logit
+    from digitboard.training.path_model import build_trajectory_model
 
     keras.utils.set_random_seed(3)
     cnn, paths = build_model(), build_trajectory_model()
@@ -76,7 +79,7 @@ def test_the_pooled_model_pools_as_the_numpy_rule_and_keeps_the_cnn_embedding(tm
 
 
 def test_junk_is_clicks_wiggles_and_scribbles_that_render_like_the_board():
-    from digitboard.augment import junk_strokes
+    from digitboard.training.augment import junk_strokes
 
     rng = np.random.default_rng(0)
     pieces = [junk_strokes(rng) for _ in range(300)]
@@ -89,8 +92,8 @@ def test_junk_is_clicks_wiggles_and_scribbles_that_render_like_the_board():
 
 
 def test_shifting_the_not_a_digit_logit_is_the_same_change_on_the_model_and_on_probabilities(digits):
-    from digitboard.model import build_model, shift_not_a_digit_logit
-    from digitboard.recognizer import shift_not_a_digit
+    from digitboard.recognition.classes import shift_not_a_digit
+    from digitboard.training.model import build_model, shift_not_a_digit_logit
 
     model = build_model()
     layer = model.layers[-1]
@@ -146,7 +149,7 @@ def test_elastic_distortion_moves_ink_a_little(digits):
 
 
 def test_labels_are_untouched_by_training_batches(digits):
-    from digitboard.train import Split, augmented_batches
+    from digitboard.training.train import Split, augmented_batches
 
     split = Split(np.repeat(digits, 5, axis=0), np.array([7, 0] * 5))
     batches = augmented_batches(split, 4, Augmentation(), seed=0)
@@ -159,7 +162,7 @@ def test_labels_are_untouched_by_training_batches(digits):
 
 
 def test_slashed_zero_adds_one_stroke_crossing_the_zero():
-    from digitboard.augment import slashed_zero
+    from digitboard.training.augment import slashed_zero
 
     zero = [np.array([[50 + 30 * np.cos(t), 50 + 50 * np.sin(t)] for t in np.linspace(0, 6.3, 40)])]
     strokes = slashed_zero(zero, np.random.default_rng(0))
@@ -170,7 +173,7 @@ def test_slashed_zero_adds_one_stroke_crossing_the_zero():
 
 
 def test_flagged_one_adds_a_flag_down_and_left_of_the_top():
-    from digitboard.augment import flagged_one
+    from digitboard.training.augment import flagged_one
 
     one = [np.array([[50.0, 0.0], [52.0, 100.0]])]
     strokes = flagged_one(one, np.random.default_rng(0))
@@ -182,8 +185,8 @@ def test_flagged_one_adds_a_flag_down_and_left_of_the_top():
 
 
 def test_style_variants_keep_labels(digits):
-    from digitboard.data import DrawnDigit
-    from digitboard.train import render_drawn_digits
+    from digitboard.training.data import DrawnDigit
+    from digitboard.training.train import render_drawn_digits
 
     drawn = [DrawnDigit(0, "x", [np.array([[30 + 30 * np.cos(t), 50 + 50 * np.sin(t)] for t in np.linspace(0, 6.3, 40)])]),
              DrawnDigit(1, "x", [np.array([[50.0, 0.0], [50.0, 100.0]])])]

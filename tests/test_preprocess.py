@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from digitboard.preprocess import BOX_SIZE, IMAGE_SIZE, _centre_of_mass_shift, digit_image
+from digitboard.recognition.preprocess import BOX_SIZE, IMAGE_SIZE, _centre_of_mass_shift, digit_image
 
 
 def normalise_image(image: np.ndarray) -> np.ndarray:
@@ -90,9 +90,10 @@ def test_bad_strokes_are_refused_with_a_message():
 def test_mnist_test_digits_pasted_large_on_a_board_keep_their_label(mnist_path, shipped_model):
     """The reference check: an MNIST digit blown up onto a 640x480 board, normalised again,
     must come back from the shipped model with the label MNIST gives it."""
-    from digitboard.data import load_mnist
-    from digitboard.model import image_part
-    from digitboard.recognizer import KerasRecognizer, load_keras_model
+    from digitboard.recognition.keras_model import image_part
+    from digitboard.recognition.modelfile import load_keras_model
+    from digitboard.recognition.recognizer import KerasRecognizer
+    from digitboard.training.data import load_mnist
 
     mnist = load_mnist(mnist_path)
     recognizer = KerasRecognizer(image_part(load_keras_model(shipped_model)))  # a pasted image has no pen path
@@ -111,7 +112,7 @@ def test_mnist_test_digits_pasted_large_on_a_board_keep_their_label(mnist_path, 
 
 
 def test_normalising_an_mnist_digit_changes_it_little(mnist_path):
-    from digitboard.data import load_mnist
+    from digitboard.training.data import load_mnist
 
     mnist = load_mnist(mnist_path)
     original = mnist.x_test[:50].astype(np.float32) / 255
@@ -123,7 +124,7 @@ def test_normalising_an_mnist_digit_changes_it_little(mnist_path):
 def test_a_whole_pixel_shift_by_slicing_is_what_warp_affine_gives(dx, dy):
     import cv2
 
-    from digitboard.preprocess import shifted
+    from digitboard.recognition.preprocess import shifted
 
     image = np.random.default_rng([dx + 500, dy + 500]).integers(0, 256, (112, 112), dtype=np.uint8)
     expected = cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, dy]]), (112, 112), flags=cv2.INTER_NEAREST)

@@ -1,4 +1,4 @@
-"""Where personal examples persist (digitboard.profile) and `digitboard profile`."""
+"""Where personal examples persist (digitboard.recognition.profile) and `digitboard profile`."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from test_learning import SEVEN, EmbeddingFake, image_batch, shifted
 
 from digitboard.cli import main
-from digitboard.learning import Example
-from digitboard.preprocess import digit_image
-from digitboard.profile import Profile, default_profile_path, window_learner
+from digitboard.recognition.learning import Example
+from digitboard.recognition.preprocess import digit_image
+from digitboard.recognition.profile import Profile, default_profile_path, window_learner
 
 
 def example(label: int, strokes=SEVEN) -> Example:
@@ -144,7 +144,7 @@ def test_digits_let_stand_are_kept_as_such_and_counted_apart(tmp_path, capsys):
 
 
 def test_a_profile_of_mostly_forgotten_lines_is_rewritten_when_loaded(tmp_path):
-    from digitboard.profile import COMPACT_ABOVE
+    from digitboard.recognition.profile import COMPACT_ABOVE
 
     profile = Profile(tmp_path / "p.jsonl")
     kept = [example(label) for label in (3, 4)]

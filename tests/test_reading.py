@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from digitboard.actions import Stroke
-from digitboard.board import Board
+from digitboard.core.actions import Stroke
+from digitboard.core.board import Board
 
 
 def vertical_bar(x: float, y: float, height: float = 100) -> Stroke:

@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from digitboard.cli import main
-from digitboard.recognizer import UNSURE_BELOW, KerasRecognizer, ModelError, confident_digits
+from digitboard.recognition.classes import UNSURE_BELOW, confident_digits
+from digitboard.recognition.recognizer import KerasRecognizer
 
 SESSION = '{"size": [640, 480], "strokes": [[[100, 100], [100, 200]]]}\n'
 

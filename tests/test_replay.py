@@ -14,15 +14,18 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-
 from conftest import FakeRecognizer, stopped_by_sigterm
-from digitboard import DEFAULT_MODEL, replay
-from digitboard.app import BoardApp, run_frame, stroke_events
-from digitboard.board import Board
+
+from digitboard import DEFAULT_MODEL
 from digitboard.cli import main
-from digitboard.data import HELD_OUT_CONTRIBUTORS, iter_unipen
-from digitboard.drawing import extent, fit_height, to_actions
-from digitboard.session import Recorder, parse_session, read_sessions
+from digitboard.core.board import Board
+from digitboard.core.drawing import extent, fit_height, to_actions
+from digitboard.sessions import replay
+from digitboard.sessions.files import read_sessions
+from digitboard.sessions.format import parse_session
+from digitboard.sessions.recording import Recorder
+from digitboard.training.data import HELD_OUT_CONTRIBUTORS, iter_unipen
+from digitboard.window.app import BoardApp, run_frame, stroke_events
 
 
 @pytest.fixture
@@ -219,7 +222,7 @@ def test_replay_of_a_recorded_live_session_gives_the_live_result(display, tmp_pa
 
 
 def test_replay_with_a_real_model_matches_the_live_board(display, tmp_path, unipen_path, real_model):
-    from digitboard.recognizer import load_recognizer
+    from digitboard.recognition.recognizer import load_recognizer
 
     path = tmp_path / "four.jsonl"
     live = LiveSession(load_recognizer(real_model), path)

@@ -19,20 +19,20 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
+from conftest import FakeRecognizer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-
-from conftest import FakeRecognizer
-from digitboard.chooser import is_click
-from digitboard.app import INK, BoardApp, run_frame
-from digitboard.actions import Clear, Stroke, Undo
-from digitboard.board import Board, _Cleared
-from digitboard.replay import replay_session
-from digitboard.recording import Recorder
-from digitboard.session import Session, SessionError, parse_session
-from digitboard.session_files import read_sessions
 from test_board import RecordingLearner, check_invariants
+
+from digitboard.core.actions import Clear, Stroke, Undo
+from digitboard.core.board import Board, _Cleared
+from digitboard.core.chooser import is_click
+from digitboard.sessions.files import read_sessions
+from digitboard.sessions.format import Session, SessionError, parse_session
+from digitboard.sessions.recording import Recorder
+from digitboard.sessions.replay import replay_session
+from digitboard.window.app import INK, BoardApp, run_frame
 
 SOAK = int(os.environ.get("DIGITBOARD_SOAK_EXAMPLES", "0"))
 

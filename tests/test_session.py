@@ -6,8 +6,8 @@ import errno
 import gzip
 import io
 import json
-import re
 import os
+import re
 import signal
 import stat
 import subprocess
@@ -17,14 +17,14 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import stroke
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import stroke
-from digitboard.actions import Clear, Correct, Delete, Undo
-from digitboard.recording import Recorder
-from digitboard.session import Limits, Session, SessionError, parse_session
-from digitboard.session_files import TEXT_LIMIT, read_sessions
+from digitboard.core.actions import Clear, Correct, Delete, Undo
+from digitboard.sessions.files import TEXT_LIMIT, read_sessions
+from digitboard.sessions.format import Limits, Session, SessionError, parse_session
+from digitboard.sessions.recording import Recorder
 
 
 def test_actions_and_strokes_forms_parse_to_the_same_session():
@@ -229,8 +229,8 @@ def test_an_endless_stream_of_zeros_is_one_error_in_bounded_memory(tmp_path):
     script = textwrap.dedent("""
         import resource, sys
         resource.setrlimit(resource.RLIMIT_AS, (1_500_000_000, 1_500_000_000))
-        from digitboard.session_files import read_sessions
-        from digitboard.session import SessionError
+        from digitboard.sessions.files import read_sessions
+        from digitboard.sessions.format import SessionError
         try:
             list(read_sessions("/dev/zero"))
         except SessionError as error:
@@ -291,7 +291,7 @@ def test_a_dash_reads_standard_input(monkeypatch):
 
 SIGNAL_TO_ANOTHER_THREAD = """
 import signal, sys, threading, time
-from digitboard.session_files import read_sessions
+from digitboard.sessions.files import read_sessions
 
 class Stop(Exception):
     pass
@@ -577,8 +577,8 @@ def test_a_killed_recording_is_a_valid_session_up_to_the_last_stroke(tmp_path, n
     path = tmp_path / name
     script = textwrap.dedent(f"""
         import itertools, sys, time
-        from digitboard.actions import Stroke
-        from digitboard.session import Recorder
+        from digitboard.core.actions import Stroke
+        from digitboard.sessions.recording import Recorder
         recorder = Recorder({str(path)!r}, (640, 480))
         for n in itertools.count():
             recorder.add(Stroke(tuple((float(n), float(i)) for i in range(200)), tuple(float(i) for i in range(200))))
@@ -636,7 +636,7 @@ _points = st.lists(st.one_of(st.lists(_coordinates, min_size=2, max_size=2),
 @settings(max_examples=400, deadline=None)
 @given(_points)
 def test_strokes_checked_together_accept_exactly_what_point_by_point_checking_accepts(value):
-    from digitboard.session import _stroke_point_by_point, _well_formed_stroke
+    from digitboard.sessions.format import _stroke_point_by_point, _well_formed_stroke
 
     fast = _well_formed_stroke(value)
     try:

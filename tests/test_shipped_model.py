@@ -8,9 +8,9 @@ import numpy as np
 def test_shipped_model_contract_and_mnist_test_accuracy(shipped_model, mnist_path):
     """The image and the pen's path in, eleven probabilities out; its CNN keeps 99.6% on MNIST
     (MNIST's images have no pen paths for the other part to read)."""
-    from digitboard.data import load_mnist, to_model_input
-    from digitboard.model import image_part
-    from digitboard.recognizer import KerasRecognizer
+    from digitboard.recognition.keras_model import image_part
+    from digitboard.recognition.recognizer import KerasRecognizer
+    from digitboard.training.data import load_mnist, to_model_input
 
     model = KerasRecognizer.load(shipped_model).model
     assert [tuple(tensor.shape) for tensor in model.inputs] == [(None, 28, 28, 1), (None, 64, 5)]
@@ -28,7 +28,7 @@ def test_a_fresh_process_loads_the_shipped_model_under_keras(shipped_model):
     import subprocess
     import sys
 
-    code = ("import numpy as np; from digitboard.recognizer import KerasRecognizer; "
+    code = ("import numpy as np; from digitboard.recognition.recognizer import KerasRecognizer; "
             f"r = KerasRecognizer.load({str(shipped_model)!r}); "
             "print(r.predict(np.zeros((1, 28, 28, 1), np.float32), np.zeros((1, 64, 5), np.float32)).shape)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)

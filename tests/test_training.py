@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from digitboard import DEFAULT_MODEL, train
+from digitboard import DEFAULT_MODEL
 from digitboard.cli import main
+from digitboard.training import train
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "train.ipynb"
 
@@ -117,7 +118,7 @@ def test_a_run_that_fails_midway_leaves_the_existing_model_and_no_partial_file(t
 
 
 def test_the_path_model_gets_the_pen_drawings_split_as_the_images_are_unless_told_not_to(tiny_mnist):
-    from digitboard.data import DrawnDigit, load_mnist
+    from digitboard.training.data import DrawnDigit, load_mnist
 
     stroke = [np.array([[0.0, 0.0], [3.0, 9.0]])]
     drawn = [DrawnDigit(index % 10, "x", stroke) for index in range(30)]
@@ -145,7 +146,7 @@ def test_the_cli_notebook_and_benchmark_share_trainconfigs_defaults():
 
 @pytest.mark.slow
 def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path, capsys):
-    from digitboard.recognizer import fast_copy_matches
+    from digitboard.recognition.modelfile import fast_copy_matches
 
     out = tmp_path / "model.keras"
     before = DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None
@@ -178,8 +179,9 @@ def test_with_pen_drawings_the_train_command_pools_the_cnn_with_a_path_model(tmp
     its ONNX copy agreeing; fine-tuning from it starts from its CNN."""
     import keras
 
-    from digitboard.model import image_part
-    from digitboard.recognizer import fast_copy_matches, load_recognizer
+    from digitboard.recognition.keras_model import image_part
+    from digitboard.recognition.modelfile import fast_copy_matches
+    from digitboard.recognition.recognizer import load_recognizer
 
     out = tmp_path / "pooled.keras"
     status = main(["train", "--mnist", str(mnist_path), "--unipen", str(unipen_path), "--sample-limit", "300",

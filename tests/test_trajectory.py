@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from digitboard.trajectory import CHANNELS, POINTS, distorted, traced_paths, trajectories, trajectory
+from digitboard.recognition.trajectory import CHANNELS, POINTS, traced_paths, trajectories, trajectory
+from digitboard.training.path_model import distorted
 
 SEVEN = [np.array([[0.0, 0.0], [40.0, 0.0], [15.0, 60.0]])]
 FIVE = [np.array([[30.0, 20.0], [5.0, 20.0], [5.0, 40.0], [30.0, 45.0], [25.0, 70.0], [0.0, 70.0]]),

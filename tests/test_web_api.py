@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digitboard.cli import main as digitboard_main
-from digitboard.data import HELD_OUT_CONTRIBUTORS, load_unipen
-from digitboard.drawing import extent, fit_height
-from digitboard.session import SessionError, parse_session
-from digitboard.web import MAX_BODY_BYTES, WEB_LIMITS, create_app
+from digitboard.core.drawing import extent, fit_height
+from digitboard.sessions.format import SessionError, parse_session
+from digitboard.training.data import HELD_OUT_CONTRIBUTORS, load_unipen
+from digitboard.web.app import MAX_BODY_BYTES, WEB_LIMITS, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "digitboard" / "web"
@@ -78,7 +78,7 @@ def test_answers_exactly_what_replay_prints_for_real_drawn_sessions(real_app, un
     client = real_app.test_client()
     for session, printed in zip(sessions, replay_lines(tmp_path, sessions), strict=True):
         del printed["session"]
-        for _ in range(2):  # the second time from the server's memory of drawings (digitboard.memo)
+        for _ in range(2):  # the second time from the server's memory of drawings (digitboard.web.memo)
             response = client.post("/api/read", json=session)
             assert response.status_code == 200, response.get_data(as_text=True)
             assert response.get_data(as_text=True) == json.dumps(printed)  # same keys, order and numbers
@@ -173,7 +173,7 @@ def test_too_many_actions_or_points_is_400_naming_the_field(client):
 
 
 def test_the_web_bounds_are_tighter_than_replays_and_the_page_knows_them(client):
-    from digitboard.session import REPLAY_LIMITS
+    from digitboard.sessions.format import REPLAY_LIMITS
 
     assert WEB_LIMITS.actions < REPLAY_LIMITS.actions and WEB_LIMITS.points < REPLAY_LIMITS.points
     page = client.get("/").get_data(as_text=True)

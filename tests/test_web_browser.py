@@ -22,10 +22,10 @@ import numpy as np
 import pytest
 
 from digitboard.cli import main as digitboard_main
-from digitboard.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, load_unipen
-from digitboard.drawing import extent, fit_height
-from digitboard.session import Limits
-from digitboard.web import WebConfig, create_app
+from digitboard.core.drawing import extent, fit_height
+from digitboard.sessions.format import Limits
+from digitboard.training.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, load_unipen
+from digitboard.web.app import WebConfig, create_app
 from digitboard.web.server import create_server, server_url
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")

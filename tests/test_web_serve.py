@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from digitboard.web import MAX_BODY_BYTES
+from digitboard.web.app import MAX_BODY_BYTES
 
 SESSION = {"size": [640, 480], "actions": [{"stroke": [[100, 100, 0], [160, 100, 90], [120, 210, 240]]},
                                            {"stroke": [[105, 150, 600], [150, 150, 700]]}]}
@@ -58,7 +58,7 @@ def ask(where: tuple[str, int], method: str, path: str, body: bytes | None = Non
 
 
 def test_serve_answers_on_localhost_with_a_worker_a_core(served):
-    from digitboard.batches import usable_cores
+    from digitboard.recognition.batches import usable_cores
 
     host, _ = served
     assert host == "127.0.0.1"  # bound to this machine unless told otherwise

@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pygame
 import pytest
-
 from conftest import WINDOW_SIZE, FakeRecognizer
-from digitboard.app import BoardApp, run_frame, stroke_events, window_icon
-from digitboard.board import Board
-from digitboard.labels import overlap
-from digitboard.view import BOX, CORRECTED, PLATE, BoardView, Look, display_scale
+
+from digitboard.core.board import Board
+from digitboard.core.labels import overlap
+from digitboard.window.app import BoardApp, run_frame, stroke_events, window_icon
+from digitboard.window.view import BOX, CORRECTED, PLATE, BoardView, Look, display_scale
 
 SIZE = WINDOW_SIZE
 
@@ -403,9 +403,9 @@ def test_the_chooser_deletes_its_digit_and_closes_when_its_digit_goes(app):
 
 
 def test_a_correction_picked_in_the_chooser_is_recorded_and_replays_the_same(window, tmp_path):
-    from digitboard.recording import Recorder
-    from digitboard.replay import replay_session
-    from digitboard.session_files import read_sessions
+    from digitboard.sessions.files import read_sessions
+    from digitboard.sessions.recording import Recorder
+    from digitboard.sessions.replay import replay_session
 
     path = tmp_path / "s.jsonl"
     recorder = Recorder(path, SIZE)

@@ -1,4 +1,4 @@
-"""Label placement (digitboard.labels), a pure function: every label inside the board, beside
+"""Label placement (digitboard.core.labels), a pure function: every label inside the board, beside
 its own digit, over no digit's box and no other label."""
 
 from __future__ import annotations
@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from digitboard.labels import overlap, place_labels
+from digitboard.core.labels import overlap, place_labels
 
 AREA = (0, 0, 640, 450)
 FULL, SHORT = (60, 18), (16, 18)  # "9 100%" and "9" in the board's label font, plate included

@@ -9,11 +9,11 @@ import subprocess
 
 import pygame
 import pytest
-
 from conftest import WINDOW_SIZE, FakeRecognizer
-from digitboard import app as board_app
-from digitboard.app import BoardApp, run_frame, stroke_events
-from digitboard.board import Board
+
+from digitboard.core.board import Board
+from digitboard.window import app as board_app
+from digitboard.window.app import BoardApp, run_frame, stroke_events
 
 SIZE = WINDOW_SIZE
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]

@@ -1,4 +1,4 @@
-"""Opening the window (digitboard.app.run_board): no display means one line and exit 2, before
+"""Opening the window (digitboard.window.app.run_board): no display means one line and exit 2, before
 any file is created; a window larger than the display is shrunk to it; text scales with it."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ import json
 
 import pygame
 import pytest
-
 from conftest import FakeRecognizer
-from digitboard import app as board_app
-from digitboard import recognizer as recognizer_module
-from digitboard.app import display_problem, fit_to_display, run_board
+
+from digitboard.recognition import recognizer as recognizer_module
+from digitboard.window import app as board_app
+from digitboard.window.app import display_problem, fit_to_display, run_board
 
 
 @pytest.fixture
@@ -100,7 +100,7 @@ def test_on_a_high_resolution_display_text_is_larger(monkeypatch, shipped_model)
 
 def test_help_says_what_each_record_suffix_gives(tmp_path):
     from digitboard.cli import build_parser
-    from digitboard.session import Recorder
+    from digitboard.sessions.recording import Recorder
 
     text = " ".join(build_parser().format_help().split())
     assert "a .json FILE gets one JSON object, any other name (e.g. .jsonl) one JSON line" in text

@@ -9,9 +9,9 @@ import time
 from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
 
-from digitboard.replay import replay_session
-from digitboard.session import Session, SessionError, parse_session
-from digitboard.web import json_response
+from digitboard.sessions.format import Session, SessionError, parse_session
+from digitboard.sessions.replay import replay_session
+from digitboard.web.responses import json_response
 
 # What a request's session is called in error messages: "session: field 'size': ...".
 WHERE = "session"
@@ -25,7 +25,7 @@ def read() -> Response:
     # Like `digitboard replay` without a profile: the session's own corrections and the digits
     # let stand in it teach the rest of it.
     extensions = current_app.extensions
-    result = replay_session(session, extensions["digitboard.recognizer"], examples=(),
+    result = replay_session(session, extensions["digitboard.recognition.recognizer"], examples=(),
                             model_inputs=extensions["digitboard.drawings"])
     result.pop("session")
     response = json_response(result)

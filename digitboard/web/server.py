@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from digitboard.web import WebConfig, create_app
+from digitboard.web.app import WebConfig, board_url, cannot_listen, create_app
 
 # waitress reads a whole request body before the application sees it, and would spill bodies
 # over 512 KiB to a temporary file. Bodies up to this size are held in memory and reach the
@@ -34,16 +34,6 @@ def create_server(app: Flask, config: WebConfig):
         )
     except OSError as error:
         raise cannot_listen(config.host, config.port, error) from None
-
-
-def cannot_listen(host: str, port: int, error: OSError) -> OSError:
-    """The one-line error for an address the board cannot listen on (waitress or gunicorn)."""
-    return OSError(f"cannot listen on {host} port {port} ({error.strerror or error})")
-
-
-def board_url(host: str, port: int) -> str:
-    """The page's address for a listening host and port (an IPv6 host in brackets)."""
-    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
 
 
 def server_url(server) -> str:

@@ -18,8 +18,7 @@ import socket
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
-from digitboard.web import WebConfig
-from digitboard.web.server import board_url, cannot_listen
+from digitboard.web.app import WebConfig, board_url, cannot_listen
 
 
 class _Workers(BaseApplication):
@@ -35,7 +34,7 @@ class _Workers(BaseApplication):
             self.cfg.set(name, value)
 
     def load(self) -> Flask:
-        from digitboard.web import create_app
+        from digitboard.web.app import create_app
 
         return create_app(self.config)
 
@@ -57,7 +56,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
 
 def run_workers(config: WebConfig) -> int:
     """Serve the web board in config.workers gunicorn processes until interrupted."""
-    from digitboard.modelfile import check_model_file
+    from digitboard.recognition.modelfile import check_model_file
 
     check_model_file(config.model)
     listener = listening_socket(config.host, config.port)

@@ -1,7 +1,7 @@
 """Personal examples: the user's handwriting, and how it changes what the board reads.
 
 Each correction becomes an example: the digit's strokes, its model input, the label the user
-gave, and the model's embedding of it (digitboard.model.with_embedding). So does each digit the
+gave, and the model's embedding of it (digitboard.recognition.keras_model.with_embedding). So does each digit the
 user lets stand, read with confidence, once they go on to write another: an *accepted* example,
 the most recent `accepted_per_label` of each digit kept. A digit whose embedding lies close to
 examples of one label (cosine similarity above a floor) has that label's probability raised, the
@@ -25,7 +25,7 @@ from typing import Protocol
 
 import numpy as np
 
-from digitboard.trajectory import trajectories, trajectory
+from digitboard.recognition.trajectory import trajectories, trajectory
 
 DIGIT_CLASSES = 10
 RECENT_EMBEDDINGS = 256  # embeddings of digits read lately kept for `accept`, at most
@@ -71,7 +71,7 @@ class EmbeddingRecognizer(Protocol):
 
 
 class Journal(Protocol):
-    """Where learned and forgotten examples are written down (digitboard.profile.Profile)."""
+    """Where learned and forgotten examples are written down (digitboard.recognition.profile.Profile)."""
 
     def remember(self, example: Example) -> None: ...
 
@@ -175,7 +175,7 @@ class PersonalRecognizer:
     # -- the board's learner ----------------------------------------------------------------
     def learn(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None) -> Example:
         """Keep a corrected digit as an example (and write it down); returns it, to forget by.
-        `path` is the drawing's (digitboard.trajectory), computed from the strokes if not given."""
+        `path` is the drawing's (digitboard.recognition.trajectory), computed from the strokes if not given."""
         return self._keep(self._example(image, strokes, label, path, accepted=False))
 
     def accept(

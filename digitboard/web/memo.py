@@ -1,7 +1,7 @@
 """Memory for the web board: each drawing's model input and reading, kept between requests.
 
 The page posts the whole board after every stroke, and with learning a board is read one digit
-at a time (digitboard.board: each digit is read before the next one starts, as the window reads
+at a time (digitboard.core.board: each digit is read before the next one starts, as the window reads
 them). Remembering each drawing's rendering and path (keyed by its strokes) and its reading
 (keyed by what the model reads of it) lets the work be done once per digit drawn instead of once
 per digit per request. Neither depends on anything but its key, so the memory changes no answer.
@@ -15,9 +15,9 @@ from collections import OrderedDict
 
 import numpy as np
 
-from digitboard.learning import EmbeddingRecognizer, drawing_key
-from digitboard.preprocess import digit_image
-from digitboard.trajectory import trajectory
+from digitboard.recognition.learning import EmbeddingRecognizer, drawing_key
+from digitboard.recognition.preprocess import digit_image
+from digitboard.recognition.trajectory import trajectory
 
 DRAWINGS_KEPT = 8192  # about 10 MB: the embedding and probabilities of each, and a 16-byte key
 
@@ -81,7 +81,7 @@ class MemoRecognizer:
 
 
 class DrawingMemo:
-    """Strokes -> the model's inputs (digitboard.preprocess.digit_image, digitboard.trajectory),
+    """Strokes -> the model's inputs (digitboard.recognition.preprocess.digit_image, digitboard.recognition.trajectory),
     each drawing's computed once; the least recently used are forgotten beyond `capacity`."""
 
     def __init__(self, capacity: int = DRAWINGS_KEPT) -> None:

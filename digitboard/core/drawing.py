@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from digitboard.actions import Stroke
+from digitboard.core.actions import Stroke
 
 
 def fit_height(strokes: Sequence[np.ndarray], height: float, at: tuple[float, float] = (0.0, 0.0)) -> list[np.ndarray]:

@@ -3,8 +3,8 @@
 A session is `{"size": [w, h], "actions": [{"stroke": [[x, y(, ms)], ...]} | {"key": "n"}, ...]}`,
 or `{"size": ..., "strokes": [[[x, y], ...], ...]}` for strokes only. A recording in JSON lines is
 a header `{"size": [w, h], "recording": 1}` and then one action a line. This module checks decoded
-JSON into the board's own action values (digitboard.actions) and writes them back; reading files
-is digitboard.session_files, recording is digitboard.recording.
+JSON into the board's own action values (digitboard.core.actions) and writes them back; reading files
+is digitboard.sessions.files, recording is digitboard.sessions.recording.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitboard.actions import Action, Clear, Correct, Delete, Stroke, Undo
+from digitboard.core.actions import Action, Clear, Correct, Delete, Stroke, Undo
 
 # Keys a session may press, and the action each stands for; an action is written as its first key.
 KEYS: dict[str, Action] = {"n": Clear(), "ctrl+z": Undo(), "backspace": Undo()}
@@ -272,16 +272,3 @@ def decode_json(text: str, where: str, first_line: int = 1):
     except ValueError as error:  # an integer of more than 4,300 digits
         raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None
 
-
-def __getattr__(name: str):
-    # For callers written before reading and recording moved to modules of their own (app.py);
-    # imported on use, as both modules import this one.
-    if name == "Recorder":
-        from digitboard.recording import Recorder
-
-        return Recorder
-    if name == "read_sessions":
-        from digitboard.session_files import read_sessions
-
-        return read_sessions
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

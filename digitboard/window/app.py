@@ -1,6 +1,6 @@
 """The Pygame shell: the window, the event loop, the keys, saving PNGs. The only module that talks
-to the display, the event queue and the clock; what is drawn is digitboard.view's, and all state
-lives in digitboard.board.Board."""
+to the display, the event queue and the clock; what is drawn is digitboard.window.view's, and all state
+lives in digitboard.core.board.Board."""
 
 from __future__ import annotations
 
@@ -19,15 +19,26 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go into replay's output
 import pygame  # noqa: E402
 
-from digitboard.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
-from digitboard.board import Board, Digit  # noqa: E402
-from digitboard.chooser import DELETE, is_click, row_at  # noqa: E402
-from digitboard.learning import LearningConfig  # noqa: E402
-from digitboard.session import Recorder  # noqa: E402
-from digitboard.view import BOX, CORRECTED, INK, UNSURE, BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
+from digitboard.core.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
+from digitboard.core.board import Board  # noqa: E402
+from digitboard.core.chooser import DELETE, is_click, row_at  # noqa: E402
+from digitboard.core.digits import Digit  # noqa: E402
+from digitboard.recognition.learning import LearningConfig  # noqa: E402
+from digitboard.sessions.recording import Recorder  # noqa: E402
+from digitboard.window.view import (  # noqa: E402
+    BOX,
+    CORRECTED,
+    INK,
+    UNSURE,
+    BoardView,
+    Look,
+    Status,
+    display_scale,
+    draw_polyline,
+)
 
 if TYPE_CHECKING:
-    from digitboard.recognizer import BackgroundRecognizer
+    from digitboard.recognition.recognizer import BackgroundRecognizer
 
 __all__ = ["BOX", "CORRECTED", "INK", "UNSURE", "BoardApp", "run_board", "run_frame", "run_loop", "stroke_events"]
 
@@ -57,7 +68,7 @@ class BoardApp:
         self.message_time = 0.0
         self.show_help = False
         self.pointer: tuple[float, float] | None = None  # where the mouse was last: what 0-9 and Delete act on
-        self.choosing: Digit | None = None  # the digit whose chooser is open (digitboard.chooser)
+        self.choosing: Digit | None = None  # the digit whose chooser is open (digitboard.core.chooser)
         self._pressed_off_pen = False  # the left button went down to use or close the chooser, not to write
         self.running = True
         self.started = clock()
@@ -353,7 +364,8 @@ def run_board(
     learning_config: LearningConfig = LearningConfig(),
 ) -> int:
     """Open the window at once, load the model behind it, and run the frame loop."""
-    from digitboard.recognizer import BackgroundRecognizer, check_model_file
+    from digitboard.recognition.modelfile import check_model_file
+    from digitboard.recognition.recognizer import BackgroundRecognizer
 
     check_model_file(model)  # fail fast, before any window, on a file that cannot work
     problem = display_problem(os.environ)
@@ -361,7 +373,9 @@ def run_board(
         print(f"digitboard: {problem}", file=sys.stderr)
         return 2
     recognizer = BackgroundRecognizer(model)  # loads on its thread while the window opens
-    from digitboard.profile import window_learner  # the profile's examples load behind the window too
+    from digitboard.recognition.profile import (
+        window_learner,  # the profile's examples load behind the window too
+    )
 
     learner = window_learner(recognizer, profile, learning_config) if learning else None
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of

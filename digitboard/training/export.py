@@ -10,7 +10,12 @@ from pathlib import Path
 
 import numpy as np
 
-from digitboard.modelfile import EXPECTED_PATH, load_keras_model, onnx_path_for, write_fingerprint
+from digitboard.recognition.modelfile import (
+    EXPECTED_PATH,
+    load_keras_model,
+    onnx_path_for,
+    write_fingerprint,
+)
 
 TOLERANCE = 1e-4
 OUTPUT_NAMES = ("probabilities", "embedding")  # what the board's OnnxRecognizer looks up
@@ -34,8 +39,8 @@ class Agreement:
 
 def compare(reference, candidate, images: np.ndarray, batch_size: int = 500) -> Agreement:
     """Compare two recognisers' embeddings and probabilities on `images` (N, 28, 28, 1) float32
-    (and, for a model that reads paths, stand-ins traced from them: digitboard.trajectory)."""
-    from digitboard.trajectory import traced_paths
+    (and, for a model that reads paths, stand-ins traced from them: digitboard.recognition.trajectory)."""
+    from digitboard.recognition.trajectory import traced_paths
 
     same, worst = 0, 0.0
     for start in range(0, len(images), batch_size):
@@ -51,7 +56,7 @@ def compare(reference, candidate, images: np.ndarray, batch_size: int = 500) -> 
 
 def check_agreement(model_path: str | os.PathLike[str], images: np.ndarray) -> Agreement:
     """Compare the ONNX copy beside `model_path` with the .keras model on `images`."""
-    from digitboard.recognizer import KerasRecognizer, OnnxRecognizer
+    from digitboard.recognition.recognizer import KerasRecognizer, OnnxRecognizer
 
     return compare(KerasRecognizer.load(model_path), OnnxRecognizer(onnx_path_for(model_path)), images)
 
@@ -63,8 +68,8 @@ def export_onnx(model_path: str | os.PathLike[str], images: np.ndarray) -> Agree
     A copy that disagrees is deleted; an earlier copy and its fingerprint are then left as they
     were (a fingerprint covers both files, so it can never vouch for a different pair).
     """
-    from digitboard.model import with_embedding
-    from digitboard.recognizer import KerasRecognizer, OnnxRecognizer
+    from digitboard.recognition.keras_model import with_embedding
+    from digitboard.recognition.recognizer import KerasRecognizer, OnnxRecognizer
 
     model_path = Path(model_path).resolve()  # through a symlink (digitboard/best.keras): beside the real file
     reference = KerasRecognizer(load_keras_model(model_path))
@@ -102,7 +107,7 @@ def name_outputs(onnx_path: Path, names: tuple[str, ...]) -> None:
 
 def run_export(model_path: str, mnist_path: str | None = None) -> int:
     """`digitboard export`: load MNIST's test set first, then derive the copy and check it."""
-    from digitboard.data import load_mnist, to_model_input
+    from digitboard.training.data import load_mnist, to_model_input
 
     images = to_model_input(load_mnist(mnist_path).x_test)  # fails before anything is written
     agreement = export_onnx(model_path, images)

@@ -20,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 
-from digitboard.trajectory import CHANNELS, POINTS
+from digitboard.recognition.trajectory import CHANNELS, POINTS
 
 EXPECTED_INPUT = (28, 28, 1)
-EXPECTED_PATH = (POINTS, CHANNELS)  # a pooled model's second input: the pen's path (digitboard.trajectory)
+EXPECTED_PATH = (POINTS, CHANNELS)  # a pooled model's second input: the pen's path (digitboard.recognition.trajectory)
 EXPECTED_CLASSES = (10, 11)  # the ten digits, then (models since issue 10) "not a digit"
 TRAIN_HINT = "train one with `digitboard train`, or pass --model PATH to a .keras file"
 PROBABILITY_TOLERANCE = 1e-3  # how far a row of probabilities may sum from 1 (float32 softmax)
@@ -123,7 +123,7 @@ def model_inputs(reads_paths: bool, images: np.ndarray, paths: np.ndarray | None
     if not reads_paths:
         return [images]
     if paths is None:
-        raise ValueError("this model reads the pen's path as well as the image: pass the paths (digitboard.trajectory)")
+        raise ValueError("this model reads the pen's path as well as the image: pass the paths (digitboard.recognition.trajectory)")
     paths = np.asarray(paths, np.float32)
     if len(paths) != len(images):
         raise ValueError(f"{len(images)} images but {len(paths)} paths")
@@ -155,7 +155,7 @@ def load_keras_model(model_path: str | os.PathLike[str]):
     with without_tensorflow_chatter():
         import keras
 
-        import digitboard.model  # noqa: F401  (registers the pooling layer a two-input model holds)
+        import digitboard.recognition.keras_model  # noqa: F401  (registers the pooling layer a two-input model holds)
 
         try:
             model = keras.saving.load_model(path, compile=False)

@@ -11,7 +11,7 @@ from collections import defaultdict
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from digitboard.board import Digit
+    from digitboard.core.digits import Digit
 
 SAME_LINE_OVERLAP = 0.3  # share of the smaller digit's height two neighbours must share
 BAND = 64.0  # board pixels: lines are looked up by the horizontal bands their last digit reaches

@@ -17,15 +17,15 @@ number of digits on the board.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
-from digitboard.preprocess import digit_image
-from digitboard.trajectory import trajectory
-
-if TYPE_CHECKING:
-    from digitboard.board import Board, Digit, Ink
+from digitboard.core.digits import Digit, Ink
+from digitboard.recognition.classes import DIGIT_CLASSES
+from digitboard.recognition.preprocess import digit_image
+from digitboard.recognition.recognizer import Recognizer
+from digitboard.recognition.trajectory import trajectory
 
 # Touching: the gap between the boxes, as a share of the taller one's height. Chosen on the
 # tuning institutions' multi-stroke digits (benchmarks/grouping.py): 99.5% of them come out whole.
@@ -121,6 +121,23 @@ def on_other_lines(ink: Ink, digit: Digit) -> bool:
     return same_size and _gap(ink.low, ink.high, digit.low, digit.high)[1] > LINE_GAP * taller
 
 
+class Board(Protocol):
+    """What grouping reads of the board (digitboard.core.board.Board)."""
+
+    strokes: list[Ink]
+    index: DigitIndex
+    recognizer: Recognizer | None
+    stroke_width: float
+
+    def render(self, digit: Digit) -> np.ndarray:
+        """The digit's model input image, (28, 28) float32."""
+        ...
+
+    def trace(self, digit: Digit) -> np.ndarray:
+        """The digit's pen path, (64, 5) float32."""
+        ...
+
+
 def _digit_of_previous_stroke(board: Board) -> Digit | None:
     """The digit holding the stroke drawn last still on the board."""
     return board.strokes[-1].digit if board.strokes else None
@@ -203,7 +220,7 @@ def _reads_better_joined(board: Board, ink: Ink, digit: Digit) -> bool:
         digit_image([ink.points], board.stroke_width),
     ])[..., None]  # (3, 28, 28, 1) float32: joined, the digit alone, the stroke alone
     paths = np.stack([trajectory([*parts, ink.points]), board.trace(digit), trajectory([ink.points])])
-    confidence = np.asarray(recognizer.predict(images, paths), np.float64)[:, :10].max(axis=1)
+    confidence = np.asarray(recognizer.predict(images, paths), np.float64)[:, :DIGIT_CLASSES].max(axis=1)
     height = max(float(ink.high[1] - ink.low[1]), digit.height, 1.0)
     gap = float(np.linalg.norm(_gap(ink.low, ink.high, digit.low, digit.high))) / height
     return bool(confidence[0] > confidence[1] * confidence[2] + JOIN_MARGIN + JOIN_MARGIN_PER_GAP * gap)

@@ -18,7 +18,7 @@ UNIPEN_ENV = "DIGITBOARD_UNIPEN"
 NONDIGITS_ENV = "DIGITBOARD_NONDIGITS"
 MNIST_KEYS = ("x_train", "y_train", "x_test", "y_test")
 # Beside a checkout: ../shared/data holds the development copies (never committed).
-SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
 
 
 @dataclass(frozen=True)

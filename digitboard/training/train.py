@@ -13,9 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from digitboard.augment import Augmentation, flagged_one, junk_strokes, slashed_zero
-from digitboard.data import NOT_A_DIGIT, DrawnDigit, Mnist, to_model_input
-from digitboard.preprocess import STROKE_WIDTH, digit_image
+from digitboard.recognition.classes import NOT_A_DIGIT
+from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
+from digitboard.training.augment import (
+    Augmentation,
+    flagged_one,
+    junk_strokes,
+    slashed_zero,
+)
+from digitboard.training.data import DrawnDigit, Mnist, to_model_input
 
 MNIST_TARGET = 0.996  # the test accuracy (argmax over the ten digits) a shipped model must keep
 
@@ -42,12 +48,12 @@ class TrainConfig:
     nondigit_copies: int = 2  # renderings of each pen-drawn letter or symbol
     junk: int = 8000  # synthetic clicks, wiggles and scribbles
     style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
-    # The trajectory model read beside the CNN (digitboard.trajectory), trained on the pen-drawn
-    # digits, non-digits and junk; the two are pooled into one model (digitboard.model.pooled_model).
+    # The trajectory model read beside the CNN (digitboard.recognition.trajectory), trained on the pen-drawn
+    # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
     paths: bool = True  # False, or no pen-drawn data: ship the CNN alone
     path_epochs: int = 30  # about 6 min on a 2-core machine
     image_weight: float = 0.6  # the CNN's weight in the pooled log-probabilities
-    # Added to the shipped model's "not a digit" log-odds (digitboard.model): the weakest shift
+    # Added to the shipped model's "not a digit" log-odds (digitboard.training.model): the weakest shift
     # leaving at most 1% of unseen writers' digits unsure, out of fold. Chosen with the weight by
     # benchmarks/cross_validation.py --paths (the CNN alone: -2.0).
     not_a_digit_shift: float = -2.5
@@ -106,7 +112,7 @@ def render_drawn_digits(
     random stroke width, so the model sees exactly what the board will show it.
 
     With `style_variants` > 0, that share of the copies of 0s and 1s are drawn slashed or
-    flagged (see digitboard.augment), styles of many European writers.
+    flagged (see digitboard.training.augment), styles of many European writers.
     """
     images, labels = [], []
     for digit in digits:
@@ -124,7 +130,7 @@ def render_drawn_digits(
 
 
 def synthetic_junk(count: int, rng: np.random.Generator) -> list[DrawnDigit]:
-    """`count` clicks, wiggles and scribbles (digitboard.augment.junk_strokes), as NOT_A_DIGIT."""
+    """`count` clicks, wiggles and scribbles (digitboard.training.augment.junk_strokes), as NOT_A_DIGIT."""
     return [DrawnDigit(NOT_A_DIGIT, "synthetic", junk_strokes(rng), "junk") for _ in range(count)]
 
 
@@ -202,8 +208,9 @@ def augmented_batches(split: Split, batch_size: int, augmentation: Augmentation 
 
 def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0):
     """Shuffled batches of pen paths, each drawing freshly distorted every epoch
-    (digitboard.trajectory.distorted): (N, 64, 5) float32 and labels (N,)."""
-    from digitboard.trajectory import distorted, trajectories
+    (digitboard.recognition.trajectory.distorted): (N, 64, 5) float32 and labels (N,)."""
+    from digitboard.recognition.trajectory import trajectories
+    from digitboard.training.path_model import distorted
 
     labels = np.asarray([drawing.label for drawing in drawings], np.int64)
 
@@ -272,7 +279,7 @@ def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, v
                 callbacks: Sequence = ()):
     """Build (unless given) and train the model on `data` as `config` says, checkpointing the best
     epoch at `output`. Returns (model with the best weights, history dict, minutes of training)."""
-    from digitboard.model import build_model
+    from digitboard.training.model import build_model
 
     model = model if model is not None else build_model()
     start = time.perf_counter()
@@ -287,7 +294,8 @@ def train_path_model(drawings: tuple[Sequence[DrawnDigit], Sequence[DrawnDigit]]
                      verbose: int | str = "auto"):
     """Build and train the trajectory model on (training, validation) drawings as `config` says,
     checkpointing the best epoch at `output`. Returns (model with the best weights, minutes)."""
-    from digitboard.trajectory import build_trajectory_model, trajectories
+    from digitboard.recognition.trajectory import trajectories
+    from digitboard.training.path_model import build_trajectory_model
 
     training, validation = drawings
     model = build_trajectory_model()
@@ -306,7 +314,7 @@ def partial_path(out: Path) -> Path:
 
 def check_outputs_free(config: TrainConfig) -> Path:
     """Refuse to replace an existing model (or its ONNX copy) unless config.force."""
-    from digitboard.modelfile import onnx_path_for
+    from digitboard.recognition.modelfile import onnx_path_for
 
     out = Path(config.out)
     taken = [path for path in (out, onnx_path_for(out)) if path.exists()]
@@ -323,14 +331,14 @@ class TrainResult:
     mnist_accuracy: float  # argmax over the ten digits, on the MNIST test set
     test_digits: int
     minutes: float  # training alone: data preparation and export are not counted
-    agreement: object  # digitboard.export.Agreement
+    agreement: object  # digitboard.training.export.Agreement
     history: dict[str, list[float]]
 
 
 def load_training_data(config: TrainConfig, announce: Callable[[str], object] = print):
     """Check the outputs are free and load every input, before any training: (mnist, drawn, nondigits)."""
-    from digitboard.data import drawn_training_data, load_mnist
-    from digitboard.modelfile import check_model_file
+    from digitboard.recognition.modelfile import check_model_file
+    from digitboard.training.data import drawn_training_data, load_mnist
 
     check_outputs_free(config)
     if config.init:
@@ -343,8 +351,9 @@ def load_training_data(config: TrainConfig, announce: Callable[[str], object] = 
 def initial_model(config: TrainConfig):
     """The CNN to fine-tune (config.init's, or its image part; given an eleventh class if it has
     ten), or None. A path model is always trained afresh: it trains in minutes."""
-    from digitboard.model import image_part, with_not_a_digit
-    from digitboard.modelfile import load_keras_model
+    from digitboard.recognition.keras_model import image_part
+    from digitboard.recognition.modelfile import load_keras_model
+    from digitboard.training.model import with_not_a_digit
 
     return with_not_a_digit(image_part(load_keras_model(config.init))) if config.init else None
 
@@ -362,7 +371,7 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
         model, history, minutes = train_model(data, config, partial, model)
         eleven = model.output_shape[-1] == NOT_A_DIGIT + 1
         if data.drawings[0] and eleven:
-            from digitboard.model import pooled_model
+            from digitboard.training.model import pooled_model
 
             announce(f"the path model: {len(data.drawings[0]):,} training and {len(data.drawings[1]):,} validation "
                      f"drawings; {config.path_epochs} epochs of batch {config.batch_size}")
@@ -373,7 +382,7 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
                      f'"not a digit" shifted by {config.not_a_digit_shift:+g} in log-odds')
             model.save(partial)
         elif config.not_a_digit_shift and eleven:
-            from digitboard.model import shift_not_a_digit_logit
+            from digitboard.training.model import shift_not_a_digit_logit
 
             shift_not_a_digit_logit(model, config.not_a_digit_shift)  # the best epoch's weights, in memory
             model.save(partial)
@@ -388,7 +397,7 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
 def mnist_accuracy(model, test: Split) -> float:
     """Test accuracy as argmax over the ten digits (a "not a digit" output is ignored), of the
     CNN: MNIST's images come without the pen paths a pooled model's other part reads."""
-    from digitboard.model import image_part
+    from digitboard.recognition.keras_model import image_part
 
     return float((predict_labels(image_part(model), test.x) == test.y).mean())
 
@@ -396,7 +405,7 @@ def mnist_accuracy(model, test: Split) -> float:
 def run_training(config: TrainConfig, announce: Callable[[str], object] = print) -> TrainResult:
     """Train as `config` says and write config.out and its ONNX copy; every input is checked
     (and loaded) before training starts, and config.out is written only if training ends well."""
-    from digitboard.export import export_onnx
+    from digitboard.training.export import export_onnx
 
     mnist, drawn, nondigits = load_training_data(config, announce)
     model = initial_model(config)  # a model Keras cannot use stops the run here, before the data is rendered

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
-from digitboard.session import (
+from digitboard.sessions.format import (
     REPLAY_LIMITS,
     Limits,
     Session,

@@ -2,7 +2,7 @@
 likeliest labels with their probabilities, so a wrong digit is corrected with one more click.
 
 Pure: which rows the panel holds, where it goes, and which row a point falls on. No pygame here;
-the window (digitboard.app) opens and closes it, digitboard.view draws it.
+the window (digitboard.window.app) opens and closes it, digitboard.window.view draws it.
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from digitboard.board import Digit
-from digitboard.labels import Rect, Size, overlap
+from digitboard.core.digits import Digit
+from digitboard.core.labels import Rect, Size, overlap
 
 DELETE = -1  # the row that deletes the digit rather than labelling it
 CLICK_REACH = 3.0  # pixels: a press and release closer than this is a click, not a stroke

@@ -20,8 +20,8 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-from digitboard.actions import Action
-from digitboard.session import Session, action_to_json, recording_header
+from digitboard.core.actions import Action
+from digitboard.sessions.format import Session, action_to_json, recording_header
 
 
 class Recorder:

@@ -1,5 +1,5 @@
 """What the window shows, drawn onto a pygame surface: the ink, each digit's box and label, the
-status strip and the help panel. Draws only; the window, events and clock are digitboard.app's.
+status strip and the help panel. Draws only; the window, events and clock are digitboard.window.app's.
 
 Drawing is incremental: finished strokes go once each onto an ink layer; the board's picture
 (ink, boxes, labels) is composed again only when the board changes (`Board.version`); the stroke
@@ -14,9 +14,10 @@ import cv2
 import numpy as np
 import pygame
 
-from digitboard.board import Board, Digit, Ink
-from digitboard.chooser import DELETE, Row, panel_rects, row_at, rows_for
-from digitboard.labels import Rect, RectGrid, place_labels
+from digitboard.core.board import Board
+from digitboard.core.chooser import DELETE, Row, panel_rects, row_at, rows_for
+from digitboard.core.digits import Digit, Ink
+from digitboard.core.labels import Rect, RectGrid, place_labels
 
 BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)

@@ -1,12 +1,12 @@
 """Recognisers: from a batch of 28x28 inputs (and, for a model that reads it, each drawing's pen
-path, digitboard.trajectory) to class probabilities (the ten digits, then "not a digit" for
+path, digitboard.recognition.trajectory) to class probabilities (the ten digits, then "not a digit" for
 models since issue 10) and the CNN's penultimate-layer embedding.
 
 `best.keras` is the one model the project trains and ships. For speed the board runs its ONNX
 copy (`best.onnx`, derived by `digitboard export` or `digitboard train`) under ONNX Runtime: about
 0.1 ms per digit against about 1 ms for Keras's `predict_on_batch`, and a 0.1 s import against
 TensorFlow's 3 to 6 s. A fingerprint file records which .keras file the copy came from
-(digitboard.modelfile); a copy that does not match is ignored and the .keras model runs under
+(digitboard.recognition.modelfile); a copy that does not match is ignored and the .keras model runs under
 Keras instead.
 """
 
@@ -20,8 +20,8 @@ from typing import Protocol
 
 import numpy as np
 
-from digitboard.batches import in_parts
-from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and tests import them from here)
+from digitboard.recognition.batches import in_parts
+from digitboard.recognition.modelfile import (
     TRAIN_HINT,
     ModelError,
     check_model_file,
@@ -35,40 +35,13 @@ from digitboard.modelfile import (  # noqa: F401  (re-exported: the board and te
     onnx_path_for,
     probe_images,
     probe_paths,
-    write_fingerprint,
 )
 
-# A digit whose best digit probability is below this is shown as unsure. Chosen on the
-# out-of-fold predictions of the leave-institutions-out cross-validation
-# (benchmarks/cross_validation.py, docs/cross-validation.md): the rule is the highest threshold
-# leaving at most 1% of real digits unsure, so that as few non-digits as possible look like
-# confident digits; the short-schedule fold models left more than 1% unsure at every threshold,
-# so the rule gives its lowest, 0.5 (at 0.5 or more a confident digit is the likeliest class).
-UNSURE_BELOW = 0.5
-NOT_A_DIGIT = 10  # index of the "not a digit" probability, in models that have one
 RUN_ROWS = 256  # the most rows one ONNX Runtime run takes: memory and time stay linear in the batch
 
 
-def confident_digits(probabilities: np.ndarray, unsure_below: float = UNSURE_BELOW) -> np.ndarray:
-    """Which rows of (N, 10 or 11) probabilities the board shows as a confident digit: the best
-    of all classes is a digit, and its probability is at least `unsure_below`."""
-    probabilities = np.asarray(probabilities)
-    best_digit = probabilities[:, :10].max(axis=1)
-    return (probabilities.argmax(axis=1) < 10) & (best_digit >= unsure_below)
-
-
-def shift_not_a_digit(probabilities: np.ndarray, shift: float) -> np.ndarray:
-    """(N, 11) probabilities with `shift` added to the "not a digit" logit: its odds against every
-    digit multiplied by e**shift, the digits' odds among themselves unchanged. The same as
-    digitboard.model.shift_not_a_digit_logit on the model itself (a test checks it)."""
-    probabilities = np.asarray(probabilities, np.float64)
-    scaled = probabilities.copy()
-    scaled[:, NOT_A_DIGIT] *= np.exp(shift)
-    return scaled / scaled.sum(axis=1, keepdims=True)
-
-
 def pool_probabilities(image: np.ndarray, path: np.ndarray | None, image_weight: float) -> np.ndarray:
-    """Two models' (N, C) probabilities pooled as digitboard.model.PooledProbabilities pools them
+    """Two models' (N, C) probabilities pooled as digitboard.recognition.keras_model.PooledProbabilities pools them
     (without its shift): p proportional to image**w * path**(1 - w). No path: the image's."""
     if path is None or image_weight == 1:
         return np.asarray(image, np.float64)
@@ -100,7 +73,7 @@ class OnnxRecognizer:
     """ONNX Runtime, one thread a run: the board classifies one digit at a time, and a large
     batch (replay, the web board) is split over the cores.
 
-    The copy has two outputs, "probabilities" and "embedding" (digitboard.export).
+    The copy has two outputs, "probabilities" and "embedding" (digitboard.training.export).
     """
 
     ready = True
@@ -134,7 +107,7 @@ class OnnxRecognizer:
 
     def _run(self, inputs: list[np.ndarray], rows: range, both: bool = False) -> list[np.ndarray]:
         """Runs on one thread over `rows` of the inputs: [probabilities] or [probabilities,
-        embeddings]. A large batch is split over the cores by the callers (digitboard.batches);
+        embeddings]. A large batch is split over the cores by the callers (digitboard.recognition.batches);
         the session is thread-safe. Each run takes at most RUN_ROWS rows: one run of thousands
         (a long replay) took 0.8 to 2.7 s for 10,000 digits, runs of 256 a steady 0.74 s."""
         names = self._order if both else self._order[:1]
@@ -150,7 +123,7 @@ class KerasRecognizer:
     ready = True
 
     def __init__(self, model) -> None:
-        from digitboard.model import is_pooled, with_embedding
+        from digitboard.recognition.keras_model import is_pooled, with_embedding
 
         self.model = model
         self.reads_paths = is_pooled(model)

@@ -12,11 +12,17 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TextIO
 
-from digitboard.board import Board, Digit, ModelInputs
-from digitboard.learning import Example, LearningConfig, PersonalRecognizer, embed_examples
-from digitboard.recognizer import Recognizer, load_recognizer
-from digitboard.session import Session, SessionError
-from digitboard.session_files import read_sessions
+from digitboard.core.board import Board, ModelInputs
+from digitboard.core.digits import Digit
+from digitboard.recognition.learning import (
+    Example,
+    LearningConfig,
+    PersonalRecognizer,
+    embed_examples,
+)
+from digitboard.recognition.recognizer import Recognizer, load_recognizer
+from digitboard.sessions.files import read_sessions
+from digitboard.sessions.format import Session, SessionError
 
 
 def digit_state(digit: Digit) -> dict:
@@ -116,7 +122,7 @@ def _replay_files(
     recognizer = load_recognizer(model)
     examples: Sequence[Example] | None = None
     if learning:  # replay_session lets a recogniser without embeddings (a test's stand-in) only set labels
-        from digitboard.profile import loaded_examples
+        from digitboard.recognition.profile import loaded_examples
 
         examples = loaded_examples(profile) if profile else []
         embed_examples(recognizer, examples)  # once, for every session

@@ -22,8 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from digitboard.learning import DIGIT_CLASSES, EmbeddingRecognizer, Example, LearningConfig, PersonalRecognizer, counts_by_label
-from digitboard.preprocess import digit_image
+from digitboard.recognition.classes import DIGIT_CLASSES
+from digitboard.recognition.learning import (
+    EmbeddingRecognizer,
+    Example,
+    LearningConfig,
+    PersonalRecognizer,
+    counts_by_label,
+)
+from digitboard.recognition.preprocess import digit_image
 
 PROFILE_NAME = "profile.jsonl"
 COMPACT_ABOVE = 1000  # lines beyond twice the examples in effect at which loading rewrites the profile

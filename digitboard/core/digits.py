@@ -1,0 +1,121 @@
+"""What stands on the board: a stroke's ink, a digit (strokes read as one), and its prediction.
+
+Plain data with the rules read from it (is a digit unsure, what its label says), shared by the
+board, its grouping and reading order, and every shell that shows a digit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from digitboard.core.actions import Stroke
+from digitboard.recognition.classes import DIGIT_CLASSES, UNSURE_BELOW, confident_digits
+
+
+@dataclass(frozen=True)
+class Prediction:
+    label: int
+    confidence: float
+    probabilities: tuple[float, ...] = ()  # of the digits 0 to 9
+    not_digit: float = 0.0  # the model's probability that the ink is no digit at all
+
+    @classmethod
+    def from_probabilities(cls, row: np.ndarray) -> Prediction:
+        digits = np.asarray(row[:DIGIT_CLASSES], np.float64)
+        label = int(np.argmax(digits))
+        not_digit = float(row[DIGIT_CLASSES]) if len(row) > DIGIT_CLASSES else 0.0
+        return cls(label, float(digits[label]), tuple(float(p) for p in digits), not_digit)
+
+    @property
+    def unsure(self) -> bool:
+        return self.confidence < UNSURE_BELOW
+
+    @property
+    def confident(self) -> bool:
+        """Read as this digit with confidence: not unsure, and no likelier to be no digit at all."""
+        return bool(confident_digits(np.array([[*self.probabilities, self.not_digit]]))[0])
+
+    @property
+    def alternatives(self) -> list[tuple[int, float]]:
+        """The three likeliest digits, likeliest first."""
+        order = sorted(range(len(self.probabilities)), key=lambda label: -self.probabilities[label])
+        return [(label, self.probabilities[label]) for label in order[:3]]
+
+    @property
+    def text(self) -> str:
+        return f"{self.label}{'?' if self.unsure else ''} {self.confidence:.0%}"
+
+
+@dataclass(eq=False)  # a stroke is itself, not its contents (which hold numpy arrays)
+class Ink:
+    """A stroke on the board. `id` is its number among the session's strokes, counting from 0,
+    including strokes later undone or cleared: the number replay prints."""
+
+    id: int
+    points: np.ndarray  # (n, 2) float64, board pixels
+    times: np.ndarray | None  # (n,) float64 milliseconds since the session started, or None
+    low: np.ndarray  # (2,) smallest x and y of the points
+    high: np.ndarray  # (2,) largest x and y
+    speck: bool = False  # too small beside the writing to be, or change, a digit
+    digit: Digit | None = field(default=None, repr=False)  # the digit it went to, for good: set when added
+
+
+@dataclass(eq=False)  # a digit is itself, not its contents
+class Digit:
+    """Strokes that form one digit, in drawing order."""
+
+    strokes: list[Ink]
+    prediction: Prediction | None = None
+    corrected: int | None = None  # the label the user gave it, if any
+    accepted: object | None = None  # the learner's handle while it is an example let stand
+    image: np.ndarray | None = None  # the model's last input, (28, 28) float32 in [0, 1]
+    path: np.ndarray | None = None  # and the pen's path it read, (64, 5) float32 (digitboard.recognition.trajectory)
+    low: np.ndarray = field(default_factory=lambda: np.zeros(2))  # exact (x, y) bounds of the points
+    high: np.ndarray = field(default_factory=lambda: np.zeros(2))
+
+    @property
+    def stroke_ids(self) -> list[int]:
+        return [ink.id for ink in self.strokes]
+
+    @property
+    def label(self) -> int | None:
+        """The user's label if they corrected it, else the model's (None until classified)."""
+        if self.corrected is not None:
+            return self.corrected
+        return self.prediction.label if self.prediction is not None else None
+
+    @property
+    def box(self) -> tuple[int, int, int, int]:
+        """x, y, w, h of the ink in whole board pixels (the pen's width not included)."""
+        x, y = np.floor(self.low).astype(int)
+        w, h = np.ceil(self.high).astype(int) - (x, y) + 1
+        return int(x), int(y), int(w), int(h)
+
+    @property
+    def height(self) -> float:
+        return float(self.high[1] - self.low[1])
+
+    @property
+    def speck(self) -> bool:
+        """A mark too small to be a digit: shown as unsure and left out of the reading."""
+        return all(ink.speck for ink in self.strokes)
+
+    @property
+    def unsure(self) -> bool:
+        """Shown as a guess: a speck, or a digit the model is unsure of (never a corrected one)."""
+        if self.corrected is not None:
+            return False
+        return self.speck or self.prediction is None or self.prediction.unsure
+
+
+@dataclass
+class Pen:
+    """The stroke being drawn: points and when each was drawn."""
+
+    points: list[tuple[float, float]]
+    times: list[float] | None
+
+    def stroke(self) -> Stroke:
+        return Stroke(tuple(self.points), None if self.times is None else tuple(self.times))

@@ -1,0 +1,39 @@
+"""The classes a model reads and the rule that says when a reading is sure: defined here once.
+
+A model gives the ten digits' probabilities, then (models with an eleventh output) the
+probability that the ink is no digit at all.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+DIGIT_CLASSES = 10  # the digits 0 to 9, at their own index
+NOT_A_DIGIT = 10  # index of the "not a digit" probability, in models that have one
+CLASSES = DIGIT_CLASSES + 1  # what a model trained by this project reads
+
+# A digit whose best digit probability is below this is shown as unsure. Chosen on the
+# out-of-fold predictions of the leave-institutions-out cross-validation
+# (benchmarks/cross_validation.py, docs/cross-validation.md): the rule is the highest threshold
+# leaving at most 1% of real digits unsure, so that as few non-digits as possible look like
+# confident digits; the short-schedule fold models left more than 1% unsure at every threshold,
+# so the rule gives its lowest, 0.5 (at 0.5 or more a confident digit is the likeliest class).
+UNSURE_BELOW = 0.5
+
+
+def confident_digits(probabilities: np.ndarray, unsure_below: float = UNSURE_BELOW) -> np.ndarray:
+    """Which rows of (N, 10 or 11) probabilities the board shows as a confident digit: the best
+    of all classes is a digit, and its probability is at least `unsure_below`."""
+    probabilities = np.asarray(probabilities)
+    best_digit = probabilities[:, :DIGIT_CLASSES].max(axis=1)
+    return (probabilities.argmax(axis=1) < DIGIT_CLASSES) & (best_digit >= unsure_below)
+
+
+def shift_not_a_digit(probabilities: np.ndarray, shift: float) -> np.ndarray:
+    """(N, 11) probabilities with `shift` added to the "not a digit" logit: its odds against every
+    digit multiplied by e**shift, the digits' odds among themselves unchanged. The same as
+    digitboard.training.model.shift_not_a_digit_logit on the model itself (a test checks it)."""
+    probabilities = np.asarray(probabilities, np.float64)
+    scaled = probabilities.copy()
+    scaled[:, NOT_A_DIGIT] *= np.exp(shift)
+    return scaled / scaled.sum(axis=1, keepdims=True)

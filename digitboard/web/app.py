@@ -1,0 +1,116 @@
+"""The web board's application factory, its configuration and the answers every route shares
+(JSON bodies, JSON errors, security headers)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask, Response
+from werkzeug.exceptions import HTTPException
+
+from digitboard import DEFAULT_MODEL
+from digitboard.recognition.recognizer import Recognizer, load_recognizer
+from digitboard.sessions.format import Limits
+from digitboard.web.api import blueprint as api_blueprint
+from digitboard.web.memo import DrawingMemo, MemoRecognizer
+from digitboard.web.page import blueprint as page_blueprint
+from digitboard.web.responses import http_error, unexpected_error
+
+MAX_BODY_BYTES = 1024 * 1024  # a request body over 1 MiB is refused with 413
+# The most one request's session may hold, so that no request keeps a worker busy for long (the
+# slowest answers at these bounds are measured in docs/web.md). The page starts its session
+# afresh from the strokes on the board long before it reaches them.
+WEB_LIMITS = Limits(actions=500, points=50_000)
+
+# No inline script or style, nothing from another origin, and never shown inside a frame.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+
+def can_fork_workers() -> bool:
+    """Whether gunicorn worker processes can run here: an OS that forks, and gunicorn installed."""
+    import importlib.util
+
+    return hasattr(os, "fork") and importlib.util.find_spec("gunicorn") is not None
+
+
+def default_workers() -> int:
+    """A worker a core where gunicorn runs, else one process (waitress)."""
+    from digitboard.recognition.batches import usable_cores
+
+    return min(usable_cores(), 64) if can_fork_workers() else 1
+
+
+@dataclass(frozen=True)
+class WebConfig:
+    """Everything the web board can be told, with its defaults; the CLI and tests build one."""
+
+    model: Path = DEFAULT_MODEL
+    host: str = "127.0.0.1"  # localhost unless told otherwise
+    port: int = 8000
+    threads: int = 8  # requests a process answers at once; the model releases the GIL while it runs
+    workers: int = 1  # processes (digitboard.web.workers); more than one runs gunicorn
+    max_body_bytes: int = MAX_BODY_BYTES
+    limits: Limits = WEB_LIMITS
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "model", Path(self.model))
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"--port {self.port}: expected a port number from 0 to 65535")
+        if not 1 <= self.threads <= 256:
+            raise ValueError(f"--threads {self.threads}: expected 1 to 256 threads")
+        if not 1 <= self.workers <= 64:
+            raise ValueError(f"--workers {self.workers}: expected 1 to 64 worker processes")
+        if self.workers > 1 and not can_fork_workers():
+            raise ValueError(f"--workers {self.workers}: more than one worker needs gunicorn, which runs "
+                             "where processes fork (Linux, macOS); use --workers 1")
+
+
+def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = None) -> Flask:
+    """Build the web board's application; the model is loaded here, once, unless handed in.
+
+    `digitboard serve` calls this; so can any WSGI server: `gunicorn "digitboard.web:create_app()"`.
+    """
+    config = config or WebConfig()
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=config.max_body_bytes, DIGITBOARD=config)
+    # Recognisers are safe to share between threads (ONNX Runtime's run() is); one per process.
+    recognizer = recognizer or load_recognizer(config.model)
+    if hasattr(recognizer, "embed_and_predict"):  # the page posts the board after every stroke
+        recognizer = MemoRecognizer(recognizer)
+    app.extensions["digitboard.recognition.recognizer"] = recognizer
+    app.extensions["digitboard.drawings"] = DrawingMemo()
+
+    app.register_blueprint(page_blueprint)
+    app.register_blueprint(api_blueprint)
+    app.register_error_handler(HTTPException, http_error)
+    app.register_error_handler(Exception, unexpected_error)
+    app.after_request(_add_security_headers)
+    return app
+
+
+def _add_security_headers(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def cannot_listen(host: str, port: int, error: OSError) -> OSError:
+    """The one-line error for an address the board cannot listen on (waitress or gunicorn)."""
+    return OSError(f"cannot listen on {host} port {port} ({error.strerror or error})")
+
+
+def board_url(host: str, port: int) -> str:
+    """The page's address for a listening host and port (an IPv6 host in brackets)."""
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"

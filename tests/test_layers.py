@@ -1,0 +1,96 @@
+"""The tree is the architecture: each package imports only the layers below it, and no module
+imports another in a circle (imports inside functions and under TYPE_CHECKING included)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parents[1] / "digitboard"
+
+# What each layer may import besides itself; the top (cli, __init__, __main__) may import all.
+MAY_IMPORT = {
+    "recognition": set(),
+    "core": {"recognition"},
+    "sessions": {"core", "recognition"},
+    "training": {"recognition"},
+    "window": {"core", "recognition", "sessions"},
+    "web": {"core", "recognition", "sessions"},
+}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def imported_modules(path: Path, known: set[str]) -> set[str]:
+    """The digitboard modules `path` imports, at any depth of its code."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "digitboard":
+            found.add(node.module)
+            found.update(f"{node.module}.{alias.name}" for alias in node.names if f"{node.module}.{alias.name}" in known)
+        elif isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names if alias.name.split(".")[0] == "digitboard")
+    return found
+
+
+def import_graph() -> dict[str, set[str]]:
+    paths = {module_name(path): path for path in PACKAGE.rglob("*.py")}
+    return {name: imported_modules(path, set(paths)) - {name} for name, path in paths.items()}
+
+
+def layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 2 and parts[1] in MAY_IMPORT else None
+
+
+def test_every_package_is_a_known_layer():
+    packages = {path.parent.name for path in PACKAGE.rglob("__init__.py")} - {"digitboard"}
+    assert packages == set(MAY_IMPORT)
+
+
+def test_layers_import_only_the_layers_below_them():
+    wrong = sorted(
+        f"{module} imports {target}"
+        for module, targets in import_graph().items()
+        for target in targets
+        if layer(module) and target != "digitboard"  # the package's own __init__: its version and model path
+        and layer(target) != layer(module) and layer(target) not in MAY_IMPORT[layer(module)]
+    )
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_imports_in_a_circle():
+    graph = import_graph()
+    cycles, state = [], {}
+
+    def visit(module: str, stack: list[str]) -> None:
+        state[module] = "open"
+        stack.append(module)
+        for target in sorted(graph.get(module, ())):
+            if state.get(target) == "open":
+                cycles.append(" -> ".join(stack[stack.index(target):] + [target]))
+            elif target not in state:
+                visit(target, stack)
+        stack.pop()
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [])
+    assert not cycles, "\n".join(cycles)
+
+
+def test_the_check_finds_a_circle_and_a_wrong_layer(tmp_path, monkeypatch):
+    """The two checks above must be able to fail: a made-up tree with both faults."""
+    (tmp_path / "digitboard" / "core").mkdir(parents=True)
+    (tmp_path / "digitboard" / "recognition").mkdir()
+    (tmp_path / "digitboard" / "core" / "a.py").write_text("from digitboard.core.b import x\n")
+    (tmp_path / "digitboard" / "core" / "b.py").write_text("def f():\n    from digitboard.core import a\n")
+    (tmp_path / "digitboard" / "recognition" / "c.py").write_text("from digitboard.core.a import y\n")
+    monkeypatch.setattr(f"{__name__}.PACKAGE", tmp_path / "digitboard")
+    graph = import_graph()
+    assert "digitboard.core.b" in graph["digitboard.core.a"] and "digitboard.core.a" in graph["digitboard.core.b"]
+    assert layer("digitboard.recognition.c") == "recognition" and "core" not in MAY_IMPORT["recognition"]
