@@ -72,7 +72,9 @@ def stopped_by_sigterm(process) -> tuple[int, float]:
 
 
 class FakeRecognizer:
-    """Labels a digit by how many strokes it has (mod 10), with a fixed confidence."""
+    """A recogniser for tests that honours the whole protocol (digitboard.recognition.recognizer):
+    labels a digit by its amount of ink (mod 10), with a fixed confidence; its embedding is the
+    image pooled to 7x7, so equal drawings embed equally and different shapes differently."""
 
     def __init__(self, confidence: float = 0.9) -> None:
         self.confidence = confidence
@@ -88,6 +90,10 @@ class FakeRecognizer:
         out = np.full((len(images), 10), (1 - self.confidence) / 9, np.float32)
         out[np.arange(len(images)), labels] = self.confidence
         return out
+
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        pooled = images[..., 0].reshape(len(images), 7, 4, 7, 4).mean(axis=(2, 4)).reshape(len(images), 49)
+        return pooled.astype(np.float32), self.predict(images, paths)
 
 
 @pytest.fixture

@@ -14,11 +14,15 @@ from conftest import WINDOW_SIZE, FakeRecognizer
 
 from digitboard.core.actions import Clear, Undo
 from digitboard.core.board import Board
+from digitboard.core.digits import Mark
 from digitboard.recognition.modelfile import ModelError
 from digitboard.sessions.files import read_sessions
 from digitboard.sessions.recording import Recorder
 from digitboard.window import app as board_app
-from digitboard.window.app import BOX, INK, UNSURE, BoardApp, run_frame, run_loop
+from digitboard.window.app import BoardApp, run_frame, run_loop
+from digitboard.window.view import INK
+
+BOX, UNSURE = Mark.READ.color, Mark.UNSURE.color
 
 SIZE = WINDOW_SIZE
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]
@@ -194,10 +198,10 @@ def test_resize_redraws_the_board_at_the_new_size(app):
 
 def test_escape_and_closing_the_window_quit(app):
     frame(app, key(pygame.K_ESCAPE))
-    assert not app.running
-    app.running = True
+    assert not app.controller.running
+    app.controller.running = True
     pygame.event.post(pygame.event.Event(pygame.QUIT))
-    assert run_loop(app) == 0 and not app.running
+    assert run_loop(app) == 0 and not app.controller.running
 
 
 def test_the_loop_stops_with_status_2_when_the_model_fails(app, capsys):
@@ -233,7 +237,7 @@ def test_s_saves_the_board_and_each_digit_input_and_never_overwrites(app, tmp_pa
     assert pygame.image.load(saves / "board-20260101-120000-2.png").get_size() == SIZE
     frame(app, key(pygame.K_s))
     assert len(list(saves.iterdir())) == 7  # three more, none replaced
-    assert app.message == f"saved 3 PNGs in {saves}/"
+    assert app.controller.message == f"saved 3 PNGs in {saves}/"
 
 
 def test_s_writes_nothing_outside_the_save_folder(app, tmp_path, monkeypatch):
@@ -252,10 +256,10 @@ def test_an_unwritable_save_folder_gives_a_message_and_the_board_keeps_running(w
     app = BoardApp(Board(FakeRecognizer()), SIZE, save_dir=blocker / "saves")
     draw(app, *FOUR)
     frame(app, key(pygame.K_s))
-    assert app.message.startswith(f"could not save to {blocker / 'saves'}")
+    assert app.controller.message.startswith(f"could not save to {blocker / 'saves'}")
     assert "could not save" in capsys.readouterr().err
     draw(app, *SEVEN)
-    assert len(app.board.digits) == 2 and app.running
+    assert len(app.board.digits) == 2 and app.controller.running
 
 
 def test_a_read_only_save_folder_gives_a_message(window, tmp_path):
@@ -268,7 +272,7 @@ def test_a_read_only_save_folder_gives_a_message(window, tmp_path):
         app = BoardApp(Board(FakeRecognizer()), SIZE, save_dir=folder)
         draw(app, *FOUR)
         frame(app, key(pygame.K_s))
-        assert "Permission denied" in app.message and list(folder.iterdir()) == []
+        assert "Permission denied" in app.controller.message and list(folder.iterdir()) == []
         draw(app, *SEVEN)
         assert len(app.board.digits) == 2
     finally:
@@ -304,6 +308,6 @@ def test_a_recording_that_cannot_be_written_stops_with_a_message(window, tmp_pat
     app = BoardApp(Board(FakeRecognizer()), SIZE, recorder=Recorder(folder / "s.jsonl", SIZE))
     shutil.rmtree(folder)
     draw(app, *FOUR)
-    assert app.recorder is None and app.message.startswith("recording stopped")
+    assert app.recorder is None and app.controller.message.startswith("recording stopped")
     assert "recording stopped" in capsys.readouterr().err
     assert len(app.board.strokes) == 2

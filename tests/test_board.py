@@ -387,11 +387,9 @@ def test_delete_removes_a_digit_with_all_its_strokes_and_undo_restores_it(fake_r
 
 
 # -- grouping from how people write ----------------------------------------------------------------
-class ReadsJoinedBetter:
+class ReadsJoinedBetter(FakeRecognizer):
     """A recogniser that reads an image with ink in its top fifth (a 5's bar on its body) as a
     confident digit, and anything else as a poor guess."""
-
-    ready = True
 
     def predict(self, images, paths=None):
         top = images[:, :6].sum(axis=(1, 2, 3)) > 1

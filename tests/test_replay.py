@@ -20,6 +20,7 @@ from digitboard import DEFAULT_MODEL
 from digitboard.cli import main
 from digitboard.core.board import Board
 from digitboard.core.drawing import extent, fit_height, to_actions
+from digitboard.recognition.learning import PersonalRecognizer
 from digitboard.sessions import replay
 from digitboard.sessions.files import read_sessions
 from digitboard.sessions.format import parse_session
@@ -162,7 +163,10 @@ class LiveSession:
     """A live BoardApp recording itself, driven by real events through the frame loop."""
 
     def __init__(self, recognizer, path: Path) -> None:
-        self.app = BoardApp(Board(recognizer), (640, 480), recorder=Recorder(path, (640, 480)), save_dir=os.devnull)
+        # It learns from its corrections as the window does, and as replay does without a profile.
+        learner = PersonalRecognizer(recognizer, [])
+        self.app = BoardApp(Board(learner, learner), (640, 480), recorder=Recorder(path, (640, 480)),
+                            save_dir=os.devnull)
 
     def frame(self, *events) -> None:
         for event in events:

@@ -32,7 +32,8 @@ from digitboard.sessions.files import read_sessions
 from digitboard.sessions.format import Session, SessionError, parse_session
 from digitboard.sessions.recording import Recorder
 from digitboard.sessions.replay import replay_session
-from digitboard.window.app import INK, BoardApp, run_frame
+from digitboard.window.app import BoardApp, run_frame
+from digitboard.window.view import INK
 
 SOAK = int(os.environ.get("DIGITBOARD_SOAK_EXAMPLES", "0"))
 
@@ -223,7 +224,7 @@ class EventLoopMachine(RuleBasedStateMachine):
         for event in posted:
             pygame.event.post(event)
         surface = run_frame(self.app)
-        self.app.running = True  # Esc or closing the window: the real loop would stop here
+        self.app.controller.running = True  # Esc or closing the window: the real loop would stop here
         return surface
 
     @rule(batch=st.lists(events, min_size=1, max_size=6))
@@ -236,7 +237,7 @@ class EventLoopMachine(RuleBasedStateMachine):
         """A whole stroke, after some keys; in one frame (a quick flick) or across two."""
         motions = [pygame.event.Event(pygame.MOUSEMOTION, pos=p, rel=(0, 0), buttons=(1, 0, 0)) for p in path]
         end = release(path[-1] if path else start)
-        was_choosing, strokes_before = self.app.choosing is not None, self.app.board.stroke_count
+        was_choosing, strokes_before = self.app.controller.choosing is not None, self.app.board.stroke_count
         if one_frame:
             self.frame(*keys_before, press(start), *motions, end)
         else:
@@ -245,7 +246,7 @@ class EventLoopMachine(RuleBasedStateMachine):
         new = [ink for ink in self.app.board.strokes if ink.id >= strokes_before]
         if not any(ink.points[0].tolist() == list(start) for ink in new):
             # The press closed an open chooser, or a click on a digit opened one.
-            assert was_choosing or (is_click([start, *path]) and self.app.choosing is not None)
+            assert was_choosing or (is_click([start, *path]) and self.app.controller.choosing is not None)
 
     @rule(size=st.tuples(st.integers(1, 700), st.integers(1, 500)))
     def resize(self, size):

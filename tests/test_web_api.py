@@ -12,6 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from conftest import FakeRecognizer
+
 from digitboard.cli import main as digitboard_main
 from digitboard.core.drawing import extent, fit_height
 from digitboard.sessions.format import SessionError, parse_session
@@ -203,14 +205,12 @@ def test_every_error_is_a_json_object(client):
 
 
 def test_a_failing_model_is_a_json_500_and_the_server_keeps_answering(fake_recognizer):
-    class BrokenThenWorking:
-        calls = 0
-
+    class BrokenThenWorking(FakeRecognizer):
         def predict(self, images, paths=None):
-            self.calls += 1
-            if self.calls == 1:
+            if self.calls == 0:
+                self.calls += 1
                 raise RuntimeError("the model broke")
-            return fake_recognizer.predict(images, paths)
+            return super().predict(images, paths)
 
     app = create_app(recognizer=BrokenThenWorking())
     app.logger.disabled = True

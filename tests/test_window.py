@@ -10,9 +10,12 @@ import pytest
 from conftest import WINDOW_SIZE, FakeRecognizer
 
 from digitboard.core.board import Board
+from digitboard.core.digits import Mark
 from digitboard.core.labels import overlap
 from digitboard.window.app import BoardApp, run_frame, stroke_events, window_icon
-from digitboard.window.view import BOX, CORRECTED, PLATE, BoardView, Look, display_scale
+from digitboard.window.view import PLATE, BoardView, Look, display_scale
+
+BOX, CORRECTED = Mark.READ.color, Mark.CORRECTED.color
 
 SIZE = WINDOW_SIZE
 
@@ -168,16 +171,16 @@ def test_the_strip_stays_whole_at_small_sizes_and_the_help_opens_on_f1(app, size
     assert app.view.status_font.size(left)[0] + app.view.status_font.size(right)[0] < size[0] - 16
     before = pixels(run_frame(app))
     shown = pixels(frame(app, key(pygame.K_F1)))
-    assert app.show_help and np.any(before != shown)
+    assert app.controller.show_help and np.any(before != shown)
     assert pygame.Rect(app.view.board_area(size)).contains(app.view.help_rect)  # whole, above the strip
     assert np.all(shown == PLATE, axis=2).sum() > np.all(before == PLATE, axis=2).sum() + 1000  # the panel
     frame(app, key(pygame.K_ESCAPE))  # Esc closes the help first...
-    assert not app.show_help and app.running
+    assert not app.controller.show_help and app.controller.running
     assert np.array_equal(pixels(run_frame(app)), before)
     frame(app, key(pygame.K_SLASH, pygame.KMOD_SHIFT, "?"))  # ...and ? opens it as F1 does
-    assert app.show_help
+    assert app.controller.show_help
     frame(app, key(pygame.K_ESCAPE), key(pygame.K_ESCAPE))
-    assert not app.running
+    assert not app.controller.running
 
 
 def test_the_model_loading_shows_in_the_strip_until_it_is_ready(window, tmp_path):
@@ -341,21 +344,26 @@ def centre(rect):
     return rect[0] + rect[2] // 2, rect[1] + rect[3] // 2
 
 
+def panel(app) -> list:
+    """The open panel's rows and where each is, as the window lays them out for the board now."""
+    return app.view.panel_rows(app.board, app.controller.choosing)
+
+
 def test_a_click_on_a_digit_shows_its_three_likeliest_labels_and_a_click_on_one_sets_it(app):
     draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
     first, second = app.board.left_to_right()
     strokes = len(app.board.strokes)
     before = pixels(run_frame(app))
     shown = pixels(frame(app, *click((330, 150))))
-    assert app.choosing is second and len(app.board.strokes) == strokes  # the click is no ink
-    rows = app.view.chooser_rows
+    assert app.controller.choosing is second and len(app.board.strokes) == strokes  # the click is no ink
+    rows = panel(app)
     assert [row.label for _, row in rows] == [label for label, _ in second.prediction.alternatives] + [-1]
     x, y, w, h = rows[1][0]
     assert not np.array_equal(shown[y:y + h, x:x + w], before[y:y + h, x:x + w])  # the panel is drawn
     assert not any(overlap(rect, app.view.box_rect(second)) for rect, _ in rows)
     wanted = rows[1][1].label
     frame(app, *click(centre(rows[1][0])))
-    assert second.corrected == wanted and first.corrected is None and app.choosing is None
+    assert second.corrected == wanted and first.corrected is None and app.controller.choosing is None
     assert len(app.board.strokes) == strokes
     board_rows = SIZE[1] - app.view.strip_height()
     assert np.array_equal(pixels(run_frame(app))[:board_rows, :250], before[:board_rows, :250])  # the panel is gone
@@ -367,39 +375,39 @@ def test_a_click_on_a_label_or_a_right_click_opens_the_chooser_and_typing_sets_t
     draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
     first, second = app.board.left_to_right()
     frame(app, *click(centre(app.view.label_rect(first))))
-    assert app.choosing is first
+    assert app.controller.choosing is first
     away = pygame.event.Event(pygame.MOUSEMOTION, pos=(330, 150), rel=(0, 0), buttons=(0, 0, 0))
     label = (first.label + 3) % 10
     frame(app, away, key(pygame.K_0 + label, unicode=str(label)))  # the chooser's digit, not the pointer's
-    assert first.corrected == label and second.corrected is None and app.choosing is None
+    assert first.corrected == label and second.corrected is None and app.controller.choosing is None
     frame(app, *click((330, 150), button=3))
-    assert app.choosing is second
+    assert app.controller.choosing is second
     frame(app, key(pygame.K_ESCAPE))
-    assert app.choosing is None and app.running  # Esc closed the chooser, it did not quit
+    assert app.controller.choosing is None and app.controller.running  # Esc closed the chooser, it did not quit
 
 
 def test_a_press_outside_the_chooser_closes_it_and_writes_nothing(app):
     draw(app, *digit_strokes(100, 100, 100))
     frame(app, *click((130, 150)))
-    assert app.choosing is not None
+    assert app.controller.choosing is not None
     frame(app, *stroke_events([(400, 300), (450, 380)]))
-    assert app.choosing is None and len(app.board.strokes) == 2 and len(app.board.digits) == 1
+    assert app.controller.choosing is None and len(app.board.strokes) == 2 and len(app.board.digits) == 1
     draw(app, [(400, 300), (450, 380)])
     assert len(app.board.strokes) == 3  # with the chooser closed, the same stroke is ink
     frame(app, *click((550, 100)))
-    assert len(app.board.strokes) == 4 and app.choosing is None  # a click away from every digit is a dot
+    assert len(app.board.strokes) == 4 and app.controller.choosing is None  # a click away from every digit is a dot
 
 
 def test_the_chooser_deletes_its_digit_and_closes_when_its_digit_goes(app):
     draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
     first, second = app.board.left_to_right()
     frame(app, *click((130, 150)))
-    frame(app, *click(centre(app.view.chooser_rows[-1][0])))  # "delete"
-    assert app.board.digits == [second] and app.choosing is None
+    frame(app, *click(centre(panel(app)[-1][0])))  # "delete"
+    assert app.board.digits == [second] and app.controller.choosing is None
     frame(app, *click((330, 150)))
-    assert app.choosing is second
+    assert app.controller.choosing is second
     frame(app, key(pygame.K_n))  # cleared: nothing left to choose for
-    assert app.choosing is None and app.view.chooser_rows == []
+    assert app.controller.choosing is None
 
 
 def test_a_correction_picked_in_the_chooser_is_recorded_and_replays_the_same(window, tmp_path):
@@ -412,7 +420,7 @@ def test_a_correction_picked_in_the_chooser_is_recorded_and_replays_the_same(win
     app = BoardApp(Board(FakeRecognizer()), SIZE, recorder=recorder, save_dir=tmp_path)
     draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
     frame(app, *click((130, 150)))
-    frame(app, *click(centre(app.view.chooser_rows[2][0])))
+    frame(app, *click(centre(panel(app)[2][0])))
     recorder.close()
     reading = app.board.reading()
     (session,) = read_sessions(path)

@@ -53,10 +53,10 @@ def test_a_png_written_short_is_reported_and_nothing_is_left(window, tmp_path, m
     draw(app, *FOUR, *SEVEN)
     monkeypatch.setattr(board_app.pygame.image, "save", short_writer(keep))
     press_s(app)
-    assert app.message.startswith(f"could not save to {saves}: board-") and "unreadable" in app.message
-    assert app.message.endswith("; nothing saved")
+    assert app.controller.message.startswith(f"could not save to {saves}: board-") and "unreadable" in app.controller.message
+    assert app.controller.message.endswith("; nothing saved")
     assert list(saves.iterdir()) == []  # no broken PNG, no temporary file
-    assert capsys.readouterr().err == f"digitboard: {app.message}\n"
+    assert capsys.readouterr().err == f"digitboard: {app.controller.message}\n"
 
 
 def test_a_full_disk_is_reported_and_nothing_is_left(window, tmp_path, capsys):
@@ -70,11 +70,11 @@ def test_a_full_disk_is_reported_and_nothing_is_left(window, tmp_path, capsys):
         for row in range(4):  # enough ink that the board's PNG does not fit in 16 KiB
             draw(app, *[[(x + 20 * i, 40 + 100 * row + (i % 3) * 20) for i in range(30)] for x in (20, 330)])
         press_s(app)
-        assert app.message == f"could not save to {small}: No space left on device; nothing saved"
+        assert app.controller.message == f"could not save to {small}: No space left on device; nothing saved"
         assert os.listdir(small) == []
         assert "No space left on device" in capsys.readouterr().err
         draw(app, *SEVEN)
-        assert app.running and len(app.board.strokes) == 10  # the board goes on
+        assert app.controller.running and len(app.board.strokes) == 10  # the board goes on
     finally:
         subprocess.run(["umount", str(small)], check=True)
 

@@ -340,7 +340,7 @@ class Board:
     def classify_pending(self) -> int:
         """Classify, in one batch, every digit without a prediction, if the recogniser is ready."""
         pending = self.pending
-        if not pending or self.recognizer is None or not getattr(self.recognizer, "ready", True):
+        if not pending or self.recognizer is None or not self.recognizer.ready:
             return 0
         images = np.stack([self.render(digit) for digit in pending])[..., None]  # (N, 28, 28, 1) float32
         paths = np.stack([self.trace(digit) for digit in pending])  # (N, 64, 5) float32

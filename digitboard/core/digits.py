@@ -7,11 +7,28 @@ board, its grouping and reading order, and every shell that shows a digit.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 import numpy as np
 
 from digitboard.core.actions import Stroke
 from digitboard.recognition.classes import DIGIT_CLASSES, UNSURE_BELOW, confident_digits
+
+
+class Mark(Enum):
+    """How a digit is shown: the one rule every shell follows (box and label colour, the "?")."""
+
+    READ = "read"  # read with confidence: red
+    UNSURE = "unsure"  # a guess, a speck, or waiting for the model: orange
+    CORRECTED = "corrected"  # the user's label: green
+
+    @property
+    def color(self) -> tuple[int, int, int]:
+        """The mark's colour, as RGB."""
+        return MARK_COLORS[self]
+
+
+MARK_COLORS = {Mark.READ: (230, 40, 40), Mark.UNSURE: (250, 170, 40), Mark.CORRECTED: (80, 200, 120)}
 
 
 @dataclass(frozen=True)
@@ -104,10 +121,41 @@ class Digit:
 
     @property
     def unsure(self) -> bool:
-        """Shown as a guess: a speck, or a digit the model is unsure of (never a corrected one)."""
+        """Shown as a guess: a speck, a digit the model is unsure of, or one it has not read yet
+        (never a corrected one)."""
+        return self.mark is Mark.UNSURE
+
+    @property
+    def mark(self) -> Mark:
         if self.corrected is not None:
-            return False
-        return self.speck or self.prediction is None or self.prediction.unsure
+            return Mark.CORRECTED
+        if self.speck or self.prediction is None or self.prediction.unsure:
+            return Mark.UNSURE
+        return Mark.READ
+
+    @property
+    def label_texts(self) -> tuple[str, ...]:
+        """The label's forms, longest first, for a shell to show the longest that fits: "7 98%",
+        "7"; an unsure "4? 58% or 1, 7" (the next likeliest digits), "4? 58%", "4?"; "3 corrected",
+        "3"; "speck, not read", "?"; "…" while the digit waits for the model."""
+        if self.corrected is not None:
+            return f"{self.corrected} corrected", str(self.corrected)
+        if self.speck:
+            return "speck, not read", "?"
+        prediction = self.prediction
+        if prediction is None:
+            return ("…",)
+        short = prediction.text.split()[0]
+        if not prediction.unsure:
+            return prediction.text, short
+        others = ", ".join(str(label) for label, _ in prediction.alternatives[1:])
+        return f"{prediction.text} or {others}", prediction.text, short
+
+    @property
+    def text(self) -> str:
+        """The label as shown where there is room for one form: "7 98%", "4? 58%", "3 corrected"."""
+        forms = self.label_texts
+        return forms[1] if len(forms) == 3 else forms[0]
 
 
 @dataclass

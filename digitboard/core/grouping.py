@@ -211,7 +211,7 @@ def _previous_digit(board: Board, ink: Ink, digit: Digit | None) -> Digit | None
 def _reads_better_joined(board: Board, ink: Ink, digit: Digit) -> bool:
     """Whether the classifier reads digit + stroke as one digit better than the two apart."""
     recognizer = board.recognizer
-    if recognizer is None or not getattr(recognizer, "ready", True):
+    if recognizer is None or not recognizer.ready:
         return False
     parts = [other.points for other in digit.strokes]
     images = np.stack([

@@ -150,7 +150,7 @@ class PersonalRecognizer:
     @property
     def ready(self) -> bool:
         loading = self._loading is not None and self._loading.is_alive()
-        return not loading and getattr(self.base, "ready", True)
+        return not loading and self.base.ready
 
     def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         """(N, 28, 28, 1) float32 in [0, 1] and paths (N, 64, 5) -> (N, C) probabilities, as the base model's."""
@@ -255,9 +255,9 @@ class PersonalRecognizer:
         def run() -> None:
             try:
                 loaded = load()
-                while not getattr(self.base, "ready", True) and getattr(self.base, "error", None) is None:
+                while not self.base.ready and getattr(self.base, "error", None) is None:
                     time.sleep(0.02)  # the model loads on its own thread; embed as soon as it can
-                if getattr(self.base, "ready", True):
+                if self.base.ready:
                     embed_examples(self.base, loaded)  # else the model failed, which the shell reports
             except Exception as error:  # a damaged profile must not take the board down
                 self.load_error = error

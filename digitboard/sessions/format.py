@@ -14,10 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitboard.core.actions import Action, Clear, Correct, Delete, Stroke, Undo
+from digitboard.core.actions import Action, Correct, Delete, Stroke
+from digitboard.core.keys import session_keys
 
-# Keys a session may press, and the action each stands for; an action is written as its first key.
-KEYS: dict[str, Action] = {"n": Clear(), "ctrl+z": Undo(), "backspace": Undo()}
+# Keys a session may press, and the action each stands for (digitboard.core.keys); an action is
+# written as its first key.
+KEYS: dict[str, Action] = session_keys()
 KEY_OF = {type(action): key for key, action in reversed(KEYS.items())}
 # Points may lie outside the window (a live stroke can leave it), but not absurdly far: a million
 # pixels is beyond any screen and keeps every box and image computation in exact integers.

@@ -58,7 +58,7 @@ def replay_session(
     from the digits let stand (unless `config` says not), for the rest of the session, starting
     from those examples; they are never changed. Without, a correction only sets its digit's label.
     `model_inputs` may remember drawings' model inputs between sessions (the web board's)."""
-    if examples is None or not hasattr(recognizer, "embed_and_predict"):  # a stand-in cannot learn
+    if examples is None:
         board = Board(recognizer, model_inputs=model_inputs)
     else:
         personal = PersonalRecognizer(recognizer, examples, config)
@@ -121,7 +121,7 @@ def _replay_files(
 ) -> int:
     recognizer = load_recognizer(model)
     examples: Sequence[Example] | None = None
-    if learning:  # replay_session lets a recogniser without embeddings (a test's stand-in) only set labels
+    if learning:
         from digitboard.recognition.profile import loaded_examples
 
         examples = loaded_examples(profile) if profile else []

@@ -87,9 +87,8 @@ def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = 
     app = Flask(__name__)
     app.config.update(MAX_CONTENT_LENGTH=config.max_body_bytes, DIGITBOARD=config)
     # Recognisers are safe to share between threads (ONNX Runtime's run() is); one per process.
-    recognizer = recognizer or load_recognizer(config.model)
-    if hasattr(recognizer, "embed_and_predict"):  # the page posts the board after every stroke
-        recognizer = MemoRecognizer(recognizer)
+    # The page posts the whole board after every stroke: each drawing is read once.
+    recognizer = MemoRecognizer(recognizer or load_recognizer(config.model))
     app.extensions["digitboard.recognition.recognizer"] = recognizer
     app.extensions["digitboard.drawings"] = DrawingMemo()
 

@@ -56,7 +56,7 @@ class MemoRecognizer:
 
     @property
     def ready(self) -> bool:
-        return getattr(self.base, "ready", True)
+        return self.base.ready
 
     def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         return self.embed_and_predict(images, paths)[1]

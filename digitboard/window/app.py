@@ -7,6 +7,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import stat
 import sys
 import tempfile
 import time
@@ -19,35 +20,26 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go into replay's output
 import pygame  # noqa: E402
 
-from digitboard.core.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
+from digitboard.core.actions import Action  # noqa: E402
 from digitboard.core.board import Board  # noqa: E402
-from digitboard.core.chooser import DELETE, is_click, row_at  # noqa: E402
-from digitboard.core.digits import Digit  # noqa: E402
+from digitboard.core.controller import Button, Controller  # noqa: E402
+from digitboard.core.digits import Digit, Mark  # noqa: E402
 from digitboard.recognition.learning import LearningConfig  # noqa: E402
 from digitboard.sessions.recording import Recorder  # noqa: E402
-from digitboard.window.view import (  # noqa: E402
-    BOX,
-    CORRECTED,
-    INK,
-    UNSURE,
-    BoardView,
-    Look,
-    Status,
-    display_scale,
-    draw_polyline,
-)
+from digitboard.window.view import BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
 
 if TYPE_CHECKING:
     from digitboard.recognition.recognizer import BackgroundRecognizer
 
-__all__ = ["BOX", "CORRECTED", "INK", "UNSURE", "BoardApp", "run_board", "run_frame", "run_loop", "stroke_events"]
+__all__ = ["BoardApp", "key_name", "run_board", "run_frame", "run_loop", "stroke_events"]
 
 FRAME_RATE = 60
 TITLE = "digitboard"
 
 
 class BoardApp:
-    """One board in a pygame window: turns events into board edits and draws the board."""
+    """One board in a pygame window: turns pygame's events into the controller's calls
+    (digitboard.core.controller), saves PNGs, and draws the board."""
 
     def __init__(
         self,
@@ -64,16 +56,9 @@ class BoardApp:
         self.save_dir = Path(save_dir)
         self.status = status  # a lasting state to show, e.g. "loading the model…"
         self.clock = clock
-        self.message = ""  # the last thing a key did, e.g. where S saved; it fades
-        self.message_time = 0.0
-        self.show_help = False
-        self.pointer: tuple[float, float] | None = None  # where the mouse was last: what 0-9 and Delete act on
-        self.choosing: Digit | None = None  # the digit whose chooser is open (digitboard.core.chooser)
-        self._pressed_off_pen = False  # the left button went down to use or close the chooser, not to write
-        self.running = True
-        self.started = clock()
         self.size = size
-        self.view = BoardView(look)
+        self.view = BoardView(look, size)
+        self.controller = Controller(board, self.view, clock, record=self.record, save=self.save)
         self.caption = ""  # the window title last set
         self._reading: tuple[int, str] = (-1, "")
         self.handlers: dict[int, Callable[[pygame.event.Event], None]] = {
@@ -92,126 +77,39 @@ class BoardApp:
             if handler is not None:
                 handler(event)
 
-    def _ms(self) -> float:
-        return round((self.clock() - self.started) * 1000, 1)
-
-    def say(self, message: str) -> None:
-        """Show `message` in the status strip for a few seconds."""
-        self.message, self.message_time = message, self.clock()
-
     def on_quit(self, event: pygame.event.Event) -> None:
-        self.running = False
+        self.controller.running = False
 
     def on_press(self, event: pygame.event.Event) -> None:
-        self.pointer = event.pos
-        if event.button == 3:  # the right button opens a digit's chooser, and never writes
-            self.choose(self.view.digit_shown_at(self.board, event.pos))
-            return
-        if event.button != 1:
-            return
-        self.show_help = False  # writing: the board is what to see
-        chooser_open = self.choosing is not None
-        if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
-            self._finish_stroke()
-        self._pressed_off_pen = chooser_open
-        if chooser_open:  # a press on a row picks it; anywhere else it only closes the chooser
-            hit = row_at([rect for rect, _ in self.view.chooser_rows], event.pos)
-            if hit is not None:
-                self.pick(self.view.chooser_rows[hit][1].label)
-            self.choose(None)
-            return
-        self.board.pen_down(*event.pos, self._ms())
+        button = BUTTONS.get(event.button)
+        if button is not None:
+            self.controller.press(event.pos, button)
 
     def on_motion(self, event: pygame.event.Event) -> None:
-        self.pointer = event.pos
-        self.board.pen_move(*event.pos, self._ms())
+        self.controller.move(event.pos)
 
     def on_release(self, event: pygame.event.Event) -> None:
-        if event.button != 1:
-            return
-        if self._pressed_off_pen:
-            self._pressed_off_pen = False
-            return
-        if self.board.pen is None:
-            return
-        self.on_motion(event)
-        self._finish_stroke()
-
-    def _finish_stroke(self) -> None:
-        stroke = self.board.lift_pen()
-        if stroke is None:
-            return
-        # A click on a digit or its label opens its chooser; a click anywhere else is ink (a dot).
-        clicked = self.view.digit_shown_at(self.board, stroke.points[-1]) if is_click(stroke.points) else None
-        if clicked is not None:
-            self.choose(clicked)
-        else:
-            self.apply(stroke)
-
-    # -- the chooser --------------------------------------------------------------------------
-    def choose(self, digit: Digit | None) -> None:
-        """Open `digit`'s chooser (its likeliest labels), or close the open one with None."""
-        self.choosing = digit
-        if digit is not None:
-            self.say("click the right label, or type it; Esc closes")
-
-    def pick(self, label: int) -> None:
-        """Give the chooser's digit `label` (DELETE: delete it), and close the chooser."""
-        digit, self.choosing = self.choosing, None
-        if digit is None or digit not in self.board.digits:
-            return
-        at = self.board.point_of(digit)
-        self.apply(Delete(at) if label == DELETE else Correct(at, label))
+        button = BUTTONS.get(event.button)
+        if button is not None:
+            self.controller.release(event.pos, button)
 
     def on_key(self, event: pygame.event.Event) -> None:
-        ctrl = bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL)
-        unicode = getattr(event, "unicode", "")
-        if self.choosing is not None and event.key in (pygame.K_ESCAPE, pygame.K_DELETE):
-            if event.key == pygame.K_DELETE:
-                self.pick(DELETE)
-            self.choose(None)
-        elif self.choosing is not None and len(unicode) == 1 and unicode in "0123456789" and not ctrl:
-            self.pick(int(unicode))
-        elif event.key == pygame.K_ESCAPE:
-            if self.show_help:  # Esc first closes the help; quitting loses the board
-                self.show_help = False
-            else:
-                self.running = False
-        elif event.key == pygame.K_F1 or unicode == "?":
-            self.show_help = not self.show_help
-        elif event.key == pygame.K_n:
-            self.board.drop_pen()
-            if self.board.strokes:  # clearing an empty board is no edit
-                self.apply(Clear())
-                self.say("cleared: Ctrl+Z brings it back")
-        elif event.key == pygame.K_BACKSPACE or (event.key == pygame.K_z and ctrl):
-            # Undo during a stroke drops that stroke, which was never an edit: nothing to apply.
-            if not self.board.drop_pen() and self.board.history:
-                self.apply(Undo())
-        elif event.key == pygame.K_s:
-            self.save()
-        elif len(unicode) == 1 and unicode in "0123456789" and not ctrl:
-            if self.board.digits and self.pointer is not None:
-                self.apply(Correct(self.pointer, int(unicode)))
-        elif event.key == pygame.K_DELETE:
-            if self.board.digits and self.pointer is not None:
-                self.apply(Delete(self.pointer))
+        self.controller.key(key_name(event))
 
-    def apply(self, action: Action) -> None:
-        """Apply an action to the board and record it: what replay will apply again."""
-        self.board.apply(action)
+    def record(self, action: Action) -> None:
+        """Write an applied action into the recording, if one is being made."""
         if self.recorder is None:
             return
         try:
             self.recorder.add(action)
         except OSError as error:
-            self.say(f"recording stopped: cannot write {self.recorder.path} ({error.strerror})")
-            print(f"digitboard: {self.message}", file=sys.stderr)
+            self.controller.say(f"recording stopped: cannot write {self.recorder.path} ({error.strerror})")
+            print(f"digitboard: {self.controller.message}", file=sys.stderr)
             self.recorder = None
 
     def on_resize(self, event: pygame.event.Event) -> None:
-        # The view follows the drawn surface's size; strokes keep their positions.
-        self.size = (max(1, event.w), max(1, event.h))
+        # The view follows the window's size; strokes keep their positions.
+        self.size = self.view.size = (max(1, event.w), max(1, event.h))
 
     # -- saving -----------------------------------------------------------------------------
     def save(self, surface: pygame.Surface | None = None) -> list[Path]:
@@ -231,7 +129,7 @@ class BoardApp:
             if picture is not None:
                 written.append(write_png(picture, base))
             for number, digit in enumerate(digits, 1):
-                label = _label_for_file(digit.prediction)
+                label = _label_for_file(digit)
                 path = _unused(self.save_dir, f"{base.stem}-digit{number:0{digits_width}d}-{label}", ".png")
                 pixels = (digit.image * 255).astype(np.uint8)  # (28, 28) uint8
                 image = pygame.surfarray.make_surface(np.repeat(pixels.T[..., None], 3, axis=2))
@@ -239,10 +137,10 @@ class BoardApp:
         except OSError as error:
             for path in written:
                 path.unlink(missing_ok=True)
-            self.say(f"could not save to {self.save_dir}: {error.strerror or error}; nothing saved")
-            print(f"digitboard: {self.message}", file=sys.stderr)
+            self.controller.say(f"could not save to {self.save_dir}: {error.strerror or error}; nothing saved")
+            print(f"digitboard: {self.controller.message}", file=sys.stderr)
             return []
-        self.say(f"saved {len(written)} PNG{'s' if len(written) != 1 else ''} in {self.save_dir}/")
+        self.controller.say(f"saved {len(written)} PNG{'s' if len(written) != 1 else ''} in {self.save_dir}/")
         return written
 
     # -- drawing ----------------------------------------------------------------------------
@@ -258,17 +156,32 @@ class BoardApp:
 
     def draw(self, surface: pygame.Surface) -> None:
         lasting = self.status()
-        age = self.clock() - self.message_time
-        status = Status(self.reading(), lasting or self.message, 0.0 if lasting else age)
-        if self.choosing is not None and self.choosing not in self.board.digits:
-            self.choosing = None  # its digit went: undone, cleared or deleted
-        self.view.draw(surface, self.board, status, self.show_help, self.choosing, self.pointer)
+        controller = self.controller
+        age = self.clock() - controller.message_time
+        status = Status(self.reading(), lasting or controller.message, 0.0 if lasting else age)
+        self.view.draw(surface, self.board, status, controller.show_help, controller.open_panel(), controller.pointer)
 
 
-def _label_for_file(prediction) -> str:
-    if prediction is None:
+def _label_for_file(digit: Digit) -> str:
+    """The label the digit shows (the user's where corrected), as a file name's end: "7", "4-unsure"."""
+    if digit.label is None:
         return "unread"
-    return f"{prediction.label}-unsure" if prediction.unsure else str(prediction.label)
+    return f"{digit.label}-unsure" if digit.unsure else str(digit.label)
+
+
+BUTTONS = {1: Button.PRIMARY, 3: Button.SECONDARY}  # pygame's mouse buttons the board uses
+KEY_NAMES = {pygame.K_DELETE: "delete", pygame.K_BACKSPACE: "backspace", pygame.K_ESCAPE: "escape", pygame.K_F1: "f1"}
+
+
+def key_name(event: pygame.event.Event) -> str:
+    """A key event's shell-neutral name (digitboard.core.keys): "delete", "ctrl+z", "7", "?", "n"."""
+    if event.key in KEY_NAMES:
+        return KEY_NAMES[event.key]
+    name = pygame.key.name(event.key)
+    if getattr(event, "mod", 0) & pygame.KMOD_CTRL:
+        return f"ctrl+{name}"
+    character = getattr(event, "unicode", "")  # what the key types: "?" is Shift and "/" on many layouts
+    return character.lower() if len(character) == 1 and character.isprintable() else name
 
 
 def write_png(surface: pygame.Surface, path: Path) -> Path:
@@ -296,6 +209,9 @@ def write_png(surface: pygame.Surface, path: Path) -> Path:
         with open(path, "x"):  # claim the name: fails if another writer got there first
             pass
         try:
+            # The temporary file is private (0600); the PNG gets the mode the user's umask gives
+            # any new file, as the claimed name got it.
+            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
             os.replace(temporary, path)
         except OSError:
             path.unlink(missing_ok=True)
@@ -349,7 +265,7 @@ def window_icon() -> pygame.Surface:
     icon = pygame.Surface((32, 32), 0, 32)
     icon.fill((0, 0, 0))
     draw_polyline(icon, np.array([[10.0, 8.0], [22.0, 8.0], [14.0, 24.0]]), 3)
-    pygame.draw.rect(icon, BOX, (3, 2, 26, 28), 2)
+    pygame.draw.rect(icon, Mark.READ.color, (3, 2, 26, 28), 2)
     return icon
 
 
@@ -439,7 +355,7 @@ def run_frame(app: BoardApp) -> pygame.Surface:
 def run_loop(app: BoardApp, recognizer: BackgroundRecognizer | None = None) -> int:
     """Run frames until the user quits; exit status 2 if the model fails to load."""
     clock = pygame.time.Clock()
-    while app.running:
+    while app.controller.running:
         if recognizer is not None and recognizer.error is not None:
             print(f"digitboard: {recognizer.error}", file=sys.stderr)
             return 2

@@ -14,31 +14,21 @@ import cv2
 import numpy as np
 import pygame
 
+from digitboard.core.actions import Point
 from digitboard.core.board import Board
 from digitboard.core.chooser import DELETE, Row, panel_rects, row_at, rows_for
-from digitboard.core.digits import Digit, Ink
+from digitboard.core.digits import Digit, Ink, Mark
+from digitboard.core.keys import help_lines
 from digitboard.core.labels import Rect, RectGrid, place_labels
 
 BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)
-BOX = (230, 40, 40)
-UNSURE = (250, 170, 40)
-CORRECTED = (80, 200, 120)
 PLATE = (28, 28, 34)  # behind label text, and the status strip
 HOVER = (60, 60, 74)  # behind the chooser's row under the pointer
 TEXT = (205, 205, 205)
 DIM_TEXT = (140, 140, 150)
-HELP_LINES = (
-    ("mouse", "write; a digit's height between lines"),
-    ("click a digit", "its likeliest labels: click one, or type 0-9"),
-    ("0 to 9", "correct the digit under the pointer"),
-    ("Delete", "remove the digit under the pointer"),
-    ("Ctrl+Z", "undo, a clear or correction too"),
-    ("N", "clear the board"),
-    ("S", "save PNGs"),
-    ("F1, ?", "show or hide these keys"),
-    ("Esc", "hide this; then quit"),
-)
+HELP_LINES = help_lines()  # the pointer, then the keys (digitboard.core.keys)
+KEY_COLOR = Mark.UNSURE.color  # the keys' names in the help panel
 MESSAGE_SECONDS = 4.0  # a message shows this long, fading out over its last second
 SUBPIXEL_BITS = 2  # OpenCV draws at quarter-pixel precision
 
@@ -83,30 +73,6 @@ class Status:
     def message_alpha(self) -> int:
         fade = min(max(MESSAGE_SECONDS - self.message_age, 0.0), 1.0)
         return round(255 * fade)
-
-
-def label_texts(digit: Digit) -> tuple[str, ...]:
-    """The label's forms, longest first: "7 98%", "7"; an unsure "4? 58% or 1, 7" (the next
-    likeliest digits), "4? 58%", "4?"; "3 corrected", "3"; "…" while the digit waits for the model."""
-    if digit.corrected is not None:
-        return f"{digit.corrected} corrected", str(digit.corrected)
-    if digit.speck:
-        return "speck, not read", "?"
-    prediction = digit.prediction
-    if prediction is None:
-        return ("…",)
-    short = prediction.text.split()[0]
-    if not prediction.unsure:
-        return prediction.text, short
-    others = ", ".join(str(label) for label, _ in prediction.alternatives[1:])
-    return f"{prediction.text} or {others}", prediction.text, short
-
-
-def digit_color(digit: Digit) -> tuple[int, int, int]:
-    """Green for a digit the user corrected, orange for a guess or a speck, else red."""
-    if digit.corrected is not None:
-        return CORRECTED
-    return UNSURE if digit.speck or (digit.prediction is not None and digit.prediction.unsure) else BOX
 
 
 def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float,
@@ -156,8 +122,9 @@ def _near(rects: list[Rect], reach_x: int, reach_y: int):
 class BoardView:
     """Draws a board onto the window's surface, reusing what has not changed since last time."""
 
-    def __init__(self, look: Look = Look()) -> None:
+    def __init__(self, look: Look = Look(), size: tuple[int, int] = (640, 480)) -> None:
         self.look = look
+        self.size = size  # the window's: where hit-testing lays the board out (the shell keeps it)
         self.label_font = pygame.font.Font(None, look.px(look.label_font))
         self.status_font = pygame.font.Font(None, look.px(look.status_font))
         self.ink: pygame.Surface | None = None  # finished strokes, each drawn once
@@ -179,7 +146,6 @@ class BoardView:
         self._texts: dict[tuple, pygame.Surface] = {}
         self._entries: dict[Digit, _Entry] = {}  # each digit as last drawn, in reading order
         self._layout_area: Rect | None = None
-        self.chooser_rows: list[tuple[Rect, Row]] = []  # the open chooser's rows, as last drawn
 
     # -- the parts ----------------------------------------------------------------------------
     def strip_height(self) -> int:
@@ -344,17 +310,38 @@ class BoardView:
         entry = self._entries.get(digit)
         return entry.spot[0] if entry is not None and entry.spot else None
 
-    def digit_shown_at(self, board: Board, point: tuple[float, float]) -> Digit | None:
+    # -- what the pointer is on (digitboard.core.controller.Layout) ---------------------------------
+    def _lay_out(self, board: Board) -> None:
+        """Bring boxes and labels up to the board as it is now, for a window of `size`: what the
+        pointer hits is where the next frame shows things, whether or not a frame was drawn since."""
+        if (board.version, self.size) != self._picture_key:
+            self._update_picture(board, self.size)
+
+    def digit_at(self, board: Board, point: Point) -> Digit | None:
         """The digit on the board whose box or label holds `point`, the smallest box first."""
+        self._lay_out(board)
+
         def holds(rect: Rect | None) -> bool:
             return rect is not None and row_at([rect], point) is not None
 
         shown = [digit for digit in board.digits if holds(self.box_rect(digit)) or holds(self.label_rect(digit))]
         return min(shown, key=lambda digit: digit.box[2] * digit.box[3], default=None)
 
+    def panel_rows(self, board: Board, digit: Digit) -> list[tuple[Rect, Row]]:
+        """The rows of `digit`'s panel and where each goes: beside its box, clear of its label."""
+        self._lay_out(board)
+        rows = rows_for(digit)
+        pad = self.look.px(6)
+        widest = max(self.label_font.size(row.text)[0] for row in rows)
+        row_size = (widest + 2 * pad, self.label_font.get_linesize() + pad)
+        label = self.label_rect(digit)
+        rects = panel_rects(self.box_rect(digit), row_size, len(rows), self.board_area(self.size),
+                            avoid=[label] if label is not None else [])
+        return list(zip(rects, rows))
+
     def _entry(self, digit: Digit, state: tuple) -> _Entry:
-        color = digit_color(digit)
-        labels = [self._text(text, color, self.label_font) for text in label_texts(digit)]
+        color = digit.mark.color
+        labels = [self._text(text, color, self.label_font) for text in digit.label_texts]
         pad = self.look.px(3)
         sizes = [(label.get_width() + 2 * pad, label.get_height()) for label in labels]
         return _Entry(state, self.box_rect(digit), color, labels, sizes)
@@ -426,7 +413,7 @@ class BoardView:
     def _help_panel(self, font_size: int) -> pygame.Surface:
         font = self._fonts.get(font_size) or self._fonts.setdefault(font_size, pygame.font.Font(None, font_size))
         margin = self.look.px(10)
-        keys = [font.render(key, True, UNSURE, PLATE) for key, _ in HELP_LINES]
+        keys = [font.render(key, True, KEY_COLOR, PLATE) for key, _ in HELP_LINES]
         meanings = [font.render(meaning, True, TEXT, PLATE) for _, meaning in HELP_LINES]
         key_width = max(k.get_width() for k in keys)
         panel = pygame.Surface((key_width + max(m.get_width() for m in meanings) + 3 * margin,
@@ -455,40 +442,34 @@ class BoardView:
         self.help_rect = rect
 
     # -- the chooser -------------------------------------------------------------------------------
-    def _draw_chooser(self, surface: pygame.Surface, digit: Digit, pointer: tuple[float, float] | None) -> None:
+    def _draw_chooser(self, surface: pygame.Surface, board: Board, digit: Digit,
+                      pointer: tuple[float, float] | None) -> None:
         """The digit's likeliest labels in a panel beside its box, clear of its label, the row under
         the pointer lit; the digit's box outlined, so it is clear which digit the panel is for."""
-        rows = rows_for(digit)
+        placed = self.panel_rows(board, digit)
+        rects = [rect for rect, _ in placed]
         pad = self.look.px(6)
-        texts = [self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font) for row in rows]
-        row_size = (max(text.get_width() for text in texts) + 2 * pad, self.label_font.get_linesize() + pad)
-        box = self.box_rect(digit)
-        label = self.label_rect(digit)
-        rects = panel_rects(box, row_size, len(rows), self.board_area(surface.get_size()),
-                            avoid=[label] if label is not None else [])
-        pygame.draw.rect(surface, TEXT, pygame.Rect(box).inflate(2, 2), 1)
+        pygame.draw.rect(surface, TEXT, pygame.Rect(self.box_rect(digit)).inflate(2, 2), 1)
         hover = row_at(rects, pointer) if pointer is not None else None
-        for index, (rect, row, text) in enumerate(zip(rects, rows, texts)):
+        for index, (rect, row) in enumerate(placed):
             background = HOVER if index == hover else PLATE
             surface.fill(background, rect)
-            if background != PLATE:
-                text = self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font, background)
+            text = self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font, background)
             if row.label == digit.label:
-                pygame.draw.rect(surface, digit_color(digit), rect, 1)  # what it shows now
+                pygame.draw.rect(surface, digit.mark.color, rect, 1)  # what it shows now
             surface.blit(text, (rect[0] + pad, rect[1] + pad // 2))
         panel = pygame.Rect(rects[0]).unionall([pygame.Rect(rect) for rect in rects[1:]])
         pygame.draw.rect(surface, DIM_TEXT, panel, 1)
-        self.chooser_rows = list(zip(rects, rows))
 
     # -- a frame -----------------------------------------------------------------------------------
     def draw(self, surface: pygame.Surface, board: Board, status: Status, show_help: bool = False,
              choosing: Digit | None = None, pointer: tuple[float, float] | None = None) -> None:
         """Draw the board, the status strip below it, the chooser of `choosing` if a digit's is
         open, and the keys if asked for."""
+        self.size = surface.get_size()  # the window's, should it have changed unannounced
         surface.blit(self._update_picture(board, surface.get_size()), (0, 0))
         self._draw_status(surface, status)
-        self.chooser_rows = []
         if choosing is not None:
-            self._draw_chooser(surface, choosing, pointer)
+            self._draw_chooser(surface, board, choosing, pointer)
         if show_help:
             self._draw_help(surface)
