@@ -76,10 +76,11 @@ class FakeRecognizer:
     labels a digit by its amount of ink (mod 10), with a fixed confidence; its embedding is the
     image pooled to 7x7, so equal drawings embed equally and different shapes differently."""
 
+    ready = True  # loaded: a subclass may say otherwise
+
     def __init__(self, confidence: float = 0.9) -> None:
         self.confidence = confidence
         self.calls = 0
-        self.ready = True
 
     def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         assert images.ndim == 4 and images.shape[1:] == (28, 28, 1) and images.dtype == np.float32

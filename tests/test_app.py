@@ -16,6 +16,7 @@ from digitboard.core.actions import Clear, Undo
 from digitboard.core.board import Board
 from digitboard.core.digits import Mark
 from digitboard.recognition.modelfile import ModelError
+from digitboard.recognition.preprocess import digit_image
 from digitboard.sessions.files import read_sessions
 from digitboard.sessions.recording import Recorder
 from digitboard.window import app as board_app
@@ -78,7 +79,11 @@ def ink_at(surface, points) -> list[bool]:
 def test_a_digit_in_three_strokes_forms_one_digit(app):
     draw(app, *FIVE)
     assert [digit.stroke_ids for digit in app.board.digits] == [[0, 1, 2]]
-    assert app.board.digits[0].prediction is not None
+    # What the recogniser reads in the three strokes drawn as one digit, found without the window.
+    image = digit_image([np.asarray(points, np.float64) for points in FIVE], app.board.stroke_width)
+    expected = FakeRecognizer().predict(image[None, ..., None])[0]
+    prediction = app.board.digits[0].prediction
+    assert prediction.label == int(np.argmax(expected)) and prediction.confidence == pytest.approx(expected.max())
 
 
 def test_two_digits_apart_form_two_digits(app):

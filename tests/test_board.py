@@ -12,15 +12,23 @@ from digitboard.core.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.core.board import Board
 from digitboard.core.digits import Prediction
 from digitboard.recognition.classes import UNSURE_BELOW
+from digitboard.recognition.preprocess import digit_image
 from digitboard.training.data import iter_unipen
 
 # A 4 in two strokes and a 5 in three, about 120 pixels tall, drawn at x = 100.
 FOUR = [[(100, 100), (90, 170), (150, 170)], [(135, 110), (135, 220)]]
 FIVE = [[(110, 100), (105, 160)], [(105, 160), (150, 165), (155, 200), (105, 220)], [(110, 100), (160, 100)]]
+SEVEN = [[(300, 100), (360, 100), (320, 220)], [(310, 160), (350, 160)]]
 
 
 def shifted(strokes, dx=0, dy=0):
     return [[(x + dx, y + dy) for x, y in stroke] for stroke in strokes]
+
+
+def fake_label(strokes, stroke_width: float) -> int:
+    """The label the conftest fake gives these strokes drawn as one digit, found without a board."""
+    image = digit_image([np.asarray(points, np.float64) for points in strokes], stroke_width)
+    return int(np.argmax(FakeRecognizer().predict(image[None, ..., None])))
 
 
 def add(board: Board, points, times=None):
@@ -64,15 +72,17 @@ def test_a_digit_in_three_strokes_is_one_digit(fake_recognizer):
 
 def test_two_digits_apart_are_two_digits_read_left_to_right(fake_recognizer):
     board = Board(fake_recognizer)
-    for stroke in shifted(FOUR, dx=200):  # the right-hand digit first
+    for stroke in SEVEN:  # the right-hand digit first
         add(board, stroke)
     for stroke in FIVE:
         add(board, stroke)
     check_invariants(board)
     assert [digit.stroke_ids for digit in board.digits] == [[0, 1], [2, 3, 4]]
     assert [digit.stroke_ids for digit in board.left_to_right()] == [[2, 3, 4], [0, 1]]
-    labels = [digit.prediction.label for digit in board.left_to_right()]
-    assert board.reading() == "".join(map(str, labels))
+    # Each digit read alone by the recogniser, left one first: the reading the board must give.
+    expected = [fake_label(strokes, board.stroke_width) for strokes in (FIVE, SEVEN)]
+    assert expected[0] != expected[1]  # else the order would go unchecked
+    assert board.reading() == f"{expected[0]}{expected[1]}"
 
 
 def test_a_stroke_joins_the_digit_it_overlaps_not_an_older_one(fake_recognizer):

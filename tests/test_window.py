@@ -10,8 +10,11 @@ import pytest
 from conftest import WINDOW_SIZE, FakeRecognizer
 
 from digitboard.core.board import Board
+from digitboard.core.controller import NO_DIGIT_HERE
 from digitboard.core.digits import Mark
 from digitboard.core.labels import overlap
+from digitboard.recognition.preprocess import digit_image
+from digitboard.sessions.replay import digit_state
 from digitboard.window.app import BoardApp, run_frame, stroke_events, window_icon
 from digitboard.window.view import PLATE, BoardView, Look, display_scale
 
@@ -312,9 +315,14 @@ def test_drawing_a_stroke_adds_to_the_picture_instead_of_composing_it_again(app,
 def test_the_title_shows_the_reading(app):
     run_frame(app)
     assert pygame.display.get_caption()[0] == "digitboard"
-    draw(app, *digit_strokes(100, 100, 100), *digit_strokes(300, 100, 100))
-    assert pygame.display.get_caption()[0] == f"digitboard: {app.board.reading()}"
-    assert len(app.board.reading()) == 2
+    left, right = digit_strokes(100, 100, 100), [[(300, 100), (360, 100), (320, 220)], [(310, 160), (350, 160)]]
+    draw(app, *right, *left)
+    # Each digit read alone by the recogniser, without the board, left one first.
+    images = np.stack([digit_image([np.asarray(s, np.float64) for s in strokes], app.board.stroke_width)
+                       for strokes in (left, right)])[..., None]
+    labels = np.argmax(FakeRecognizer().predict(images), axis=1)
+    assert labels[0] != labels[1]  # else the order would go unchecked
+    assert pygame.display.get_caption()[0] == f"digitboard: {labels[0]}{labels[1]}"
 
 
 def test_the_icon_is_a_digit_in_a_red_box():
@@ -426,3 +434,27 @@ def test_a_correction_picked_in_the_chooser_is_recorded_and_replays_the_same(win
     (session,) = read_sessions(path)
     replayed = replay_session(session, FakeRecognizer())
     assert replayed["reading"] == reading and [d["corrected"] for d in replayed["digits"]] == [True, False]
+
+
+def test_a_digit_key_or_delete_far_from_every_digit_changes_nothing_and_the_strip_says_why(app):
+    """A key pressed in an empty corner once corrected the nearest digit, far away, which then
+    taught the board a wrong example."""
+    draw(app, *digit_strokes(100, 100, 100))
+    (digit,) = app.board.digits
+    corner = pygame.event.Event(pygame.MOUSEMOTION, pos=(600, 400), rel=(0, 0), buttons=(0, 0, 0))
+    version = app.board.version
+    frame(app, corner, key(pygame.K_1, unicode="1"), key(pygame.K_DELETE))
+    assert app.board.digits == [digit] and digit.corrected is None and app.board.version == version
+    assert app.view.status_texts[1] == NO_DIGIT_HERE
+
+
+def test_a_digit_waiting_for_the_model_is_shown_unsure_as_replay_says(window, tmp_path, clock):
+    class Loading(FakeRecognizer):
+        ready = False
+
+    app = BoardApp(Board(Loading()), SIZE, save_dir=tmp_path, clock=clock)
+    surface = draw(app, *digit_strokes(100, 100, 100))
+    (digit,) = app.board.digits
+    assert digit.prediction is None and digit_state(digit)["unsure"] and digit_state(digit)["text"] == "…"
+    x, y, w, h = app.view.box_rect(digit)
+    assert tuple(pixels(surface)[y + h // 2, x]) == Mark.UNSURE.color

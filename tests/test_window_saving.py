@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import subprocess
 
 import pygame
@@ -90,3 +91,24 @@ def test_saved_names_sort_in_reading_order_and_say_the_label(window, tmp_path, m
     names = sorted(path.name for path in saves.iterdir() if "-digit" in path.name)
     labels = [digit.prediction.label for digit in app.board.left_to_right()]
     assert names == [f"board-20260101-120000-digit{n:02d}-{label}-unsure.png" for n, label in enumerate(labels, 1)]
+
+
+def test_a_saved_digit_is_named_by_the_label_shown_and_written_as_the_umask_says(window, tmp_path, monkeypatch):
+    monkeypatch.setattr(board_app.time, "strftime", lambda _: "20260101-120000")
+    saves = tmp_path / "saves"
+    app = BoardApp(Board(FakeRecognizer()), SIZE, save_dir=saves)
+    draw(app, *FOUR)
+    (digit,) = app.board.digits
+    corrected = (digit.prediction.label + 1) % 10
+    pointer = pygame.event.Event(pygame.MOUSEMOTION, pos=(120, 150), rel=(0, 0), buttons=(0, 0, 0))
+    frame(app, pointer, pygame.event.Event(pygame.KEYDOWN, key=pygame.K_0 + corrected, mod=0,
+                                           unicode=str(corrected), scancode=0))
+    assert digit.corrected == corrected
+    previous = os.umask(0o027)
+    try:
+        written = app.save()
+    finally:
+        os.umask(previous)
+    assert [path.name for path in written] == ["board-20260101-120000.png",
+                                               f"board-20260101-120000-digit01-{corrected}.png"]
+    assert {stat.S_IMODE(path.stat().st_mode) for path in written} == {0o640}

@@ -26,7 +26,8 @@ from digitboard.sessions.format import Session, SessionError
 
 
 def digit_state(digit: Digit) -> dict:
-    """One digit in the replay output format (docs/session-format.md)."""
+    """One digit in the replay output format (docs/session-format.md). Its mark and label text
+    are the digit's own (digitboard.core.digits), as the window shows them."""
     prediction = digit.prediction
     corrected = digit.corrected is not None
     confidence = 1.0 if corrected else prediction.confidence if prediction else None
@@ -36,6 +37,8 @@ def digit_state(digit: Digit) -> dict:
         "box": list(digit.box),
         "strokes": sorted(digit.stroke_ids),
         "unsure": digit.unsure,
+        "mark": digit.mark.value,
+        "text": digit.text,
         "alternatives": [[label, round(p, 4)] for label, p in prediction.alternatives] if prediction else [],
         "corrected": corrected,
     }
