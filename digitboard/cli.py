@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from digitboard import DEFAULT_MODEL
+from digitboard import DEFAULT_MODEL, TRAIN_EXTRA_HINT, __version__, needs_training_extra, training_extra_missing
 
 
 def _add_train_parser(subparsers) -> None:
@@ -15,30 +15,34 @@ def _add_train_parser(subparsers) -> None:
     from digitboard.training.train import TrainConfig
 
     defaults = TrainConfig()
-    train = subparsers.add_parser("train", help="train the CNN on MNIST, pen-drawn digits and non-digits (if present), "
-                                               "and the path model beside it on the pen-drawn ones",
-                                  argument_default=argparse.SUPPRESS)
-    train.add_argument("--mnist", help="local MNIST .npz in Keras's layout (default: $DIGITBOARD_MNIST, else download)")
-    train.add_argument("--unipen", help="pen-drawn digits (.jsonl.gz) to train on as well (default: ../shared/data if present)")
-    train.add_argument("--nondigits", help="pen-drawn letters and symbols (.jsonl.gz), taught as not digits "
+    summary = ("train the CNN on MNIST, pen-drawn digits and non-digits (if present), and the path model "
+               "beside it on the pen-drawn ones")
+    train = subparsers.add_parser(
+        "train", help=summary, argument_default=argparse.SUPPRESS,
+        description=f"{summary[0].upper()}{summary[1:]}; write the pooled model as a .keras file and its "
+                    "fast ONNX copy beside it. Needs the train extra (TensorFlow).")
+    train.add_argument("--mnist", metavar="PATH", help="local MNIST .npz in Keras's layout (default: $DIGITBOARD_MNIST, else download)")
+    train.add_argument("--unipen", metavar="PATH", help="pen-drawn digits (.jsonl.gz) to train on as well (default: ../shared/data if present)")
+    train.add_argument("--nondigits", metavar="PATH", help="pen-drawn letters and symbols (.jsonl.gz), taught as not digits "
                                            "(default: ../shared/data if present)")
     train.add_argument("--no-drawn", dest="drawn", action="store_false", help="train on MNIST (and synthetic junk) alone")
-    train.add_argument("--out", help=f"where to write the model (default: {defaults.out}); it must not exist yet")
+    train.add_argument("--out", metavar="PATH", help=f"where to write the model (default: {defaults.out}); it must not exist yet")
     train.add_argument("--force", action="store_true", help="replace an existing --out and its ONNX copy")
-    train.add_argument("--epochs", type=int, help=f"(default: {defaults.epochs})")
-    train.add_argument("--batch-size", type=int, help=f"(default: {defaults.batch_size})")
-    train.add_argument("--learning-rate", type=float, help=f"(default: {defaults.learning_rate})")
-    train.add_argument("--patience", type=int, help=f"epochs without improvement before stopping (default: {defaults.patience})")
-    train.add_argument("--sample-limit", type=int, help="use only this many images of each source (quick runs)")
-    train.add_argument("--seed", type=int, help=f"(default: {defaults.seed})")
+    train.add_argument("--epochs", type=int, metavar="N", help=f"epochs of the CNN at most (default: {defaults.epochs})")
+    train.add_argument("--batch-size", type=int, metavar="N", help=f"images a training step (default: {defaults.batch_size})")
+    train.add_argument("--learning-rate", type=float, metavar="RATE",
+                       help=f"Adam's starting learning rate (default: {defaults.learning_rate})")
+    train.add_argument("--patience", type=int, metavar="N", help=f"epochs without improvement before stopping (default: {defaults.patience})")
+    train.add_argument("--sample-limit", type=int, metavar="N", help="use only this many images of each source (quick runs)")
+    train.add_argument("--seed", type=int, metavar="N", help=f"random seed of the data order and augmentation (default: {defaults.seed})")
     train.add_argument("--no-paths", dest="paths", action="store_false",
                        help="ship the CNN alone, without the model that reads the pen's path beside it")
-    train.add_argument("--path-epochs", type=int, help=f"epochs of the path model (default: {defaults.path_epochs})")
+    train.add_argument("--path-epochs", type=int, metavar="N", help=f"epochs of the path model (default: {defaults.path_epochs})")
     train.add_argument("--image-weight", type=float, metavar="W",
                        help=f"the CNN's weight when the two models' log-probabilities are pooled (default: {defaults.image_weight:g})")
     train.add_argument("--not-a-digit-shift", type=float, metavar="LOG_ODDS",
                        help=f"added to the shipped model's 'not a digit' log-odds (default: {defaults.not_a_digit_shift:g}; 0: none)")
-    train.add_argument("--init", metavar="MODEL", help="start from this .keras model's weights (fine-tuning) instead of from scratch")
+    train.add_argument("--init", metavar="PATH", help="start from this .keras model's weights (fine-tuning) instead of from scratch")
 
 
 def _pixels(text: str) -> int:
@@ -54,13 +58,20 @@ def _pixels(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="digitboard", description="Draw digits with the mouse; a CNN reads them as you write."
+        prog="digitboard",
+        description="A handwritten digit board. Without a command, open the board: draw digits with the mouse "
+                    "and it reads them as you write, with a CNN on the image pooled with a small network on "
+                    "the pen's path; correct a digit with a click or a key and it learns your handwriting. "
+                    "Press F1 on the board for its keys.",
+        epilog="Each command has its own help: digitboard COMMAND --help. More in README.md and docs/.",
     )
-    parser.add_argument("--model", default=str(DEFAULT_MODEL), help="the .keras model (default: the shipped best.keras)")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--model", metavar="PATH", default=str(DEFAULT_MODEL),
+                        help="the .keras model; its ONNX copy beside it runs (default: the shipped best.keras)")
     parser.add_argument("--record", metavar="FILE", help="keep the session in FILE as it is drawn: a .json FILE gets one JSON object, "
                         "any other name (e.g. .jsonl) one JSON line")
     parser.add_argument("--force", action="store_true", help="let --record overwrite an existing file")
-    parser.add_argument("--save-dir", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
+    parser.add_argument("--save-dir", metavar="FOLDER", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
     parser.add_argument("--size", type=_pixels, nargs=2, default=(640, 480), metavar=("W", "H"),
                         help="window size (default 640 480; at most the screen's)")
     parser.add_argument("--profile", metavar="PATH", help="where personal examples (corrections, digits let stand) are kept "
@@ -68,31 +79,50 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-learning", action="store_true", help="corrections set labels but teach the board nothing")
     parser.add_argument("--corrections-only", action="store_true",
                         help="learn from the digits you correct, not from those you let stand (docs/learning.md)")
-    subparsers = parser.add_subparsers(dest="command")
+    subparsers = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     _add_train_parser(subparsers)
-    export = subparsers.add_parser("export", help="derive the fast ONNX copy of a .keras model and check it agrees")
-    export.add_argument("model", nargs="?", default=str(DEFAULT_MODEL))
-    export.add_argument("--mnist", help="MNIST .npz to check agreement on (default: $DIGITBOARD_MNIST)")
-    replay = subparsers.add_parser("replay", help="replay recorded sessions headless and print the board's final state")
+    summary = "derive the fast ONNX copy of a .keras model and check it agrees"
+    export = subparsers.add_parser(
+        "export", help=summary,
+        description="Derive the ONNX copy of a .keras model, which the board, replay and the web board run "
+                    "(under ONNX Runtime, without TensorFlow), write its fingerprint beside it, and check "
+                    "that the copy reads as the model does. Needs the train extra (TensorFlow).")
+    export.add_argument("model", nargs="?", metavar="MODEL", default=str(DEFAULT_MODEL),
+                        help="the .keras model (default: the shipped best.keras)")
+    export.add_argument("--mnist", metavar="PATH", help="MNIST .npz to check agreement on (default: $DIGITBOARD_MNIST)")
+    replay = subparsers.add_parser(
+        "replay", help="replay recorded sessions headless and print the board's final state",
+        description="Replay recorded sessions (digitboard --record FILE, or written by hand: docs/session-format.md) "
+                    "on a board without a window, and print each session's final state (its digits, their "
+                    "labels and boxes, and the reading) as one JSON line.")
     replay.add_argument("files", nargs="+", metavar="FILE",
                         help="session files (.json, .jsonl, either gzipped); - reads standard input")
-    replay.add_argument("--model", dest="replay_model", default=None, help="the .keras model (default: the shipped best.keras)")
-    replay.add_argument("--out", help="write JSON lines here instead of standard output")
-    serve = subparsers.add_parser("serve", help="the web board: draw digits in a browser (docs/web.md)")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0: any free port)")
-    serve.add_argument("--threads", type=int, default=8, help="requests a process answers at once (default: 8)")
-    serve.add_argument("--workers", type=int, default=None,
+    replay.add_argument("--model", dest="replay_model", metavar="PATH", default=None, help="the .keras model (default: the shipped best.keras)")
+    replay.add_argument("--out", metavar="FILE", help="write JSON lines here instead of standard output")
+    serve = subparsers.add_parser(
+        "serve", help="the web board: draw digits in a browser (docs/web.md)",
+        description="Serve the web board: open the address it prints in a browser and draw digits with a "
+                    "mouse, a pen or a finger. The server reads each drawing as the board does and keeps "
+                    "nothing between requests (docs/web.md).")
+    serve.add_argument("--host", metavar="ADDRESS", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, metavar="N", default=8000, help="port to listen on (default: 8000; 0: any free port)")
+    serve.add_argument("--threads", type=int, metavar="N", default=8, help="requests a process answers at once (default: 8)")
+    serve.add_argument("--workers", type=int, metavar="N", default=None,
                        help="processes, a core each (default: one a core where gunicorn runs, Linux and macOS; "
                             "else 1, which runs waitress)")
-    serve.add_argument("--model", dest="serve_model", default=None, help="the .keras model (default: the shipped best.keras)")
+    serve.add_argument("--model", dest="serve_model", metavar="PATH", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--profile", dest="replay_profile", metavar="PATH",
                         help="start every session with this profile's personal examples (read, never written)")
     replay.add_argument("--no-learning", dest="replay_no_learning", action="store_true",
                         help="corrections set labels but teach the board nothing")
     replay.add_argument("--corrections-only", dest="replay_corrections_only", action="store_true",
                         help="learn from the digits corrected, not from those let stand")
-    profile = subparsers.add_parser("profile", help="show, clear or export the personal examples learned from your handwriting")
+    summary = "show, clear or export the personal examples learned from your handwriting"
+    profile = subparsers.add_parser(
+        "profile", help=summary,
+        description="Show, clear or export your profile: the personal examples (digits you corrected, and "
+                    "digits you let stand) the board learned your handwriting from. It stays on this "
+                    "computer (docs/learning.md).")
     profile.add_argument("--profile", dest="profile_path", metavar="PATH", help="the profile (default: the user data folder)")
     profile.add_argument("--clear", action="store_true", help="delete every personal example")
     profile.add_argument("--export", metavar="FILE", help="write the personal examples to FILE (a profile of its own)")
@@ -125,6 +155,10 @@ def learning_config(corrections_only: bool, no_learning: bool):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
+    if args.command in ("train", "export") and training_extra_missing():
+        print(f"digitboard: `digitboard {args.command}` needs TensorFlow, which this install leaves out: "
+              f"{TRAIN_EXTRA_HINT}", file=sys.stderr)
+        return 2
     try:
         if args.command == "train":
             return run_train(args)
@@ -156,6 +190,13 @@ def main(argv: list[str] | None = None) -> int:
         config = learning_config(args.corrections_only, args.no_learning)
         return run_board(args.model, tuple(args.size), args.record, args.force, args.save_dir,
                          profile=args.profile, learning=not args.no_learning, learning_config=config)
+    except ImportError as error:
+        if not needs_training_extra(error):
+            raise
+        command = f"digitboard {args.command}" if args.command else "digitboard"
+        print(f"digitboard: `{command}` needs TensorFlow here, which this install leaves out: {TRAIN_EXTRA_HINT}",
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:  # the reader went away (`digitboard replay ... | head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
         return 1

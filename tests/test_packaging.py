@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import zipfile
@@ -50,3 +51,61 @@ def test_a_wheel_holds_the_model_and_works_from_any_folder(tmp_path):
                               cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert replayed.returncode == 0, replayed.stderr
     assert json.loads(replayed.stdout)["reading"] == "1" and "runs under Keras" not in replayed.stderr
+
+
+# -- the light install: the board, replay and the web board without TensorFlow ----------------------
+TRAINING_ONLY = ("tensorflow", "keras", "tf2onnx", "onnx")
+ONE_SESSION = json.dumps({"size": [640, 480], "strokes": [[[100, 100], [102, 200]]]}) + "\n"
+
+
+def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, SDL_VIDEODRIVER="dummy", SDL_AUDIODRIVER="dummy")
+    return subprocess.run([sys.executable, "-c", code], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def test_the_board_replay_and_the_web_board_import_neither_tensorflow_nor_keras(tmp_path, shipped_model):
+    (tmp_path / "one.jsonl").write_text(ONE_SESSION)
+    code = """if True:
+        import contextlib, io, json, sys
+        from digitboard.cli import main
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            assert main(["replay", "one.jsonl"]) == 0
+        assert json.loads(out.getvalue())["reading"] == "1"
+        import digitboard.window.app, digitboard.window.view, digitboard.web.server
+        from digitboard.web.app import create_app
+        create_app().test_client().get("/")
+        print(sorted(name for name in ("tensorflow", "keras") if name in sys.modules))
+    """
+    result = run_python(code, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
+
+
+def blocked(code: str) -> str:
+    """`code` run as if the train extra were not installed: importing its modules fails."""
+    return f"import sys\nfor name in {TRAINING_ONLY!r}:\n    sys.modules[name] = None\n{code}"
+
+
+@pytest.mark.parametrize("argv", [["train", "--epochs", "1"], ["export"], ["replay", "--model", "copy.keras", "one.jsonl"]])
+def test_a_command_that_needs_tensorflow_says_in_one_line_how_to_install_it(tmp_path, shipped_model, argv):
+    (tmp_path / "one.jsonl").write_text(ONE_SESSION)
+    (tmp_path / "copy.keras").write_bytes(shipped_model.read_bytes())  # no ONNX copy beside it: Keras would run it
+    result = run_python(blocked(f"from digitboard.cli import main\nsys.exit(main({argv!r}))"), tmp_path)
+    assert result.returncode == 2 and result.stdout == ""
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("digitboard: ") and 'pip install "digitboard[train]"' in line
+
+
+def test_the_install_leaves_training_to_the_train_extra_and_the_tests_take_it():
+    import tomllib
+
+    if not (ROOT / "pyproject.toml").is_file():
+        pytest.skip("not a checkout")
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    name = lambda requirement: re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower()
+    base = {name(requirement) for requirement in project["dependencies"]}
+    assert "onnxruntime" in base and not base & set(TRAINING_ONLY)
+    extras = project["optional-dependencies"]
+    assert set(TRAINING_ONLY) <= {name(requirement) for requirement in extras["train"]}
+    assert "digitboard[train]" in extras["test"]

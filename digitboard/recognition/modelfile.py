@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitboard import TRAIN_EXTRA_HINT, needs_training_extra
 from digitboard.recognition.trajectory import CHANNELS, POINTS
 
 EXPECTED_INPUT = (28, 28, 1)
@@ -153,7 +154,13 @@ def load_keras_model(model_path: str | os.PathLike[str]):
     """
     path = check_model_file(model_path)
     with without_tensorflow_chatter():
-        import keras
+        try:
+            import keras
+        except ImportError as error:
+            if not needs_training_extra(error):
+                raise
+            raise ModelError(f"model file {path} has no matching ONNX copy, and running it under Keras needs "
+                             f"TensorFlow: {TRAIN_EXTRA_HINT}") from None
 
         import digitboard.recognition.keras_model  # noqa: F401  (registers the pooling layer a two-input model holds)
 
