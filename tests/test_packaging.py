@@ -103,7 +103,9 @@ def test_the_install_leaves_training_to_the_train_extra_and_the_tests_take_it():
     if not (ROOT / "pyproject.toml").is_file():
         pytest.skip("not a checkout")
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    name = lambda requirement: re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower()
+    def name(requirement: str) -> str:
+        return re.split(r"[<>=!~;\[ ]", requirement, maxsplit=1)[0].lower()
+
     base = {name(requirement) for requirement in project["dependencies"]}
     assert "onnxruntime" in base and not base & set(TRAINING_ONLY)
     extras = project["optional-dependencies"]

@@ -47,8 +47,8 @@ BINDINGS: tuple[Binding, ...] = (
             Command.UNDO, Undo()),
     Binding(("n",), "N", "clear the board", Command.CLEAR, Clear()),
     Binding(("s",), "S", "save PNGs of the board and digits", Command.SAVE),
-    Binding(("f1", "?"), "F1, ?", "show or hide these keys", Command.HELP),
-    Binding(("escape",), "Esc", "close the panel or this; then quit", Command.ESCAPE),
+    Binding(("f1", "?"), "F1, ?", "show or hide the keys", Command.HELP),
+    Binding(("escape",), "Esc", "close the panel or the keys; else quit", Command.ESCAPE),
 )
 
 # What the pointer does, shown before the keys.
