@@ -25,7 +25,7 @@ from digitboard.recognition.trajectory import CHANNELS, POINTS
 
 EXPECTED_INPUT = (28, 28, 1)
 EXPECTED_PATH = (POINTS, CHANNELS)  # a pooled model's second input: the pen's path (digitboard.recognition.trajectory)
-EXPECTED_CLASSES = (10, 11)  # the ten digits, then (models since issue 10) "not a digit"
+EXPECTED_CLASSES = (10, 11)  # the ten digits, then (newer models) "not a digit"
 TRAIN_HINT = "train one with `digitboard train`, or pass --model PATH to a .keras file"
 PROBABILITY_TOLERANCE = 1e-3  # how far a row of probabilities may sum from 1 (float32 softmax)
 

@@ -1,6 +1,6 @@
 """Recognisers: from a batch of 28x28 inputs (and, for a model that reads it, each drawing's pen
 path, digitboard.recognition.trajectory) to class probabilities (the ten digits, then "not a digit" for
-models since issue 10) and the CNN's penultimate-layer embedding.
+models that have one) and the CNN's penultimate-layer embedding.
 
 `best.keras` is the one model the project trains and ships. For speed the board runs its ONNX
 copy (`best.onnx`, derived by `digitboard export` or `digitboard train`) under ONNX Runtime: about
