@@ -364,9 +364,11 @@ def test_replay_learns_from_a_sessions_corrections_and_starts_each_session_afres
 def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatch, capsys):
     from digitboard.recognition.profile import Profile
 
-    profile_path = tmp_path / "profile.jsonl"
+    profile_path = tmp_path / "profile.sqlite"
     strokes = [np.asarray(s, float) for s in SEVEN]
-    Profile(profile_path).remember(Example(5, strokes, digit_image(strokes)))
+    store = Profile(profile_path)
+    store.remember(Example(5, strokes, digit_image(strokes)))
+    store.close()  # everything in the one file
     before = profile_path.read_bytes()
     monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
     session_file = tmp_path / "s.jsonl"
@@ -378,7 +380,7 @@ def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatc
     assert first["digits"][0]["label"] == 6 and second["digits"][0]["label"] == 5  # the profile's, not session 1's
     assert profile_path.read_bytes() == before
     assert main(["replay", str(session_file), "--no-learning", "--profile", str(profile_path)]) == 2
-    assert main(["replay", str(session_file), "--profile", str(tmp_path / "none.jsonl")]) == 2
+    assert main(["replay", str(session_file), "--profile", str(tmp_path / "none.sqlite")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 

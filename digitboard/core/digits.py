@@ -20,13 +20,23 @@ class Prediction:
     confidence: float
     probabilities: tuple[float, ...] = ()  # of the digits 0 to 9
     not_digit: float = 0.0  # the model's probability that the ink is no digit at all
+    own: tuple[int, float] | None = None  # the model's own label and confidence, before personal examples
+    reasons: tuple[str, ...] = ()  # the personal examples that changed the label from the model's own
 
     @classmethod
-    def from_probabilities(cls, row: np.ndarray) -> Prediction:
+    def from_probabilities(cls, row: np.ndarray, own: np.ndarray | None = None, reasons: tuple[str, ...] = ()) -> Prediction:
         digits = np.asarray(row[:DIGIT_CLASSES], np.float64)
         label = int(np.argmax(digits))
         not_digit = float(row[DIGIT_CLASSES]) if len(row) > DIGIT_CLASSES else 0.0
-        return cls(label, float(digits[label]), tuple(float(p) for p in digits), not_digit)
+        own_digits = digits if own is None else np.asarray(own[:DIGIT_CLASSES], np.float64)
+        own_label = int(np.argmax(own_digits))
+        return cls(label, float(digits[label]), tuple(float(p) for p in digits), not_digit,
+                   (own_label, float(own_digits[own_label])), tuple(reasons) if own_label != label else ())
+
+    @property
+    def yours(self) -> bool:
+        """Read otherwise than the model alone reads it, because of the user's examples."""
+        return self.own is not None and self.own[0] != self.label
 
     @property
     def unsure(self) -> bool:
@@ -101,6 +111,11 @@ class Digit:
     def speck(self) -> bool:
         """A mark too small to be a digit: shown as unsure and left out of the reading."""
         return all(ink.speck for ink in self.strokes)
+
+    @property
+    def yours(self) -> bool:
+        """Shown with a label the user's personal examples gave it, not the model alone."""
+        return self.corrected is None and self.prediction is not None and self.prediction.yours
 
     @property
     def unsure(self) -> bool:

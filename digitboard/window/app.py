@@ -19,9 +19,9 @@ import numpy as np
 os.environ.setdefault("PYGAME_HIDE_SUPPORT_PROMPT", "1")  # its banner would go into replay's output
 import pygame  # noqa: E402
 
-from digitboard.core.actions import Action, Clear, Correct, Delete, Undo  # noqa: E402
+from digitboard.core.actions import Action, Clear, Correct, Delete, Forget, Undo  # noqa: E402
 from digitboard.core.board import Board  # noqa: E402
-from digitboard.core.chooser import DELETE, is_click, row_at  # noqa: E402
+from digitboard.core.chooser import DELETE, FORGET, is_click, row_at  # noqa: E402
 from digitboard.core.digits import Digit  # noqa: E402
 from digitboard.recognition.learning import LearningConfig  # noqa: E402
 from digitboard.sessions.recording import Recorder  # noqa: E402
@@ -161,7 +161,7 @@ class BoardApp:
         if digit is None or digit not in self.board.digits:
             return
         at = self.board.point_of(digit)
-        self.apply(Delete(at) if label == DELETE else Correct(at, label))
+        self.apply(Delete(at) if label == DELETE else Forget(at) if label == FORGET else Correct(at, label))
 
     def on_key(self, event: pygame.event.Event) -> None:
         ctrl = bool(getattr(event, "mod", 0) & pygame.KMOD_CTRL)
@@ -398,7 +398,7 @@ def run_board(
             print(f"digitboard: --size {size[0]} {size[1]} is larger than the display; "
                   f"opening {fitted[0]}x{fitted[1]}", file=sys.stderr)
             size = fitted
-        recorder = Recorder(record, size, force=force) if record else None
+        recorder = Recorder(record, size, force=force, profile=getattr(learner, "starting_from", None)) if record else None
         pygame.display.set_icon(window_icon())
         pygame.display.set_caption(TITLE)
         try:
@@ -412,6 +412,8 @@ def run_board(
             Board(learner or recognizer, learner), size, recorder, save_dir,
             status=lambda: None if recognizer.ready else "loading the model…", look=look,
         )
+        if learner is not None:
+            learner.report_problems_to(app.say)  # profile problems on the strip too, not only on stderr
         return run_loop(app, recognizer)
     finally:
         if recorder is not None:

@@ -15,7 +15,7 @@ import numpy as np
 import pygame
 
 from digitboard.core.board import Board
-from digitboard.core.chooser import DELETE, Row, panel_rects, row_at, rows_for
+from digitboard.core.chooser import Row, panel_rects, row_at, rows_for
 from digitboard.core.digits import Digit, Ink
 from digitboard.core.labels import Rect, RectGrid, place_labels
 
@@ -87,7 +87,8 @@ class Status:
 
 def label_texts(digit: Digit) -> tuple[str, ...]:
     """The label's forms, longest first: "7 98%", "7"; an unsure "4? 58% or 1, 7" (the next
-    likeliest digits), "4? 58%", "4?"; "3 corrected", "3"; "…" while the digit waits for the model."""
+    likeliest digits), "4? 58%", "4?"; "7 · yours 98%", "7 · yours", "7" for a label the user's
+    examples gave; "3 corrected", "3"; "…" while the digit waits for the model."""
     if digit.corrected is not None:
         return f"{digit.corrected} corrected", str(digit.corrected)
     if digit.speck:
@@ -96,6 +97,8 @@ def label_texts(digit: Digit) -> tuple[str, ...]:
     if prediction is None:
         return ("…",)
     short = prediction.text.split()[0]
+    if digit.yours:  # the user's examples, not the model alone, gave this label
+        return f"{short} · yours {prediction.confidence:.0%}", f"{short} · yours", short
     if not prediction.unsure:
         return prediction.text, short
     others = ", ".join(str(label) for label, _ in prediction.alternatives[1:])
@@ -460,7 +463,7 @@ class BoardView:
         the pointer lit; the digit's box outlined, so it is clear which digit the panel is for."""
         rows = rows_for(digit)
         pad = self.look.px(6)
-        texts = [self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font) for row in rows]
+        texts = [self._text(row.text, TEXT if row.is_label else DIM_TEXT, self.label_font) for row in rows]
         row_size = (max(text.get_width() for text in texts) + 2 * pad, self.label_font.get_linesize() + pad)
         box = self.box_rect(digit)
         label = self.label_rect(digit)
@@ -472,7 +475,7 @@ class BoardView:
             background = HOVER if index == hover else PLATE
             surface.fill(background, rect)
             if background != PLATE:
-                text = self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font, background)
+                text = self._text(row.text, TEXT if row.is_label else DIM_TEXT, self.label_font, background)
             if row.label == digit.label:
                 pygame.draw.rect(surface, digit_color(digit), rect, 1)  # what it shows now
             surface.blit(text, (rect[0] + pad, rect[1] + pad // 2))
