@@ -239,6 +239,7 @@ class Board:
 
     def _forget(self, action: Forget) -> Digit | None:
         digit = self.digit_at(*action.at)
+        self.classify_pending()  # read as the window read it before the user asked
         if digit is None or not digit.yours or not hasattr(self.learner, "forget_ids"):
             return None
         gone = self.learner.forget_ids(digit.prediction.reasons)  # type: ignore[union-attr]
