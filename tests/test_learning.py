@@ -497,7 +497,7 @@ def test_a_digit_read_by_the_users_examples_says_so_and_names_the_models_own_rea
 
 
 def test_a_digit_let_stand_with_a_reading_only_a_correction_gave_is_tied_to_it_not_evidence_of_its_own():
-    board, personal, own, wrong = accidental_board()
+    board, personal, _, wrong = accidental_board()
     (accident,) = personal.examples
     read_last(board, ONE, 150)
     read_last(board, ZERO, 300)  # the user goes on: the one read as `wrong` is let stand
@@ -551,7 +551,7 @@ def test_the_panel_of_a_digit_read_by_the_users_examples_offers_the_models_readi
     from digitboard.core.chooser import DELETE, FORGET, rows_for
     from digitboard.window.view import label_texts
 
-    board, personal, own, wrong = accidental_board()
+    board, _, own, wrong = accidental_board()
     digit = read_last(board, ONE, 150)
     rows = rows_for(digit)
     assert rows[0].label == wrong and rows[1].label == own and rows[1].models_own and "model's own" in rows[1].text

@@ -183,15 +183,17 @@ def row_example(row: tuple) -> Example:
             or not isinstance(points, bytes) or not isinstance(ends, bytes) or len(points) % 8 or len(ends) % 4):
         raise ValueError("not an example")
     xy = np.frombuffer(points, np.float32).reshape(-1, 2).astype(np.float64)
-    stops = np.frombuffer(ends, np.int32)
+    stops = np.frombuffer(ends, np.int32).tolist()
+    starts = [0, *stops[:-1]]
     if (not 0 < len(stops) <= BOUNDS.strokes or len(xy) > BOUNDS.points or stops[-1] != len(xy)
-            or np.any(np.diff(stops, prepend=0) <= 0) or not np.isfinite(xy).all()):
+            or any(stop <= start for start, stop in zip(starts, stops)) or not np.isfinite(xy).all()):
         raise ValueError("not an example")
+    strokes = [xy[start:stop] for start, stop in zip(starts, stops)]
     vector = None
     if isinstance(embedding, bytes) and 0 < len(embedding) <= 4 * BOUNDS.embedding and len(embedding) % 4 == 0:
         vector = np.frombuffer(embedding, np.float32).copy()
     ties = tuple(str(tied_to).split())[:BOUNDS.tied_to]
-    return Example(label, np.split(xy, stops[:-1]), None, id, float(created), vector, kind == "let stand",
+    return Example(label, strokes, None, id, float(created), vector, kind == "let stand",
                    ties if kind == "let stand" else (), str(model) if vector is not None else "")
 
 
