@@ -11,7 +11,10 @@ alternatives.
 
     python benchmarks/writer_adaptation.py                  # all folds, the shipped model
     python benchmarks/writer_adaptation.py --tune           # choose LearningConfig on the tuning writers
-    python benchmarks/writer_adaptation.py --timing         # recognition time with 500 examples
+    python benchmarks/writer_adaptation.py --timing         # recognition time with 5,000 examples
+    python benchmarks/writer_adaptation.py --store          # loading a profile of 10,000 examples
+    python benchmarks/writer_adaptation.py --scaling 2500,10000,20000,40000   # replay with learning, linear?
+    python benchmarks/writer_adaptation.py --accident       # one accidental correction, taken back
 
 The shipped model was trained on the writers of syn, apa, apb and art (cross-validation folds 1
 and 2); only fold 3 (ced, gmd, imp) is writers it never saw. The learning rule's numbers were
@@ -368,44 +371,198 @@ def tune(args: argparse.Namespace) -> int:
 
 # -- speed ---------------------------------------------------------------------------------------
 def timing(args: argparse.Namespace) -> int:
-    """Strokes to label for one digit at a time, with 0 and with 500 personal examples; the two
-    are timed digit by digit in turn, so both see the same load on a shared machine."""
+    """Strokes to label for one digit at a time, with 0 and with `--timing-examples` personal
+    examples; the two are timed digit by digit in turn, so both see the same load on a shared machine."""
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core, as the board's one thread
     digits = [d for ds in load_writers(args.unipen).values() for d in ds]
-    picks = np.random.default_rng(0).choice(len(digits), 500 + args.timing_digits, replace=False)
+    count = args.timing_examples
+    picks = np.random.default_rng(0).choice(len(digits), count + args.timing_digits, replace=False)
     recognizer = load_recognizer(args.model)
-    with_examples = PersonalRecognizer(recognizer)
-    for index in picks[:500]:
+    with_examples = PersonalRecognizer(recognizer, config=LearningConfig(corrected_per_label=count))
+    for index in picks[:count]:
         strokes = digits[index].strokes
         with_examples.learn(digit_image(strokes), strokes, digits[index].label)
-    recognizers = {0: PersonalRecognizer(recognizer), 500: with_examples}
-    times: dict[int, list[float]] = {0: [], 500: []}
+    recognizers = {0: PersonalRecognizer(recognizer), count: with_examples}
+    times: dict[int, list[float]] = {0: [], count: []}
     for round_number in range(args.timing_rounds):
-        for index in picks[500:]:
+        for index in picks[count:]:
             strokes = digits[index].strokes
-            for count in (0, 500) if round_number % 2 == 0 else (500, 0):
+            for examples in (0, count) if round_number % 2 == 0 else (count, 0):
                 start = time.perf_counter()
                 image = digit_image(strokes)[None, ..., None]  # (1, 28, 28, 1) float32
-                label = int(np.argmax(recognizers[count].predict(image, trajectory(strokes)[None])[0, :10]))
-                times[count].append((time.perf_counter() - start) * 1000)
+                label = int(np.argmax(recognizers[examples].predict(image, trajectory(strokes)[None])[0, :10]))
+                times[examples].append((time.perf_counter() - start) * 1000)
                 assert 0 <= label <= 9
     last = digits[picks[-1]].strokes
-    embeddings, probabilities = recognizer.embed_and_predict(digit_image(last)[None, ..., None], trajectory(last)[None])
-    adjusting = []
-    for _ in range(2000):  # the learning step alone: similarities to 500 examples and the shift
+    image, path = digit_image(last)[None, ..., None], trajectory(last)[None]
+    embeddings, probabilities = recognizer.embed_and_predict(image, path)
+    adjusting, explaining = [], []
+    for _ in range(2000):  # the learning step alone: similarities to the examples and the shift
         start = time.perf_counter()
         with_examples.adjust(embeddings, probabilities)
         adjusting.append((time.perf_counter() - start) * 1000)
+    for _ in range(500):  # and with the reasons the board shows (the model run included)
+        start = time.perf_counter()
+        with_examples.predict_explained(image, path)
+        explaining.append((time.perf_counter() - start) * 1000)
     print(f"strokes to label, one digit a call, {len(times[0]):,} calls each, one core:")
     print("| personal examples | median ms per digit | p90 ms | p99 ms |")
     print("| --- | --- | --- | --- |")
-    for count, values in times.items():
+    for examples, values in times.items():
         values.sort()
-        print(f"| {count} | {statistics.median(values):.3f} | {values[int(0.9 * len(values))]:.3f} "
+        print(f"| {examples:,} | {statistics.median(values):.3f} | {values[int(0.9 * len(values))]:.3f} "
               f"| {values[int(0.99 * len(values))]:.3f} |")
-    print(f"of which the learning step with 500 examples (similarities and shift), median: "
-          f"{statistics.median(adjusting):.3f} ms")
+    print(f"of which the learning step with {count:,} examples (similarities and shift), median: "
+          f"{statistics.median(adjusting):.3f} ms; the model run and the learning step with the reasons "
+          f"the board shows, median: {statistics.median(explaining):.3f} ms")
+    return 0
+
+
+def store_timing(args: argparse.Namespace) -> int:
+    """Loading a profile of `--store-examples` examples (with the shipped model's embeddings), as
+    the window's loading thread does; and its identity, which the window reads before it opens."""
+    from digitboard.recognition.learning import Example
+    from digitboard.recognition.profile import Profile
+
+    digits = [d for ds in load_writers(args.unipen).values() for d in ds]
+    rng = np.random.default_rng(0)
+    with tempfile.TemporaryDirectory() as folder:
+        profile = Profile(Path(folder) / "profile.sqlite")
+        start = time.perf_counter()
+        examples = []
+        for index in range(args.store_examples):
+            digit = digits[index % len(digits)]
+            embedding = unit_rows(rng.normal(size=256)).astype(np.float32)
+            examples.append(Example(digit.label, digit.strokes, embedding=embedding, model="benchmark",
+                                    accepted=bool(index % 2)))
+        profile.merge(examples)
+        print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"{args.store_examples:,} examples written in one transaction: {time.perf_counter() - start:.2f} s; "
+              f"file {os.path.getsize(profile.target) / 2**20:.1f} MiB (+ WAL "
+              f"{os.path.getsize(str(profile.target) + '-wal') / 2**20:.1f} MiB)")
+        profile.close()
+        loads, identities, cpu = [], [], []
+        for _ in range(5):
+            start, start_cpu = time.perf_counter(), time.process_time()
+            loaded = Profile(profile.path).examples()
+            loads.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+            start = time.perf_counter()
+            Profile(profile.path).identity()
+            identities.append((time.perf_counter() - start) * 1000)
+        assert len(loaded) == args.store_examples
+        print(f"loading {len(loaded):,} examples (strokes and embeddings, no model run): median "
+              f"{statistics.median(loads):.0f} ms of 5 (min {min(loads):.0f}, max {max(loads):.0f}; CPU time median "
+              f"{statistics.median(cpu):.0f} ms); "
+              f"their identity (ids and digest): median {statistics.median(identities):.1f} ms")
+        start = time.perf_counter()
+        profile = Profile(profile.path)
+        for example in examples[:200]:
+            profile.forget(example)
+            profile.remember(example)
+        each = (time.perf_counter() - start) / 400 * 1000
+        print(f"one change (an example kept or forgotten, one transaction): {each:.2f} ms on average over 400")
+    return 0
+
+
+def scaling(args: argparse.Namespace) -> int:
+    """Replay with learning of sessions of growing length (a writer's digits over and over, a
+    correction every tenth digit): time per digit must stay flat for replay to stay linear."""
+    from digitboard.sessions.replay import replay_session
+
+    digits = [d for ds in load_writers(args.unipen).values() for d in ds]
+    recognizer = load_recognizer(args.model)
+    rng = np.random.default_rng(0)
+    sizes = [int(size) for size in args.scaling.split(",")]
+    print(f"replay with learning, a correction every 10th digit ({LearningConfig()}):")
+    print("| digits | corrections | seconds | ms per digit | examples at the end |")
+    print("| --- | --- | --- | --- | --- |")
+    seconds = {}
+    for size in sizes:
+        actions: list = []
+        corrections = 0
+        for index in range(size):
+            digit = digits[index % len(digits)]
+            strokes = placed(digit, index, rng)
+            actions += strokes
+            if index % 10 == 9:
+                points = np.concatenate([np.asarray(stroke.points) for stroke in strokes])
+                middle = (points.min(axis=0) + points.max(axis=0)) / 2
+                actions.append(Correct((float(middle[0]), float(middle[1])), (digit.label + index // 10) % 10))
+                corrections += 1
+        rows = (size - 1) // COLUMNS + 1
+        session = Session((COLUMNS * CELL[0], rows * CELL[1]), actions, f"{size} digits")
+        from digitboard.recognition.learning import PersonalRecognizer as Learner
+
+        learner = Learner(recognizer)
+        start = time.perf_counter()
+        state = replay_session(session, recognizer, learner=learner)
+        seconds[size] = time.perf_counter() - start
+        assert len(state["digits"]) >= size * 0.99
+        print(f"| {size:,} | {corrections:,} | {seconds[size]:.1f} | {1000 * seconds[size] / size:.3f} "
+              f"| {len(learner.examples):,} |", flush=True)
+    for small, large in zip(sizes, sizes[1:]):
+        print(f"{large:,} digits took {seconds[large] / seconds[small]:.2f}x the time of {small:,} "
+              f"({large / small:.1f}x the digits)")
+    return 0
+
+
+def accident(args: argparse.Namespace) -> int:
+    """One accidental correction, taken back: for each writer with enough ones, their first one is
+    corrected to 7 by mistake, the next ones the board then reads as 7 are let stand (up to
+    `--let-stand`) before the user notices and corrects one back; every later error is corrected as
+    usual. Counted after that counter-correction: the writer's ones still read 7, and their other
+    digits read otherwise than by a board that never had the accident."""
+    recognizer = load_recognizer(args.model)
+    writers = load_writers(args.unipen)
+    rng_seed = 0
+    ones_after = ones_wrong = others = others_changed = writers_used = stood_total = 0
+    for writer, digits in writers.items():
+        if sum(d.label == 1 for d in digits) < 4:
+            continue
+        writers_used += 1
+        boards = {}
+        for name in ("accident", "clean"):
+            personal = PersonalRecognizer(recognizer)
+            boards[name] = (Board(personal, personal), np.random.default_rng(rng_seed))
+        rng_seed += 1
+        accidental, stood, countered_at = False, 0, None
+        for index, digit in enumerate(digits):
+            labels = {}
+            for name, (board, rng) in boards.items():
+                strokes = placed(digit, index, rng)
+                for action in strokes:
+                    board.apply(action)
+                board.classify_pending()
+                first = board.stroke_count - len(strokes)
+                drawn = next(d for d in reversed(board.digits) if first in d.stroke_ids)
+                labels[name] = drawn.label
+                at = board.point_of(drawn)
+                if name == "accident" and digit.label == 1 and not accidental:
+                    board.apply(Correct(at, 7))  # the slip: a one "corrected" to seven
+                    accidental = True
+                elif name == "accident" and accidental and countered_at is None and drawn.label != digit.label:
+                    if digit.label == 1 and drawn.label == 7 and stood < args.let_stand:
+                        stood += 1  # not noticed yet: let stand
+                    else:
+                        board.apply(Correct(at, digit.label))  # noticed: corrected back
+                        countered_at = index
+                elif drawn.label != digit.label:
+                    board.apply(Correct(at, digit.label))
+            if countered_at is not None and index > countered_at:
+                if digit.label == 1:
+                    ones_after += 1
+                    ones_wrong += labels["accident"] != 1
+                else:
+                    others += 1
+                    others_changed += labels["accident"] != labels["clean"]
+        stood_total += stood
+    print(f"one accidental correction (a one to 7), up to {args.let_stand} misread ones let stand, then one "
+          f"counter-correction; {writers_used} writers with 4 ones or more, {stood_total} ones let stand as 7 in all:")
+    print(f"  after the counter-correction: the writers' ones misread: {ones_wrong} of {ones_after} "
+          f"({percent(ones_wrong, ones_after)}); their other digits read otherwise than on a board without the "
+          f"accident: {others_changed} of {others} ({percent(others_changed, others)})")
     return 0
 
 
@@ -419,9 +576,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="every fold's writers, read by the fold model of DIR that never saw them "
                              "(benchmarks/cross_validation.py); --tune needs it")
     parser.add_argument("--tune", action="store_true", help="choose the learning rule's numbers fold by fold")
-    parser.add_argument("--timing", action="store_true", help="time recognition with 0 and 500 personal examples")
+    parser.add_argument("--timing", action="store_true", help="time recognition with 0 and --timing-examples examples")
+    parser.add_argument("--timing-examples", type=int, default=5000, help="personal examples (--timing)")
     parser.add_argument("--timing-digits", type=int, default=500, help="digits timed per round (--timing)")
     parser.add_argument("--timing-rounds", type=int, default=4)
+    parser.add_argument("--store", action="store_true", help="time loading a profile of --store-examples examples")
+    parser.add_argument("--store-examples", type=int, default=10_000)
+    parser.add_argument("--scaling", metavar="SIZES", help="time replay with learning of sessions of these many "
+                        "digits, e.g. 2500,10000,20000,40000")
+    parser.add_argument("--accident", action="store_true", help="one accidental correction and one counter-correction")
+    parser.add_argument("--let-stand", type=int, default=3, help="misread ones let stand before the counter-correction")
     args = parser.parse_args(argv)
     if not args.unipen.is_file():
         print(f"UNIPEN digits not found at {args.unipen} (set DIGITBOARD_UNIPEN or pass --unipen)", file=sys.stderr)
@@ -432,6 +596,12 @@ def main(argv: list[str] | None = None) -> int:
         return tune(args)
     if args.timing:
         return timing(args)
+    if args.store:
+        return store_timing(args)
+    if args.scaling:
+        return scaling(args)
+    if args.accident:
+        return accident(args)
     return run_benchmark(args)
 
 

@@ -112,20 +112,34 @@ def build_parser() -> argparse.ArgumentParser:
                             "else 1, which runs waitress)")
     serve.add_argument("--model", dest="serve_model", metavar="PATH", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--profile", dest="replay_profile", metavar="PATH",
-                        help="start every session with this profile's personal examples (read, never written)")
+                        help="start every session with this profile's personal examples (read, never written, "
+                             "unless --update-profile)")
+    replay.add_argument("--update-profile", action="store_true",
+                        help="learn as the window does and keep what the sessions teach in --profile (created if missing)")
     replay.add_argument("--no-learning", dest="replay_no_learning", action="store_true",
                         help="corrections set labels but teach the board nothing")
     replay.add_argument("--corrections-only", dest="replay_corrections_only", action="store_true",
                         help="learn from the digits corrected, not from those let stand")
-    summary = "show, clear or export the personal examples learned from your handwriting"
+    summary = "show, list, forget, export, import or clear the personal examples learned from your handwriting"
     profile = subparsers.add_parser(
         "profile", help=summary,
-        description="Show, clear or export your profile: the personal examples (digits you corrected, and "
+        description="Show, list, forget, export, import or clear your profile: the personal examples (digits you corrected, and "
                     "digits you let stand) the board learned your handwriting from. It stays on this "
                     "computer (docs/learning.md).")
     profile.add_argument("--profile", dest="profile_path", metavar="PATH", help="the profile (default: the user data folder)")
-    profile.add_argument("--clear", action="store_true", help="delete every personal example")
+    profile.add_argument("--json", action="store_true", help="print the counts as one JSON object")
+    profile.add_argument("--list", action="store_true", help="list every example: id, digit, when, kind (and a picture "
+                         "on a terminal)")
+    profile.add_argument("--forget", nargs="+", metavar="ID", default=[], help="remove these examples (ids as --list shows them)")
     profile.add_argument("--export", metavar="FILE", help="write the personal examples to FILE (a profile of its own)")
+    profile.add_argument("--force", dest="profile_force", action="store_true", help="let --export overwrite an existing FILE")
+    profile.add_argument("--import", dest="import_file", metavar="FILE",
+                         help="add the examples of FILE (an export, a profile, or an older profile.jsonl)")
+    profile.add_argument("--clear", action="store_true", help="remove every personal example, keeping a dated backup beside "
+                         "the profile (asks first on a terminal)")
+    profile.add_argument("--restore", nargs="?", const="latest", metavar="BACKUP",
+                         help="bring back the examples of the latest backup --clear kept (or of BACKUP)")
+    profile.add_argument("--yes", action="store_true", help="clear without asking (for scripts)")
     return parser
 
 
@@ -172,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
             no_learning = args.replay_no_learning or args.no_learning
             config = learning_config(args.replay_corrections_only or args.corrections_only, no_learning)
             return run_replay(args.files, args.replay_model or args.model, args.out,
-                              profile=args.replay_profile or args.profile, learning=not no_learning, config=config)
+                              profile=args.replay_profile or args.profile, learning=not no_learning, config=config,
+                              update_profile=args.update_profile)
         if args.command == "serve":
             from digitboard.web.app import WebConfig, default_workers
             from digitboard.web.server import run_serve
@@ -180,9 +195,11 @@ def main(argv: list[str] | None = None) -> int:
             workers = default_workers() if args.workers is None else args.workers
             return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads, workers))
         if args.command == "profile":
-            from digitboard.recognition.profile import run_profile
+            from digitboard.recognition.profile_command import ProfileRequest, run_profile
 
-            return run_profile(args.profile_path or args.profile, args.clear, args.export)
+            return run_profile(ProfileRequest(
+                args.profile_path or args.profile, args.json, args.list, args.forget, args.export,
+                args.profile_force or args.force, args.import_file, args.clear, args.restore, args.yes))
         if args.profile and args.no_learning:
             raise ValueError("--profile and --no-learning contradict each other; give one")
         from digitboard.window.app import run_board

@@ -363,9 +363,11 @@ def test_replay_learns_from_a_sessions_corrections_and_starts_each_session_afres
 def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatch, capsys):
     from digitboard.recognition.profile import Profile
 
-    profile_path = tmp_path / "profile.jsonl"
+    profile_path = tmp_path / "profile.sqlite"
     strokes = [np.asarray(s, float) for s in SEVEN]
-    Profile(profile_path).remember(Example(5, strokes, digit_image(strokes)))
+    store = Profile(profile_path)
+    store.remember(Example(5, strokes, digit_image(strokes)))
+    store.close()  # everything in the one file
     before = profile_path.read_bytes()
     monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
     session_file = tmp_path / "s.jsonl"
@@ -377,7 +379,7 @@ def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatc
     assert first["digits"][0]["label"] == 6 and second["digits"][0]["label"] == 5  # the profile's, not session 1's
     assert profile_path.read_bytes() == before
     assert main(["replay", str(session_file), "--no-learning", "--profile", str(profile_path)]) == 2
-    assert main(["replay", str(session_file), "--profile", str(tmp_path / "none.jsonl")]) == 2
+    assert main(["replay", str(session_file), "--profile", str(tmp_path / "none.sqlite")]) == 2
     assert "does not exist" in capsys.readouterr().err
 
 
@@ -461,3 +463,178 @@ def test_a_writer_who_repeats_a_style_is_read_right_after_a_correction_or_two(un
     broken = [d for d, p in zip(learning.digits, plain.digits) if d.prediction.label != p.prediction.label
               and p.prediction.label == rows[learning.digits.index(d)]["label"]]
     assert broken == []
+
+
+# -- mistakes taken back: learning never feeds on itself ------------------------------------------
+def read_last(board: Board, strokes, dx: float) -> object:
+    draw(board, shifted(strokes, dx))
+    board.classify_pending()
+    return board.digits[-1]
+
+
+def accidental_board():
+    """A board whose user wrongly corrected a one: later ones read as that label, theirs."""
+    personal = PersonalRecognizer(EmbeddingFake())
+    board = Board(personal, personal)
+    first = read_last(board, ONE, 0)
+    own = first.label
+    wrong = (own + 3) % 10
+    board.apply(Correct(board.point_of(first), wrong))
+    return board, personal, own, wrong
+
+
+def test_a_digit_read_by_the_users_examples_says_so_and_names_the_models_own_reading():
+    board, personal, own, wrong = accidental_board()
+    (accident,) = personal.examples
+    digit = read_last(board, ONE, 150)
+    assert digit.label == wrong and digit.yours and digit.prediction.own[0] == own
+    assert digit.prediction.reasons == (accident.id,)
+    state = replay.digit_state(digit)
+    assert state["yours"] is True and state["model"][0] == own and state["label"] == wrong
+    plain = replay.digit_state(board.digits[0])
+    assert plain["yours"] is False and plain["model"][0] == own  # corrected: the user's label, not "yours"
+
+
+def test_a_digit_let_stand_with_a_reading_only_a_correction_gave_is_tied_to_it_not_evidence_of_its_own():
+    board, personal, _, wrong = accidental_board()
+    (accident,) = personal.examples
+    read_last(board, ONE, 150)
+    read_last(board, ZERO, 300)  # the user goes on: the one read as `wrong` is let stand
+    tied = [example for example in personal.examples if example.accepted]
+    assert [(e.label, e.tied_to) for e in tied] == [(wrong, (accident.id,))]
+    board.apply(Undo())  # the zero
+    board.apply(Undo())  # the one let stand
+    board.apply(Undo())  # the accidental correction: what was tied to it goes with it
+    assert personal.examples == []
+
+
+def test_one_counter_correction_undoes_one_accidental_correction_after_several_digits_let_stand():
+    board, personal, own, wrong = accidental_board()
+    for step in range(1, 5):  # four more ones read as `wrong`, let stand one after the other
+        assert read_last(board, ONE, 120 * step).label == wrong
+    counter = read_last(board, ONE, 600)
+    assert sum(e.accepted for e in personal.examples) == 4
+    board.apply(Correct(board.point_of(counter), own))  # corrected back to what the model reads
+    assert [(e.label, e.accepted) for e in personal.examples] == [(own, False)]  # the accident and its ties went
+    after = read_last(board, ONE, 720)
+    assert after.label == own and not after.yours
+
+
+def test_a_correction_to_a_third_label_forgets_the_ties_but_keeps_the_correction_behind_them():
+    board, personal, own, wrong = accidental_board()
+    (accident,) = personal.examples
+    read_last(board, ONE, 120)
+    third = read_last(board, ONE, 240)
+    other = next(label for label in range(10) if label not in (own, wrong))
+    board.apply(Correct(board.point_of(third), other))
+    assert accident in personal.examples and not any(e.accepted for e in personal.examples)
+
+
+def test_forget_on_a_digit_forgets_the_examples_behind_its_reading_and_undo_brings_them_back():
+    from digitboard.core.actions import Forget
+
+    board, personal, own, wrong = accidental_board()
+    plain = read_last(board, ZERO, 300)  # read as the model reads it: nothing to forget
+    assert board.apply(Forget(board.point_of(plain))) is None and len(personal.examples) == 1
+    digit = read_last(board, ONE, 150)
+    assert board.apply(Forget(board.point_of(digit))) is digit
+    assert personal.examples == [] or all(e.label != wrong for e in personal.examples)
+    board.classify_pending()
+    assert digit.label == own and not digit.yours
+    board.apply(Undo())  # the forget: the examples come back and the digit is read with them again
+    board.classify_pending()
+    assert digit.label == wrong and digit.yours
+
+
+def test_the_panel_of_a_digit_read_by_the_users_examples_offers_the_models_reading_and_forget():
+    from digitboard.core.chooser import DELETE, FORGET, rows_for
+    from digitboard.window.view import label_texts
+
+    board, _, own, wrong = accidental_board()
+    digit = read_last(board, ONE, 150)
+    rows = rows_for(digit)
+    assert rows[0].label == wrong and rows[1].label == own and rows[1].models_own and "model's own" in rows[1].text
+    assert [row.label for row in rows[-2:]] == [FORGET, DELETE] and rows[-2].text == "forget the examples behind this"
+    assert label_texts(digit)[1] == f"{wrong} · yours"
+    plain = read_last(board, ZERO, 300)
+    assert FORGET not in [row.label for row in rows_for(plain)] and "yours" not in label_texts(plain)[0]
+
+
+def test_a_forget_is_recorded_and_replays_the_same():
+    from digitboard.core.actions import Forget
+    from digitboard.sessions.format import Session, action_to_json, parse_action
+
+    action = Forget((12.0, 34.0))
+    assert parse_action(action_to_json(action), "s", "actions[0]") == action
+    board, personal, own, wrong = accidental_board()
+    digit = read_last(board, ONE, 150)
+    actions = [stroke(ONE[0]), Correct(board.point_of(board.digits[0]), wrong), stroke(shifted(ONE, 150)[0]),
+               Forget(board.point_of(digit))]
+    state = replay.replay_session(Session((900, 480), actions, "s"), EmbeddingFake(), [])
+    assert [d["label"] for d in state["digits"]] == [wrong, own] and state["digits"][1]["yours"] is False
+
+
+# -- replay and the profile ------------------------------------------------------------------------
+def test_replay_with_update_profile_keeps_every_correction_even_one_that_confirms_the_reading(tmp_path, monkeypatch, capsys):
+    from digitboard.recognition.profile import Profile
+
+    monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
+    own = int(EmbeddingFake().predict(image_batch(SEVEN))[0].argmax())
+    session_file = tmp_path / "s.jsonl"
+    session_file.write_text(json.dumps({"size": [900, 480], "actions": [
+        {"stroke": SEVEN[0]}, {"correct": {"at": [130, 150], "label": own}},
+        {"stroke": shifted(ONE, 200)[0]}, {"correct": {"at": [500, 150], "label": 3}}]}) + "\n")
+    path = tmp_path / "p.sqlite"
+    assert main(["replay", str(session_file), "--profile", str(path)]) == 2  # read only: it must exist
+    assert main(["replay", str(session_file), "--update-profile"]) == 2
+    assert "--update-profile needs --profile" in capsys.readouterr().err
+    assert main(["replay", str(session_file), "--profile", str(path), "--update-profile"]) == 0
+    capsys.readouterr()
+    assert main(["profile", "--profile", str(path), "--json"]) == 0
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["corrected"] == {str(own): 1, "3": 1} if own != 3 else {"3": 2}
+    before = len(Profile(path).read().examples)
+    assert main(["replay", str(session_file), "--profile", str(path)]) == 0  # without it, nothing is kept
+    assert len(Profile(path).read().examples) == before
+
+
+def test_a_recording_names_its_examples_and_replay_with_that_profile_gives_what_the_board_showed(
+        tmp_path, monkeypatch, capsys):
+    from digitboard.recognition.profile import Profile, window_learner
+    from digitboard.sessions.recording import Recorder
+
+    path = tmp_path / "p.sqlite"
+    stored = Example(5, [np.asarray(s, float) for s in NARROW_SEVEN])
+    Profile(path).remember(stored)
+    learner = window_learner(EmbeddingFake(), path)
+    learner._loading.join(5)
+    recording = tmp_path / "r.jsonl"
+    recorder = Recorder(recording, (900, 480), profile=learner.starting_from)
+    board = Board(learner, learner)
+    for action in [stroke(shifted(NARROW_SEVEN, 100)[0]), stroke(shifted(ONE, 300)[0])]:
+        board.apply(action)
+        recorder.add(action)
+        board.classify_pending()
+    correction = Correct(board.point_of(board.digits[1]), 2)
+    board.apply(correction)
+    recorder.add(correction)
+    for action in [stroke(shifted(ONE, 500)[0])]:
+        board.apply(action)
+        recorder.add(action)
+    recorder.close()
+    board.classify_pending()
+    shown = board.reading()
+    assert len(Profile(path).read().examples) == 3  # the session taught the profile more since it began
+    header = json.loads(recording.read_text().splitlines()[0])
+    assert header["profile"]["ids"] == [stored.id] and header["profile"]["examples"] == 1
+    monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
+    assert main(["replay", str(recording), "--profile", str(path)]) == 0
+    captured = capsys.readouterr()
+    state = json.loads(captured.out)
+    assert state["reading"] == shown and state["profile"] == "same" and captured.err == ""
+    Profile(path).forget(stored)  # the profile no longer holds what the session started from
+    assert main(["replay", str(recording), "--profile", str(path)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["profile"] == "differs" and "1 of its 1 examples missing" in captured.err
+    assert main(["replay", str(recording)]) == 0
+    assert "no --profile given" in capsys.readouterr().err

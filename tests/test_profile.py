@@ -1,8 +1,21 @@
-"""Where personal examples persist (digitboard.recognition.profile) and `digitboard profile`."""
+"""The profile store (digitboard.recognition.profile) and `digitboard profile`: examples kept in
+SQLite, foreign files refused and left as they were, two processes at once, kill -9, a full disk,
+the import of an older JSON-lines profile, and the user's control (list, forget, export, import,
+clear and restore)."""
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,150 +23,386 @@ from test_learning import SEVEN, EmbeddingFake, image_batch, shifted
 
 from digitboard.cli import main
 from digitboard.recognition.learning import Example
-from digitboard.recognition.preprocess import digit_image
-from digitboard.recognition.profile import Profile, default_profile_path, window_learner
+from digitboard.recognition.profile import (
+    OLD_PROFILE_NAME,
+    PROFILE_NAME,
+    NotAProfile,
+    Profile,
+    default_profile_path,
+    window_learner,
+)
+from digitboard.recognition.profile_command import ProfileRequest, picture, run_profile
+
+REPOSITORY = Path(__file__).resolve().parents[1]
 
 
-def example(label: int, strokes=SEVEN) -> Example:
-    points = [np.asarray(s, np.float64) for s in strokes]
-    return Example(label, points, digit_image(points))
+def example(label: int, strokes=SEVEN, accepted: bool = False, tied_to=()) -> Example:
+    return Example(label, [np.asarray(s, np.float64) for s in strokes], accepted=accepted, tied_to=tuple(tied_to))
 
 
-def test_examples_are_appended_and_forgotten_ones_left_out(tmp_path):
-    profile = Profile(tmp_path / "folder" / "profile.jsonl")  # the folder is made on first use
-    kept, undone = example(7), example(1)
+def labels(path) -> list[int]:
+    return [stored.label for stored in Profile(path).read().examples]
+
+
+# -- the store -------------------------------------------------------------------------------------
+def test_examples_are_kept_and_forgotten_each_in_one_transaction(tmp_path):
+    profile = Profile(tmp_path / "folder" / "profile.sqlite")  # the folder is made on first use
+    kept, undone = example(7), example(1, accepted=True)
+    kept.embedding, kept.model = np.ones(4, np.float32) / 2, "model-a"
     profile.remember(kept)
     profile.remember(undone)
     profile.forget(undone)
-    (stored,) = profile.read().examples
-    assert (stored.id, stored.label) == (kept.id, 7)
+    (stored,) = Profile(profile.path).read().examples
+    assert (stored.id, stored.label, stored.accepted, stored.model) == (kept.id, 7, False, "model-a")
     assert all(np.allclose(a, b) for a, b in zip(stored.strokes, kept.strokes))
-    assert len(profile.path.read_text().splitlines()) == 3  # appended, never rewritten
+    assert np.array_equal(stored.embedding, kept.embedding) and stored.image is None
+    with sqlite3.connect(profile.path) as connection:
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA application_id").fetchone()[0] == 0x64677462
 
 
-def test_examples_are_rendered_afresh_by_todays_preprocessing_not_stored_images(tmp_path):
-    profile = Profile(tmp_path / "p.jsonl")
-    original = example(3)
-    original.image[:] = 0  # whatever the board rendered then is not what is kept
-    profile.remember(original)
-    line = json.loads(profile.path.read_text())
-    assert set(line["learn"]) == {"id", "label", "strokes", "created"}
-    (loaded,) = profile.examples()
-    assert np.array_equal(loaded.image, digit_image(loaded.strokes)) and loaded.embedding is None
+def test_a_missing_profile_is_empty_and_reading_it_creates_nothing(tmp_path):
+    assert Profile(tmp_path / "none.sqlite").read().examples == []
+    assert main(["profile", "--profile", str(tmp_path / "none.sqlite"), "--json"]) == 0
+    assert not (tmp_path / "none.sqlite").exists()
 
 
-def test_a_torn_last_line_and_a_damaged_line_are_skipped(tmp_path, capsys):
-    profile = Profile(tmp_path / "p.jsonl")
-    profile.remember(example(2))
-    with open(profile.path, "a") as handle:
-        handle.write('{"learn": {"id": "x", "label": 11, "strokes": [[[0, 0]]]}}\n')  # no such digit
-    profile.remember(example(4))
-    with open(profile.path, "a") as handle:
-        handle.write('{"learn": {"id": "y", "label": 5, "stro')  # a kill in the middle of a write
-    contents = profile.read()
-    assert [stored.label for stored in contents.examples] == [2, 4] and contents.damaged_lines == [2, 4]
-    assert len(profile.examples()) == 2 and "skipped 2 damaged line(s)" in capsys.readouterr().err
+def foreign_files(tmp_path: Path) -> dict[str, Path]:
+    text = tmp_path / "notes.txt"
+    text.write_text("my notes\n")
+    recording = tmp_path / "session.jsonl"
+    recording.write_text('{"size":[640,480],"recording":1}\n{"stroke":[[1,2],[3,4]]}\n')
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (text)")
+    old = tmp_path / "old.jsonl"
+    old.write_text(json.dumps({"learn": {"id": "a", "label": 1, "strokes": [[[0, 0], [0, 50]]]}}) + "\n")
+    empty = tmp_path / "empty"
+    empty.write_bytes(b"")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    return {"text": text, "recording": recording, "other sqlite": other, "old profile": old, "empty": empty,
+            "fifo": fifo, "folder": folder, "device": Path("/dev/null")}
 
 
-def test_a_missing_profile_is_empty(tmp_path):
-    assert Profile(tmp_path / "none.jsonl").read().examples == []
+@pytest.mark.parametrize("options", [["--json"], ["--clear", "--yes"], ["--list"], ["--forget", "abcd"],
+                                     ["--import", "IMPORT"], ["--restore"]])
+def test_what_is_not_a_profile_is_refused_in_one_line_and_left_as_it_was(tmp_path, capsys, options):
+    source = tmp_path / "source.sqlite"
+    Profile(source).remember(example(3))
+    options = [str(source) if option == "IMPORT" else option for option in options]
+    for kind, path in foreign_files(tmp_path).items():
+        before = None if not path.is_file() or kind == "fifo" else path.read_bytes()
+        assert main(["profile", "--profile", str(path), *options]) == 2, kind
+        error = capsys.readouterr().err
+        assert error.count("\n") == 1 and "profile" in error and "Traceback" not in error, (kind, error)
+        if before is not None:
+            assert path.read_bytes() == before, kind
+        assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists(), kind
+
+
+def test_the_window_refuses_a_foreign_profile_without_writing_it_and_says_so(tmp_path, capsys):
+    files = foreign_files(tmp_path)
+    for kind in ("text", "recording", "fifo", "other sqlite"):
+        said = []
+        learner = window_learner(EmbeddingFake(), files[kind])
+        learner.on_problem = said.append
+        learner.learn(image_batch(SEVEN)[0, ..., 0], [np.asarray(SEVEN[0], float)], 3)
+        assert learner.journal is None and len(learner.examples) == 1, kind
+        assert "not loaded, nor kept" in capsys.readouterr().err
+    assert files["text"].read_text() == "my notes\n"
+
+
+def test_an_old_profile_given_as_the_profile_is_refused_with_the_way_to_import_it(tmp_path, capsys):
+    old = foreign_files(tmp_path)["old profile"]
+    assert main(["profile", "--profile", str(old)]) == 2
+    assert "--import" in capsys.readouterr().err
+
+
+def test_symlinks_stay_symlinks_and_the_file_they_name_is_written(tmp_path):
+    real = tmp_path / "real.sqlite"
+    link = tmp_path / "link.sqlite"
+    link.symlink_to(real)  # dangling until the profile is created
+    Profile(link).remember(example(5))
+    Profile(link).remember(example(6))
+    assert link.is_symlink() and real.is_file() and labels(real) == [5, 6]
+    assert main(["profile", "--profile", str(link), "--clear", "--yes"]) == 0
+    assert link.is_symlink() and labels(link) == []
+
+
+def test_the_older_json_lines_profile_is_imported_once_and_left_where_it_was(tmp_path, capsys):
+    old = tmp_path / OLD_PROFILE_NAME
+    lines = [json.dumps({"learn": {"id": f"e{i}", "label": i % 10, "strokes": [[[0, 0], [10, 50 + i]]],
+                                   "created": 1000.0 + i, **({"accepted": True} if i % 2 else {})}}) for i in range(6)]
+    lines.insert(2, json.dumps({"forget": {"id": "e0"}}))
+    lines.insert(3, "\xff not utf-8")
+    lines.insert(4, "[" * 100_000 + "]" * 100_000)  # nested deeper than a parser recurses
+    lines.append('{"learn": {"id": "torn", "label": 5, "stro')  # a kill in the middle of a write
+    old.write_bytes("\n".join(lines).encode("utf-8", "surrogateescape").replace(b"\xc3\xbf", b"\xff"))
+    before = old.read_bytes()
+    learner = window_learner(EmbeddingFake(), tmp_path / PROFILE_NAME)
+    learner._loading.join(5)
+    assert sorted(e.id for e in learner.examples) == [f"e{i}" for i in range(1, 6)]
+    assert "imported 5 personal example(s)" in capsys.readouterr().err and old.read_bytes() == before
+    again = window_learner(EmbeddingFake(), tmp_path / PROFILE_NAME)  # the second start imports nothing
+    again._loading.join(5)
+    assert "imported" not in capsys.readouterr().err and len(again.examples) == 5
+    assert [e.accepted for e in Profile(tmp_path / PROFILE_NAME).read().examples] == [True, False, True, False, True]
+
+
+def test_a_damaged_row_is_skipped_and_the_rest_is_read(tmp_path, capsys):
+    path = tmp_path / "p.sqlite"
+    for label in (2, 4):
+        Profile(path).remember(example(label))
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE examples SET stroke_ends = x'0100' WHERE label = 2")
+    assert [e.label for e in Profile(path).examples()] == [4]
+    assert "skipped 1 damaged example(s)" in capsys.readouterr().err
+    assert main(["profile", "--profile", str(path), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["skipped"] == 1
+
+
+def test_an_example_beyond_the_bounds_is_not_kept(tmp_path):
+    huge = Example(1, [np.zeros((30_000, 2))])
+    with pytest.raises(ValueError, match="points"):
+        Profile(tmp_path / "p.sqlite").remember(huge)
+
+
+WRITER = textwrap.dedent("""
+    import sys
+    import numpy as np
+    from digitboard.recognition.learning import Example
+    from digitboard.recognition.profile import Profile
+    profile = Profile(sys.argv[1])
+    for index in range(int(sys.argv[2])):
+        profile.remember(Example(int(sys.argv[3]), [np.array([[0.0, 0.0], [1.0, float(index)]])]))
+        print(index, flush=True)
+""")
+
+
+def test_two_processes_writing_one_profile_lose_nothing(tmp_path):
+    path = tmp_path / "p.sqlite"
+    writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(path), "100", str(label)], cwd=REPOSITORY,
+                                stdout=subprocess.DEVNULL) for label in (1, 7)]
+    assert [writer.wait(120) for writer in writers] == [0, 0]
+    read = Profile(path).read().examples
+    assert sorted((label, sum(e.label == label for e in read)) for label in (1, 7)) == [(1, 100), (7, 100)]
+
+
+def test_a_kill_at_any_moment_leaves_a_profile_with_every_committed_example(tmp_path):
+    path = tmp_path / "p.sqlite"
+    for delay in (0.5, 0.9, 1.3):
+        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "100000", "4"], cwd=REPOSITORY,
+                                  stdout=subprocess.PIPE, text=True)
+        committed = len(Profile(path).read().examples) - 1  # from the runs before
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # wait until it writes, then kill it mid-stream
+            line = writer.stdout.readline()
+            if line:
+                committed += 1
+                if int(line) >= 5:
+                    break
+        time.sleep(delay / 10)
+        writer.send_signal(signal.SIGKILL)
+        writer.wait()
+        committed += len(writer.stdout.read().split())
+        count = len(Profile(path).read().examples)
+        assert count >= committed + 1  # every example it said was written, at least
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def small_disk(tmp_path) -> Path:
+    """A 1 MiB tmpfs, if this process may mount one (root on Linux); else skip."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if os.geteuid() != 0 or shutil.which("mount") is None:
+        pytest.skip("mounting a small tmpfs needs root")
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)], check=False, capture_output=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here ({result.stderr.decode().strip()})")
+    return mount
+
+
+def test_a_full_disk_gives_a_message_and_loses_nothing_kept(tmp_path, capsys):
+    mount = small_disk(tmp_path)
+    try:
+        path = mount / "p.sqlite"
+        said = []
+        learner = window_learner(EmbeddingFake(), path)
+        learner.on_problem = said.append
+        learner._loading.join(5)
+        big = [np.random.default_rng(0).uniform(0, 500, (5000, 2))]
+        kept = 0
+        for _ in range(200):
+            learner.learn(image_batch(SEVEN)[0, ..., 0], big, 1)
+            if learner.journal is None:
+                break
+            kept += 1
+        assert learner.journal is None and 0 < kept < 200
+        assert any("disk is full" in message for message in said) and "disk is full" in capsys.readouterr().err
+        learner.journal = None
+        subprocess.run(["sync"], check=False)
+        assert len(Profile(path).read().examples) == kept  # every example kept before is still there
+        with sqlite3.connect(path) as connection:
+            assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
 def test_the_default_profile_is_in_the_user_data_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.setattr("sys.platform", "linux")
-    assert default_profile_path() == tmp_path / "digitboard" / "profile.jsonl"
+    assert default_profile_path() == tmp_path / "digitboard" / PROFILE_NAME
 
 
-def test_the_profile_command_counts_exports_and_clears(tmp_path, capsys):
-    path = tmp_path / "p.jsonl"
-    profile = Profile(path)
-    for label in (7, 7, 1):
-        profile.remember(example(label))
-    assert main(["profile", "--profile", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert f"profile {path}: 3 personal example(s)" in out and "  7: 2" in out and "  1: 1" in out and "  0: 0" in out
-    exported = tmp_path / "copy.jsonl"
-    assert main(["profile", "--profile", str(path), "--export", str(exported)]) == 0
-    assert [stored.label for stored in Profile(exported).read().examples] == [7, 7, 1]
-    assert main(["profile", "--profile", str(path), "--clear"]) == 0
-    assert "cleared 3 personal example(s)" in capsys.readouterr().out and not path.exists()
-    assert main(["profile", "--profile", str(path), "--export", str(path)]) == 2  # not onto itself
-
-
-def test_the_top_level_profile_option_also_names_the_profile(tmp_path, capsys):
-    path = tmp_path / "p.jsonl"
-    Profile(path).remember(example(6))
-    assert main(["--profile", str(path), "profile"]) == 0
-    assert "1 personal example(s)" in capsys.readouterr().out
-
-
+# -- the window's learner ------------------------------------------------------------------------
 def test_the_window_learner_loads_the_profile_and_writes_each_correction_and_undo(tmp_path):
-    path = tmp_path / "p.jsonl"
+    path = tmp_path / "p.sqlite"
     Profile(path).remember(example(4))
-    base = EmbeddingFake()
-    learner = window_learner(base, path)
+    learner = window_learner(EmbeddingFake(), path)
     learner._loading.join(5)
     assert learner.ready and [e.label for e in learner.examples] == [4]
+    assert learner.starting_from.ids == tuple(e.id for e in learner.examples)
     assert learner.predict(image_batch(shifted(SEVEN, 50)))[0].argmax() == 4
     one = [[(300.0, 100.0), (300.0, 210.0)]]
     handle = learner.learn(image_batch(one)[0, ..., 0], [np.asarray(one[0])], 1)
-    assert [stored.label for stored in Profile(path).read().examples] == [4, 1]
+    assert labels(path) == [4, 1]
     learner.forget(handle)
-    assert [stored.label for stored in Profile(path).read().examples] == [4]
-    # a second board on the same profile starts from what the first left
-    again = window_learner(EmbeddingFake(), path)
+    assert labels(path) == [4]
+    again = window_learner(EmbeddingFake(), path)  # a second board starts from what the first left
     again._loading.join(5)
     assert [e.label for e in again.examples] == [4]
+
+
+def test_embeddings_are_kept_with_their_model_and_used_only_with_that_model(tmp_path):
+    path = tmp_path / "p.sqlite"
+    stored = example(3)
+    stored.embedding, stored.model = EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0][0], "model-a"
+    Profile(path).remember(stored)
+    for fingerprint, embedded in (("model-a", 1), ("model-b", 2)):  # the digit read, and the example if stale
+        base = EmbeddingFake()
+        learner = window_learner(base, path, fingerprint=fingerprint)
+        learner._loading.join(5)
+        assert learner.predict(image_batch(shifted(SEVEN, 10)))[0].argmax() == 3
+        assert base.embedded == embedded, fingerprint
 
 
 def test_an_unwritable_profile_folder_does_not_stop_the_board(tmp_path, capsys):
     blocker = tmp_path / "file"
     blocker.write_text("")
-    learner = window_learner(EmbeddingFake(), blocker / "p.jsonl")  # a folder that cannot be made
-    learner._loading.join(5)
+    learner = window_learner(EmbeddingFake(), blocker / "p.sqlite")  # a folder that cannot be made
+    learner._loading is None or learner._loading.join(5)
     learner.learn(image_batch(SEVEN)[0, ..., 0], [np.asarray(SEVEN[0], float)], 3)
     assert len(learner.examples) == 1 and learner.journal is None
-    assert "session only" in capsys.readouterr().err
+    assert "not loaded, nor kept: cannot read the profile" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [["profile", "--clear"], ["profile"]])
+# -- `digitboard profile` --------------------------------------------------------------------------
+def test_the_profile_command_counts_as_text_and_as_json(tmp_path, capsys):
+    path = tmp_path / "p.sqlite"
+    profile = Profile(path)
+    anchor = example(7)
+    for stored in (anchor, example(7), example(1), example(1, accepted=True), example(7, accepted=True, tied_to=[anchor.id])):
+        profile.remember(stored)
+    assert main(["profile", "--profile", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"profile {path}: 5 personal example(s), 3 corrected and 2 let stand" in out and "  0: 0 (0 corrected" in out
+    assert "  7: 3 (2 corrected, 1 let stand, 1 of them tied to corrections)" in out
+    assert main(["--profile", str(path), "profile", "--json"]) == 0  # the top-level option names it too
+    counts = json.loads(capsys.readouterr().out)
+    assert counts["corrected"] == {"1": 1, "7": 2} and counts["let_stand"] == {"1": 1, "7": 1}
+    assert counts["tied"] == {"7": 1} and counts["examples"] == 5
+
+
+def test_list_shows_each_example_and_forget_removes_it_with_what_is_tied_to_it(tmp_path, capsys):
+    path = tmp_path / "p.sqlite"
+    profile = Profile(path)
+    anchor, other = example(7), example(2)
+    tied = example(7, accepted=True, tied_to=[anchor.id])
+    for stored in (anchor, other, tied):
+        profile.remember(stored)
+    assert main(["profile", "--profile", str(path), "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 3 and lines[0].startswith(f"{anchor.id[:8]}  7  ") and lines[0].endswith("corrected")
+    assert lines[2].endswith(f"let stand, tied to {anchor.id[:8]}")
+    assert main(["profile", "--profile", str(path), "--forget", anchor.id[:8]]) == 0
+    assert "forgot 1 personal example(s) and 1 let stand tied to them" in capsys.readouterr().out
+    assert [e.id for e in Profile(path).read().examples] == [other.id]
+    assert main(["profile", "--profile", str(path), "--forget", "zzzz"]) == 2
+    assert "matches no example" in capsys.readouterr().err and labels(path) == [2]
+
+
+def test_list_draws_a_small_picture_of_each_example():
+    lines = picture(example(1, [[(100, 0), (100, 200)]]))
+    assert len(lines) == 4 and all(len(line) == 8 for line in lines)
+    assert all(line[3] != "\u2800" or line[4] != "\u2800" for line in lines)  # a stroke down the middle
+    assert all(line[0] == "\u2800" for line in lines)  # and nothing at the side
+
+
+def test_export_never_overwrites_without_force_and_import_merges_it(tmp_path, capsys):
+    path, exported = tmp_path / "p.sqlite", tmp_path / "copy.sqlite"
+    for label in (7, 7, 1):
+        Profile(path).remember(example(label))
+    exported.write_text("precious")
+    assert main(["profile", "--profile", str(path), "--export", str(exported)]) == 2
+    assert "--force" in capsys.readouterr().err and exported.read_text() == "precious"
+    assert main(["profile", "--profile", str(path), "--export", str(exported), "--force"]) == 0
+    assert labels(exported) == [7, 7, 1]
+    assert main(["profile", "--profile", str(path), "--export", str(path), "--force"]) == 2  # not onto itself
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    Profile(elsewhere).remember(example(3))
+    assert main(["profile", "--profile", str(elsewhere), "--import", str(exported)]) == 0
+    assert "imported 3 personal example(s)" in capsys.readouterr().out and sorted(labels(elsewhere)) == [1, 3, 7, 7]
+    assert main(["profile", "--profile", str(elsewhere), "--import", str(exported)]) == 0  # merged: no twins
+    assert "imported 0 personal example(s)" in capsys.readouterr().out and len(labels(elsewhere)) == 4
+
+
+def test_clear_keeps_a_dated_backup_that_restore_brings_back(tmp_path, capsys):
+    path = tmp_path / "p.sqlite"
+    for label in (7, 1):
+        Profile(path).remember(example(label))
+    assert main(["profile", "--profile", str(path), "--clear", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "cleared 2 personal example(s)" in out and labels(path) == []
+    (backup,) = tmp_path.glob("p.sqlite.cleared-*")
+    assert labels(backup) == [7, 1]
+    assert main(["profile", "--profile", str(path), "--restore"]) == 0
+    assert "restored 2 personal example(s)" in capsys.readouterr().out and labels(path) == [7, 1]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_clear_asks_on_a_terminal_and_refuses_without_one_unless_told_yes(tmp_path, capsys):
+    path = tmp_path / "p.sqlite"
+    Profile(path).remember(example(7))
+    out = Terminal()
+    assert run_profile(ProfileRequest(str(path), clear=True), Terminal("n\n"), out) == 0
+    assert "[y/N]" in out.getvalue() and "nothing cleared" in out.getvalue() and labels(path) == [7]
+    assert run_profile(ProfileRequest(str(path), clear=True), Terminal("y\n"), Terminal()) == 0
+    assert labels(path) == []
+    Profile(path).remember(example(7))
+    with subprocess.Popen([sys.executable, "-m", "digitboard", "profile", "--profile", str(path), "--clear"],
+                          cwd=REPOSITORY, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True) as process:
+        error = process.stderr.read()
+    assert process.returncode == 2 and error.count("\n") == 1 and "--yes" in error and labels(path) == [7]
+
+
+@pytest.mark.parametrize("argv", [["profile", "--clear", "--yes"], ["profile"]])
 def test_the_profile_command_uses_the_user_data_folder_by_default(tmp_path, monkeypatch, capsys, argv):
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.setattr("sys.platform", "linux")
     assert main(argv) == 0
-    assert str(tmp_path / "digitboard" / "profile.jsonl") in capsys.readouterr().out
+    assert str(tmp_path / "digitboard" / PROFILE_NAME) in capsys.readouterr().out
 
 
-def test_digits_let_stand_are_kept_as_such_and_counted_apart(tmp_path, capsys):
-    path = tmp_path / "p.jsonl"
-    profile = Profile(path)
-    stood = example(7)
-    stood.accepted = True
-    profile.remember(stood)
-    profile.remember(example(7))
-    path.open("a").write(json.dumps({"learn": {"id": "old", "label": 1, "strokes": [[[0, 0], [0, 50]]]}}) + "\n")
-    assert [(s.label, s.accepted) for s in profile.read().examples] == [(7, True), (7, False), (1, False)]
-    assert [e.accepted for e in profile.examples()] == [True, False, False]  # an old line is a correction
-    assert main(["profile", "--profile", str(path)]) == 0
-    out = capsys.readouterr().out
-    assert "3 personal example(s), 2 corrected and 1 let stand" in out and "  7: 2 (1 corrected, 1 let stand)" in out
-    exported = tmp_path / "copy.jsonl"
-    profile.export(exported)
-    assert [s.accepted for s in Profile(exported).read().examples] == [True, False, False]
-
-
-def test_a_profile_of_mostly_forgotten_lines_is_rewritten_when_loaded(tmp_path):
-    from digitboard.recognition.profile import COMPACT_ABOVE
-
-    profile = Profile(tmp_path / "p.jsonl")
-    kept = [example(label) for label in (3, 4)]
-    profile.remember(kept[0])
-    for _ in range(COMPACT_ABOVE // 2 + 2):  # more than COMPACT_ABOVE lines beyond twice the examples
-        gone = example(5)
-        profile.remember(gone)
-        profile.forget(gone)
-    profile.remember(kept[1])
-    assert [e.id for e in profile.examples()] == [e.id for e in kept]
-    assert len(profile.path.read_text().splitlines()) == 2
-    assert [e.id for e in profile.examples()] == [e.id for e in kept]  # read the same after
+def test_not_a_profile_is_a_value_error_a_user_can_act_on(tmp_path):
+    (tmp_path / "t.txt").write_text("x")
+    with pytest.raises(NotAProfile, match="not a digitboard profile"):
+        Profile(tmp_path / "t.txt").read()

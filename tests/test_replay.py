@@ -259,7 +259,8 @@ def test_the_output_is_one_json_line_per_session_in_the_documented_form(tmp_path
     assert [s["session"] for s in states] == ["a.jsonl:1", "a.jsonl:2", "b.json:1"]
     assert [list(s) for s in states] == [["session", "digits", "reading"]] * 3
     two = states[0]["digits"]
-    assert [list(d) for d in two] == [["label", "confidence", "box", "strokes", "unsure", "mark", "text", "alternatives", "corrected"]] * 2
+    assert [list(d) for d in two] == [["label", "confidence", "box", "strokes", "unsure", "mark", "text", "alternatives", "corrected",
+                                       "yours", "model"]] * 2
     assert all(d["unsure"] is False and d["alternatives"][0] == [d["label"], d["confidence"]] for d in two)
     assert all(len(d["alternatives"]) == 3 for d in two)
     assert [d["strokes"] for d in two] == [[1], [0]]  # left to right

@@ -53,4 +53,13 @@ class Delete:
     at: Point
 
 
-Action = Stroke | Clear | Undo | Correct | Delete
+@dataclass(frozen=True)
+class Forget:
+    """Forget the personal examples that gave the digit whose box holds `at` (the nearest digit
+    if none does) its reading, and read it again (undoable). A digit read as the model alone
+    reads it is left as it is."""
+
+    at: Point
+
+
+Action = Stroke | Clear | Undo | Correct | Delete | Forget

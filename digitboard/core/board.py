@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from digitboard.core.actions import Action, Clear, Correct, Delete, Stroke, Undo
+from digitboard.core.actions import Action, Clear, Correct, Delete, Forget, Stroke, Undo
 from digitboard.core.digits import Digit, Ink, Pen, Prediction
 from digitboard.core.grouping import DigitIndex, place
 from digitboard.core.reading import reading_lines
@@ -34,16 +34,34 @@ class Learner(Protocol):
     user corrects, and of each they let stand, read with confidence, when they go on to write
     another (`accept`)."""
 
-    def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray) -> object:
+    def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray, **reading) -> object:
         """Take a corrected digit (its model input, strokes and pen path) as an example; returns a
-        handle to forget it by."""
+        handle to forget it by. For a digit whose reading personal examples gave, `reading` holds
+        `reasons` (their ids) and `own_label` (the model's own)."""
         ...
 
-    def accept(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray) -> object | None:
-        """Take a digit let stand with the board's reading as an example; a handle, or None if not taken."""
+    def accept(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray,
+               **reading) -> object | None:
+        """Take a digit let stand with the board's reading as an example; a handle, or None if not
+        taken. `reading` holds `reasons` for a reading personal examples gave."""
         ...
 
-    def forget(self, handle: object) -> None:
+    def forget(self, handle: object) -> object:
+        ...
+
+
+class ExplainingRecognizer(Protocol):
+    """A recogniser that says why (digitboard.recognition.learning.PersonalRecognizer)."""
+
+    def predict_explained(self, images: np.ndarray, paths: np.ndarray | None = None):
+        """`.probabilities` and `.own` (N, C), and `.reasons`: per digit, the ids of the examples
+        that changed its label from the model's own."""
+        ...
+
+    def forget_ids(self, ids: tuple[str, ...]) -> list:
+        ...
+
+    def restore(self, examples: list) -> None:
         ...
 
 
@@ -72,7 +90,13 @@ class _Deleted:
     digit: Digit
 
 
-_Edit = _Added | _Cleared | _Corrected | _Deleted
+@dataclass(frozen=True)
+class _Forgot:
+    digit: Digit
+    examples: list  # the learner's examples that went, to restore on undo
+
+
+_Edit = _Added | _Cleared | _Corrected | _Deleted | _Forgot
 
 
 @dataclass
@@ -107,6 +131,8 @@ class Board:
             return self._correct(action)
         elif isinstance(action, Delete):
             return self._delete(action)
+        elif isinstance(action, Forget):
+            return self._forget(action)
         else:
             raise TypeError(f"not a board action: {action!r}")
         return None
@@ -190,7 +216,8 @@ class Board:
         if self.learner is not None:
             self._withdraw(digit)
             strokes = [ink.points for ink in digit.strokes]
-            handle = self.learner.learn(self.render(digit), strokes, action.label, self.trace(digit))
+            handle = self.learner.learn(self.render(digit), strokes, action.label, self.trace(digit),
+                                        **_what_was_read(digit))
         self.history.append(_Corrected(digit, digit.corrected, handle))
         digit.corrected = action.label
         self.version += 1
@@ -209,6 +236,29 @@ class Board:
         self.strokes = [ink for ink in self.strokes if id(ink) not in gone]
         self.version += 1
         return digit
+
+    def _forget(self, action: Forget) -> Digit | None:
+        digit = self.digit_at(*action.at)
+        self.classify_pending()  # read as the window read it before the user asked
+        if digit is None or not digit.yours or not hasattr(self.learner, "forget_ids"):
+            return None
+        gone = self.learner.forget_ids(digit.prediction.reasons)  # type: ignore[union-attr]
+        self.history.append(_Forgot(digit, gone))
+        self._reread_after(gone, digit)
+        return digit
+
+    def _reread_after(self, examples: list, digit: Digit) -> None:
+        """Read again `digit` and every digit whose reading these examples gave: the learner
+        changed under them."""
+        ids = {example.id for example in examples}
+        for other in self.digits:
+            if other is digit or (other.prediction is not None and ids & set(other.prediction.reasons)):
+                if other.accepted is not None and getattr(other.accepted, "id", None) in ids:
+                    other.accepted = None  # it went with them
+                other.prediction = None
+                self._unread[id(other)] = other
+                self._awaiting.pop(id(other), None)
+        self.version += 1
 
     def _clear(self) -> None:
         if not self.strokes:
@@ -236,6 +286,9 @@ class Board:
             if self.learner is not None and edit.handle is not None:
                 self.learner.forget(edit.handle)
             self._await(edit.digit)
+        elif isinstance(edit, _Forgot):
+            self.learner.restore(edit.examples)  # type: ignore[union-attr]
+            self._reread_after(edit.examples, edit.digit)
         elif isinstance(edit, _Deleted):
             digit = edit.digit
             for ink in digit.strokes:  # back among the strokes, in drawing order
@@ -279,7 +332,9 @@ class Board:
             if (digit.accepted is None and digit.corrected is None and prediction is not None
                     and prediction.confident and not digit.speck):
                 strokes = [ink.points for ink in digit.strokes]
-                digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit))
+                reading = {"reasons": prediction.reasons} if prediction.reasons else {}
+                digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit),
+                                                     **reading)
 
     def _forget_reading(self, digit: Digit) -> None:
         """The digit leaves the board: neither to be read nor accepted."""
@@ -344,9 +399,16 @@ class Board:
             return 0
         images = np.stack([self.render(digit) for digit in pending])[..., None]  # (N, 28, 28, 1) float32
         paths = np.stack([self.trace(digit) for digit in pending])  # (N, 64, 5) float32
-        probabilities = np.asarray(self.recognizer.predict(images, paths), np.float64)
-        for digit, row in zip(pending, probabilities):
-            digit.prediction = Prediction.from_probabilities(row)
+        explain = getattr(self.recognizer, "predict_explained", None)
+        if explain is not None:
+            explained = explain(images, paths)
+            probabilities = np.asarray(explained.probabilities, np.float64)
+            own, reasons = np.asarray(explained.own, np.float64), explained.reasons
+        else:
+            probabilities = np.asarray(self.recognizer.predict(images, paths), np.float64)
+            own, reasons = probabilities, [()] * len(probabilities)
+        for digit, row, own_row, why in zip(pending, probabilities, own, reasons):
+            digit.prediction = Prediction.from_probabilities(row, own_row, why)
             del self._unread[id(digit)]
             self._await(digit)
         self.version += 1
@@ -368,3 +430,12 @@ class Board:
         digit not classified yet; specks left out), lines of writing separated by a space."""
         lines = ("".join(str(d.label) if d.label is not None else "_" for d in row if not d.speck) for row in self.rows())
         return " ".join(line for line in lines if line)
+
+
+def _what_was_read(digit: Digit) -> dict:
+    """What a learner is told of a digit's reading when it is corrected: the examples that gave
+    it and the model's own label, if personal examples changed it."""
+    prediction = digit.prediction
+    if prediction is None or not prediction.reasons or prediction.own is None:
+        return {}
+    return {"reasons": prediction.reasons, "own_label": prediction.own[0]}

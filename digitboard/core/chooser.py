@@ -14,25 +14,43 @@ from digitboard.core.digits import Digit
 from digitboard.core.labels import Rect, Size, overlap
 
 DELETE = -1  # the row that deletes the digit rather than labelling it
+FORGET = -2  # the row that forgets the personal examples behind the digit's reading
 CLICK_REACH = 3.0  # pixels: a press and release closer than this is a click, not a stroke
 
 
 @dataclass(frozen=True)
 class Row:
-    label: int  # a digit, or DELETE
-    probability: float | None  # the model's, for a digit it offers; None for DELETE
+    label: int  # a digit, DELETE or FORGET
+    probability: float | None  # the board's, for a digit it offers; None for DELETE and FORGET
+    models_own: bool = False  # the model's own reading, before personal examples changed it
 
     @property
     def text(self) -> str:
         if self.label == DELETE:
             return "delete"
-        return f"{self.label}" if self.probability is None else f"{self.label}  {self.probability:.0%}"
+        if self.label == FORGET:
+            return "forget the examples behind this"
+        text = f"{self.label}" if self.probability is None else f"{self.label}  {self.probability:.0%}"
+        return f"{text}  model's own" if self.models_own else text
+
+    @property
+    def is_label(self) -> bool:
+        return self.label >= 0
 
 
 def rows_for(digit: Digit) -> list[Row]:
-    """The model's top three labels for `digit` (none while it waits for the model), then delete."""
-    offered = digit.prediction.alternatives if digit.prediction is not None else []
-    return [Row(label, probability) for label, probability in offered] + [Row(DELETE, None)]
+    """The three likeliest labels for `digit` (none while it waits for the model); for a digit
+    whose reading personal examples changed, the model's own reading beside them and a row that
+    forgets those examples; then delete."""
+    prediction = digit.prediction
+    offered = prediction.alternatives if prediction is not None else []
+    rows = [Row(label, probability) for label, probability in offered]
+    if digit.yours:
+        own_label, own_confidence = prediction.own  # type: ignore[union-attr, misc]
+        rows = [row for row in rows if row.label != own_label]
+        rows.insert(1, Row(own_label, own_confidence, models_own=True))
+        rows.append(Row(FORGET, None))
+    return rows + [Row(DELETE, None)]
 
 
 def is_click(points: list[tuple[float, float]] | tuple[tuple[float, float], ...]) -> bool:

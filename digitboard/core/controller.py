@@ -14,9 +14,9 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Protocol
 
-from digitboard.core.actions import Action, Clear, Correct, Delete, Point, Undo
+from digitboard.core.actions import Action, Clear, Correct, Delete, Forget, Point, Undo
 from digitboard.core.board import Board
-from digitboard.core.chooser import DELETE, Row, is_click, panel_rects, row_at, rows_for
+from digitboard.core.chooser import DELETE, FORGET, Row, is_click, panel_rects, row_at, rows_for
 from digitboard.core.digits import Digit
 from digitboard.core.keys import COMMANDS, Command
 from digitboard.core.labels import Rect
@@ -171,6 +171,8 @@ class Controller:
         at = self.board.point_of(digit)
         if label == DELETE:
             return Delete(at)
+        if label == FORGET:
+            return Forget(at)
         return Correct(at, label)
 
     # -- keys ---------------------------------------------------------------------------------

@@ -37,13 +37,23 @@ class Prediction:
     confidence: float
     probabilities: tuple[float, ...] = ()  # of the digits 0 to 9
     not_digit: float = 0.0  # the model's probability that the ink is no digit at all
+    own: tuple[int, float] | None = None  # the model's own label and confidence, before personal examples
+    reasons: tuple[str, ...] = ()  # the personal examples that changed the label from the model's own
 
     @classmethod
-    def from_probabilities(cls, row: np.ndarray) -> Prediction:
+    def from_probabilities(cls, row: np.ndarray, own: np.ndarray | None = None, reasons: tuple[str, ...] = ()) -> Prediction:
         digits = np.asarray(row[:DIGIT_CLASSES], np.float64)
         label = int(np.argmax(digits))
         not_digit = float(row[DIGIT_CLASSES]) if len(row) > DIGIT_CLASSES else 0.0
-        return cls(label, float(digits[label]), tuple(float(p) for p in digits), not_digit)
+        own_digits = digits if own is None else np.asarray(own[:DIGIT_CLASSES], np.float64)
+        own_label = int(np.argmax(own_digits))
+        return cls(label, float(digits[label]), tuple(float(p) for p in digits), not_digit,
+                   (own_label, float(own_digits[own_label])), tuple(reasons) if own_label != label else ())
+
+    @property
+    def yours(self) -> bool:
+        """Read otherwise than the model alone reads it, because of the user's examples."""
+        return self.own is not None and self.own[0] != self.label
 
     @property
     def unsure(self) -> bool:
@@ -120,6 +130,11 @@ class Digit:
         return all(ink.speck for ink in self.strokes)
 
     @property
+    def yours(self) -> bool:
+        """Shown with a label the user's personal examples gave it, not the model alone."""
+        return self.corrected is None and self.prediction is not None and self.prediction.yours
+
+    @property
     def unsure(self) -> bool:
         """Shown as a guess: a speck, a digit the model is unsure of, or one it has not read yet
         (never a corrected one)."""
@@ -137,7 +152,8 @@ class Digit:
     def label_texts(self) -> tuple[str, ...]:
         """The label's forms, longest first, for a shell to show the longest that fits: "7 98%",
         "7"; an unsure "4? 58% or 1, 7" (the next likeliest digits), "4? 58%", "4?"; "3 corrected",
-        "3"; "speck, not read", "?"; "…" while the digit waits for the model."""
+        "3"; "7 · yours 98%", "7 · yours", "7" for a label the user's examples gave; "speck,
+        not read", "?"; "…" while the digit waits for the model."""
         if self.corrected is not None:
             return f"{self.corrected} corrected", str(self.corrected)
         if self.speck:
@@ -146,6 +162,8 @@ class Digit:
         if prediction is None:
             return ("…",)
         short = prediction.text.split()[0]
+        if self.yours:  # the user's examples, not the model alone, gave this label
+            return f"{short} · yours {prediction.confidence:.0%}", f"{short} · yours", short
         if not prediction.unsure:
             return prediction.text, short
         others = ", ".join(str(label) for label, _ in prediction.alternatives[1:])

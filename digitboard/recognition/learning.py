@@ -21,10 +21,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Protocol
 
 import numpy as np
 
+from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.trajectory import trajectories, trajectory
 
 DIGIT_CLASSES = 10
@@ -39,9 +41,11 @@ class LearningConfig:
     similarity_floor: float = 0.85  # cosine similarity at or below which an example says nothing
     strength: float = 16.0  # log-odds added to a label per fully similar example of it
     accepted_per_label: int = 50  # digits let stand kept as examples, the most recent of each label; 0: none
+    corrected_per_label: int = 1000  # corrections kept, the most recent of each label: a digit is read in bounded time
 
     def __post_init__(self) -> None:
-        if not 0 <= self.similarity_floor < 1 or self.strength < 0 or self.accepted_per_label < 0:
+        if (not 0 <= self.similarity_floor < 1 or self.strength < 0 or self.accepted_per_label < 0
+                or self.corrected_per_label < 1):
             raise ValueError(f"not a learning configuration: {self}")
 
 
@@ -51,15 +55,27 @@ class Example:
 
     label: int
     strokes: list[np.ndarray]  # (n, 2) float64 board pixels each, in drawing order
-    image: np.ndarray  # (28, 28) float32 in [0, 1]: the model input the strokes render to
+    image: np.ndarray | None = None  # (28, 28) float32 in [0, 1]: the model input, rendered when first needed
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: float = field(default_factory=time.time)  # seconds since the epoch
-    embedding: np.ndarray | None = None  # (D,) float32 of unit length, by the current model
+    embedding: np.ndarray | None = None  # (D,) float32 of unit length, by the model named in `model`
     accepted: bool = False  # let stand with the board's reading, not corrected
+    tied_to: tuple[str, ...] = ()  # let stand with a reading only these corrections gave: goes with them
+    model: str = ""  # the fingerprint of the model the embedding came from ("": unknown)
 
     def __post_init__(self) -> None:
         if not 0 <= self.label < DIGIT_CLASSES:
             raise ValueError(f"a digit's label is 0 to 9, not {self.label}")
+
+
+@dataclass(frozen=True)
+class Explained:
+    """A batch read with learning, and why: what the model alone said, and for each digit whose
+    label the personal examples changed, those examples (ids, closest first)."""
+
+    probabilities: np.ndarray  # (N, C) after learning
+    own: np.ndarray  # (N, C) the model's own
+    reasons: list[tuple[str, ...]]  # per digit; () when the model alone gives the same label
 
 
 class EmbeddingRecognizer(Protocol):
@@ -89,6 +105,14 @@ def one_hot(labels: Sequence[int] | np.ndarray) -> np.ndarray:
     return np.eye(DIGIT_CLASSES, dtype=np.float32)[np.asarray(labels, np.int64)]
 
 
+def closeness(embeddings: np.ndarray, example_embeddings: np.ndarray, floor: float) -> np.ndarray:
+    """(N, M) float32: (s - floor) / (1 - floor) for cosine similarity s above the floor, else 0.
+    `example_embeddings` are (M, D) of unit length."""
+    similarity = unit_rows(embeddings) @ example_embeddings.T - np.float32(floor)  # (N, M)
+    np.maximum(similarity, 0.0, out=similarity)
+    return similarity / np.float32(1.0 - floor)
+
+
 def personal_evidence(
     embeddings: np.ndarray, example_embeddings: np.ndarray, example_one_hot: np.ndarray, floor: float
 ) -> np.ndarray:
@@ -98,9 +122,7 @@ def personal_evidence(
     example at cosine similarity s adds (s - floor) / (1 - floor) when s > floor, else 0, so one
     identical example adds 1 and examples at or below the floor add nothing.
     """
-    closeness = unit_rows(embeddings) @ example_embeddings.T - np.float32(floor)  # (N, M)
-    np.maximum(closeness, 0.0, out=closeness)
-    return (closeness @ example_one_hot) / np.float32(1.0 - floor)
+    return closeness(embeddings, example_embeddings, floor) @ example_one_hot
 
 
 def adjust(probabilities: np.ndarray, evidence: np.ndarray, strength: float) -> np.ndarray:
@@ -123,9 +145,17 @@ def adjust(probabilities: np.ndarray, evidence: np.ndarray, strength: float) -> 
     return adjusted
 
 
+REASONS_KEPT = 64  # the closest examples named as a reading's reasons, at most
+
+
 class PersonalRecognizer:
     """The board's recogniser and its learner at once: the base model's probabilities, moved
-    toward the labels of the personal examples a digit resembles."""
+    toward the labels of the personal examples a digit resembles.
+
+    Learning never feeds on itself: a digit let stand with a label only the personal examples
+    gave is kept tied to the corrections behind that label and goes with them; a correction of
+    such a digit back to the model's own reading forgets the closest correction behind it.
+    """
 
     def __init__(
         self,
@@ -133,18 +163,27 @@ class PersonalRecognizer:
         examples: Iterable[Example] = (),
         config: LearningConfig = LearningConfig(),
         journal: Journal | None = None,
+        fingerprint: str = "",
     ) -> None:
         self.base = base
         self.config = config
         self.journal = journal
-        self._examples: list[Example] = list(examples)
+        self.fingerprint = fingerprint  # of the base model: stored embeddings by another model are recomputed
+        self._examples: dict[str, Example] = {}  # by id, oldest first
+        self._by_kind: dict[tuple[bool, int], dict[str, Example]] = {}  # (accepted, label) -> by id, oldest first
+        self._tied: dict[str, set[str]] = {}  # a correction's id -> the ids of the examples tied to it
         self._matrix: ExampleRows | None = None  # the examples' embeddings and labels as matrices
-        self._lock = threading.Lock()  # examples may arrive from a loading thread
+        self._lock = threading.RLock()  # examples may arrive from a loading thread
         self._loading: threading.Thread | None = None
         self.load_error: Exception | None = None
         self.journal_error: OSError | None = None
+        self.on_problem: Callable[[str], None] | None = None  # also told of each problem (the window's strip)
+        self.problems: list[str] = []  # every problem said so far
+        self.starting_from: object | None = None  # the profile's name for the examples it started from
         self._recent: dict[bytes, np.ndarray] = {}  # embeddings of the digits read lately, by drawing
-        self._trim()  # a profile of more accepted examples than this board keeps
+        for example in examples:
+            self._add(example)
+        self._trim()  # a profile of more examples than this board keeps
 
     # -- the board's recogniser -------------------------------------------------------------
     @property
@@ -156,13 +195,35 @@ class PersonalRecognizer:
         """(N, 28, 28, 1) float32 in [0, 1] and paths (N, 64, 5) -> (N, C) probabilities, as the base model's."""
         if not self._examples:  # nothing learned: exactly the shipped model
             return self.base.predict(images, paths)
-        embeddings, probabilities = self.base.embed_and_predict(images, paths)
+        return self.predict_explained(images, paths).probabilities
+
+    def predict_explained(self, images: np.ndarray, paths: np.ndarray | None = None) -> Explained:
+        """The probabilities after learning, the model's own, and the examples behind each change."""
+        if not self._examples:
+            own = self.base.predict(images, paths)
+            return Explained(own, own, [()] * len(own))
+        embeddings, own = self.base.embed_and_predict(images, paths)
         if paths is not None:  # kept for `accept`: a digit let stand was read just before
             if len(self._recent) > RECENT_EMBEDDINGS:
                 self._recent.clear()
             for image, path, embedding in zip(images, paths, embeddings):
                 self._recent[drawing_key(image, path)] = embedding
-        return self.adjust(embeddings, probabilities)
+        with self._lock:
+            example_embeddings, labels = self._example_matrix()
+            if len(labels) == 0:
+                return Explained(np.asarray(own), np.asarray(own), [()] * len(own))
+            close = closeness(embeddings, example_embeddings, self.config.similarity_floor)  # (N, M)
+            probabilities = adjust(own, close @ labels, self.config.strength)
+            reasons: list[tuple[str, ...]] = []
+            for row, (after, before) in enumerate(zip(probabilities, own)):
+                label = int(np.argmax(after[:DIGIT_CLASSES]))
+                if label == int(np.argmax(before[:DIGIT_CLASSES])):
+                    reasons.append(())
+                    continue
+                pulling = np.flatnonzero((close[row] > 0) & (labels[:, label] > 0))
+                pulling = pulling[np.argsort(-close[row, pulling], kind="stable")][:REASONS_KEPT]
+                reasons.append(tuple(self._matrix.examples[column].id for column in pulling))  # type: ignore[union-attr]
+        return Explained(probabilities, np.asarray(own), reasons)
 
     def adjust(self, embeddings: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
         """The base model's probabilities for digits with these embeddings, after learning."""
@@ -173,20 +234,61 @@ class PersonalRecognizer:
         return adjust(probabilities, evidence, self.config.strength)
 
     # -- the board's learner ----------------------------------------------------------------
-    def learn(self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None) -> Example:
+    def learn(
+        self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None,
+        reasons: Sequence[str] = (), own_label: int | None = None,
+    ) -> Example:
         """Keep a corrected digit as an example (and write it down); returns it, to forget by.
-        `path` is the drawing's (digitboard.recognition.trajectory), computed from the strokes if not given."""
-        return self._keep(self._example(image, strokes, label, path, accepted=False))
+        `path` is the drawing's (digitboard.recognition.trajectory), computed from the strokes if not given.
+
+        `reasons` are the examples that gave the digit its reading, `own_label` the model's own:
+        a correction away from a reading they gave forgets the digits let stand tied to them, and
+        one back to the model's own reading also the closest correction behind it."""
+        if reasons:
+            self._take_back(reasons, label, own_label)
+        example = self._keep(self._example(image, strokes, label, path, accepted=False))
+        self._trim(label, accepted=False)
+        return example
+
+    def _take_back(self, reasons: Sequence[str], label: int, own_label: int | None) -> None:
+        with self._lock:
+            behind = [self._examples[id] for id in reasons if id in self._examples]
+        if any(example.label == label for example in behind):
+            return  # not a reading these examples gave
+        closest = next((example for example in behind if not example.accepted), None)
+        gone = [example for example in behind if example.accepted and example.tied_to]
+        if own_label == label and closest is not None:
+            gone.append(closest)
+        for example in gone:
+            self.forget(example)
 
     def accept(
         self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None,
+        reasons: Sequence[str] = (),
     ) -> Example | None:
         """Keep a digit the user let stand with the board's reading, unless accepted examples are
-        off; the oldest accepted example of that label beyond `accepted_per_label` is forgotten."""
+        off; the oldest accepted example of that label beyond `accepted_per_label` is forgotten.
+
+        A reading the model alone would not have given (`reasons`: the examples that gave it) is
+        no evidence of its own: the example is tied to the corrections behind it and goes with
+        them; with none left, it is not kept at all."""
         if self.config.accepted_per_label == 0:
             return None
-        example = self._keep(self._example(image, strokes, label, path, accepted=True))
-        self._trim(label)
+        anchors: set[str] = set()
+        with self._lock:
+            for id in reasons:
+                behind = self._examples.get(id)
+                if behind is None:
+                    continue
+                if not behind.accepted:
+                    anchors.add(id)
+                anchors.update(anchor for anchor in behind.tied_to if anchor in self._examples)
+        if reasons and not anchors:
+            return None
+        example = self._example(image, strokes, label, path, accepted=True)
+        example.tied_to = tuple(sorted(anchors))
+        self._keep(example)
+        self._trim(label, accepted=True)
         return example
 
     def _example(
@@ -195,39 +297,80 @@ class PersonalRecognizer:
         """A new example, with its embedding if the digit was read lately (no second model run)."""
         image = np.asarray(image, np.float32)
         embedding = self._recent.get(drawing_key(image, trajectory(list(strokes)) if path is None else path))
-        return Example(label, _copied(strokes), image, accepted=accepted,
+        return Example(label, _copied(strokes), image, accepted=accepted, model=self.fingerprint,
                        embedding=None if embedding is None else unit_rows(embedding))
 
-    def forget(self, handle: object) -> None:
-        """Drop an example learned before (the correction was undone, the digit changed); an
-        example already forgotten is left alone."""
+    def forget(self, handle: object) -> list[Example]:
+        """Drop an example learned before (the correction was undone, the digit changed), and the
+        examples tied to it; an example already forgotten is left alone. Returns what went."""
         assert isinstance(handle, Example), "forget takes what learn or accept returned"
+        gone: list[Example] = []
         with self._lock:
-            kept = [example for example in self._examples if example is not handle]
-            if len(kept) == len(self._examples):
-                return
-            self._examples = kept
-            if self._matrix is not None:
-                self._matrix.remove(handle)
-        self._write_down("forget", handle)
+            waiting = [handle]
+            while waiting:
+                example = waiting.pop()
+                if self._examples.get(example.id) is not example:
+                    continue
+                self._remove(example)
+                gone.append(example)
+                waiting += [self._examples[id] for id in self._tied.pop(example.id, ()) if id in self._examples]
+        for example in gone:
+            self._write_down("forget", example)
+        return gone
+
+    def forget_ids(self, ids: Iterable[str]) -> list[Example]:
+        """Forget the examples with these ids (and those tied to them); returns what went."""
+        gone: list[Example] = []
+        for id in ids:
+            example = self._examples.get(id)
+            if example is not None:
+                gone += self.forget(example)
+        return gone
+
+    def restore(self, examples: Iterable[Example]) -> None:
+        """Keep again examples forgotten before (a forget undone), in their order."""
+        for example in examples:
+            if example.id not in self._examples:
+                self._keep(example)
+
+    def _add(self, example: Example) -> None:
+        """Hold an example (under the lock, or before any thread starts)."""
+        previous = self._examples.pop(example.id, None)
+        if previous is not None:
+            self._remove(previous)
+        self._examples[example.id] = example
+        self._by_kind.setdefault((example.accepted, example.label), {})[example.id] = example
+        for anchor in example.tied_to:
+            self._tied.setdefault(anchor, set()).add(example.id)
+        if self._matrix is not None and example.embedding is not None and example.model == (self.fingerprint or example.model):
+            self._matrix.add(example)
+        else:
+            self._matrix = None  # embedded, and the rows built again, at the next reading
+
+    def _remove(self, example: Example) -> None:
+        self._examples.pop(example.id, None)
+        self._by_kind.get((example.accepted, example.label), {}).pop(example.id, None)
+        for anchor in example.tied_to:
+            self._tied.get(anchor, set()).discard(example.id)
+        if self._matrix is not None:
+            self._matrix.remove(example)
 
     def _keep(self, example: Example) -> Example:
         with self._lock:
-            self._examples.append(example)
-            if self._matrix is not None and example.embedding is not None:
-                self._matrix.add(example)
-            else:
-                self._matrix = None  # embedded, and the rows built again, at the next reading
+            self._add(example)
         self._write_down("remember", example)
         return example
 
-    def _trim(self, label: int | None = None) -> None:
-        """Forget the oldest accepted examples of `label` (of every label: None) beyond the cap."""
+    def _trim(self, label: int | None = None, accepted: bool | None = None) -> None:
+        """Forget the oldest examples of `label` (of every label: None) of a kind (both kinds:
+        None) beyond that kind's cap."""
+        surplus: list[Example] = []
         with self._lock:
-            surplus: list[Example] = []
-            for digit in range(DIGIT_CLASSES) if label is None else (label,):
-                accepted = [example for example in self._examples if example.accepted and example.label == digit]
-                surplus += accepted[:max(0, len(accepted) - self.config.accepted_per_label)]
+            for kind in (True, False) if accepted is None else (accepted,):
+                cap = self.config.accepted_per_label if kind else self.config.corrected_per_label
+                for digit in range(DIGIT_CLASSES) if label is None else (label,):
+                    held = self._by_kind.get((kind, digit), {})
+                    surplus += list(islice(held.values(), max(0, len(held) - cap)))
         for example in surplus:
             self.forget(example)
 
@@ -240,12 +383,29 @@ class PersonalRecognizer:
             getattr(self.journal, what)(example)
         except OSError as error:
             self.journal_error, self.journal = error, None
-            print(f"digitboard: cannot write personal examples ({error.strerror or error}); "
-                  "corrections are learned for this session only", file=sys.stderr)
+            self.problem(f"cannot write personal examples ({error.strerror or error}); "
+                         "corrections are learned for this session only")
+
+    def problem(self, message: str) -> None:
+        """Say what went wrong with the profile: on stderr, and to `on_problem` if set."""
+        print(f"digitboard: {message}", file=sys.stderr)
+        self.problems.append(message)
+        if self.on_problem is not None:
+            self.on_problem(message)
+
+    def report_problems_to(self, on_problem: Callable[[str], None]) -> None:
+        """Tell `on_problem` of every later problem, and of the last one said before, if any."""
+        self.on_problem = on_problem
+        if self.problems:
+            on_problem(self.problems[-1])
 
     @property
     def examples(self) -> list[Example]:
-        return list(self._examples)
+        with self._lock:
+            return list(self._examples.values())
+
+    def example(self, id: str) -> Example | None:
+        return self._examples.get(id)
 
     def load_in_background(self, load: Callable[[], list[Example]]) -> None:
         """Add examples from `load` (a profile: reading, rendering, embedding) on a thread; the
@@ -258,13 +418,17 @@ class PersonalRecognizer:
                 while not self.base.ready and getattr(self.base, "error", None) is None:
                     time.sleep(0.02)  # the model loads on its own thread; embed as soon as it can
                 if self.base.ready:
-                    embed_examples(self.base, loaded)  # else the model failed, which the shell reports
+                    embed_examples(self.base, loaded, self.fingerprint)  # else the model failed, which the shell reports
             except Exception as error:  # a damaged profile must not take the board down
                 self.load_error = error
-                print(f"digitboard: personal examples not loaded ({error})", file=sys.stderr)
+                self.problem(f"personal examples not loaded ({error})")
                 return
             with self._lock:
-                self._examples[:0] = loaded  # before any learned while loading: oldest first
+                learned = list(self._examples.values())  # while loading: they stay the newest
+                for example in learned:
+                    self._remove(example)
+                for example in [*loaded, *learned]:
+                    self._add(example)
                 self._matrix = None
             self._trim()  # a profile written with a larger cap, or by another board
 
@@ -274,8 +438,9 @@ class PersonalRecognizer:
     def _example_matrix(self) -> tuple[np.ndarray, np.ndarray]:
         with self._lock:
             if self._matrix is None:
-                embed_examples(self.base, self._examples)
-                self._matrix = ExampleRows(self._examples)
+                examples = list(self._examples.values())
+                embed_examples(self.base, examples, self.fingerprint)
+                self._matrix = ExampleRows(examples)
             return self._matrix.view()
 
 
@@ -337,16 +502,22 @@ def _copied(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(stroke, np.float64).copy() for stroke in strokes]
 
 
-def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example]) -> None:
-    """Give every example without an embedding the recogniser's embedding of its image."""
-    missing = [example for example in examples if example.embedding is None]
+def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example], fingerprint: str = "") -> None:
+    """Give every example without an embedding by the model `fingerprint` names (any model: "")
+    the recogniser's embedding of its drawing, rendering its image first if it has none."""
+    missing = [example for example in examples
+               if example.embedding is None or (fingerprint and example.model != fingerprint)]
     if not missing:
         return
+    for example in missing:
+        if example.image is None:
+            example.image = digit_image(example.strokes)
     images = np.stack([example.image for example in missing])[..., None]  # (M, 28, 28, 1) float32
     paths = trajectories([example.strokes for example in missing])  # (M, 64, 5) float32
     embeddings = unit_rows(recognizer.embed_and_predict(images, paths)[0])
     for example, embedding in zip(missing, embeddings):
         example.embedding = embedding
+        example.model = fingerprint or example.model
 
 
 def counts_by_label(labels: Iterable[int]) -> list[int]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from digitboard.core.actions import Action, Correct, Delete, Stroke
+from digitboard.core.actions import Action, Correct, Delete, Forget, Stroke
 from digitboard.core.keys import session_keys
 
 # Keys a session may press, and the action each stands for (digitboard.core.keys); an action is
@@ -46,13 +46,15 @@ class Session:
     size: tuple[int, int]
     actions: list[Action] = field(default_factory=list)
     name: str = ""  # "<file name>:<line number>"
+    profile: dict | None = None  # the personal examples it was recorded with: {"examples", "ids", "digest"}
 
     @property
     def strokes(self) -> list[Stroke]:
         return [action for action in self.actions if isinstance(action, Stroke)]
 
     def to_json(self) -> dict:
-        return {"size": list(self.size), "actions": [action_to_json(action) for action in self.actions]}
+        data = {"size": list(self.size), "actions": [action_to_json(action) for action in self.actions]}
+        return data if self.profile is None else {**data, "profile": self.profile}
 
 
 def action_to_json(action: Action) -> dict:
@@ -65,6 +67,8 @@ def action_to_json(action: Action) -> dict:
         return {"correct": {"at": list(action.at), "label": action.label}}
     if isinstance(action, Delete):
         return {"delete": {"at": list(action.at)}}
+    if isinstance(action, Forget):
+        return {"forget": {"at": list(action.at)}}
     return {"key": KEY_OF[type(action)]}
 
 
@@ -141,8 +145,8 @@ def _stroke_point_by_point(value: list, where: str, field_name: str) -> Stroke:
     return Stroke(tuple(points), tuple(times) if timed else None)
 
 
-def _pointing(kind: str, value, where: str, field_name: str) -> Correct | Delete:
-    """`{"at": [x, y], "label": 7}` for a correction, `{"at": [x, y]}` for a deletion."""
+def _pointing(kind: str, value, where: str, field_name: str) -> Correct | Delete | Forget:
+    """`{"at": [x, y], "label": 7}` for a correction, `{"at": [x, y]}` for a deletion or a forget."""
     fields = {"at", "label"} if kind == "correct" else {"at"}
     example = '{"at": [x, y], "label": 7}' if kind == "correct" else '{"at": [x, y]}'
     if not isinstance(value, dict) or set(value) != fields:
@@ -153,6 +157,8 @@ def _pointing(kind: str, value, where: str, field_name: str) -> Correct | Delete
     point = (_number(at[0], where, f"{field_name}.at"), _number(at[1], where, f"{field_name}.at"))
     if kind == "delete":
         return Delete(point)
+    if kind == "forget":
+        return Forget(point)
     label = value["label"]
     if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
         raise _fail(where, f"{field_name}.label", f"expected a digit 0 to 9, got {json.dumps(label)[:20]}")
@@ -182,9 +188,9 @@ def parse_action(value, where: str, field_name: str) -> Action:
         if not isinstance(content, str) or content not in KEYS:
             raise _fail(where, f"{field_name}.key", f"unknown key {json.dumps(content)[:20]}; known: {', '.join(KEYS)}")
         return KEYS[content]
-    if kind in ("correct", "delete"):
+    if kind in ("correct", "delete", "forget"):
         return _pointing(kind, content, where, f"{field_name}.{kind}")
-    raise _fail(where, f"{field_name}.{kind}", "unknown action; use 'stroke', 'key', 'correct' or 'delete'")
+    raise _fail(where, f"{field_name}.{kind}", "unknown action; use 'stroke', 'key', 'correct', 'delete' or 'forget'")
 
 
 def _size(data: dict, where: str) -> tuple[int, int]:
@@ -201,7 +207,7 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     """Check one decoded session object; `where` ("file:line") goes into every error."""
     if not isinstance(data, dict):
         raise SessionError(f"{where}: expected a JSON object with 'size' and 'actions' or 'strokes'")
-    unknown = set(data) - {"size", "actions", "strokes"}
+    unknown = set(data) - {"size", "actions", "strokes", "profile"}
     if unknown:
         raise _fail(where, sorted(unknown)[0], "unknown field; a session has 'size' and 'actions' or 'strokes'")
     size = _size(data, where)
@@ -217,16 +223,33 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     else:
         actions = [parse_action(action, where, f"actions[{i}]") for i, action in enumerate(data["actions"])]
     check_limits(len(actions), sum(map(point_count, actions)), limits, where, field_name)
-    return Session(size, actions, where)
+    return Session(size, actions, where, _profile(data.get("profile"), where))
 
 
 # The layout version a recording's header carries; a reader refuses versions it does not know.
 RECORDING_LAYOUT = 1
 
 
-def recording_header(size: tuple[int, int]) -> dict:
-    """The first line of a recording in JSON lines; its actions follow, one a line."""
-    return {"size": list(size), "recording": RECORDING_LAYOUT}
+def recording_header(size: tuple[int, int], profile: dict | None = None) -> dict:
+    """The first line of a recording in JSON lines; its actions follow, one a line. `profile`
+    names the personal examples the board started from."""
+    header = {"size": list(size), "recording": RECORDING_LAYOUT}
+    return header if profile is None else {**header, "profile": profile}
+
+
+PROFILE_IDS_LIMIT = 200_000  # a profile's examples, at most (digitboard.recognition.profile)
+
+
+def _profile(value, where: str) -> dict | None:
+    """`{"examples": n, "ids": [...], "digest": "..."}`: the examples a session was recorded with."""
+    if value is None:
+        return None
+    if (not isinstance(value, dict) or set(value) != {"examples", "ids", "digest"}
+            or not isinstance(value["ids"], list) or len(value["ids"]) > PROFILE_IDS_LIMIT
+            or not all(isinstance(id, str) and 0 < len(id) <= 64 for id in value["ids"])
+            or isinstance(value["examples"], bool) or value["examples"] != len(value["ids"]) or not isinstance(value["digest"], str) or len(value["digest"]) > 64):
+        raise _fail(where, "profile", 'expected {"examples": n, "ids": [n example ids], "digest": "..."}')
+    return value
 
 
 def is_recording_header(data) -> bool:
@@ -235,13 +258,14 @@ def is_recording_header(data) -> bool:
 
 def parse_recording_header(data: dict, where: str) -> Session:
     """Check a recording's header line; the session it starts, with no actions yet."""
-    unknown = set(data) - {"size", "recording"}
+    unknown = set(data) - {"size", "recording", "profile"}
     if unknown:
-        raise _fail(where, sorted(unknown)[0], "unknown field; a recording's first line has 'size' and 'recording'")
+        raise _fail(where, sorted(unknown)[0], "unknown field; a recording's first line has 'size', 'recording' "
+                                               "and maybe 'profile'")
     if data["recording"] != RECORDING_LAYOUT or isinstance(data["recording"], bool):
         raise _fail(where, "recording", f"unknown recording layout {json.dumps(data['recording'])[:20]}; "
                                         f"this digitboard reads layout {RECORDING_LAYOUT}")
-    return Session(_size(data, where), [], where)
+    return Session(_size(data, where), [], where, _profile(data.get("profile"), where))
 
 
 class _DuplicateField(ValueError):

@@ -28,15 +28,19 @@ class Recorder:
     """Writes a session to `path` as its actions happen. `add` raises OSError when the file can
     no longer be written; `close` finishes the last write (also done at interpreter exit)."""
 
-    def __init__(self, path: str | os.PathLike[str], size: tuple[int, int], force: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], size: tuple[int, int], force: bool = False,
+                 profile: object | None = None) -> None:
+        """`profile` names the personal examples the board starts from (anything with a
+        `to_json()`: digitboard.recognition.profile.Identity), so replay can start from them too."""
         self.path = Path(path)
-        self.session = Session(size)
+        named = None if profile is None else profile.to_json()  # type: ignore[attr-defined]
+        self.session = Session(size, profile=named)
         created, descriptor = _claim(self.path, force)
         try:
             if self.path.suffix.lower() == ".json":
-                self._file: _AppendedLines | _RewrittenJson = _RewrittenJson(self.path, descriptor, size)
+                self._file: _AppendedLines | _RewrittenJson = _RewrittenJson(self.path, descriptor, size, named)
             else:
-                self._file = _AppendedLines(descriptor, size)
+                self._file = _AppendedLines(descriptor, size, named)
         except OSError as error:
             if created:
                 self.path.unlink(missing_ok=True)
@@ -141,11 +145,11 @@ def _encoded(action: Action) -> bytes:
 class _AppendedLines:
     """JSON lines: the header, then one line per action, each written with one call at the end."""
 
-    def __init__(self, descriptor: int, size: tuple[int, int]) -> None:
+    def __init__(self, descriptor: int, size: tuple[int, int], profile: dict | None = None) -> None:
         self._descriptor = descriptor
         self._end = 0
         os.ftruncate(descriptor, 0)  # an existing file, with --force
-        self._append(json.dumps(recording_header(size), separators=(",", ":")).encode() + b"\n")
+        self._append(json.dumps(recording_header(size, profile), separators=(",", ":")).encode() + b"\n")
         os.fsync(descriptor)  # a disk that cannot take the header stops the board before its window
         self._syncer = _BackgroundTask(lambda: os.fsync(descriptor), "digitboard-recording-sync")
 
@@ -188,7 +192,7 @@ class _RewrittenJson:
     """One JSON object, rewritten whole on a background thread: to a hidden temporary file beside
     the target, flushed to disk, then renamed over it (so the file is always a whole session)."""
 
-    def __init__(self, path: Path, descriptor: int, size: tuple[int, int]) -> None:
+    def __init__(self, path: Path, descriptor: int, size: tuple[int, int], profile: dict | None = None) -> None:
         status = os.fstat(descriptor)
         os.close(descriptor)
         if status.st_nlink > 1:  # renaming over one name would cut it off from the others
@@ -198,6 +202,7 @@ class _RewrittenJson:
         self._mode = stat.S_IMODE(status.st_mode)
         self._owner = (status.st_uid, status.st_gid)
         self._size = size
+        self._profile = b"" if profile is None else b',"profile":' + json.dumps(profile, separators=(",", ":")).encode()
         self._actions: list[bytes] = []  # each action's JSON, encoded once
         self._lock = threading.Lock()
         self._rewrite()  # the empty session now: a file that cannot be written stops the board at once
@@ -214,7 +219,7 @@ class _RewrittenJson:
         with self._lock:
             actions = list(self._actions)
         width, height = self._size
-        text = b'{"size":[%d,%d],"actions":[' % (width, height) + b",".join(actions) + b"]}"
+        text = b'{"size":[%d,%d]%s,"actions":[' % (width, height, self._profile) + b",".join(actions) + b"]}"
         descriptor, temporary = tempfile.mkstemp(dir=self._target.parent, prefix=f".{self._target.name}.", suffix=".tmp")
         try:
             os.fchmod(descriptor, self._mode)

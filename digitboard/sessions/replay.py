@@ -41,6 +41,8 @@ def digit_state(digit: Digit) -> dict:
         "text": digit.text,
         "alternatives": [[label, round(p, 4)] for label, p in prediction.alternatives] if prediction else [],
         "corrected": corrected,
+        "yours": digit.yours,  # the label is the user's examples', not the model's alone
+        "model": [prediction.own[0], round(prediction.own[1], 4)] if prediction and prediction.own else None,
     }
 
 
@@ -54,14 +56,18 @@ def board_state(board: Board, name: str) -> dict:
 def replay_session(
     session: Session, recognizer: Recognizer, examples: Sequence[Example] | None = None,
     config: LearningConfig = LearningConfig(), model_inputs: ModelInputs | None = None,
+    learner: PersonalRecognizer | None = None,
 ) -> dict:
     """Apply a session's actions to a fresh board; its final state.
 
     With `examples` (a profile's, or none), the board learns from the session's corrections, and
     from the digits let stand (unless `config` says not), for the rest of the session, starting
     from those examples; they are never changed. Without, a correction only sets its digit's label.
+    A `learner` given instead keeps learning across sessions (and writes to its journal).
     `model_inputs` may remember drawings' model inputs between sessions (the web board's)."""
-    if examples is None:
+    if learner is not None:
+        board = Board(learner, learner, model_inputs=model_inputs)
+    elif examples is None:
         board = Board(recognizer, model_inputs=model_inputs)
     else:
         personal = PersonalRecognizer(recognizer, examples, config)
@@ -69,6 +75,52 @@ def replay_session(
     for action in session.actions:
         board.apply(action)
     return board_state(board, session.name)
+
+
+def recorded_examples(session: Session, examples: Sequence[Example]) -> tuple[list[Example], str | None]:
+    """The examples a session was recorded with, of those given, and what differs (None: the same;
+    a session that names no profile starts from all of them)."""
+    from digitboard.recognition.profile import example_identity
+
+    named = session.profile
+    if named is None:
+        return list(examples), None
+    wanted = set(named["ids"])
+    chosen = [example for example in examples if example.id in wanted]
+    if example_identity(chosen).digest == named["digest"]:
+        return chosen, None
+    missing = len(wanted) - len(chosen)
+    return chosen, (f"{missing} of its {len(wanted)} examples missing" if missing
+                    else "its examples differ from the profile's")
+
+
+def _replayed(
+    session: Session, recognizer: Recognizer, examples: Sequence[Example] | None, config: LearningConfig,
+    learner: PersonalRecognizer | None, profile: str | None, warn,
+) -> dict:
+    """One session replayed from the examples it was recorded with, if the profile holds them;
+    its state says whether it did (`"profile": "same"` or `"differs"`) when the session names them."""
+    difference = None
+    if learner is not None:
+        from digitboard.recognition.profile import example_identity
+
+        if session.profile is not None and example_identity(learner.examples).digest != session.profile["digest"]:
+            difference = "the profile has changed since"
+        state = replay_session(session, recognizer, config=config, learner=learner)
+    else:
+        if examples is not None:
+            examples, difference = recorded_examples(session, examples)
+        state = replay_session(session, recognizer, examples, config)
+    if session.profile is not None:
+        if examples is None and learner is None:
+            difference = "replayed without learning"
+        elif not profile and session.profile["examples"]:
+            difference = "no --profile given"
+        if difference:
+            warn(f"{session.name}: recorded with a profile of {session.profile['examples']} example(s), and {difference}; "
+                 "the readings may differ from what the board showed")
+        state["profile"] = "differs" if difference else "same"
+    return state
 
 
 class Terminated(Exception):
@@ -101,17 +153,22 @@ def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
 def run_replay(
     files: list[str], model: str | os.PathLike[str], out: str | None = None,
     profile: str | None = None, learning: bool = True, config: LearningConfig = LearningConfig(),
+    update_profile: bool = False,
 ) -> int:
     """Replay every session of every file; one JSON line each. Exit 2 if any file failed,
     143 on SIGTERM, 130 on Ctrl+C (the lines printed before stay). Each session learns from its
-    own corrections, starting from `profile`'s examples if given (read only), unless not `learning`."""
+    own corrections, starting from `profile`'s examples if given (read only, unless
+    `update_profile`: then every session starts from what the sessions before it taught, all of
+    which is kept in the profile), unless not `learning`."""
     if out and any(_same_file(out, file) for file in files):
         raise ValueError(f"--out {out} is one of the session files; writing it would erase them")
     if profile and not learning:
         raise ValueError("--profile and --no-learning contradict each other; give one")
+    if update_profile and not profile:
+        raise ValueError("--update-profile needs --profile PATH: the profile to keep what the sessions teach in")
     with _terminated_on_sigterm():
         try:
-            return _replay_files(files, model, out, profile, learning, config)
+            return _replay_files(files, model, out, profile, learning, config, update_profile)
         except Terminated:
             return 128 + signal.SIGTERM
         except KeyboardInterrupt:
@@ -120,15 +177,24 @@ def run_replay(
 
 def _replay_files(
     files: list[str], model: str | os.PathLike[str], out: str | None, profile: str | None, learning: bool,
-    config: LearningConfig,
+    config: LearningConfig, update_profile: bool = False,
 ) -> int:
     recognizer = load_recognizer(model)
     examples: Sequence[Example] | None = None
+    learner: PersonalRecognizer | None = None
     if learning:
-        from digitboard.recognition.profile import loaded_examples
+        from digitboard.recognition.profile import Profile, loaded_examples, model_fingerprint
 
-        examples = loaded_examples(profile) if profile else []
-        embed_examples(recognizer, examples)  # once, for every session
+        fingerprint = model_fingerprint(model) if os.path.isfile(model) else ""
+        if update_profile:
+            store = Profile(profile)  # type: ignore[arg-type]
+            store.exists()  # refuses what is not a profile before anything is written
+            learner = PersonalRecognizer(recognizer, store.examples(), config, journal=store, fingerprint=fingerprint)
+            for notice in store.notices:
+                print(f"digitboard replay: {notice}", file=sys.stderr)
+        else:
+            examples = loaded_examples(profile)[0] if profile else []
+            embed_examples(recognizer, examples, fingerprint)  # once, for every session
     try:
         stream: TextIO = open(out, "w", encoding="utf-8") if out else sys.stdout
     except OSError as error:
@@ -142,7 +208,8 @@ def _replay_files(
         for file in files:
             try:
                 for session in read_sessions(file, on_warning=warn):
-                    stream.write(json.dumps(replay_session(session, recognizer, examples, config)) + "\n")
+                    state = _replayed(session, recognizer, examples, config, learner, profile, warn)
+                    stream.write(json.dumps(state) + "\n")
                     stream.flush()  # a session's line is out before the next starts: kept on a signal
             except SessionError as error:
                 failed.append(str(file))

@@ -314,7 +314,7 @@ def run_board(
             print(f"digitboard: --size {size[0]} {size[1]} is larger than the display; "
                   f"opening {fitted[0]}x{fitted[1]}", file=sys.stderr)
             size = fitted
-        recorder = Recorder(record, size, force=force) if record else None
+        recorder = Recorder(record, size, force=force, profile=getattr(learner, "starting_from", None)) if record else None
         pygame.display.set_icon(window_icon())
         pygame.display.set_caption(TITLE)
         try:
@@ -328,6 +328,8 @@ def run_board(
             Board(learner or recognizer, learner), size, recorder, save_dir,
             status=lambda: None if recognizer.ready else "loading the model…", look=look,
         )
+        if learner is not None:
+            learner.report_problems_to(app.controller.say)  # profile problems on the strip too, not only on stderr
         return run_loop(app, recognizer)
     finally:
         if recorder is not None:

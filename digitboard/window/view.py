@@ -16,7 +16,7 @@ import pygame
 
 from digitboard.core.actions import Point
 from digitboard.core.board import Board
-from digitboard.core.chooser import DELETE, Row, panel_rects, row_at, rows_for
+from digitboard.core.chooser import Row, panel_rects, row_at, rows_for
 from digitboard.core.digits import Digit, Ink, Mark
 from digitboard.core.keys import help_lines
 from digitboard.core.labels import Rect, RectGrid, place_labels
@@ -454,7 +454,7 @@ class BoardView:
         for index, (rect, row) in enumerate(placed):
             background = HOVER if index == hover else PLATE
             surface.fill(background, rect)
-            text = self._text(row.text, DIM_TEXT if row.label == DELETE else TEXT, self.label_font, background)
+            text = self._text(row.text, TEXT if row.is_label else DIM_TEXT, self.label_font, background)
             if row.label == digit.label:
                 pygame.draw.rect(surface, digit.mark.color, rect, 1)  # what it shows now
             surface.blit(text, (rect[0] + pad, rect[1] + pad // 2))
