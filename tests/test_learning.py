@@ -548,16 +548,15 @@ def test_forget_on_a_digit_forgets_the_examples_behind_its_reading_and_undo_brin
 
 def test_the_panel_of_a_digit_read_by_the_users_examples_offers_the_models_reading_and_forget():
     from digitboard.core.chooser import DELETE, FORGET, rows_for
-    from digitboard.window.view import label_texts
 
     board, _, own, wrong = accidental_board()
     digit = read_last(board, ONE, 150)
     rows = rows_for(digit)
     assert rows[0].label == wrong and rows[1].label == own and rows[1].models_own and "model's own" in rows[1].text
     assert [row.label for row in rows[-2:]] == [FORGET, DELETE] and rows[-2].text == "forget the examples behind this"
-    assert label_texts(digit)[1] == f"{wrong} · yours"
+    assert digit.label_texts[1] == f"{wrong} · yours"
     plain = read_last(board, ZERO, 300)
-    assert FORGET not in [row.label for row in rows_for(plain)] and "yours" not in label_texts(plain)[0]
+    assert FORGET not in [row.label for row in rows_for(plain)] and "yours" not in plain.label_texts[0]
 
 
 def test_a_forget_is_recorded_and_replays_the_same():
