@@ -41,7 +41,7 @@ def test_the_top_level_help_says_what_reads_the_digits(capsys):
     text = help_text(capsys)
     assert "a CNN on the image pooled with a small network on the pen's path" in " ".join(text.split())
     for command in COMMANDS:  # each command listed with what it does
-        assert re.search(rf"^ +{command} +\w", text, re.M), command
+        assert re.search(rf"^ +{command} +\w", text, re.MULTILINE), command
 
 
 def test_version(capsys):

@@ -15,7 +15,7 @@ from digitboard.core.digits import Mark
 from digitboard.core.labels import overlap
 from digitboard.recognition.preprocess import digit_image
 from digitboard.sessions.replay import digit_state
-from digitboard.window.app import BoardApp, run_frame, stroke_events, window_icon
+from digitboard.window.app import BoardApp, key_name, run_frame, stroke_events, window_icon
 from digitboard.window.view import PLATE, BoardView, Look, display_scale
 
 BOX, CORRECTED = Mark.READ.color, Mark.CORRECTED.color
@@ -458,3 +458,13 @@ def test_a_digit_waiting_for_the_model_is_shown_unsure_as_replay_says(window, tm
     assert digit.prediction is None and digit_state(digit)["unsure"] and digit_state(digit)["text"] == "…"
     x, y, w, h = app.view.box_rect(digit)
     assert tuple(pixels(surface)[y + h // 2, x]) == Mark.UNSURE.color
+
+
+@pytest.mark.parametrize(("code", "mod", "unicode", "name"), [
+    (pygame.K_n, 0, "n", "n"), (pygame.K_n, pygame.KMOD_LSHIFT, "N", "n"), (pygame.K_n, 0, "т", "n"),
+    (pygame.K_z, pygame.KMOD_LCTRL, "\x1a", "ctrl+z"), (pygame.K_7, 0, "7", "7"), (pygame.K_7, 0, "", "7"),
+    (pygame.K_SLASH, pygame.KMOD_LSHIFT, "?", "?"), (pygame.K_DELETE, 0, "\x7f", "delete"),
+    (pygame.K_ESCAPE, 0, "\x1b", "escape"), (pygame.K_F1, 0, "", "f1"), (pygame.K_BACKSPACE, 0, "\x08", "backspace"),
+])
+def test_key_events_get_the_key_tables_names(window, code, mod, unicode, name):
+    assert key_name(key(code, mod, unicode)) == name

@@ -180,8 +180,10 @@ def key_name(event: pygame.event.Event) -> str:
     name = pygame.key.name(event.key)
     if getattr(event, "mod", 0) & pygame.KMOD_CTRL:
         return f"ctrl+{name}"
+    if len(name) == 1 and name.isascii() and name.isalpha():
+        return name  # a letter by its key, whatever it types on this layout (N clears on a Cyrillic one too)
     character = getattr(event, "unicode", "")  # what the key types: "?" is Shift and "/" on many layouts
-    return character.lower() if len(character) == 1 and character.isprintable() else name
+    return character if len(character) == 1 and character.isprintable() else name
 
 
 def write_png(surface: pygame.Surface, path: Path) -> Path:
