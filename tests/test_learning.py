@@ -639,3 +639,20 @@ def test_a_recording_names_its_examples_and_replay_with_that_profile_gives_what_
     assert json.loads(captured.out)["profile"] == "differs" and "1 of its 1 examples missing" in captured.err
     assert main(["replay", str(recording)]) == 0
     assert "no --profile given" in capsys.readouterr().err
+
+
+def test_corrections_beyond_the_cap_rest_in_the_profile_and_the_newest_are_used():
+    journal = []
+
+    class Journal:
+        def remember(self, example):
+            journal.append(("remember", example.label))
+
+        def forget(self, example):
+            journal.append(("forget", example.label))
+
+    personal = PersonalRecognizer(EmbeddingFake(), config=LearningConfig(corrected_per_label=2), journal=Journal())
+    strokes = [np.asarray(s, float) for s in SEVEN]
+    made = [personal.learn(image_batch(SEVEN)[0, ..., 0], strokes, 4) for _ in range(3)]
+    assert personal.examples == made[1:]  # the newest two of the digit are read with
+    assert journal == [("remember", 4)] * 3  # and the profile keeps all three

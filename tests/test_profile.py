@@ -406,3 +406,15 @@ def test_not_a_profile_is_a_value_error_a_user_can_act_on(tmp_path):
     (tmp_path / "t.txt").write_text("x")
     with pytest.raises(NotAProfile, match="not a digitboard profile"):
         Profile(tmp_path / "t.txt").read()
+
+
+def test_the_profile_command_imports_an_older_profile_beside_the_default_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr("sys.platform", "linux")
+    old = tmp_path / "digitboard" / OLD_PROFILE_NAME
+    old.parent.mkdir()
+    old.write_text(json.dumps({"learn": {"id": "a", "label": 1, "strokes": [[[0, 0], [0, 50]]]}}) + "\n")
+    assert main(["profile", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["corrected"] == {"1": 1} and "imported 1 personal example(s)" in captured.err
+    assert old.is_file()

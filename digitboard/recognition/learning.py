@@ -41,7 +41,8 @@ class LearningConfig:
     similarity_floor: float = 0.85  # cosine similarity at or below which an example says nothing
     strength: float = 16.0  # log-odds added to a label per fully similar example of it
     accepted_per_label: int = 50  # digits let stand kept as examples, the most recent of each label; 0: none
-    corrected_per_label: int = 1000  # corrections kept, the most recent of each label: a digit is read in bounded time
+    corrected_per_label: int = 100  # corrections in use, the most recent of each label (the profile keeps all):
+    # a digit is read in bounded time, and replay stays linear however long the session
 
     def __post_init__(self) -> None:
         if (not 0 <= self.similarity_floor < 1 or self.strength < 0 or self.accepted_per_label < 0
@@ -300,9 +301,10 @@ class PersonalRecognizer:
         return Example(label, _copied(strokes), image, accepted=accepted, model=self.fingerprint,
                        embedding=None if embedding is None else unit_rows(embedding))
 
-    def forget(self, handle: object) -> list[Example]:
+    def forget(self, handle: object, write_down: bool = True) -> list[Example]:
         """Drop an example learned before (the correction was undone, the digit changed), and the
-        examples tied to it; an example already forgotten is left alone. Returns what went."""
+        examples tied to it; an example already forgotten is left alone. Returns what went.
+        Without `write_down` the profile keeps them (a correction beyond the cap rests there)."""
         assert isinstance(handle, Example), "forget takes what learn or accept returned"
         gone: list[Example] = []
         with self._lock:
@@ -314,7 +316,7 @@ class PersonalRecognizer:
                 self._remove(example)
                 gone.append(example)
                 waiting += [self._examples[id] for id in self._tied.pop(example.id, ()) if id in self._examples]
-        for example in gone:
+        for example in gone if write_down else ():
             self._write_down("forget", example)
         return gone
 
@@ -363,16 +365,17 @@ class PersonalRecognizer:
 
     def _trim(self, label: int | None = None, accepted: bool | None = None) -> None:
         """Forget the oldest examples of `label` (of every label: None) of a kind (both kinds:
-        None) beyond that kind's cap."""
-        surplus: list[Example] = []
+        None) beyond that kind's cap: digits let stand for good, corrections only here (the
+        profile keeps them)."""
+        surplus: list[tuple[Example, bool]] = []
         with self._lock:
             for kind in (True, False) if accepted is None else (accepted,):
                 cap = self.config.accepted_per_label if kind else self.config.corrected_per_label
                 for digit in range(DIGIT_CLASSES) if label is None else (label,):
                     held = self._by_kind.get((kind, digit), {})
-                    surplus += list(islice(held.values(), max(0, len(held) - cap)))
-        for example in surplus:
-            self.forget(example)
+                    surplus += [(example, kind) for example in islice(held.values(), max(0, len(held) - cap))]
+        for example, kind in surplus:
+            self.forget(example, write_down=kind)
 
     def _write_down(self, what: str, example: Example) -> None:
         """Tell the journal; if it cannot be written (a full disk, a read-only folder), go on

@@ -270,6 +270,16 @@ class Profile:
             raise
         return connection
 
+    def create(self) -> None:
+        """Make the profile now if there is none (importing an older profile.jsonl beside it)."""
+        with self._lock:
+            self._writer()
+
+    def old_profile_beside(self) -> Path | None:
+        """The JSON-lines profile of earlier versions that a new profile here would import."""
+        old = self.target.with_name(OLD_PROFILE_NAME)
+        return old if self.target.name == PROFILE_NAME and old.is_file() else None
+
     def _writer(self) -> sqlite3.Connection:
         """The connection changes go through (the lock held), the profile created on first use."""
         if self._connection is None:
@@ -304,8 +314,8 @@ class Profile:
                     os.unlink(leftover)
                 except FileNotFoundError:
                     pass
-        old = self.target.with_name(OLD_PROFILE_NAME)
-        if self.target.name == PROFILE_NAME and old.is_file():
+        old = self.old_profile_beside()
+        if old is not None:
             contents = read_old_profile(old)
             added, _ = self._merge_unlocked(contents.examples, connection=self._connect(writable=True))
             skipped = f" ({contents.skipped} damaged line(s) skipped)" if contents.skipped else ""
@@ -596,7 +606,8 @@ def window_learner(
         fingerprint = model_fingerprint(model_path)
     learner = PersonalRecognizer(recognizer, config=config, journal=profile, fingerprint=fingerprint)
     try:
-        profile._writer() if not profile.exists() else None  # created now: a migration is told at once
+        if not profile.exists():
+            profile.create()  # now, so that an import of an older profile is told at once
         start = profile.identity()
     except (OSError, ValueError) as error:
         learner.journal = None
