@@ -106,10 +106,21 @@ def one_hot(labels: Sequence[int] | np.ndarray) -> np.ndarray:
     return np.eye(DIGIT_CLASSES, dtype=np.float32)[np.asarray(labels, np.int64)]
 
 
+BLOCK_ROWS = 1024  # examples compared at once: OpenBLAS runs a product this small on one thread
+
+
 def closeness(embeddings: np.ndarray, example_embeddings: np.ndarray, floor: float) -> np.ndarray:
     """(N, M) float32: (s - floor) / (1 - floor) for cosine similarity s above the floor, else 0.
-    `example_embeddings` are (M, D) of unit length."""
-    similarity = unit_rows(embeddings) @ example_embeddings.T - np.float32(floor)  # (N, M)
+    `example_embeddings` are (M, D) of unit length.
+
+    The product is taken in blocks of BLOCK_ROWS examples: a larger one makes OpenBLAS start its
+    threads, which costs 10 to 20 times the work itself at 5,000 examples (2.8 ms against 0.14 ms
+    of CPU a digit, measured on a busy two-core machine) and competes with the board's own thread."""
+    rows = unit_rows(embeddings)
+    similarity = np.empty((len(rows), len(example_embeddings)), np.float32)
+    for start in range(0, len(example_embeddings), BLOCK_ROWS):
+        np.matmul(rows, example_embeddings[start:start + BLOCK_ROWS].T, out=similarity[:, start:start + BLOCK_ROWS])
+    similarity -= np.float32(floor)
     np.maximum(similarity, 0.0, out=similarity)
     return similarity / np.float32(1.0 - floor)
 
