@@ -104,16 +104,15 @@ def test_what_is_not_a_profile_is_refused_in_one_line_and_left_as_it_was(tmp_pat
         assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists(), kind
 
 
-def test_the_window_refuses_a_foreign_profile_without_writing_it_and_says_so(tmp_path, capsys):
+def test_the_board_refuses_to_start_on_a_foreign_profile_and_leaves_it_as_it_was(tmp_path, capsys):
     files = foreign_files(tmp_path)
-    for kind in ("text", "recording", "fifo", "other sqlite"):
-        said = []
-        learner = window_learner(EmbeddingFake(), files[kind])
-        learner.on_problem = said.append
-        learner.learn(image_batch(SEVEN)[0, ..., 0], [np.asarray(SEVEN[0], float)], 3)
-        assert learner.journal is None and len(learner.examples) == 1, kind
-        assert "not loaded, nor kept" in capsys.readouterr().err
-    assert files["text"].read_text() == "my notes\n"
+    for kind in ("text", "recording", "fifo", "other sqlite", "folder"):
+        with pytest.raises(NotAProfile):
+            window_learner(EmbeddingFake(), files[kind])
+    assert main(["--profile", str(files["text"])]) == 2  # before any window opens
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "not a digitboard profile" in error
+    assert files["text"].read_text() == "my notes\n" and not Path(f"{files['text']}-wal").exists()
 
 
 def test_an_old_profile_given_as_the_profile_is_refused_with_the_way_to_import_it(tmp_path, capsys):

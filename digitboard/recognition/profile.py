@@ -598,7 +598,8 @@ def window_learner(
     fingerprint: str = "",
 ) -> PersonalRecognizer:
     """The window's recogniser and learner; `starting_from` says which examples it starts from
-    (None: no usable profile), for a recording to name. The examples load on a thread while the model loads (only their ids are read
+    (None: no usable profile), for a recording to name. A path holding something other than a
+    profile raises NotAProfile; one that cannot be read or made leaves learning for the session only. The examples load on a thread while the model loads (only their ids are read
     now); every example learned or forgotten is written to the profile as it happens."""
     profile = Profile(path or default_profile_path())
     model_path = getattr(recognizer, "model_path", None)  # the window's BackgroundRecognizer knows its file
@@ -606,10 +607,10 @@ def window_learner(
         fingerprint = model_fingerprint(model_path)
     learner = PersonalRecognizer(recognizer, config=config, journal=profile, fingerprint=fingerprint)
     try:
-        if not profile.exists():
+        if not profile.exists():  # NotAProfile (a foreign file) goes up: the board refuses to start
             profile.create()  # now, so that an import of an older profile is told at once
         start = profile.identity()
-    except (OSError, ValueError) as error:
+    except OSError as error:
         learner.journal = None
         learner.load_error = error
         learner.problem(f"personal examples not loaded, nor kept: {error}")
