@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import statistics
@@ -508,7 +509,7 @@ def scaling(args: argparse.Namespace) -> int:
         assert len(state["digits"]) >= size * 0.99
         print(f"| {size:,} | {corrections:,} | {wall:.1f} | {seconds[size]:.1f} | {1000 * seconds[size] / size:.3f} "
               f"| {len(learner.examples):,} |", flush=True)
-    for small, large in zip(sizes, sizes[1:]):
+    for small, large in itertools.pairwise(sizes):
         print(f"{large:,} digits took {seconds[large] / seconds[small]:.2f}x the CPU time of {small:,} "
               f"({large / small:.1f}x the digits)")
     return 0
@@ -524,7 +525,7 @@ def accident(args: argparse.Namespace) -> int:
     writers = load_writers(args.unipen)
     rng_seed = 0
     ones_after = ones_wrong = others = others_changed = writers_used = stood_total = 0
-    for writer, digits in writers.items():
+    for digits in writers.values():
         if sum(d.label == 1 for d in digits) < 4:
             continue
         writers_used += 1

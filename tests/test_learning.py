@@ -567,7 +567,7 @@ def test_a_forget_is_recorded_and_replays_the_same():
 
     action = Forget((12.0, 34.0))
     assert parse_action(action_to_json(action), "s", "actions[0]") == action
-    board, personal, own, wrong = accidental_board()
+    board, _, own, wrong = accidental_board()
     digit = read_last(board, ONE, 150)
     actions = [stroke(ONE[0]), Correct(board.point_of(board.digits[0]), wrong), stroke(shifted(ONE, 150)[0]),
                Forget(board.point_of(digit))]
