@@ -593,7 +593,7 @@ def test_replay_with_update_profile_keeps_every_correction_even_one_that_confirm
     capsys.readouterr()
     assert main(["profile", "--profile", str(path), "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)
-    assert counts["corrected"] == {str(own): 1, "3": 1} if own != 3 else {"3": 2}
+    assert counts["corrected"] == ({str(own): 1, "3": 1} if own != 3 else {"3": 2})
     before = len(Profile(path).read().examples)
     assert main(["replay", str(session_file), "--profile", str(path)]) == 0  # without it, nothing is kept
     assert len(Profile(path).read().examples) == before

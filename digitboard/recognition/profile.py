@@ -69,6 +69,7 @@ CREATE TABLE examples (
     digest TEXT NOT NULL        -- of what the example is (not its embedding): names it in a recording
 )
 """
+INDEX = "CREATE INDEX examples_by_digest ON examples (id, digest)"  # a recording's names, read without the strokes
 
 
 class NotAProfile(ValueError):
@@ -191,7 +192,7 @@ def row_example(row: tuple) -> Example:
     strokes = [xy[start:stop] for start, stop in zip(starts, stops)]
     vector = None
     if isinstance(embedding, bytes) and 0 < len(embedding) <= 4 * BOUNDS.embedding and len(embedding) % 4 == 0:
-        vector = np.frombuffer(embedding, np.float32).copy()
+        vector = np.frombuffer(embedding, np.float32)  # read only: it is copied where it is used
     ties = tuple(str(tied_to).split())[:BOUNDS.tied_to]
     return Example(label, strokes, None, id, float(created), vector, kind == "let stand",
                    ties if kind == "let stand" else (), str(model) if vector is not None else "")
@@ -350,7 +351,7 @@ class Profile:
         examples: list[Example] = []
         skipped = 0
         try:
-            rows = connection.execute(f"SELECT {COLUMNS} FROM examples ORDER BY created, id LIMIT ?",
+            rows = connection.execute(f"SELECT {COLUMNS} FROM examples ORDER BY rowid LIMIT ?",  # as learned
                                       (BOUNDS.examples,))
             for row in rows:
                 try:
@@ -377,7 +378,8 @@ class Profile:
         if connection is None:
             return identity_of([])
         try:
-            return identity_of(connection.execute("SELECT id, digest FROM examples LIMIT ?", (BOUNDS.examples,)))
+            return identity_of(connection.execute("SELECT id, digest FROM examples INDEXED BY examples_by_digest "
+                                                  "LIMIT ?", (BOUNDS.examples,)))
         except sqlite3.Error as error:
             raise _os_error(error, self.path, "read") from None
         finally:
@@ -510,6 +512,7 @@ def _schema(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     connection.execute(SCHEMA)
+    connection.execute(INDEX)
 
 
 def _new_database(path: Path) -> None:
