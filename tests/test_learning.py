@@ -656,3 +656,18 @@ def test_corrections_beyond_the_cap_rest_in_the_profile_and_the_newest_are_used(
     made = [personal.learn(image_batch(SEVEN)[0, ..., 0], strokes, 4) for _ in range(3)]
     assert personal.examples == made[1:]  # the newest two of the digit are read with
     assert journal == [("remember", 4)] * 3  # and the profile keeps all three
+
+
+def test_a_counter_correction_reads_again_the_digits_the_accident_misread_and_undo_restores_them():
+    board, personal, own, wrong = accidental_board()
+    misread = [read_last(board, ONE, 120 * step) for step in (1, 2)]
+    counter = read_last(board, ONE, 360)
+    assert [digit.label for digit in misread] == [wrong, wrong]
+    board.apply(Correct(board.point_of(counter), own))
+    board.classify_pending()
+    assert [(digit.label, digit.yours) for digit in misread] == [(own, False)] * 2  # read again, as the model reads them
+    before = len(personal.examples)
+    board.apply(Undo())  # the counter-correction: the accident and its ties come back
+    board.classify_pending()
+    assert [digit.label for digit in misread] == [wrong, wrong] and len(personal.examples) > before - 1
+    assert any(not e.accepted and e.label == wrong for e in personal.examples)

@@ -192,6 +192,7 @@ class PersonalRecognizer:
         self.on_problem: Callable[[str], None] | None = None  # also told of each problem (the window's strip)
         self.problems: list[str] = []  # every problem said so far
         self.starting_from: object | None = None  # the profile's name for the examples it started from
+        self.taken_back: list[Example] = []  # what the last correction made the learner forget
         self._recent: dict[bytes, np.ndarray] = {}  # embeddings of the digits read lately, by drawing
         for example in examples:
             self._add(example)
@@ -256,23 +257,22 @@ class PersonalRecognizer:
         `reasons` are the examples that gave the digit its reading, `own_label` the model's own:
         a correction away from a reading they gave forgets the digits let stand tied to them, and
         one back to the model's own reading also the closest correction behind it."""
-        if reasons:
-            self._take_back(reasons, label, own_label)
+        self.taken_back = self._take_back(reasons, label, own_label) if reasons else []
         example = self._keep(self._example(image, strokes, label, path, accepted=False))
         self._trim(label, accepted=False)
         return example
 
-    def _take_back(self, reasons: Sequence[str], label: int, own_label: int | None) -> None:
+    def _take_back(self, reasons: Sequence[str], label: int, own_label: int | None) -> list[Example]:
+        """Forget what gave a reading the user corrected; what went (`taken_back`, for the board)."""
         with self._lock:
             behind = [self._examples[id] for id in reasons if id in self._examples]
         if any(example.label == label for example in behind):
-            return  # not a reading these examples gave
+            return []  # not a reading these examples gave
         closest = next((example for example in behind if not example.accepted), None)
         gone = [example for example in behind if example.accepted and example.tied_to]
         if own_label == label and closest is not None:
             gone.append(closest)
-        for example in gone:
-            self.forget(example)
+        return [went for example in gone for went in self.forget(example)]
 
     def accept(
         self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None,
