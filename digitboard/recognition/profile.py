@@ -69,7 +69,8 @@ CREATE TABLE examples (
     digest TEXT NOT NULL        -- of what the example is (not its embedding): names it in a recording
 )
 """
-INDEX = "CREATE INDEX examples_by_digest ON examples (id, digest)"  # a recording's names, read without the strokes
+# A recording's names, read without the strokes (SQLite takes the index by itself).
+INDEX = "CREATE INDEX IF NOT EXISTS examples_by_digest ON examples (id, digest)"
 
 
 class NotAProfile(ValueError):
@@ -378,8 +379,7 @@ class Profile:
         if connection is None:
             return identity_of([])
         try:
-            return identity_of(connection.execute("SELECT id, digest FROM examples INDEXED BY examples_by_digest "
-                                                  "LIMIT ?", (BOUNDS.examples,)))
+            return identity_of(connection.execute("SELECT id, digest FROM examples LIMIT ?", (BOUNDS.examples,)))
         except sqlite3.Error as error:
             raise _os_error(error, self.path, "read") from None
         finally:
