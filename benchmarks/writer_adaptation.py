@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import itertools
 import json
 import os
 import statistics
@@ -385,37 +386,41 @@ def timing(args: argparse.Namespace) -> int:
         with_examples.learn(digit_image(strokes), strokes, digits[index].label)
     recognizers = {0: PersonalRecognizer(recognizer), count: with_examples}
     times: dict[int, list[float]] = {0: [], count: []}
+    cpu_times: dict[int, list[float]] = {0: [], count: []}
     for round_number in range(args.timing_rounds):
         for index in picks[count:]:
             strokes = digits[index].strokes
             for examples in (0, count) if round_number % 2 == 0 else (count, 0):
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.thread_time()
                 image = digit_image(strokes)[None, ..., None]  # (1, 28, 28, 1) float32
                 label = int(np.argmax(recognizers[examples].predict(image, trajectory(strokes)[None])[0, :10]))
                 times[examples].append((time.perf_counter() - start) * 1000)
+                cpu_times[examples].append((time.thread_time() - start_cpu) * 1000)
                 assert 0 <= label <= 9
     last = digits[picks[-1]].strokes
     image, path = digit_image(last)[None, ..., None], trajectory(last)[None]
     embeddings, probabilities = recognizer.embed_and_predict(image, path)
-    adjusting, explaining = [], []
+    adjusting, explaining, adjusting_cpu = [], [], []
     for _ in range(2000):  # the learning step alone: similarities to the examples and the shift
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.thread_time()
         with_examples.adjust(embeddings, probabilities)
         adjusting.append((time.perf_counter() - start) * 1000)
+        adjusting_cpu.append((time.thread_time() - start_cpu) * 1000)
     for _ in range(500):  # and with the reasons the board shows (the model run included)
         start = time.perf_counter()
         with_examples.predict_explained(image, path)
         explaining.append((time.perf_counter() - start) * 1000)
-    print(f"strokes to label, one digit a call, {len(times[0]):,} calls each, one core:")
-    print("| personal examples | median ms per digit | p90 ms | p99 ms |")
-    print("| --- | --- | --- | --- |")
+    print(f"strokes to label, one digit a call, {len(times[0]):,} calls each, one core; load average "
+          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores:")
+    print("| personal examples | median ms per digit | p90 ms | p99 ms | median CPU ms |")
+    print("| --- | --- | --- | --- | --- |")
     for examples, values in times.items():
         values.sort()
         print(f"| {examples:,} | {statistics.median(values):.3f} | {values[int(0.9 * len(values))]:.3f} "
-              f"| {values[int(0.99 * len(values))]:.3f} |")
+              f"| {values[int(0.99 * len(values))]:.3f} | {statistics.median(cpu_times[examples]):.3f} |")
     print(f"of which the learning step with {count:,} examples (similarities and shift), median: "
-          f"{statistics.median(adjusting):.3f} ms; the model run and the learning step with the reasons "
-          f"the board shows, median: {statistics.median(explaining):.3f} ms")
+          f"{statistics.median(adjusting):.3f} ms ({statistics.median(adjusting_cpu):.3f} ms CPU); the model run "
+          f"and the learning step with the reasons the board shows, median: {statistics.median(explaining):.3f} ms")
     return 0
 
 
@@ -476,8 +481,10 @@ def scaling(args: argparse.Namespace) -> int:
     rng = np.random.default_rng(0)
     sizes = [int(size) for size in args.scaling.split(",")]
     print(f"replay with learning, a correction every 10th digit ({LearningConfig()}):")
-    print("| digits | corrections | seconds | ms per digit | examples at the end |")
-    print("| --- | --- | --- | --- | --- |")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; CPU time is the figure to compare "
+          "on a shared machine")
+    print("| digits | corrections | seconds | CPU seconds | CPU ms per digit | examples in use at the end |")
+    print("| --- | --- | --- | --- | --- | --- |")
     seconds = {}
     for size in sizes:
         actions: list = []
@@ -496,14 +503,14 @@ def scaling(args: argparse.Namespace) -> int:
         from digitboard.recognition.learning import PersonalRecognizer as Learner
 
         learner = Learner(recognizer)
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         state = replay_session(session, recognizer, learner=learner)
-        seconds[size] = time.perf_counter() - start
+        wall, seconds[size] = time.perf_counter() - start, time.process_time() - start_cpu
         assert len(state["digits"]) >= size * 0.99
-        print(f"| {size:,} | {corrections:,} | {seconds[size]:.1f} | {1000 * seconds[size] / size:.3f} "
+        print(f"| {size:,} | {corrections:,} | {wall:.1f} | {seconds[size]:.1f} | {1000 * seconds[size] / size:.3f} "
               f"| {len(learner.examples):,} |", flush=True)
-    for small, large in zip(sizes, sizes[1:]):
-        print(f"{large:,} digits took {seconds[large] / seconds[small]:.2f}x the time of {small:,} "
+    for small, large in itertools.pairwise(sizes):
+        print(f"{large:,} digits took {seconds[large] / seconds[small]:.2f}x the CPU time of {small:,} "
               f"({large / small:.1f}x the digits)")
     return 0
 
@@ -518,7 +525,7 @@ def accident(args: argparse.Namespace) -> int:
     writers = load_writers(args.unipen)
     rng_seed = 0
     ones_after = ones_wrong = others = others_changed = writers_used = stood_total = 0
-    for writer, digits in writers.items():
+    for digits in writers.values():
         if sum(d.label == 1 for d in digits) < 4:
             continue
         writers_used += 1

@@ -565,7 +565,7 @@ def test_a_forget_is_recorded_and_replays_the_same():
 
     action = Forget((12.0, 34.0))
     assert parse_action(action_to_json(action), "s", "actions[0]") == action
-    board, personal, own, wrong = accidental_board()
+    board, _, own, wrong = accidental_board()
     digit = read_last(board, ONE, 150)
     actions = [stroke(ONE[0]), Correct(board.point_of(board.digits[0]), wrong), stroke(shifted(ONE, 150)[0]),
                Forget(board.point_of(digit))]
@@ -591,7 +591,7 @@ def test_replay_with_update_profile_keeps_every_correction_even_one_that_confirm
     capsys.readouterr()
     assert main(["profile", "--profile", str(path), "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)
-    assert counts["corrected"] == {str(own): 1, "3": 1} if own != 3 else {"3": 2}
+    assert counts["corrected"] == ({str(own): 1, "3": 1} if own != 3 else {"3": 2})
     before = len(Profile(path).read().examples)
     assert main(["replay", str(session_file), "--profile", str(path)]) == 0  # without it, nothing is kept
     assert len(Profile(path).read().examples) == before
@@ -637,3 +637,35 @@ def test_a_recording_names_its_examples_and_replay_with_that_profile_gives_what_
     assert json.loads(captured.out)["profile"] == "differs" and "1 of its 1 examples missing" in captured.err
     assert main(["replay", str(recording)]) == 0
     assert "no --profile given" in capsys.readouterr().err
+
+
+def test_corrections_beyond_the_cap_rest_in_the_profile_and_the_newest_are_used():
+    journal = []
+
+    class Journal:
+        def remember(self, example):
+            journal.append(("remember", example.label))
+
+        def forget(self, example):
+            journal.append(("forget", example.label))
+
+    personal = PersonalRecognizer(EmbeddingFake(), config=LearningConfig(corrected_per_label=2), journal=Journal())
+    strokes = [np.asarray(s, float) for s in SEVEN]
+    made = [personal.learn(image_batch(SEVEN)[0, ..., 0], strokes, 4) for _ in range(3)]
+    assert personal.examples == made[1:]  # the newest two of the digit are read with
+    assert journal == [("remember", 4)] * 3  # and the profile keeps all three
+
+
+def test_a_counter_correction_reads_again_the_digits_the_accident_misread_and_undo_restores_them():
+    board, personal, own, wrong = accidental_board()
+    misread = [read_last(board, ONE, 120 * step) for step in (1, 2)]
+    counter = read_last(board, ONE, 360)
+    assert [digit.label for digit in misread] == [wrong, wrong]
+    board.apply(Correct(board.point_of(counter), own))
+    board.classify_pending()
+    assert [(digit.label, digit.yours) for digit in misread] == [(own, False)] * 2  # read again, as the model reads them
+    before = len(personal.examples)
+    board.apply(Undo())  # the counter-correction: the accident and its ties come back
+    board.classify_pending()
+    assert [digit.label for digit in misread] == [wrong, wrong] and len(personal.examples) > before - 1
+    assert any(not e.accepted and e.label == wrong for e in personal.examples)

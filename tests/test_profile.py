@@ -104,16 +104,15 @@ def test_what_is_not_a_profile_is_refused_in_one_line_and_left_as_it_was(tmp_pat
         assert not Path(f"{path}-wal").exists() and not Path(f"{path}-shm").exists(), kind
 
 
-def test_the_window_refuses_a_foreign_profile_without_writing_it_and_says_so(tmp_path, capsys):
+def test_the_board_refuses_to_start_on_a_foreign_profile_and_leaves_it_as_it_was(tmp_path, capsys):
     files = foreign_files(tmp_path)
-    for kind in ("text", "recording", "fifo", "other sqlite"):
-        said = []
-        learner = window_learner(EmbeddingFake(), files[kind])
-        learner.on_problem = said.append
-        learner.learn(image_batch(SEVEN)[0, ..., 0], [np.asarray(SEVEN[0], float)], 3)
-        assert learner.journal is None and len(learner.examples) == 1, kind
-        assert "not loaded, nor kept" in capsys.readouterr().err
-    assert files["text"].read_text() == "my notes\n"
+    for kind in ("text", "recording", "fifo", "other sqlite", "folder"):
+        with pytest.raises(NotAProfile):
+            window_learner(EmbeddingFake(), files[kind])
+    assert main(["--profile", str(files["text"])]) == 2  # before any window opens
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "not a digitboard profile" in error
+    assert files["text"].read_text() == "my notes\n" and not Path(f"{files['text']}-wal").exists()
 
 
 def test_an_old_profile_given_as_the_profile_is_refused_with_the_way_to_import_it(tmp_path, capsys):
@@ -406,3 +405,15 @@ def test_not_a_profile_is_a_value_error_a_user_can_act_on(tmp_path):
     (tmp_path / "t.txt").write_text("x")
     with pytest.raises(NotAProfile, match="not a digitboard profile"):
         Profile(tmp_path / "t.txt").read()
+
+
+def test_the_profile_command_imports_an_older_profile_beside_the_default_one(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.setattr("sys.platform", "linux")
+    old = tmp_path / "digitboard" / OLD_PROFILE_NAME
+    old.parent.mkdir()
+    old.write_text(json.dumps({"learn": {"id": "a", "label": 1, "strokes": [[[0, 0], [0, 50]]]}}) + "\n")
+    assert main(["profile", "--json"]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["corrected"] == {"1": 1} and "imported 1 personal example(s)" in captured.err
+    assert old.is_file()

@@ -83,6 +83,8 @@ class _Corrected:
     digit: Digit
     previous: int | None
     handle: object  # the learner's, to forget the example by
+    taken_back: list = field(default_factory=list)  # examples the correction made the learner forget
+    reread: list = field(default_factory=list)  # the digits read again without them
 
 
 @dataclass(frozen=True)
@@ -218,7 +220,10 @@ class Board:
             strokes = [ink.points for ink in digit.strokes]
             handle = self.learner.learn(self.render(digit), strokes, action.label, self.trace(digit),
                                         **_what_was_read(digit))
-        self.history.append(_Corrected(digit, digit.corrected, handle))
+        taken_back = list(getattr(self.learner, "taken_back", []))
+        # A misreading they gave, corrected: the digits they gave it to are read again.
+        reread = self._reread_after(taken_back, None, besides=digit) if taken_back else []
+        self.history.append(_Corrected(digit, digit.corrected, handle, taken_back, reread))
         digit.corrected = action.label
         self.version += 1
         return digit
@@ -247,18 +252,23 @@ class Board:
         self._reread_after(gone, digit)
         return digit
 
-    def _reread_after(self, examples: list, digit: Digit) -> None:
-        """Read again `digit` and every digit whose reading these examples gave: the learner
-        changed under them."""
+    def _reread_after(self, examples: list, digit: Digit | None, besides: Digit | None = None) -> list[Digit]:
+        """Read again `digit` and every digit (but `besides`) whose reading these examples gave:
+        the learner changed under them. Returns the digits to be read again."""
         ids = {example.id for example in examples}
+        reread = []
         for other in self.digits:
+            if other is besides:
+                continue
             if other is digit or (other.prediction is not None and ids & set(other.prediction.reasons)):
                 if other.accepted is not None and getattr(other.accepted, "id", None) in ids:
                     other.accepted = None  # it went with them
                 other.prediction = None
                 self._unread[id(other)] = other
                 self._awaiting.pop(id(other), None)
+                reread.append(other)
         self.version += 1
+        return reread
 
     def _clear(self) -> None:
         if not self.strokes:
@@ -285,6 +295,11 @@ class Board:
             edit.digit.corrected = edit.previous
             if self.learner is not None and edit.handle is not None:
                 self.learner.forget(edit.handle)
+            if edit.taken_back:
+                self.learner.restore(edit.taken_back)  # type: ignore[union-attr]
+                for digit in edit.reread:
+                    if digit in self.digits:
+                        self._reread_after([], digit)
             self._await(edit.digit)
         elif isinstance(edit, _Forgot):
             self.learner.restore(edit.examples)  # type: ignore[union-attr]

@@ -69,6 +69,8 @@ CREATE TABLE examples (
     digest TEXT NOT NULL        -- of what the example is (not its embedding): names it in a recording
 )
 """
+# A recording's names, read without the strokes (SQLite takes the index by itself).
+INDEX = "CREATE INDEX IF NOT EXISTS examples_by_digest ON examples (id, digest)"
 
 
 class NotAProfile(ValueError):
@@ -191,7 +193,7 @@ def row_example(row: tuple) -> Example:
     strokes = [xy[start:stop] for start, stop in zip(starts, stops)]
     vector = None
     if isinstance(embedding, bytes) and 0 < len(embedding) <= 4 * BOUNDS.embedding and len(embedding) % 4 == 0:
-        vector = np.frombuffer(embedding, np.float32).copy()
+        vector = np.frombuffer(embedding, np.float32)  # read only: it is copied where it is used
     ties = tuple(str(tied_to).split())[:BOUNDS.tied_to]
     return Example(label, strokes, None, id, float(created), vector, kind == "let stand",
                    ties if kind == "let stand" else (), str(model) if vector is not None else "")
@@ -270,6 +272,16 @@ class Profile:
             raise
         return connection
 
+    def create(self) -> None:
+        """Make the profile now if there is none (importing an older profile.jsonl beside it)."""
+        with self._lock:
+            self._writer()
+
+    def old_profile_beside(self) -> Path | None:
+        """The JSON-lines profile of earlier versions that a new profile here would import."""
+        old = self.target.with_name(OLD_PROFILE_NAME)
+        return old if self.target.name == PROFILE_NAME and old.is_file() else None
+
     def _writer(self) -> sqlite3.Connection:
         """The connection changes go through (the lock held), the profile created on first use."""
         if self._connection is None:
@@ -304,8 +316,8 @@ class Profile:
                     os.unlink(leftover)
                 except FileNotFoundError:
                     pass
-        old = self.target.with_name(OLD_PROFILE_NAME)
-        if self.target.name == PROFILE_NAME and old.is_file():
+        old = self.old_profile_beside()
+        if old is not None:
             contents = read_old_profile(old)
             added, _ = self._merge_unlocked(contents.examples, connection=self._connect(writable=True))
             skipped = f" ({contents.skipped} damaged line(s) skipped)" if contents.skipped else ""
@@ -340,7 +352,7 @@ class Profile:
         examples: list[Example] = []
         skipped = 0
         try:
-            rows = connection.execute(f"SELECT {COLUMNS} FROM examples ORDER BY created, id LIMIT ?",
+            rows = connection.execute(f"SELECT {COLUMNS} FROM examples ORDER BY rowid LIMIT ?",  # as learned
                                       (BOUNDS.examples,))
             for row in rows:
                 try:
@@ -500,6 +512,7 @@ def _schema(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     connection.execute(SCHEMA)
+    connection.execute(INDEX)
 
 
 def _new_database(path: Path) -> None:
@@ -588,7 +601,8 @@ def window_learner(
     fingerprint: str = "",
 ) -> PersonalRecognizer:
     """The window's recogniser and learner; `starting_from` says which examples it starts from
-    (None: no usable profile), for a recording to name. The examples load on a thread while the model loads (only their ids are read
+    (None: no usable profile), for a recording to name. A path holding something other than a
+    profile raises NotAProfile; one that cannot be read or made leaves learning for the session only. The examples load on a thread while the model loads (only their ids are read
     now); every example learned or forgotten is written to the profile as it happens."""
     profile = Profile(path or default_profile_path())
     model_path = getattr(recognizer, "model_path", None)  # the window's BackgroundRecognizer knows its file
@@ -596,9 +610,10 @@ def window_learner(
         fingerprint = model_fingerprint(model_path)
     learner = PersonalRecognizer(recognizer, config=config, journal=profile, fingerprint=fingerprint)
     try:
-        profile._writer() if not profile.exists() else None  # created now: a migration is told at once
+        if not profile.exists():  # NotAProfile (a foreign file) goes up: the board refuses to start
+            profile.create()  # now, so that an import of an older profile is told at once
         start = profile.identity()
-    except (OSError, ValueError) as error:
+    except OSError as error:
         learner.journal = None
         learner.load_error = error
         learner.problem(f"personal examples not loaded, nor kept: {error}")

@@ -123,6 +123,12 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
     stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
     profile = Profile(request.path or default_profile_path())
     exists = profile.exists()  # refuses what is not a profile before anything is read or written
+    if not exists and profile.old_profile_beside() is not None:  # the first start after an update
+        profile.create()
+        exists = True
+        for notice in profile.notices:
+            print(f"digitboard: {notice}", file=sys.stderr)
+        profile.notices.clear()
     say = lambda text: print(text, file=stdout)
     if request.export:
         destination = Path(request.export)
