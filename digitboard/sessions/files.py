@@ -26,7 +26,7 @@ from digitboard.sessions.format import (
     Session,
     SessionError,
     check_limits,
-    decode_json,
+    decode_session_text,
     is_recording_header,
     parse_action,
     parse_recording_header,
@@ -144,7 +144,8 @@ def _read_json_file(handle: BinaryIO, name: str, limits: Limits) -> Session:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise SessionError(f"{name}:{line}: {_not_utf8(data)}") from None
-    return parse_session(decode_json(text.removeprefix("\ufeff"), name), f"{name}:1", limits)
+    del data  # the text alone from here on
+    return parse_session(decode_session_text(text.removeprefix("\ufeff"), name, 1, limits), f"{name}:1", limits)
 
 
 def _not_utf8(data: bytes) -> str:
@@ -173,7 +174,7 @@ def _read_json_lines(
                                "is this a session file?")
         try:
             text = line.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark: also after `cat a b`
-            data = decode_json(text.rstrip("\r\n"), name, number) if text.strip() else None
+            data = decode_session_text(text, name, number, limits) if text and not text.isspace() else None
         except (UnicodeDecodeError, SessionError) as error:
             if unfinished and recording is not None:  # a kill or a full disk cut the last write short
                 on_warning(f"{where}: ignored an unfinished last line; the recording ends at the line before")

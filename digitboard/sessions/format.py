@@ -10,6 +10,7 @@ is digitboard.sessions.files, recording is digitboard.sessions.recording.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -26,10 +27,12 @@ COORDINATE_LIMIT = 1_000_000
 
 @dataclass(frozen=True)
 class Limits:
-    """The most a session may hold; a web server passes tighter ones than replay's."""
+    """The most a session may hold; a web server passes tighter ones than replay's. A session
+    within them costs at most about 300 bytes an action and 150 a point once parsed
+    (docs/session-format.md), so these bound replay's memory whatever the file holds."""
 
     actions: int = 1_000_000
-    points: int = 10_000_000  # over all strokes
+    points: int = 2_000_000  # over all strokes: ten times a long evening of handwriting
 
 
 REPLAY_LIMITS = Limits()
@@ -208,12 +211,15 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     if "actions" in data and "strokes" in data:
         raise _fail(where, "strokes", "give either 'actions' or 'strokes', not both")
     field_name = "strokes" if "strokes" in data else "actions"
-    if not isinstance(data[field_name], list):
+    listed = data[field_name]
+    if isinstance(listed, ParsedActions):  # checked while decode_session_text read it
+        return Session(size, listed.result(limits), where)
+    if not isinstance(listed, list):
         raise _fail(where, field_name, f"expected a list of {field_name}")
     if field_name == "strokes":
-        actions: list[Action] = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(data["strokes"])]
+        actions: list[Action] = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(listed)]
     else:
-        actions = [parse_action(action, where, f"actions[{i}]") for i, action in enumerate(data["actions"])]
+        actions = [parse_action(action, where, f"actions[{i}]") for i, action in enumerate(listed)]
     check_limits(len(actions), sum(map(point_count, actions)), limits, where, field_name)
     return Session(size, actions, where)
 
@@ -272,3 +278,135 @@ def decode_json(text: str, where: str, first_line: int = 1):
     except ValueError as error:  # an integer of more than 4,300 digits
         raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None
 
+
+
+class ParsedActions:
+    """A session's "actions" or "strokes" list as decode_session_text reads it: each element
+    checked into an action as soon as it is decoded, so the list's JSON is never held whole.
+
+    The first problem (a bad element, or the limits passed) stops the building and drops what
+    was built; the rest of the list is still read, to find a JSON error after it (which wins,
+    as it does for json.loads) and to count the actions and points the error message gives."""
+
+    def __init__(self, field_name: str, where: str, limits: Limits) -> None:
+        self.field_name = field_name
+        self.where = where
+        self.limits = limits
+        self.actions: list[Action] = []
+        self.count = 0
+        self.points = 0
+        self.problem: SessionError | None = None
+        self.over_limits = False
+
+    def add(self, value) -> None:
+        index, self.count = self.count, self.count + 1
+        if self.problem is not None or self.over_limits:
+            self.points += _points_in(value, self.field_name)
+            return
+        try:
+            if self.field_name == "strokes":
+                action = _stroke(value, self.where, f"strokes[{index}]")
+            else:
+                action = parse_action(value, self.where, f"actions[{index}]")
+        except SessionError as error:
+            self.problem, self.actions = error, []
+            return
+        self.points += point_count(action)
+        if self.count > self.limits.actions or self.points > self.limits.points:
+            self.over_limits, self.actions = True, []  # memory back at once; the counts go on
+        else:
+            self.actions.append(action)
+
+    def result(self, limits: Limits) -> list[Action]:
+        """The actions, or the error: the first bad element's, else the limits' (of `limits`,
+        which are those the list was read with or tighter)."""
+        if self.problem is not None:
+            raise self.problem
+        check_limits(self.count, self.points, limits, self.where, self.field_name)
+        return self.actions
+
+
+def _points_in(value, field_name: str) -> int:
+    """The points an element not checked (past a problem) would add, for the error's count."""
+    if field_name == "actions":
+        value = value.get("stroke") if isinstance(value, dict) and len(value) == 1 else None
+    return len(value) if isinstance(value, list) else 0
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates)
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
+
+
+def _skip_space(text: str, index: int) -> int:
+    return _SPACE.match(text, index).end()  # type: ignore[union-attr]
+
+
+def _decode_object(text: str, index: int, where: str, limits: Limits) -> tuple[dict, int]:
+    """The object starting at text[index] ("{"), its "actions" or "strokes" list read into a
+    ParsedActions; with the errors json.loads gives, where it gives them."""
+    pairs: list[tuple[str, object]] = []
+    index = _skip_space(text, index + 1)
+    if text.startswith("}", index):
+        return {}, index + 1
+    while True:
+        if not text.startswith('"', index):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
+        key, index = json.decoder.scanstring(text, index + 1)
+        index = _skip_space(text, index)
+        if not text.startswith(":", index):
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
+        index = _skip_space(text, index + 1)
+        if key in ("actions", "strokes") and text.startswith("[", index):
+            value, index = _decode_actions(text, index, ParsedActions(key, where, limits))
+        else:
+            value, index = _DECODER.raw_decode(text, index)
+        pairs.append((key, value))
+        index = _skip_space(text, index)
+        if text.startswith("}", index):
+            return _object_without_duplicates(pairs), index + 1
+        if not text.startswith(",", index):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        index = _skip_space(text, index + 1)
+
+
+def _decode_actions(text: str, index: int, parsed: ParsedActions) -> tuple[ParsedActions, int]:
+    """The list starting at text[index] ("["), one element decoded and checked at a time."""
+    index = _skip_space(text, index + 1)
+    if text.startswith("]", index):
+        return parsed, index + 1
+    while True:
+        value, index = _DECODER.raw_decode(text, index)
+        parsed.add(value)
+        del value  # a long stroke's decoded JSON is not kept while the next is read
+        index = _skip_space(text, index)
+        if text.startswith("]", index):
+            return parsed, index + 1
+        if not text.startswith(",", index):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        index = _skip_space(text, index + 1)
+
+
+def decode_session_text(text: str, where: str, first_line: int = 1, limits: Limits = REPLAY_LIMITS):
+    """Decode one JSON value of a session file, as decode_json does, but with a top-level
+    object's "actions" or "strokes" list checked element by element into a ParsedActions
+    (which parse_session takes as it is): the list's JSON is never held whole, and past
+    `limits` nothing more is built. `where` is the file's name; errors in the list name
+    `where`:`first_line`, as parse_session's do."""
+    start = _skip_space(text, 0)
+    if not text.startswith("{", start):
+        return decode_json(text, where, first_line)
+    try:
+        data, end = _decode_object(text, start, f"{where}:{first_line}", limits)
+        end = _skip_space(text, end)
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
+        return data
+    except json.JSONDecodeError as error:
+        line = first_line + error.lineno - 1
+        raise SessionError(f"{where}:{line}: not valid JSON ({error.msg} at column {error.colno})") from None
+    except _DuplicateField as error:
+        raise SessionError(f"{where}:{first_line}: field {error.name!r} appears twice in one object") from None
+    except RecursionError:
+        raise SessionError(f"{where}:{first_line}: JSON nested too deeply to be a session") from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None
