@@ -117,12 +117,18 @@ def _well_formed_stroke(value: list) -> Stroke | None:
         if not (np.isfinite(times).all() and times[0] >= 0 and (np.diff(times) >= 0).all()):
             return None
         times = tuple(times.tolist())
-    return Stroke(tuple(map(tuple, xy.tolist())), times)
+    # Tuples straight from two lists of floats: no list per point on the way (a long stroke's
+    # points would otherwise be held three times over at once).
+    return Stroke(tuple(zip(array[:, 0].tolist(), array[:, 1].tolist())), times)
 
 
 def _stroke(value, where: str, field_name: str) -> Stroke:
+    if isinstance(value, _LongStroke) and value.dropped:
+        raise _TooManyPoints(where, value.count, value.limit)
     if not isinstance(value, list) or not value:
         raise _fail(where, field_name, "expected a non-empty list of [x, y] points")
+    if len(value) <= 8:  # numpy's set-up costs more than it saves on a few points
+        return _stroke_point_by_point(value, where, field_name)
     return _well_formed_stroke(value) or _stroke_point_by_point(value, where, field_name)
 
 
@@ -280,6 +286,34 @@ def decode_json(text: str, where: str, first_line: int = 1):
 
 
 
+class _LongStroke(list):
+    """A long stroke's points as decode_session_text reads them, one at a time: kept (as decoded
+    JSON, for `_stroke` to check) up to `limit` points in all, only counted past it."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.count = 0
+        self.dropped = False
+
+    def add(self, point) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            if not self.dropped:
+                self.dropped = True
+                self.clear()  # the memory back at once
+        else:
+            self.append(point)
+
+
+class _TooManyPoints(SessionError):
+    """A stroke alone holds more points than the limits allow (it was not kept whole)."""
+
+    def __init__(self, where: str, points: int, limit: int) -> None:
+        super().__init__(f"{where}: field 'actions': too many points ({points:,}; at most {limit:,} in all strokes)")
+        self.points = points
+
+
 class ParsedActions:
     """A session's "actions" or "strokes" list as decode_session_text reads it: each element
     checked into an action as soon as it is decoded, so the list's JSON is never held whole.
@@ -298,9 +332,13 @@ class ParsedActions:
         self.problem: SessionError | None = None
         self.over_limits = False
 
+    def points_left(self) -> int:
+        """How many more points a stroke being read may keep."""
+        return max(0, self.limits.points - self.points)
+
     def add(self, value) -> None:
         index, self.count = self.count, self.count + 1
-        if self.problem is not None or self.over_limits:
+        if self.problem is not None:
             self.points += _points_in(value, self.field_name)
             return
         try:
@@ -308,13 +346,17 @@ class ParsedActions:
                 action = _stroke(value, self.where, f"strokes[{index}]")
             else:
                 action = parse_action(value, self.where, f"actions[{index}]")
+        except _TooManyPoints as error:
+            self.points += error.points
+            self.over_limits, self.actions = True, []
+            return
         except SessionError as error:
             self.problem, self.actions = error, []
             return
         self.points += point_count(action)
         if self.count > self.limits.actions or self.points > self.limits.points:
-            self.over_limits, self.actions = True, []  # memory back at once; the counts go on
-        else:
+            self.over_limits, self.actions = True, []  # memory back at once; the checks and counts go on
+        elif not self.over_limits:
             self.actions.append(action)
 
     def result(self, limits: Limits) -> list[Action]:
@@ -330,6 +372,8 @@ def _points_in(value, field_name: str) -> int:
     """The points an element not checked (past a problem) would add, for the error's count."""
     if field_name == "actions":
         value = value.get("stroke") if isinstance(value, dict) and len(value) == 1 else None
+    if isinstance(value, _LongStroke):
+        return value.count
     return len(value) if isinstance(value, list) else 0
 
 
@@ -341,9 +385,31 @@ def _skip_space(text: str, index: int) -> int:
     return _SPACE.match(text, index).end()  # type: ignore[union-attr]
 
 
-def _decode_object(text: str, index: int, where: str, limits: Limits) -> tuple[dict, int]:
-    """The object starting at text[index] ("{"), its "actions" or "strokes" list read into a
-    ParsedActions; with the errors json.loads gives, where it gives them."""
+# A value whose text holds no "]]" (the end of a stroke's points) within this many characters
+# may be a long stroke, and is read point by point; any other is decoded whole, which is faster.
+_LONG_VALUE = 65_536
+
+
+def _long(text: str, index: int) -> bool:
+    return text.find("]]", index, index + _LONG_VALUE) == -1
+
+
+def _decode_value(text: str, index: int, points_left: int) -> tuple[object, int]:
+    """The value at text[index]: an object or a list that may hold a long stroke read in bounded
+    memory (an action {"stroke": [...]}, or a stroke), anything else decoded whole."""
+    if text.startswith("{", index) and _long(text, index):
+        return _decode_object(text, index, points_left=points_left)
+    if text.startswith("[", index) and _long(text, index):
+        return _decode_list(text, index, _LongStroke(points_left))
+    return _DECODER.raw_decode(text, index)
+
+
+def _decode_object(
+    text: str, index: int, where: str = "", limits: Limits | None = None, points_left: int = 0,
+) -> tuple[dict, int]:
+    """The object starting at text[index] ("{"), with the errors json.loads gives, where it gives
+    them. With `limits` (a line's object), its "actions" or "strokes" list is read into a
+    ParsedActions; its "stroke", and an action's, into a _LongStroke if long."""
     pairs: list[tuple[str, object]] = []
     index = _skip_space(text, index + 1)
     if text.startswith("}", index):
@@ -356,8 +422,10 @@ def _decode_object(text: str, index: int, where: str, limits: Limits) -> tuple[d
         if not text.startswith(":", index):
             raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
         index = _skip_space(text, index + 1)
-        if key in ("actions", "strokes") and text.startswith("[", index):
-            value, index = _decode_actions(text, index, ParsedActions(key, where, limits))
+        if limits is not None and key in ("actions", "strokes") and text.startswith("[", index):
+            value, index = _decode_list(text, index, ParsedActions(key, where, limits))
+        elif key == "stroke" and text.startswith("[", index) and _long(text, index):
+            value, index = _decode_list(text, index, _LongStroke(limits.points if limits else points_left))
         else:
             value, index = _DECODER.raw_decode(text, index)
         pairs.append((key, value))
@@ -369,15 +437,19 @@ def _decode_object(text: str, index: int, where: str, limits: Limits) -> tuple[d
         index = _skip_space(text, index + 1)
 
 
-def _decode_actions(text: str, index: int, parsed: ParsedActions) -> tuple[ParsedActions, int]:
-    """The list starting at text[index] ("["), one element decoded and checked at a time."""
+def _decode_list(text: str, index: int, parsed: ParsedActions | _LongStroke):
+    """The list starting at text[index] ("["), its elements decoded and handed to `parsed` one
+    at a time: a session's actions (each checked at once), or a long stroke's points."""
     index = _skip_space(text, index + 1)
     if text.startswith("]", index):
         return parsed, index + 1
     while True:
-        value, index = _DECODER.raw_decode(text, index)
+        if isinstance(parsed, ParsedActions):
+            value, index = _decode_value(text, index, parsed.points_left())
+        else:
+            value, index = _DECODER.raw_decode(text, index)
         parsed.add(value)
-        del value  # a long stroke's decoded JSON is not kept while the next is read
+        del value  # not kept while the next is read
         index = _skip_space(text, index)
         if text.startswith("]", index):
             return parsed, index + 1
