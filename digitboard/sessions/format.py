@@ -318,9 +318,10 @@ class ParsedActions:
     """A session's "actions" or "strokes" list as decode_session_text reads it: each element
     checked into an action as soon as it is decoded, so the list's JSON is never held whole.
 
-    The first problem (a bad element, or the limits passed) stops the building and drops what
-    was built; the rest of the list is still read, to find a JSON error after it (which wins,
-    as it does for json.loads) and to count the actions and points the error message gives."""
+    A bad element, or the limits passed, stops the keeping and drops what was kept; the rest of
+    the list is still read, to find a JSON error after it (which wins, as it does for
+    json.loads), to check each element (the first bad one wins over the limits, as when the whole
+    list was checked) and to count the actions and points the limits' message gives."""
 
     def __init__(self, field_name: str, where: str, limits: Limits) -> None:
         self.field_name = field_name

@@ -337,7 +337,9 @@ def training_inputs(config: TrainConfig) -> dict[str, Path]:
     to be a readable file."""
     from digitboard.training.data import MNIST_ENV
 
-    named = {"--mnist": config.mnist, "--unipen": config.unipen, "--nondigits": config.nondigits, "--init": config.init}
+    named = {"--mnist": config.mnist, "--init": config.init}
+    if config.drawn:  # --no-drawn reads neither
+        named.update({"--unipen": config.unipen, "--nondigits": config.nondigits})
     if not config.mnist and os.environ.get(MNIST_ENV):
         named = {**named, "--mnist": None, f"${MNIST_ENV}": os.environ[MNIST_ENV]}
     return {option: require_readable_file(path, option) for option, path in named.items() if path}
