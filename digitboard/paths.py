@@ -1,12 +1,12 @@
 """What a path on the user's disk is, said on one line whatever its name: the checks and words
 for messages about a file the user named (an option's file to read, or to write).
 
-Every layer may use it, so it imports nothing of the project. Three calls:
+Every layer may use it, so it imports nothing of the project. Its calls:
 
 - `shown(path)`: the path as typed, or quoted with escapes (as Python's `repr` does) when its
   name holds a newline, a control character or bytes that are not text;
 - `describe(path)`: what is there, as words to put after the path ("is a folder", "is a named
-  pipe (FIFO)", "does not exist", "cannot be read (Permission denied)"...);
+  pipe (FIFO)", "does not exist", "is a file that cannot be read (Permission denied)"...);
 - `require_readable_file(path, option)` and `require_writable_target(path, option)`: the path, or
   an OSError or ValueError whose one-line message names the option, the path and what is wrong.
 """
@@ -50,8 +50,10 @@ def _reason(error: OSError) -> str:
 
 def describe(path: PathLike) -> str:
     """What `path` is, as words that follow it in a message: "is a file", "is a folder",
-    "is a named pipe (FIFO)", "is a character device", "is a symbolic link to nothing",
-    "does not exist", "cannot be read (Permission denied)"; a symbolic link is followed."""
+    "is a named pipe (FIFO)", "is a character device", "is a block device", "is a socket",
+    "is a symbolic link to nothing", "does not exist", "is a file that cannot be read
+    (Permission denied)", "cannot be looked at (Permission denied)" (a folder on the way is
+    closed); a symbolic link is followed."""
     try:
         mode = os.stat(path).st_mode
     except FileNotFoundError:
