@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from digitboard import DEFAULT_MODEL, TRAIN_EXTRA_HINT, __version__, needs_training_extra, training_extra_missing
+from digitboard.paths import require_readable_file
 
 
 def _add_train_parser(subparsers) -> None:
@@ -43,6 +47,16 @@ def _add_train_parser(subparsers) -> None:
     train.add_argument("--not-a-digit-shift", type=float, metavar="LOG_ODDS",
                        help=f"added to the shipped model's 'not a digit' log-odds (default: {defaults.not_a_digit_shift:g}; 0: none)")
     train.add_argument("--init", metavar="PATH", help="start from this .keras model's weights (fine-tuning) instead of from scratch")
+    _one_line_errors(train)
+
+
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """Make `parser` report a bad argument on one line (argparse prints its usage first), naming
+    the option as argparse does, exit status 2."""
+    def error(message: str):
+        parser.exit(2, f"{parser.prog}: {' '.join(message.split())} (see {parser.prog} --help)\n")
+
+    parser.error = error  # type: ignore[method-assign]
 
 
 def _pixels(text: str) -> int:
@@ -90,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("model", nargs="?", metavar="MODEL", default=str(DEFAULT_MODEL),
                         help="the .keras model (default: the shipped best.keras)")
     export.add_argument("--mnist", metavar="PATH", help="MNIST .npz to check agreement on (default: $DIGITBOARD_MNIST)")
+    _one_line_errors(export)
     replay = subparsers.add_parser(
         "replay", help="replay recorded sessions headless and print the board's final state",
         description="Replay recorded sessions (digitboard --record FILE, or written by hand: docs/session-format.md) "
@@ -120,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="corrections set labels but teach the board nothing")
     replay.add_argument("--corrections-only", dest="replay_corrections_only", action="store_true",
                         help="learn from the digits corrected, not from those let stand")
+    _one_line_errors(replay)
     summary = "show, list, forget, export, import or clear the personal examples learned from your handwriting"
     profile = subparsers.add_parser(
         "profile", help=summary,
@@ -157,6 +173,30 @@ def run_train(args: argparse.Namespace) -> int:
     return 0 if result.agreement.ok else 1
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised wherever the program is, so that it stops as on Ctrl+C: every `finally`
+    runs (a half-written model or ONNX copy is deleted); the exit status is then 143."""
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """Within this block, SIGTERM raises Terminated (once: a second one during the clean-up is
+    ignored, so the clean-up finishes)."""
+    def on_sigterm(signum, frame) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise Terminated
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread: leave signals alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def learning_config(corrections_only: bool, no_learning: bool):
     """The learning rule, learning from corrections alone if asked (which no learning contradicts)."""
     from digitboard.recognition.learning import LearningConfig
@@ -175,18 +215,23 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "train":
-            return run_train(args)
+            with sigterm_as_interrupt():
+                return run_train(args)
         if args.command == "export":
             from digitboard.training.export import run_export
 
-            return run_export(args.model, args.mnist)
+            with sigterm_as_interrupt():
+                return run_export(args.model, args.mnist)
         if args.command == "replay":
             from digitboard.sessions.replay import run_replay
 
             no_learning = args.replay_no_learning or args.no_learning
             config = learning_config(args.replay_corrections_only or args.corrections_only, no_learning)
+            profile = args.replay_profile or args.profile
+            if profile and not args.update_profile:  # a folder, a FIFO or a device is named as such, before the model loads
+                require_readable_file(profile, "--profile")
             return run_replay(args.files, args.replay_model or args.model, args.out,
-                              profile=args.replay_profile or args.profile, learning=not no_learning, config=config,
+                              profile=profile, learning=not no_learning, config=config,
                               update_profile=args.update_profile)
         if args.command == "serve":
             from digitboard.web.app import WebConfig, default_workers
@@ -220,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as error:
         print(f"digitboard: {' '.join(str(error).split())}", file=sys.stderr)  # one line, always
         return 2
-    except KeyboardInterrupt:
-        return 130
+    except KeyboardInterrupt as interrupt:
+        return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)
 
 
 if __name__ == "__main__":

@@ -334,6 +334,24 @@ def test_files_that_cannot_be_read_are_one_line_each(fake_model, tmp_path, capsy
     ]
 
 
+def test_a_profile_that_is_not_a_file_is_named_for_what_it_is(fake_model, tmp_path, capsys):
+    """A folder, a FIFO and /dev/zero used to be reported as not existing; a name with a newline
+    split the line in two."""
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    cases = {folder: "is a folder, not a file", fifo: "is a named pipe (FIFO), not a file",
+             Path("/dev/zero"): "is a character device, not a file",
+             tmp_path / "two\nlines": "does not exist"}
+    session = session_file(tmp_path)
+    for path, problem in cases.items():
+        assert main(["replay", str(session), "--profile", str(path)]) == 2
+        captured = capsys.readouterr()
+        shown = str(path) if path.name != "two\nlines" else repr(str(path))
+        assert captured.err == f"digitboard: --profile {shown}: {problem}\n" and captured.out == ""
+
+
 def test_an_unwritable_out_file_is_one_line(fake_model, tmp_path, capsys):
     out = tmp_path / "absent" / "out.jsonl"
     assert main(["replay", str(session_file(tmp_path)), "--out", str(out)]) == 2

@@ -28,8 +28,9 @@ from test_board import RecordingLearner, check_invariants
 from digitboard.core.actions import Clear, Stroke, Undo
 from digitboard.core.board import Board, _Cleared
 from digitboard.core.chooser import is_click
+from digitboard.sessions import format as format_module
 from digitboard.sessions.files import read_sessions
-from digitboard.sessions.format import Session, SessionError, parse_session
+from digitboard.sessions.format import Session, SessionError, decode_json, decode_session_text, parse_session
 from digitboard.sessions.recording import Recorder
 from digitboard.sessions.replay import replay_session
 from digitboard.window.app import BoardApp, run_frame
@@ -351,6 +352,62 @@ def test_any_decoded_json_is_a_session_or_a_session_error(data):
         return
     assert all(isinstance(v, int) and v > 0 for v in session.size)
     assert parse_session(json.loads(json.dumps(session.to_json())), "again:1") .actions == session.actions
+
+
+def read_whole(text: str, name: str = "fuzz.jsonl"):
+    """A session line read the old way: json.loads all of it, then check it."""
+    return parse_session(decode_json(text, name), f"{name}:1")
+
+
+def read_streamed(text: str, name: str = "fuzz.jsonl"):
+    """The same line read as replay reads it: its list of actions checked while decoded."""
+    return parse_session(decode_session_text(text, name), f"{name}:1")
+
+
+def outcome(read, text: str):
+    try:
+        return read(text)
+    except SessionError as error:
+        return str(error)
+
+
+valid_strokes = st.lists(st.lists(coordinate, min_size=2, max_size=2), min_size=1, max_size=12)
+timed_strokes = st.lists(st.floats(0, 1e4), min_size=1, max_size=12).flatmap(
+    lambda steps: st.lists(coordinate, min_size=2 * len(steps), max_size=2 * len(steps)).map(
+        lambda xy: [[x, y, t] for x, y, t in zip(xy[::2], xy[1::2], itertools.accumulate(steps))]))
+valid_sessions = st.builds(
+    lambda size, actions, as_strokes: {"size": size, "strokes": [a["stroke"] for a in actions if "stroke" in a]}
+    if as_strokes else {"size": size, "actions": actions},
+    st.tuples(st.integers(1, 5000), st.integers(1, 5000)).map(list),
+    st.lists(st.one_of(st.builds(lambda s: {"stroke": s}, valid_strokes | timed_strokes),
+                       st.sampled_from([{"key": "n"}, {"key": "ctrl+z"}, {"correct": {"at": [5, 5], "label": 3}}])),
+             max_size=5),
+    st.booleans(),
+)
+spacing = st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :\t")])
+mutations = st.tuples(st.integers(0, 10**6), st.integers(0, 3), st.sampled_from(["", "x", "]", "}", ",", "[", '"', "{"]))
+
+
+@pytest.mark.parametrize("long_value", [format_module._LONG_VALUE, 0])
+def test_a_streamed_line_reads_exactly_as_a_whole_one(long_value, monkeypatch):
+    """Reading a line's actions one at a time (bounded memory) changes nothing a user sees: the
+    same session, or the same error message, as json.loads then checking, for any decoded value
+    and for the same text damaged (a span replaced by a bracket, a comma, a quote...). With a
+    long-value threshold of 0, every stroke is read point by point, as a long one is."""
+    monkeypatch.setattr(format_module, "_LONG_VALUE", long_value)
+
+    @settings(max_examples=SOAK or 300, deadline=None)
+    @given(data=st.one_of(json_values, near_sessions, valid_sessions), separators=spacing,
+           mutation=mutations | st.none())
+    def same_outcome(data, separators, mutation):
+        text = json.dumps(data, separators=separators)
+        if mutation:
+            at, length, replacement = mutation
+            at %= len(text) + 1
+            text = text[:at] + replacement + text[at + length:]
+        assert outcome(read_streamed, text) == outcome(read_whole, text)
+
+    same_outcome()
 
 
 recording_lines = st.one_of(

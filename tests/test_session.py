@@ -245,6 +245,96 @@ def test_an_endless_stream_of_zeros_is_one_error_in_bounded_memory(tmp_path):
     assert message.startswith("zero:1: a line longer than 32 MiB") and int(peak_mb) < 300
 
 
+def test_a_line_over_the_limits_is_refused_with_its_full_count(tmp_path):
+    dots = ",".join(["[[1, 2]]"] * 50)
+    path = write(tmp_path / "dots.jsonl", '{"size": [9, 9], "strokes": [' + dots + ']}\n')
+    with pytest.raises(SessionError, match=r"^dots.jsonl:1: field 'strokes': too many actions \(50; at most 10\)$"):
+        list(read_sessions(path, Limits(actions=10)))
+    with pytest.raises(SessionError, match=r"^dots.jsonl:1: field 'strokes': too many points \(50; at most 20 in all"):
+        list(read_sessions(path, Limits(points=20)))
+    keys = ", ".join(['{"key": "n"}'] * 30)
+    path = write(tmp_path / "keys.json", '{"size": [9, 9],\n "actions": [' + keys + ']}')
+    with pytest.raises(SessionError, match=r"^keys.json:1: field 'actions': too many actions \(30; at most 10\)$"):
+        list(read_sessions(path, Limits(actions=10)))
+
+
+def test_a_stroke_too_long_for_the_limits_is_refused_on_its_line(tmp_path):
+    """A stroke of 20,000 points (over 64 KiB of text) is read point by point, and only counted
+    past the limit: in a session's list, and alone on a recording's line."""
+    long_stroke = "[" + ", ".join(["[1, 2]"] * 20_000) + "]"
+    path = write(tmp_path / "long.jsonl", '{"size": [9, 9], "strokes": [[[1, 2]], ' + long_stroke + ']}\n')
+    with pytest.raises(SessionError, match=r"^long.jsonl:1: field 'strokes': too many points \(20,001; at most 1,000 in"):
+        list(read_sessions(path, Limits(points=1000)))
+    (session,) = read_sessions(path, Limits(points=20_001))
+    assert [len(stroke.points) for stroke in session.actions] == [1, 20_000]
+    path = write(tmp_path / "rec.jsonl", '{"size": [9, 9], "recording": 1}\n{"stroke": ' + long_stroke + '}\n')
+    with pytest.raises(SessionError, match=r"^rec.jsonl:2: field 'actions': too many points \(20,000; at most 1,000 in"):
+        list(read_sessions(path, Limits(points=1000)))
+    (session,) = read_sessions(path)
+    assert len(session.actions[0].points) == 20_000
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ('{"size": [9, 9], "strokes": [[], [[1, 2]]] x', "x.jsonl:1: not valid JSON (Expecting ',' delimiter at column 44)"),
+    ('{"size": [9, 9], "strokes": [[], [[1, 2]]', "x.jsonl:1: not valid JSON (Expecting ',' delimiter at column 42)"),
+    ('{"strokes": [[]], "size": [9, 9], "pen": 1}', "x.jsonl:1: field 'pen': unknown field"),
+    ('{"strokes": [[]]}', "x.jsonl:1: field 'size': missing"),
+    ('{"size": [9, 9], "strokes": [[]], "strokes": []}', "x.jsonl:1: field 'strokes' appears twice in one object"),
+    ('{"size": [9, 9], "strokes": [[], [[1, 2, 3]], [{"a": 1, "a": 2}]]}', "x.jsonl:1: field 'a' appears twice"),
+    ('{"size": [9, 9], "strokes": [[[1, 2]], []]}', "x.jsonl:1: field 'strokes[1]': expected a non-empty list"),
+])
+def test_a_bad_line_names_the_first_problem_json_loads_would_have(tmp_path, line, expected):
+    """The list is read element by element, yet the error is the one reading the whole line gave:
+    bad JSON anywhere first, then the object's own fields, then the first bad element."""
+    path = write(tmp_path / "x.jsonl", line + "\n")
+    with pytest.raises(SessionError) as raised:
+        list(read_sessions(path))
+    assert str(raised.value).startswith(expected)
+
+
+@pytest.mark.parametrize(("strokes", "expected"), [
+    (b",".join([b"[[1, 2]]"] * 600_000), "too many actions (600,000; at most 50,000)"),
+    (b"[" + b",".join([b"[1, 2]"] * 600_000) + b"]", "too many points (600,000; at most 50,000 in all strokes)"),
+])
+def test_a_line_far_over_the_limits_costs_little_memory(tmp_path, strokes, expected):
+    """600,000 dots, or one stroke of 600,000 points, on one line (about 5 MB) against limits of
+    50,000: reading it whole held all its JSON and then every stroke or point; now what is kept
+    stops at the limit."""
+    path = tmp_path / "dots.jsonl"
+    path.write_bytes(b'{"size": [9, 9], "strokes": [' + strokes + b"]}\n")
+    script = textwrap.dedent(f"""
+        from digitboard.sessions.files import read_sessions
+        from digitboard.sessions.format import Limits, SessionError
+
+        def peak_mb():
+            return int(next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]) / 1024
+
+        before = peak_mb()
+        try:
+            list(read_sessions({str(path)!r}, Limits(actions=50_000, points=50_000)))
+        except SessionError as error:
+            print(error)
+        print(peak_mb() - before)
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-500:]
+    message, growth_mb = done.stdout.splitlines()
+    assert message == f"dots.jsonl:1: field 'strokes': {expected}"
+    assert float(growth_mb) < 60  # the text twice (bytes and str, 10 MB), and 50,000 strokes or points
+
+
+def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path):
+    path = write(tmp_path / "two\nlines.jsonl", '{"size": [9, 9], "strokes": [[]]}\n')
+    with pytest.raises(SessionError) as raised:
+        list(read_sessions(path))
+    assert str(raised.value).startswith("'two\\nlines.jsonl':1: field 'strokes[0]'")
+    with pytest.raises(SessionError) as raised:
+        list(read_sessions(tmp_path / "absent\x1b[2J.jsonl"))
+    assert "\x1b" not in str(raised.value) and "absent\\x1b[2J.jsonl" in str(raised.value)
+    whole = write(tmp_path / "three\nlines.json", '{"size": [9, 9],\n "strokes": [[[1, 2]]]}')
+    assert [session.name for session in read_sessions(whole)] == ["'three\\nlines.json':1"]
+
+
 def test_duplicate_fields_are_refused(tmp_path):
     """Issue 13.16: JSON readers disagree on which duplicate wins; a session must not depend on it."""
     path = write(tmp_path / "twice.jsonl", SESSION_LINE + "\n" + '{"size": [9, 9], "strokes": [], "size": [5, 5]}\n')

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from digitboard import TRAIN_EXTRA_HINT, needs_training_extra
+from digitboard.paths import shown
 from digitboard.recognition.trajectory import CHANNELS, POINTS
 
 EXPECTED_INPUT = (28, 28, 1)
@@ -74,9 +75,9 @@ def check_model_file(model_path: str | os.PathLike[str]) -> Path:
     """Fail fast, without TensorFlow, on a model file that cannot be a Keras model."""
     path = Path(model_path)
     if not path.exists():
-        raise ModelError(f"model file {path} does not exist; {TRAIN_HINT}")
+        raise ModelError(f"model file {shown(path)} does not exist; {TRAIN_HINT}")
     if not path.is_file() or path.stat().st_size == 0:
-        raise ModelError(f"model file {path} is empty or not a file; {TRAIN_HINT}")
+        raise ModelError(f"model file {shown(path)} is empty or not a file; {TRAIN_HINT}")
     hint = TRAIN_HINT
     if path.suffix.lower() == ".onnx":
         hint = (f"pass the .keras model it was derived from (e.g. {path.with_suffix('.keras')}): "
@@ -86,9 +87,9 @@ def check_model_file(model_path: str | os.PathLike[str]) -> Path:
             names = set(archive.namelist())
             bad = archive.testzip()
     except (zipfile.BadZipFile, OSError, EOFError) as error:
-        raise ModelError(f"model file {path} is truncated or not a Keras .keras file ({one_line(error)}); {hint}") from None
+        raise ModelError(f"model file {shown(path)} is truncated or not a Keras .keras file ({one_line(error)}); {hint}") from None
     if bad is not None or not {"config.json", "model.weights.h5"} <= names:
-        raise ModelError(f"model file {path} is truncated or not a Keras .keras file; {hint}")
+        raise ModelError(f"model file {shown(path)} is truncated or not a Keras .keras file; {hint}")
     return path
 
 

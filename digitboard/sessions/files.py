@@ -20,13 +20,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from digitboard.paths import shown
 from digitboard.sessions.format import (
     REPLAY_LIMITS,
     Limits,
     Session,
     SessionError,
     check_limits,
-    decode_json,
+    decode_session_text,
     is_recording_header,
     parse_action,
     parse_recording_header,
@@ -57,7 +58,7 @@ def read_sessions(
     on_warning: Callable[[str], None] = _warn,
 ) -> Iterator[Session]:
     """Yield the sessions of a file (or of standard input for `-`) in order, streaming."""
-    name = "<stdin>" if str(path) == STANDARD_INPUT else Path(path).name
+    name = "<stdin>" if str(path) == STANDARD_INPUT else shown(Path(path).name)
     with _opened(path, name) as (handle, whole_json):
         if whole_json:
             yield _read_json_file(handle, name, limits)
@@ -104,7 +105,7 @@ def _standard_input() -> BinaryIO:
 def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO, bool]]:
     """The file as bytes (gzip undone), and whether it holds one JSON session (`.json`)."""
     standard_input = str(path) == STANDARD_INPUT
-    label = "standard input" if standard_input else str(path)
+    label = "standard input" if standard_input else shown(path)
     if standard_input:
         handle = _standard_input()
     else:
@@ -117,7 +118,7 @@ def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO,
             raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
         handle = io.BufferedReader(_WaitingReader(descriptor, close_descriptor=True), _BUFFER)
     opened = handle  # what to close (standard input's descriptor stays open)
-    file_name = name.lower()
+    file_name = "" if standard_input else Path(path).name.lower()  # the real name, not as shown
     try:
         if handle.peek(2)[:2] == _GZIP_MAGIC:  # type: ignore[attr-defined]
             handle = gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[assignment]
@@ -144,7 +145,8 @@ def _read_json_file(handle: BinaryIO, name: str, limits: Limits) -> Session:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise SessionError(f"{name}:{line}: {_not_utf8(data)}") from None
-    return parse_session(decode_json(text.removeprefix("\ufeff"), name), f"{name}:1", limits)
+    del data  # the text alone from here on
+    return parse_session(decode_session_text(text.removeprefix("\ufeff"), name, 1, limits), f"{name}:1", limits)
 
 
 def _not_utf8(data: bytes) -> str:
@@ -173,7 +175,8 @@ def _read_json_lines(
                                "is this a session file?")
         try:
             text = line.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark: also after `cat a b`
-            data = decode_json(text.rstrip("\r\n"), name, number) if text.strip() else None
+            text = text.rstrip("\r\n")  # so that an error at the end of the line is on this line
+            data = decode_session_text(text, name, number, limits) if text and not text.isspace() else None
         except (UnicodeDecodeError, SessionError) as error:
             if unfinished and recording is not None:  # a kill or a full disk cut the last write short
                 on_warning(f"{where}: ignored an unfinished last line; the recording ends at the line before")

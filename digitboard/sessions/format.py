@@ -10,6 +10,7 @@ is digitboard.sessions.files, recording is digitboard.sessions.recording.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,10 +29,12 @@ COORDINATE_LIMIT = 1_000_000
 
 @dataclass(frozen=True)
 class Limits:
-    """The most a session may hold; a web server passes tighter ones than replay's."""
+    """The most a session may hold; a web server passes tighter ones than replay's. A session
+    within them costs at most about 300 bytes an action and 150 a point once parsed
+    (docs/session-format.md), so these bound replay's memory whatever the file holds."""
 
     actions: int = 1_000_000
-    points: int = 10_000_000  # over all strokes
+    points: int = 2_000_000  # over all strokes: ten times a long evening of handwriting
 
 
 REPLAY_LIMITS = Limits()
@@ -120,12 +123,18 @@ def _well_formed_stroke(value: list) -> Stroke | None:
         if not (np.isfinite(times).all() and times[0] >= 0 and (np.diff(times) >= 0).all()):
             return None
         times = tuple(times.tolist())
-    return Stroke(tuple(map(tuple, xy.tolist())), times)
+    # Tuples straight from two lists of floats: no list per point on the way (a long stroke's
+    # points would otherwise be held three times over at once).
+    return Stroke(tuple(zip(array[:, 0].tolist(), array[:, 1].tolist())), times)
 
 
 def _stroke(value, where: str, field_name: str) -> Stroke:
+    if isinstance(value, _LongStroke) and value.dropped:
+        raise _TooManyPoints(where, value.count, value.limit)
     if not isinstance(value, list) or not value:
         raise _fail(where, field_name, "expected a non-empty list of [x, y] points")
+    if len(value) <= 8:  # numpy's set-up costs more than it saves on a few points
+        return _stroke_point_by_point(value, where, field_name)
     return _well_formed_stroke(value) or _stroke_point_by_point(value, where, field_name)
 
 
@@ -216,12 +225,15 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     if "actions" in data and "strokes" in data:
         raise _fail(where, "strokes", "give either 'actions' or 'strokes', not both")
     field_name = "strokes" if "strokes" in data else "actions"
-    if not isinstance(data[field_name], list):
+    listed = data[field_name]
+    if isinstance(listed, ParsedActions):  # checked while decode_session_text read it
+        return Session(size, listed.result(limits), where)
+    if not isinstance(listed, list):
         raise _fail(where, field_name, f"expected a list of {field_name}")
     if field_name == "strokes":
-        actions: list[Action] = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(data["strokes"])]
+        actions: list[Action] = [_stroke(stroke, where, f"strokes[{i}]") for i, stroke in enumerate(listed)]
     else:
-        actions = [parse_action(action, where, f"actions[{i}]") for i, action in enumerate(data["actions"])]
+        actions = [parse_action(action, where, f"actions[{i}]") for i, action in enumerate(listed)]
     check_limits(len(actions), sum(map(point_count, actions)), limits, where, field_name)
     return Session(size, actions, where, _profile(data.get("profile"), where))
 
@@ -298,3 +310,202 @@ def decode_json(text: str, where: str, first_line: int = 1):
     except ValueError as error:  # an integer of more than 4,300 digits
         raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None
 
+
+
+class _LongStroke(list):
+    """A long stroke's points as decode_session_text reads them, one at a time: kept (as decoded
+    JSON, for `_stroke` to check) up to `limit` points in all, only counted past it."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self.limit = limit
+        self.count = 0
+        self.dropped = False
+
+    def add(self, point) -> None:
+        self.count += 1
+        if self.count > self.limit:
+            if not self.dropped:
+                self.dropped = True
+                self.clear()  # the memory back at once
+        else:
+            self.append(point)
+
+
+class _TooManyPoints(SessionError):
+    """A stroke alone holds more points than the limits allow (it was not kept whole)."""
+
+    def __init__(self, where: str, points: int, limit: int) -> None:
+        super().__init__(f"{where}: field 'actions': too many points ({points:,}; at most {limit:,} in all strokes)")
+        self.points = points
+
+
+class ParsedActions:
+    """A session's "actions" or "strokes" list as decode_session_text reads it: each element
+    checked into an action as soon as it is decoded, so the list's JSON is never held whole.
+
+    A bad element, or the limits passed, stops the keeping and drops what was kept; the rest of
+    the list is still read, to find a JSON error after it (which wins, as it does for
+    json.loads), to check each element (the first bad one wins over the limits, as when the whole
+    list was checked) and to count the actions and points the limits' message gives."""
+
+    def __init__(self, field_name: str, where: str, limits: Limits) -> None:
+        self.field_name = field_name
+        self.where = where
+        self.limits = limits
+        self.actions: list[Action] = []
+        self.count = 0
+        self.points = 0
+        self.problem: SessionError | None = None
+        self.over_limits = False
+
+    def points_left(self) -> int:
+        """How many more points a stroke being read may keep."""
+        return max(0, self.limits.points - self.points)
+
+    def add(self, value) -> None:
+        index, self.count = self.count, self.count + 1
+        if self.problem is not None:
+            self.points += _points_in(value, self.field_name)
+            return
+        try:
+            if self.field_name == "strokes":
+                action = _stroke(value, self.where, f"strokes[{index}]")
+            else:
+                action = parse_action(value, self.where, f"actions[{index}]")
+        except _TooManyPoints as error:
+            self.points += error.points
+            self.over_limits, self.actions = True, []
+            return
+        except SessionError as error:
+            self.problem, self.actions = error, []
+            return
+        self.points += point_count(action)
+        if self.count > self.limits.actions or self.points > self.limits.points:
+            self.over_limits, self.actions = True, []  # memory back at once; the checks and counts go on
+        elif not self.over_limits:
+            self.actions.append(action)
+
+    def result(self, limits: Limits) -> list[Action]:
+        """The actions, or the error: the first bad element's, else the limits' (of `limits`,
+        which are those the list was read with or tighter)."""
+        if self.problem is not None:
+            raise self.problem
+        check_limits(self.count, self.points, limits, self.where, self.field_name)
+        return self.actions
+
+
+def _points_in(value, field_name: str) -> int:
+    """The points an element not checked (past a problem) would add, for the error's count."""
+    if field_name == "actions":
+        value = value.get("stroke") if isinstance(value, dict) and len(value) == 1 else None
+    if isinstance(value, _LongStroke):
+        return value.count
+    return len(value) if isinstance(value, list) else 0
+
+
+_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates)
+_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
+
+
+def _skip_space(text: str, index: int) -> int:
+    return _SPACE.match(text, index).end()  # type: ignore[union-attr]
+
+
+# A value whose text holds no "]]" (the end of a stroke's points) within this many characters
+# may be a long stroke, and is read point by point; any other is decoded whole, which is faster.
+_LONG_VALUE = 65_536
+
+
+def _long(text: str, index: int) -> bool:
+    return text.find("]]", index, index + _LONG_VALUE) == -1
+
+
+def _decode_value(text: str, index: int, points_left: int) -> tuple[object, int]:
+    """The value at text[index]: an object or a list that may hold a long stroke read in bounded
+    memory (an action {"stroke": [...]}, or a stroke), anything else decoded whole."""
+    if text.startswith("{", index) and _long(text, index):
+        return _decode_object(text, index, points_left=points_left)
+    if text.startswith("[", index) and _long(text, index):
+        return _decode_list(text, index, _LongStroke(points_left))
+    return _DECODER.raw_decode(text, index)
+
+
+def _decode_object(
+    text: str, index: int, where: str = "", limits: Limits | None = None, points_left: int = 0,
+) -> tuple[dict, int]:
+    """The object starting at text[index] ("{"), with the errors json.loads gives, where it gives
+    them. With `limits` (a line's object), its "actions" or "strokes" list is read into a
+    ParsedActions; its "stroke", and an action's, into a _LongStroke if long."""
+    pairs: list[tuple[str, object]] = []
+    index = _skip_space(text, index + 1)
+    if text.startswith("}", index):
+        return {}, index + 1
+    while True:
+        if not text.startswith('"', index):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
+        key, index = json.decoder.scanstring(text, index + 1)
+        index = _skip_space(text, index)
+        if not text.startswith(":", index):
+            raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
+        index = _skip_space(text, index + 1)
+        if limits is not None and key in ("actions", "strokes") and text.startswith("[", index):
+            value, index = _decode_list(text, index, ParsedActions(key, where, limits))
+        elif key == "stroke" and text.startswith("[", index) and _long(text, index):
+            value, index = _decode_list(text, index, _LongStroke(limits.points if limits else points_left))
+        else:
+            value, index = _DECODER.raw_decode(text, index)
+        pairs.append((key, value))
+        index = _skip_space(text, index)
+        if text.startswith("}", index):
+            return _object_without_duplicates(pairs), index + 1
+        if not text.startswith(",", index):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        index = _skip_space(text, index + 1)
+
+
+def _decode_list(text: str, index: int, parsed: ParsedActions | _LongStroke):
+    """The list starting at text[index] ("["), its elements decoded and handed to `parsed` one
+    at a time: a session's actions (each checked at once), or a long stroke's points."""
+    index = _skip_space(text, index + 1)
+    if text.startswith("]", index):
+        return parsed, index + 1
+    while True:
+        if isinstance(parsed, ParsedActions):
+            value, index = _decode_value(text, index, parsed.points_left())
+        else:
+            value, index = _DECODER.raw_decode(text, index)
+        parsed.add(value)
+        del value  # not kept while the next is read
+        index = _skip_space(text, index)
+        if text.startswith("]", index):
+            return parsed, index + 1
+        if not text.startswith(",", index):
+            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+        index = _skip_space(text, index + 1)
+
+
+def decode_session_text(text: str, where: str, first_line: int = 1, limits: Limits = REPLAY_LIMITS):
+    """Decode one JSON value of a session file, as decode_json does, but with a top-level
+    object's "actions" or "strokes" list checked element by element into a ParsedActions
+    (which parse_session takes as it is): the list's JSON is never held whole, and past
+    `limits` nothing more is built. `where` is the file's name; errors in the list name
+    `where`:`first_line`, as parse_session's do."""
+    start = _skip_space(text, 0)
+    if not text.startswith("{", start):
+        return decode_json(text, where, first_line)
+    try:
+        data, end = _decode_object(text, start, f"{where}:{first_line}", limits)
+        end = _skip_space(text, end)
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
+        return data
+    except json.JSONDecodeError as error:
+        line = first_line + error.lineno - 1
+        raise SessionError(f"{where}:{line}: not valid JSON ({error.msg} at column {error.colno})") from None
+    except _DuplicateField as error:
+        raise SessionError(f"{where}:{first_line}: field {error.name!r} appears twice in one object") from None
+    except RecursionError:
+        raise SessionError(f"{where}:{first_line}: JSON nested too deeply to be a session") from None
+    except ValueError as error:  # an integer of more than 4,300 digits
+        raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitboard.paths import require_readable_file, require_writable_target, shown
 from digitboard.recognition.modelfile import (
     EXPECTED_PATH,
     load_keras_model,
@@ -105,10 +106,29 @@ def name_outputs(onnx_path: Path, names: tuple[str, ...]) -> None:
     onnx.save(model, str(onnx_path))
 
 
+def check_export_paths(model_path: str, mnist_path: str | None = None) -> None:
+    """Check the model, the MNIST file and where the copy goes, before anything is loaded: a file
+    that is not a model is said first (not a failed MNIST download), then the other files."""
+    from digitboard.recognition.modelfile import check_model_file, fingerprint_path
+    from digitboard.training.data import MNIST_ENV
+
+    check_model_file(require_readable_file(model_path, "model file"))
+    option = "--mnist" if mnist_path else f"${MNIST_ENV}"
+    mnist_path = mnist_path or os.environ.get(MNIST_ENV)
+    if mnist_path:
+        require_readable_file(mnist_path, option)
+    onnx_path = onnx_path_for(Path(model_path).resolve())  # export_onnx writes beside the real file
+    for path in (onnx_path, fingerprint_path(onnx_path)):
+        require_writable_target(path, "the ONNX copy")
+        if mnist_path and os.path.lexists(path) and os.path.samefile(path, mnist_path):
+            raise ValueError(f"{option} {shown(mnist_path)} is where the ONNX copy goes; rename one of them")
+
+
 def run_export(model_path: str, mnist_path: str | None = None) -> int:
-    """`digitboard export`: load MNIST's test set first, then derive the copy and check it."""
+    """`digitboard export`: check every path, load MNIST's test set, then derive the copy and check it."""
     from digitboard.training.data import load_mnist, to_model_input
 
+    check_export_paths(model_path, mnist_path)
     images = to_model_input(load_mnist(mnist_path).x_test)  # fails before anything is written
     agreement = export_onnx(model_path, images)
     print(f"{onnx_path_for(model_path) if agreement.ok else 'no ONNX copy written'}: it {agreement}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitboard.paths import require_readable_file, require_writable_target, shown
 from digitboard.recognition.classes import NOT_A_DIGIT
 from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
 from digitboard.training.augment import (
@@ -64,21 +65,24 @@ class TrainConfig:
                     "path_epochs": self.path_epochs}
         for name, value in positive.items():
             if value < 1:
-                raise ValueError(f"{name.replace('_', '-')} must be at least 1, got {value}")
+                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
         if self.sample_limit is not None and self.sample_limit < 1:
-            raise ValueError(f"sample-limit must be at least 1 (or left out for all data), got {self.sample_limit}")
+            raise ValueError(f"--sample-limit must be at least 1 (or left out for all data), got {self.sample_limit}")
+        if not 0 <= self.seed < 2**63:  # numpy's generators take no negative seed
+            raise ValueError(f"--seed must be a non-negative integer below 2**63, got {self.seed}")
         if not math.isfinite(self.not_a_digit_shift):
-            raise ValueError(f"not-a-digit-shift must be a finite number, got {self.not_a_digit_shift}")
+            raise ValueError(f"--not-a-digit-shift must be a finite number, got {self.not_a_digit_shift}")
         if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0:
-            raise ValueError("patience must be at least 1, nondigit-copies and junk at least 0")
+            raise ValueError("--patience must be at least 1, nondigit-copies and junk at least 0")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            raise ValueError(f"learning-rate must be a positive number, got {self.learning_rate}")
+            raise ValueError(f"--learning-rate must be a positive number, got {self.learning_rate}")
         if not 0 < self.image_weight <= 1:
-            raise ValueError(f"image-weight must be in (0, 1], got {self.image_weight}")
+            raise ValueError(f"--image-weight must be in (0, 1], got {self.image_weight}")
         if not 0 <= self.style_variants <= 1 or not 0 < self.validation_fraction < 1:
             raise ValueError("style-variants must be in [0, 1] and validation-fraction in (0, 1)")
         if Path(self.out).suffix != ".keras":
-            raise ValueError(f"--out {self.out}: the model is saved in Keras's native format, so the name must end in .keras")
+            raise ValueError(f"--out {shown(self.out)}: the model is saved in Keras's native format, "
+                             "so the name must end in .keras")
 
 
 @dataclass(frozen=True)
@@ -313,16 +317,44 @@ def partial_path(out: Path) -> Path:
 
 
 def check_outputs_free(config: TrainConfig) -> Path:
-    """Refuse to replace an existing model (or its ONNX copy) unless config.force."""
+    """Refuse to write where a file cannot be written, over one of the run's own inputs, or over
+    an existing model (or its ONNX copy) unless config.force."""
     from digitboard.recognition.modelfile import onnx_path_for
 
     out = Path(config.out)
-    taken = [path for path in (out, onnx_path_for(out)) if path.exists()]
+    outputs = (require_writable_target(out, "--out"), require_writable_target(onnx_path_for(out), "--out's ONNX copy"))
+    for option, path in training_inputs(config).items():
+        if any(os.path.lexists(output) and os.path.samefile(path, output) for output in outputs):
+            raise ValueError(f"--out {shown(out)}: {option} is that file; write the new model under another name")
+    taken = [path for path in outputs if path.exists()]
     if taken and not config.force:
-        raise FileExistsError(f"{taken[0]} exists; pass --force to replace it, or --out to write elsewhere")
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"--out {out}: folder {out.parent} does not exist")
+        raise FileExistsError(f"{shown(taken[0])} exists; pass --force to replace it, or --out to write elsewhere")
     return out
+
+
+def training_inputs(config: TrainConfig) -> dict[str, Path]:
+    """The files the run reads that were named (by option, or $DIGITBOARD_MNIST), each checked
+    to be a readable file."""
+    from digitboard.training.data import MNIST_ENV
+
+    named = {"--mnist": config.mnist, "--init": config.init}
+    if config.drawn:  # --no-drawn reads neither
+        named.update({"--unipen": config.unipen, "--nondigits": config.nondigits})
+    if not config.mnist and os.environ.get(MNIST_ENV):
+        named = {**named, "--mnist": None, f"${MNIST_ENV}": os.environ[MNIST_ENV]}
+    return {option: require_readable_file(path, option) for option, path in named.items() if path}
+
+
+def check_arguments(config: TrainConfig) -> None:
+    """Check every file the run reads and writes, before anything is loaded (TensorFlow included)."""
+    from digitboard.recognition.modelfile import ModelError, check_model_file
+
+    check_outputs_free(config)
+    if config.init:
+        try:
+            check_model_file(config.init)
+        except ModelError as error:
+            raise ModelError(f"--init: {error}") from None
 
 
 @dataclass(frozen=True)
@@ -337,12 +369,9 @@ class TrainResult:
 
 def load_training_data(config: TrainConfig, announce: Callable[[str], object] = print):
     """Check the outputs are free and load every input, before any training: (mnist, drawn, nondigits)."""
-    from digitboard.recognition.modelfile import check_model_file
     from digitboard.training.data import drawn_training_data, load_mnist
 
-    check_outputs_free(config)
-    if config.init:
-        check_model_file(config.init)
+    check_arguments(config)
     mnist = load_mnist(config.mnist)
     drawn, nondigits = drawn_training_data(config.unipen, config.nondigits, announce=announce) if config.drawn else ([], [])
     return mnist, drawn, nondigits
