@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from digitboard.cli import main as digitboard_main
 from digitboard.core.drawing import extent, fit_height
-from digitboard.sessions.format import SessionError, parse_session
+from digitboard.sessions.files import read_sessions
+from digitboard.sessions.format import COORDINATE_LIMIT, SessionError, parse_session
 from digitboard.training.data import HELD_OUT_CONTRIBUTORS, load_unipen
 from digitboard.web.app import MAX_BODY_BYTES, WEB_LIMITS, create_app
 
@@ -133,28 +134,61 @@ BAD_SESSIONS = [
 @pytest.mark.parametrize("session", BAD_SESSIONS)
 def test_a_wrong_session_is_400_with_replays_one_line_message(client, session):
     with pytest.raises(SessionError) as replay_error:
-        parse_session(session, "session")
+        parse_session(session, "session:1")
     response = client.post("/api/read", json=session)
     assert response.status_code == 400
     assert response.get_json() == {"error": str(replay_error.value)}
     assert "\n" not in response.get_json()["error"]
 
 
+def replay_error(body: bytes, folder: Path) -> str:
+    """The one line `digitboard replay` gives for a .json file of these bytes, the file called "session"."""
+    path = folder / "session.json"
+    path.write_bytes(body)
+    with pytest.raises(SessionError) as error:
+        list(read_sessions(path))
+    return str(error.value).replace("session.json", "session")
+
+
 @pytest.mark.parametrize("body, message", [
-    (b"", "session: not valid JSON (Expecting value at line 1 column 1)"),
-    (b'{"size": [640, 480], "actions": [', "session: not valid JSON (Expecting value at line 1 column 34)"),
-    (b'{"size": "\xff"}', "session: not UTF-8 text; a session is JSON"),
-    (b"[" * 100_000, "session: JSON nested too deeply to be a session"),
-    (b'{"size": [' + b"9" * 5000 + b", 1], \"actions\": []}", "session: not a usable JSON value (Exceeds the limit (4300 digits) for integer string conversion)"),
+    (b"", "session:1: not valid JSON (Expecting value at column 1)"),
+    (b'{"size": [640, 480], "actions": [', "session:1: not valid JSON (Expecting value at column 34)"),
+    (b'{"size": "\xff"}', "session:1: not UTF-8 text; a session file is JSON"),
+    ('{"size": [640, 480], "strokes": []}'.encode("utf-16"), "session:1: UTF-16 text; a session file is UTF-8 (save it as UTF-8)"),
+    (b'{"size": [640, 480], "size": [1, 1], "strokes": []}', "session:1: field 'size' appears twice in one object"),
+    (b'{"size": [640, 480], "actions": [{"stroke": [[1, 2]], "stroke": [[3, 4]]}]}', "session:1: field 'stroke' appears twice in one object"),
+    (b"[" * 100_000, "session:1: JSON nested too deeply to be a session"),
+    (b'{"size": [' + b"9" * 5000 + b", 1], \"actions\": []}", None),
     (b"NaN", None),
 ])
-def test_a_body_that_is_not_a_json_session_is_400(client, body, message):
+def test_a_body_that_is_not_a_json_session_is_400_as_replay_refuses_it(client, body, message, tmp_path):
     response = client.post("/api/read", data=body, content_type="application/json")
     assert response.status_code == 400
     error = response.get_json()["error"]
-    assert error.startswith("session: ") and "\n" not in error
+    assert error == replay_error(body, tmp_path)
+    assert error.startswith("session") and "\n" not in error
     if message:
         assert error == message
+
+
+def test_a_utf8_byte_order_mark_is_read_as_replay_reads_it(client):
+    body = "\ufeff" + json.dumps({"size": [640, 480], "strokes": [[[100, 100], [160, 100], [120, 210]]]})
+    response = client.post("/api/read", data=body.encode("utf-8"), content_type="application/json")
+    assert response.status_code == 200 and len(response.get_json()["digits"]) == 1
+
+
+def test_a_board_larger_than_any_point_may_lie_is_400(client):
+    response = client.post("/api/read", json={"size": [640, COORDINATE_LIMIT + 1], "strokes": []})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == (f"session:1: field 'size': a board of 640 x {COORDINATE_LIMIT + 1} pixels; "
+                                            f"the web board reads boards of at most {COORDINATE_LIMIT:,} pixels a side")
+    assert client.post("/api/read", json={"size": [COORDINATE_LIMIT, 480], "strokes": []}).status_code == 200
+
+
+def test_api_answers_are_never_cached(client):
+    for response in [client.post("/api/read", json=WORKED_EXAMPLE), client.post("/api/read", data=b"{"), client.get("/api/read")]:
+        assert response.headers["Cache-Control"] == "no-store"
+    assert "Cache-Control" not in client.get("/").headers or client.get("/").headers["Cache-Control"] != "no-store"
 
 
 def test_too_many_actions_or_points_is_400_naming_the_field(client):
@@ -162,12 +196,12 @@ def test_too_many_actions_or_points_is_400_naming_the_field(client):
     response = client.post("/api/read", json=dots)
     assert response.status_code == 400
     limit = WEB_LIMITS.actions
-    assert response.get_json()["error"] == f"session: field 'actions': too many actions ({limit + 1:,}; at most {limit:,})"
+    assert response.get_json()["error"] == f"session:1: field 'actions': too many actions ({limit + 1:,}; at most {limit:,})"
     long_stroke = [[i % 500, i % 300] for i in range(WEB_LIMITS.points + 1)]
     response = client.post("/api/read", json={"size": [640, 480], "strokes": [long_stroke]})
     assert response.status_code == 400
     limit = WEB_LIMITS.points
-    assert response.get_json()["error"] == f"session: field 'strokes': too many points ({limit + 1:,}; at most {limit:,} in all strokes)"
+    assert response.get_json()["error"] == f"session:1: field 'strokes': too many points ({limit + 1:,}; at most {limit:,} in all strokes)"
     dots["actions"].pop()
     assert client.post("/api/read", json=dots).status_code == 200  # the bound itself is allowed
 
@@ -300,7 +334,7 @@ def test_any_body_gets_an_answer_or_a_one_line_json_error(client, session, raw):
         if response.status_code == 200:
             assert set(answer) == {"digits", "reading"}
         else:
-            assert set(answer) == {"error"} and answer["error"].startswith("session: ") and "\n" not in answer["error"]
+            assert set(answer) == {"error"} and answer["error"].startswith("session") and "\n" not in answer["error"]
 
 
 def test_the_strokes_on_the_board_drawn_again_make_the_same_board(real_app, unipen_path):

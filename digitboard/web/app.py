@@ -7,22 +7,26 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from digitboard import DEFAULT_MODEL
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
-from digitboard.sessions.format import Limits
+from digitboard.sessions.format import COORDINATE_LIMIT, Limits
 from digitboard.web.api import blueprint as api_blueprint
 from digitboard.web.memo import DrawingMemo, MemoRecognizer
 from digitboard.web.page import blueprint as page_blueprint
 from digitboard.web.responses import http_error, unexpected_error
 
 MAX_BODY_BYTES = 1024 * 1024  # a request body over 1 MiB is refused with 413
-# The most one request's session may hold, so that no request keeps a worker busy for long (the
-# slowest answers at these bounds are measured in docs/web.md). The page starts its session
-# afresh from the strokes on the board long before it reaches them.
-WEB_LIMITS = Limits(actions=500, points=50_000)
+# The most one request may hold, so that no request keeps a worker busy for long: the costliest
+# request within them is measured by benchmarks/web_worst.py (docs/web.md, Bounds). The page
+# starts its session afresh from the strokes on the board long before it reaches them.
+WEB_LIMITS = Limits(actions=300, points=20_000)
+MAX_CORRECTIONS = 20  # corrections and deletions in one session: each one reads the board and learns
+MAX_EXAMPLES = 50  # the user's own examples a request may carry (the page keeps its newest 50)
+MAX_EXAMPLE_POINTS = 1_000  # points in one example, all its strokes together
+MAX_BOARD_SIDE = COORDINATE_LIMIT  # a board's width or height, in pixels, as far as a point may lie
 
 # No inline script or style, nothing from another origin, and never shown inside a frame.
 CONTENT_SECURITY_POLICY = (
@@ -64,6 +68,10 @@ class WebConfig:
     workers: int = 1  # processes (digitboard.web.workers); more than one runs gunicorn
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
+    max_corrections: int = MAX_CORRECTIONS
+    max_examples: int = MAX_EXAMPLES
+    max_example_points: int = MAX_EXAMPLE_POINTS
+    max_board_side: int = MAX_BOARD_SIDE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", Path(self.model))
@@ -103,6 +111,8 @@ def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = 
 
 def _add_security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    if request.path.startswith("/api/"):  # an answer is about one request's drawing: never cached
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
