@@ -369,3 +369,56 @@ def test_the_strokes_on_the_board_drawn_again_make_the_same_board(real_app, unip
         afresh = client.post("/api/read", json={"size": [640, 480], "strokes": on_board}).get_json()
         seen = [[(d["label"], d["box"], d["unsure"]) for d in answer["digits"]] for answer in (whole, afresh)]
         assert seen[0] == seen[1] and whole["reading"] == afresh["reading"], actions
+
+
+# -- the user's examples travel with the request ----------------------------------------------------
+
+def test_examples_teach_a_request_as_a_profile_teaches_replay(real_app, unipen_path, tmp_path):
+    """A request's examples are read as `digitboard replay --profile` reads the same examples."""
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)[:12]
+    placed = [[np.round(stroke, 1) for stroke in fit_height(digit.strokes, 120, (40 + 150 * (i % 4), 30 + 150 * (i // 4)))]
+              for i, digit in enumerate(digits)]
+    # The user says each of these drawings is the next digit up: what the model read must move.
+    examples = [{"label": (digit.label + 1) % 10, "strokes": [stroke.tolist() for stroke in strokes]}
+                for digit, strokes in zip(digits, placed)]
+    session = {"size": [640, 480], "actions": [{"stroke": stroke.tolist()} for stroke in placed[0] + placed[5]]}
+    client = real_app.test_client()
+    plain = client.post("/api/read", json=session)
+    taught = client.post("/api/read", json={**session, "examples": examples})
+    assert plain.status_code == taught.status_code == 200
+    profile = tmp_path / "profile.jsonl"
+    profile.write_text("".join(json.dumps({"learn": {"id": str(i), "label": example["label"], "strokes": example["strokes"],
+                                                     "created": 0}}) + "\n" for i, example in enumerate(examples)))
+    session_file, out = tmp_path / "session.json", tmp_path / "replayed.jsonl"
+    session_file.write_text(json.dumps(session))
+    assert digitboard_main(["replay", str(session_file), "--profile", str(profile), "--out", str(out)]) == 0
+    replayed = json.loads(out.read_text())
+    replayed.pop("session")
+    assert taught.get_json() == replayed
+    assert taught.get_json()["reading"].replace(" ", "") == f"{(digits[0].label + 1) % 10}{(digits[5].label + 1) % 10}"
+    assert plain.get_json()["reading"] != taught.get_json()["reading"]
+
+
+@pytest.mark.parametrize("examples, message", [
+    ({"label": 1}, "session:1: field 'examples': expected a list of {\"label\": 7, \"strokes\": [...]}"),
+    ([{"label": 1, "strokes": [[[1, 2]]], "id": 3}], "session:1: field 'examples[0]': expected {\"label\": 7, \"strokes\": [[[x, y], ...], ...]}"),
+    ([{"label": 10, "strokes": [[[1, 2]]]}], "session:1: field 'examples[0].label': expected a digit 0 to 9, got 10"),
+    ([{"label": 1, "strokes": []}], "session:1: field 'examples[0].strokes': expected a non-empty list of strokes"),
+    ([{"label": 1, "strokes": [[[1, "a"]]]}], "session:1: field 'examples[0].strokes[0].stroke[0]': expected a number, got \"a\""),
+    ([{"label": 1, "strokes": [[[i, i] for i in range(1001)]]}],
+     "session:1: field 'examples[0].strokes': too many points (1,001; at most 1,000 in one example)"),
+    ([{"label": 1, "strokes": [[[1, 2]]]}] * 51, "session:1: field 'examples': too many examples (51; at most 50)"),
+])
+def test_wrong_examples_are_400_naming_the_field(client, examples, message):
+    response = client.post("/api/read", json={"size": [640, 480], "strokes": [], "examples": examples})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": message}
+
+
+def test_too_many_corrections_in_one_request_is_400(client):
+    corrections = [{"correct": {"at": [10, 10], "label": 1}}] * 21
+    response = client.post("/api/read", json={"size": [640, 480], "actions": [{"stroke": [[10, 10], [10, 60]]}, *corrections]})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "session:1: field 'actions': too many corrections and deletions (21; at most 20)"}
+    response = client.post("/api/read", json={"size": [640, 480], "actions": [{"stroke": [[10, 10], [10, 60]]}, *corrections[1:]]})
+    assert response.status_code == 200

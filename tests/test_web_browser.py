@@ -218,15 +218,24 @@ def shown(driver) -> dict:
 def expected_from_replay(body: bytes, tmp_path: Path) -> dict:
     """What the page should show for `body`, from `digitboard replay` run on it."""
     session_file, out = tmp_path / "page-session.json", tmp_path / "replayed.jsonl"
+    session = json.loads(body)
+    profile = []
+    if "examples" in session:  # the user's examples: a profile of them, as replay reads one
+        profile_file = tmp_path / "page-profile.jsonl"
+        profile_file.write_text("".join(json.dumps({"learn": {"id": str(i), **example}}) + "\n"
+                                        for i, example in enumerate(session.pop("examples"))))
+        profile = ["--profile", str(profile_file)]
+        body = json.dumps(session).encode()
     session_file.write_bytes(body)
-    assert digitboard_main(["replay", str(session_file), "--out", str(out)]) == 0
+    assert digitboard_main(["replay", str(session_file), "--out", str(out), *profile]) == 0
     replayed = json.loads(out.read_text())
     digits = replayed["digits"]
     unsure = sum(digit["unsure"] for digit in digits)
     reading = f"Reading: {replayed['reading']}{f' ({unsure} unsure)' if unsure else ''}" if digits else "Draw digits below"
     return {
         "boxes": [",".join(map(str, digit["box"])) for digit in digits],
-        "labels": [f"{d['label']}{'?' if d['unsure'] else ''} {round(d['confidence'] * 100)}%" for d in digits],
+        "labels": [f"{d['label']} corrected" if d["corrected"] else f"{d['label']}{'?' if d['unsure'] else ''} "
+                   f"{round(d['confidence'] * 100)}%" for d in digits],
         "reading": reading,
         "status": "",
         "replayed": replayed,
@@ -574,3 +583,78 @@ def test_the_page_places_labels_by_the_desktop_boards_rule(desktop):
             import('/static/labels.js').then((labels) => done(labels.placeLabels(arguments[0], arguments[1], arguments[2], 2)),
                                              (error) => done(String(error)));""", boxes, options, area)
         assert page == expected, (boxes, area)
+
+
+# -- correcting on the page ----------------------------------------------------------------------------
+
+def stored_examples(driver) -> list[dict]:
+    return driver.execute_script("return JSON.parse(localStorage.getItem('digitboard.examples') || '[]')")
+
+
+def test_corrections_on_the_page_teach_the_session_as_replay_and_stay_in_the_browser(desktop, server, held_out_digits,
+                                                                                     tmp_path):
+    server.bodies.clear()
+    desktop.execute_script("localStorage.clear()")
+    digits = [pick(held_out_digits, 3, 1), pick(held_out_digits, 5, 2), pick(held_out_digits, 2, 1)]
+    strokes = write_number(digits, 40, 80, 130)
+    draw(desktop, strokes)
+    replayed = settle(desktop, server, len(strokes), tmp_path)
+    assert replayed["reading"] == "352"
+    panel = desktop.find_element(By.ID, "alternatives")
+
+    # Tap the first label, pick its second alternative.
+    tap(desktop, *label_centres(desktop)[0])
+    wait_for(panel.is_displayed, "the panel to open")
+    choices = panel.find_elements(By.CSS_SELECTOR, "li button")
+    chosen = replayed["digits"][0]["alternatives"][1][0]
+    choices[1].click()
+    replayed = settle(desktop, server, len(strokes) + 1, tmp_path)
+    assert json.loads(server.bodies[-1])["actions"][-1]["correct"]["label"] == chosen
+    assert replayed["digits"][0]["label"] == chosen and replayed["digits"][0]["corrected"]
+    first_label = desktop.find_elements(By.CSS_SELECTOR, ".label")[0]
+    assert "corrected" in first_label.get_attribute("class") and first_label.text.startswith(str(chosen))
+    assert [example["label"] for example in stored_examples(desktop)] == [chosen]
+
+    # Type a digit with the mouse over the last digit, as on the desktop board.
+    x, y, w, h = replayed["digits"][2]["box"]
+    left, top = canvas_origin(desktop)
+    hover = ActionBuilder(desktop, mouse=PointerInput(interaction.POINTER_MOUSE, "mouse"), duration=0)
+    hover.pointer_action.move_to_location(int(left + x + w / 2), int(top + y + h / 2))
+    hover.perform()
+    desktop.find_element(By.TAG_NAME, "body").send_keys("7")
+    replayed = settle(desktop, server, len(strokes) + 2, tmp_path)
+    assert [digit["label"] for digit in replayed["digits"]][2] == 7 and replayed["digits"][2]["corrected"]
+
+    # Delete the middle digit from its panel; undo brings it back, undo again takes back the 7.
+    tap(desktop, *label_centres(desktop)[1])
+    wait_for(panel.is_displayed, "the panel to open")
+    panel.find_element(By.CSS_SELECTOR, "button.delete").click()
+    replayed = settle(desktop, server, len(strokes) + 3, tmp_path)
+    assert len(replayed["digits"]) == 2
+    page = desktop.find_element(By.TAG_NAME, "body")
+    page.send_keys(Keys.BACKSPACE)
+    replayed = settle(desktop, server, len(strokes) + 4, tmp_path)
+    assert len(replayed["digits"]) == 3
+    page.send_keys(Keys.BACKSPACE)
+    replayed = settle(desktop, server, len(strokes) + 5, tmp_path)
+    assert not replayed["digits"][2]["corrected"]
+    assert [example["label"] for example in stored_examples(desktop)] == [chosen]  # the undone 7 is forgotten
+    path = tmp_path / "corrected.png"
+    desktop.save_screenshot(str(path))
+    if os.environ.get("DIGITBOARD_WEB_SHOTS"):
+        shutil.copy(path, Path(os.environ["DIGITBOARD_WEB_SHOTS"]) / path.name)
+
+    # A new page: the correction travels as an example, and the same drawing reads as corrected.
+    desktop.get(server.url)
+    server.bodies.clear()
+    draw(desktop, strokes[:1])
+    replayed = settle(desktop, server, 1, tmp_path)
+    sent = json.loads(server.bodies[-1])
+    assert [example["label"] for example in sent["examples"]] == [chosen]
+    assert replayed["digits"][0]["label"] == chosen
+    # Forget my handwriting: nothing kept, nothing sent.
+    desktop.find_element(By.ID, "forget").click()
+    replayed = settle(desktop, server, 2, tmp_path)
+    assert stored_examples(desktop) == [] and "examples" not in json.loads(server.bodies[-1])
+    assert replayed["digits"][0]["label"] == 3
+    assert browser_errors(desktop) == []

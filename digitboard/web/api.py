@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING
 
 import numpy as np
 from flask import Blueprint, Response, current_app, request
@@ -21,9 +20,6 @@ from digitboard.sessions.format import Session, SessionError, parse_action, pars
 from digitboard.sessions.replay import replay_session
 from digitboard.web.memo import DrawingMemo
 from digitboard.web.responses import json_response
-
-if TYPE_CHECKING:
-    from digitboard.web.app import WebConfig
 
 # What a request's body is called in error messages, as replay names a file: its errors read as
 # replay's for a file `session` of the same bytes ("session:1: field 'size': ...").
@@ -66,38 +62,40 @@ def request_body(limit: int) -> bytes:
     return body
 
 
-def request_from_body(body: bytes, config: WebConfig) -> tuple[Session, list[Example]]:
+def request_from_body(body: bytes, config) -> tuple[Session, list[Example]]:
     """Decode and check one request: a session, with the user's examples if it carries them.
-    BadRequest carries the one-line message replay would give for the same bytes."""
+    BadRequest carries the one-line message replay would give for the same bytes. `config` is
+    the application's digitboard.web.app.WebConfig (its bounds)."""
     try:
         data = decode_session_bytes(body, WHERE)  # as replay decodes a .json file: same bytes, same errors
-        examples = parse_examples(data.pop("examples", []), config) if isinstance(data, dict) else []
+        examples = parse_examples(data.pop("examples", []), config.max_examples, config.max_example_points) \
+            if isinstance(data, dict) else []
         session = parse_session(data, AT, config.limits)
-        check_request_work(session, config)
+        check_request_work(session, config.max_board_side, config.max_corrections)
     except SessionError as error:
         raise BadRequest(str(error)) from None
     return session, examples
 
 
-def check_request_work(session: Session, config: WebConfig) -> None:
+def check_request_work(session: Session, max_board_side: int, max_corrections: int) -> None:
     """Refuse what replay would read but a web worker should not spend long on."""
     width, height = session.size
-    if width > config.max_board_side or height > config.max_board_side:
+    if width > max_board_side or height > max_board_side:
         raise SessionError(f"{AT}: field 'size': a board of {width} x {height} pixels; "
-                           f"the web board reads boards of at most {config.max_board_side:,} pixels a side")
+                           f"the web board reads boards of at most {max_board_side:,} pixels a side")
     edits = sum(isinstance(action, (Correct, Delete)) for action in session.actions)
-    if edits > config.max_corrections:
+    if edits > max_corrections:
         raise SessionError(f"{AT}: field 'actions': too many corrections and deletions "
-                           f"({edits:,}; at most {config.max_corrections:,})")
+                           f"({edits:,}; at most {max_corrections:,})")
 
 
-def parse_examples(value, config: WebConfig) -> list[Example]:
+def parse_examples(value, max_examples: int, max_points: int) -> list[Example]:
     """The user's examples: `[{"label": 7, "strokes": [[[x, y], ...], ...]}, ...]`, at most
-    `config.max_examples` of at most `config.max_example_points` points each."""
+    `max_examples` of at most `max_points` points each."""
     if not isinstance(value, list):
         raise SessionError(f"{AT}: field 'examples': expected a list of {{\"label\": 7, \"strokes\": [...]}}")
-    if len(value) > config.max_examples:
-        raise SessionError(f"{AT}: field 'examples': too many examples ({len(value):,}; at most {config.max_examples})")
+    if len(value) > max_examples:
+        raise SessionError(f"{AT}: field 'examples': too many examples ({len(value):,}; at most {max_examples})")
     drawings: DrawingMemo = current_app.extensions["digitboard.drawings"]
     examples = []
     for index, item in enumerate(value):
@@ -112,9 +110,9 @@ def parse_examples(value, config: WebConfig) -> list[Example]:
         strokes = [parse_action({"stroke": stroke}, AT, f"{name}.strokes[{number}]")
                    for number, stroke in enumerate(item["strokes"])]
         points = sum(len(stroke.points) for stroke in strokes)
-        if points > config.max_example_points:
+        if points > max_points:
             raise SessionError(f"{AT}: field '{name}.strokes': too many points ({points:,}; "
-                               f"at most {config.max_example_points:,} in one example)")
+                               f"at most {max_points:,} in one example)")
         arrays = [np.asarray(stroke.points, np.float64) for stroke in strokes]  # (n, 2) each
         image, _ = drawings.model_input(arrays, STROKE_WIDTH)  # a profile's example renders the same
         examples.append(Example(label, arrays, image))
