@@ -44,14 +44,12 @@ SECURITY_HEADERS = {
 
 
 def can_fork_workers() -> bool:
-    """Whether gunicorn worker processes can run here: an OS that forks, and gunicorn installed."""
-    import importlib.util
-
-    return hasattr(os, "fork") and importlib.util.find_spec("gunicorn") is not None
+    """Whether worker processes can run here: an OS that forks (not Windows)."""
+    return hasattr(os, "fork")
 
 
 def default_workers() -> int:
-    """A worker a core where gunicorn runs, else one process (waitress)."""
+    """A worker a core where processes fork, else one."""
     from digitboard.recognition.batches import usable_cores
 
     return min(usable_cores(), 64) if can_fork_workers() else 1
@@ -65,7 +63,7 @@ class WebConfig:
     host: str = "127.0.0.1"  # localhost unless told otherwise
     port: int = 8000
     threads: int = 8  # requests a process answers at once; the model releases the GIL while it runs
-    workers: int = 1  # processes (digitboard.web.workers); more than one runs gunicorn
+    workers: int = 1  # processes, each a waitress on one shared socket (digitboard.web.workers)
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
     max_corrections: int = MAX_CORRECTIONS
@@ -82,14 +80,14 @@ class WebConfig:
         if not 1 <= self.workers <= 64:
             raise ValueError(f"--workers {self.workers}: expected 1 to 64 worker processes")
         if self.workers > 1 and not can_fork_workers():
-            raise ValueError(f"--workers {self.workers}: more than one worker needs gunicorn, which runs "
-                             "where processes fork (Linux, macOS); use --workers 1")
+            raise ValueError(f"--workers {self.workers}: more than one worker needs processes that fork "
+                             "(Linux, macOS); use --workers 1")
 
 
 def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = None) -> Flask:
     """Build the web board's application; the model is loaded here, once, unless handed in.
 
-    `digitboard serve` calls this; so can any WSGI server: `gunicorn "digitboard.web:create_app()"`.
+    `digitboard serve` calls this; so can any WSGI server, e.g. `waitress-serve --call digitboard.web:create_app`.
     """
     config = config or WebConfig()
     app = Flask(__name__)
@@ -117,7 +115,7 @@ def _add_security_headers(response: Response) -> Response:
 
 
 def cannot_listen(host: str, port: int, error: OSError) -> OSError:
-    """The one-line error for an address the board cannot listen on (waitress or gunicorn)."""
+    """The one-line error for an address the board cannot listen on."""
     return OSError(f"cannot listen on {host} port {port} ({error.strerror or error})")
 
 
