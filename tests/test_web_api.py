@@ -405,9 +405,9 @@ def test_examples_teach_a_request_as_a_profile_teaches_replay(real_app, unipen_p
     ([{"label": 10, "strokes": [[[1, 2]]]}], "session:1: field 'examples[0].label': expected a digit 0 to 9, got 10"),
     ([{"label": 1, "strokes": []}], "session:1: field 'examples[0].strokes': expected a non-empty list of strokes"),
     ([{"label": 1, "strokes": [[[1, "a"]]]}], "session:1: field 'examples[0].strokes[0].stroke[0]': expected a number, got \"a\""),
-    ([{"label": 1, "strokes": [[[i, i] for i in range(1001)]]}],
-     "session:1: field 'examples[0].strokes': too many points (1,001; at most 1,000 in one example)"),
-    ([{"label": 1, "strokes": [[[1, 2]]]}] * 51, "session:1: field 'examples': too many examples (51; at most 50)"),
+    ([{"label": 1, "strokes": [[[i, i] for i in range(301)]]}],
+     "session:1: field 'examples[0].strokes': too many points (301; at most 300 in one example)"),
+    ([{"label": 1, "strokes": [[[1, 2]]]}] * 21, "session:1: field 'examples': too many examples (21; at most 20)"),
 ])
 def test_wrong_examples_are_400_naming_the_field(client, examples, message):
     response = client.post("/api/read", json={"size": [640, 480], "strokes": [], "examples": examples})
@@ -416,9 +416,9 @@ def test_wrong_examples_are_400_naming_the_field(client, examples, message):
 
 
 def test_too_many_corrections_in_one_request_is_400(client):
-    corrections = [{"correct": {"at": [10, 10], "label": 1}}] * 21
+    corrections = [{"correct": {"at": [10, 10], "label": 1}}] * 11
     response = client.post("/api/read", json={"size": [640, 480], "actions": [{"stroke": [[10, 10], [10, 60]]}, *corrections]})
     assert response.status_code == 400
-    assert response.get_json() == {"error": "session:1: field 'actions': too many corrections and deletions (21; at most 20)"}
+    assert response.get_json() == {"error": "session:1: field 'actions': too many corrections and deletions (11; at most 10)"}
     response = client.post("/api/read", json={"size": [640, 480], "actions": [{"stroke": [[10, 10], [10, 60]]}, *corrections[1:]]})
     assert response.status_code == 200
