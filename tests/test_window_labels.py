@@ -3,6 +3,7 @@ its own digit, over no digit's box and no other label."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,3 +88,45 @@ def test_random_boards_never_get_a_label_over_ink_or_another_label(boxes):
     placed = place_labels(boxes, [[FULL, SHORT]] * len(boxes), AREA)
     assert len(placed) == len(boxes)
     check_layout(boxes, placed)
+
+
+TALL = (0, 0, 640, 600)
+
+
+def tight_three_lines(digits, rng, height: float, gap: float) -> list[tuple[int, int, int, int]]:
+    """The boxes of real pen digits written in three lines `gap` of a digit's height apart."""
+    from digitboard.core.drawing import extent, fit_height
+
+    boxes = []
+    for line in range(3):
+        left, top = 20.0, 30 + line * height * (1 + gap)
+        while True:
+            placed = fit_height(digits[rng.integers(len(digits))].strokes, height, (left, top))
+            width = extent(placed)[0]
+            if left + width > 620:
+                break
+            points = np.concatenate(placed)
+            low, high = np.floor(points.min(axis=0)).astype(int), np.ceil(points.max(axis=0)).astype(int)
+            boxes.append((int(low[0]), int(low[1]), int(high[0] - low[0] + 1), int(high[1] - low[1] + 1)))
+            left += width + height / 3 * rng.uniform(0.3, 1.0)
+    return boxes
+
+
+def test_every_digit_of_a_tight_three_line_board_gets_its_label_by_it(unipen_path):
+    """Real digits in three lines 0.3 to 0.5 of a height apart: no digit without a label; where
+    there is no room beside its box, the digit alone in a corner of it."""
+    from digitboard.training.data import HELD_OUT_CONTRIBUTORS, load_unipen
+
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
+    rng = np.random.default_rng(0)
+    beside = cornered = 0
+    for gap in (0.3, 0.4, 0.5):
+        for height in (50, 80, 110):
+            boxes = tight_three_lines(digits, rng, height, gap)
+            placed = place_labels(boxes, [[FULL, SHORT]] * len(boxes), TALL)
+            check_layout(boxes, placed, TALL)
+            assert all(spot is not None for spot in placed)
+            cornered += sum(overlap(spot[0], box) for box, spot in zip(boxes, placed))
+            beside += sum(not overlap(spot[0], box) for box, spot in zip(boxes, placed))
+    print(f"tight three-line boards: {beside} labels beside their digit's box, {cornered} in a corner of it")
+    assert beside >= 8 * cornered  # a corner is the exception: lines closer than a label is tall
