@@ -47,7 +47,7 @@ def listening_socket(host: str, port: int) -> socket.socket:
 def _worker(config: WebConfig, listener: socket.socket) -> None:
     """A worker process's life: build the application, answer until told to stop; never returns."""
     from digitboard.web.app import create_app
-    from digitboard.web.server import create_server
+    from digitboard.web.waitress_server import create_server
 
     def stop(signum, frame) -> None:
         raise _Stop
