@@ -146,7 +146,7 @@ def start_server(threads: int, workers: int | None) -> tuple[subprocess.Popen, s
 
 
 def cpu_seconds(pid: int) -> float | None:
-    """CPU time (user + system) a process and its child processes (gunicorn's workers) have used
+    """CPU time (user + system) a process and its child processes (the workers) have used
     so far; Linux only."""
     try:
         children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
@@ -155,6 +155,17 @@ def cpu_seconds(pid: int) -> float | None:
         return None
     own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return own + sum(cpu_seconds(int(child)) or 0.0 for child in children)
+
+
+def resident_mb(pid: int) -> float | None:
+    """Resident memory of a process and its child processes (the workers), in MB; Linux only."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    own = int(re.search(r"VmRSS:\s+(\d+) kB", status)[1]) / 1024
+    return own + sum(resident_mb(int(child)) or 0.0 for child in children)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -196,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
           f"load average {os.getloadavg()[0]:.1f} before")
     try:
         connection = http.client.HTTPConnection(host, port, timeout=30)
+        post(connection, path, one_digit[-1])  # every worker has loaded its model by its first answer
+        memory_before = resident_mb(process.pid) if process else None
         for body in one_digit[-WARM_UP_REQUESTS:]:
             post(connection, path, body)
 
@@ -248,6 +261,11 @@ def main(argv: list[str] | None = None) -> int:
         server_share = f"server {server_cpu / wall:.2f} cores, " if server_cpu is not None else ""
         print(f"CPU under load: {server_share}these clients {client_cpu / wall:.2f} cores; "
               f"load average {os.getloadavg()[0]:.1f} after")
+        if memory_before is not None:
+            memory_after = resident_mb(process.pid)
+            print(f"server memory (all its processes, resident): {memory_before:.0f} MB after its first answer, "
+                  f"{memory_after:.0f} MB after {WARM_UP_REQUESTS + 2 * BIG_BOARD_REQUESTS + done:,} requests of drawings "
+                  f"never seen before")
     finally:
         if process is not None:
             process.send_signal(signal.SIGINT)

@@ -123,8 +123,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, metavar="N", default=8000, help="port to listen on (default: 8000; 0: any free port)")
     serve.add_argument("--threads", type=int, metavar="N", default=8, help="requests a process answers at once (default: 8)")
     serve.add_argument("--workers", type=int, metavar="N", default=None,
-                       help="processes, a core each (default: one a core where gunicorn runs, Linux and macOS; "
-                            "else 1, which runs waitress)")
+                       help="processes, a core each (default: one a core where processes fork, Linux and macOS; "
+                            "else 1)")
     serve.add_argument("--model", dest="serve_model", metavar="PATH", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--profile", dest="replay_profile", metavar="PATH",
                         help="start every session with this profile's personal examples (read, never written, "

@@ -16,7 +16,8 @@ from conftest import FakeRecognizer
 
 from digitboard.cli import main as digitboard_main
 from digitboard.core.drawing import extent, fit_height
-from digitboard.sessions.format import SessionError, parse_session
+from digitboard.sessions.files import read_sessions
+from digitboard.sessions.format import COORDINATE_LIMIT, SessionError, parse_session
 from digitboard.training.data import HELD_OUT_CONTRIBUTORS, load_unipen
 from digitboard.web.app import MAX_BODY_BYTES, WEB_LIMITS, create_app
 
@@ -135,28 +136,61 @@ BAD_SESSIONS = [
 @pytest.mark.parametrize("session", BAD_SESSIONS)
 def test_a_wrong_session_is_400_with_replays_one_line_message(client, session):
     with pytest.raises(SessionError) as replay_error:
-        parse_session(session, "session")
+        parse_session(session, "session:1")
     response = client.post("/api/read", json=session)
     assert response.status_code == 400
     assert response.get_json() == {"error": str(replay_error.value)}
     assert "\n" not in response.get_json()["error"]
 
 
+def replay_error(body: bytes, folder: Path) -> str:
+    """The one line `digitboard replay` gives for a .json file of these bytes, the file called "session"."""
+    path = folder / "session.json"
+    path.write_bytes(body)
+    with pytest.raises(SessionError) as error:
+        list(read_sessions(path))
+    return str(error.value).replace("session.json", "session")
+
+
 @pytest.mark.parametrize("body, message", [
-    (b"", "session: not valid JSON (Expecting value at line 1 column 1)"),
-    (b'{"size": [640, 480], "actions": [', "session: not valid JSON (Expecting value at line 1 column 34)"),
-    (b'{"size": "\xff"}', "session: not UTF-8 text; a session is JSON"),
-    (b"[" * 100_000, "session: JSON nested too deeply to be a session"),
-    (b'{"size": [' + b"9" * 5000 + b", 1], \"actions\": []}", "session: not a usable JSON value (Exceeds the limit (4300 digits) for integer string conversion)"),
+    (b"", "session:1: not valid JSON (Expecting value at column 1)"),
+    (b'{"size": [640, 480], "actions": [', "session:1: not valid JSON (Expecting value at column 34)"),
+    (b'{"size": "\xff"}', "session:1: not UTF-8 text; a session file is JSON"),
+    ('{"size": [640, 480], "strokes": []}'.encode("utf-16"), "session:1: UTF-16 text; a session file is UTF-8 (save it as UTF-8)"),
+    (b'{"size": [640, 480], "size": [1, 1], "strokes": []}', "session:1: field 'size' appears twice in one object"),
+    (b'{"size": [640, 480], "actions": [{"stroke": [[1, 2]], "stroke": [[3, 4]]}]}', "session:1: field 'stroke' appears twice in one object"),
+    (b"[" * 100_000, "session:1: JSON nested too deeply to be a session"),
+    (b'{"size": [' + b"9" * 5000 + b", 1], \"actions\": []}", None),
     (b"NaN", None),
 ])
-def test_a_body_that_is_not_a_json_session_is_400(client, body, message):
+def test_a_body_that_is_not_a_json_session_is_400_as_replay_refuses_it(client, body, message, tmp_path):
     response = client.post("/api/read", data=body, content_type="application/json")
     assert response.status_code == 400
     error = response.get_json()["error"]
-    assert error.startswith("session: ") and "\n" not in error
+    assert error == replay_error(body, tmp_path)
+    assert error.startswith("session") and "\n" not in error
     if message:
         assert error == message
+
+
+def test_a_utf8_byte_order_mark_is_read_as_replay_reads_it(client):
+    body = "\ufeff" + json.dumps({"size": [640, 480], "strokes": [[[100, 100], [160, 100], [120, 210]]]})
+    response = client.post("/api/read", data=body.encode("utf-8"), content_type="application/json")
+    assert response.status_code == 200 and len(response.get_json()["digits"]) == 1
+
+
+def test_a_board_larger_than_any_point_may_lie_is_400(client):
+    response = client.post("/api/read", json={"size": [640, COORDINATE_LIMIT + 1], "strokes": []})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == (f"session:1: field 'size': a board of 640 x {COORDINATE_LIMIT + 1} pixels; "
+                                            f"the web board reads boards of at most {COORDINATE_LIMIT:,} pixels a side")
+    assert client.post("/api/read", json={"size": [COORDINATE_LIMIT, 480], "strokes": []}).status_code == 200
+
+
+def test_api_answers_are_never_cached(client):
+    for response in [client.post("/api/read", json=WORKED_EXAMPLE), client.post("/api/read", data=b"{"), client.get("/api/read")]:
+        assert response.headers["Cache-Control"] == "no-store"
+    assert "Cache-Control" not in client.get("/").headers or client.get("/").headers["Cache-Control"] != "no-store"
 
 
 def test_too_many_actions_or_points_is_400_naming_the_field(client):
@@ -164,12 +198,12 @@ def test_too_many_actions_or_points_is_400_naming_the_field(client):
     response = client.post("/api/read", json=dots)
     assert response.status_code == 400
     limit = WEB_LIMITS.actions
-    assert response.get_json()["error"] == f"session: field 'actions': too many actions ({limit + 1:,}; at most {limit:,})"
+    assert response.get_json()["error"] == f"session:1: field 'actions': too many actions ({limit + 1:,}; at most {limit:,})"
     long_stroke = [[i % 500, i % 300] for i in range(WEB_LIMITS.points + 1)]
     response = client.post("/api/read", json={"size": [640, 480], "strokes": [long_stroke]})
     assert response.status_code == 400
     limit = WEB_LIMITS.points
-    assert response.get_json()["error"] == f"session: field 'strokes': too many points ({limit + 1:,}; at most {limit:,} in all strokes)"
+    assert response.get_json()["error"] == f"session:1: field 'strokes': too many points ({limit + 1:,}; at most {limit:,} in all strokes)"
     dots["actions"].pop()
     assert client.post("/api/read", json=dots).status_code == 200  # the bound itself is allowed
 
@@ -300,7 +334,7 @@ def test_any_body_gets_an_answer_or_a_one_line_json_error(client, session, raw):
         if response.status_code == 200:
             assert set(answer) == {"digits", "reading"}
         else:
-            assert set(answer) == {"error"} and answer["error"].startswith("session: ") and "\n" not in answer["error"]
+            assert set(answer) == {"error"} and answer["error"].startswith("session") and "\n" not in answer["error"]
 
 
 def test_the_strokes_on_the_board_drawn_again_make_the_same_board(real_app, unipen_path):
@@ -335,3 +369,56 @@ def test_the_strokes_on_the_board_drawn_again_make_the_same_board(real_app, unip
         afresh = client.post("/api/read", json={"size": [640, 480], "strokes": on_board}).get_json()
         seen = [[(d["label"], d["box"], d["unsure"]) for d in answer["digits"]] for answer in (whole, afresh)]
         assert seen[0] == seen[1] and whole["reading"] == afresh["reading"], actions
+
+
+# -- the user's examples travel with the request ----------------------------------------------------
+
+def test_examples_teach_a_request_as_a_profile_teaches_replay(real_app, unipen_path, tmp_path):
+    """A request's examples are read as `digitboard replay --profile` reads the same examples."""
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)[:12]
+    placed = [[np.round(stroke, 1) for stroke in fit_height(digit.strokes, 120, (40 + 150 * (i % 4), 30 + 150 * (i // 4)))]
+              for i, digit in enumerate(digits)]
+    # The user says each of these drawings is the next digit up: what the model read must move.
+    examples = [{"label": (digit.label + 1) % 10, "strokes": [stroke.tolist() for stroke in strokes]}
+                for digit, strokes in zip(digits, placed)]
+    session = {"size": [640, 480], "actions": [{"stroke": stroke.tolist()} for stroke in placed[0] + placed[5]]}
+    client = real_app.test_client()
+    plain = client.post("/api/read", json=session)
+    taught = client.post("/api/read", json={**session, "examples": examples})
+    assert plain.status_code == taught.status_code == 200
+    profile = tmp_path / "profile.jsonl"
+    profile.write_text("".join(json.dumps({"learn": {"id": str(i), "label": example["label"], "strokes": example["strokes"],
+                                                     "created": 0}}) + "\n" for i, example in enumerate(examples)))
+    session_file, out = tmp_path / "session.json", tmp_path / "replayed.jsonl"
+    session_file.write_text(json.dumps(session))
+    assert digitboard_main(["replay", str(session_file), "--profile", str(profile), "--out", str(out)]) == 0
+    replayed = json.loads(out.read_text())
+    replayed.pop("session")
+    assert taught.get_json() == replayed
+    assert taught.get_json()["reading"].replace(" ", "") == f"{(digits[0].label + 1) % 10}{(digits[5].label + 1) % 10}"
+    assert plain.get_json()["reading"] != taught.get_json()["reading"]
+
+
+@pytest.mark.parametrize("examples, message", [
+    ({"label": 1}, "session:1: field 'examples': expected a list of {\"label\": 7, \"strokes\": [...]}"),
+    ([{"label": 1, "strokes": [[[1, 2]]], "id": 3}], "session:1: field 'examples[0]': expected {\"label\": 7, \"strokes\": [[[x, y], ...], ...]}"),
+    ([{"label": 10, "strokes": [[[1, 2]]]}], "session:1: field 'examples[0].label': expected a digit 0 to 9, got 10"),
+    ([{"label": 1, "strokes": []}], "session:1: field 'examples[0].strokes': expected a non-empty list of strokes"),
+    ([{"label": 1, "strokes": [[[1, "a"]]]}], "session:1: field 'examples[0].strokes[0].stroke[0]': expected a number, got \"a\""),
+    ([{"label": 1, "strokes": [[[i, i] for i in range(301)]]}],
+     "session:1: field 'examples[0].strokes': too many points (301; at most 300 in one example)"),
+    ([{"label": 1, "strokes": [[[1, 2]]]}] * 21, "session:1: field 'examples': too many examples (21; at most 20)"),
+])
+def test_wrong_examples_are_400_naming_the_field(client, examples, message):
+    response = client.post("/api/read", json={"size": [640, 480], "strokes": [], "examples": examples})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": message}
+
+
+def test_too_many_corrections_in_one_request_is_400(client):
+    corrections = [{"correct": {"at": [10, 10], "label": 1}}] * 11
+    response = client.post("/api/read", json={"size": [640, 480], "actions": [{"stroke": [[10, 10], [10, 60]]}, *corrections]})
+    assert response.status_code == 400
+    assert response.get_json() == {"error": "session:1: field 'actions': too many corrections and deletions (11; at most 10)"}
+    response = client.post("/api/read", json={"size": [640, 480], "actions": [{"stroke": [[10, 10], [10, 60]]}, *corrections[1:]]})
+    assert response.status_code == 200

@@ -141,18 +141,65 @@ def write_number(digits: list[DrawnDigit], left: float, top: float, height: floa
     return strokes
 
 
-def draw(driver, strokes: list[np.ndarray], finger: bool = False) -> None:
+POINTERS = {"mouse": interaction.POINTER_MOUSE, "pen": interaction.POINTER_PEN, "touch": interaction.POINTER_TOUCH}
+
+
+def canvas_origin(driver) -> tuple[float, float]:
+    return driver.execute_script("const r = document.getElementById('ink').getBoundingClientRect(); return [r.left, r.top]")
+
+
+def draw(driver, strokes: list[np.ndarray], finger: bool = False, kind: str | None = None) -> None:
     """Draw each stroke as a pointer press, moves and release, at canvas coordinates."""
-    left, top = driver.execute_script("const r = document.getElementById('ink').getBoundingClientRect(); return [r.left, r.top]")
-    kind = interaction.POINTER_TOUCH if finger else interaction.POINTER_MOUSE
+    kind = kind or ("touch" if finger else "mouse")
+    left, top = canvas_origin(driver)
     for stroke in strokes:
-        actions = ActionBuilder(driver, mouse=PointerInput(kind, "finger" if finger else "mouse"), duration=0)
+        actions = ActionBuilder(driver, mouse=PointerInput(POINTERS[kind], kind), duration=0)
         (x, y), *rest = [(int(left + px), int(top + py)) for px, py in stroke]
         actions.pointer_action.move_to_location(x, y).pointer_down()
         for x, y in rest:
             actions.pointer_action.move_to_location(x, y)
         actions.pointer_action.pointer_up()
         actions.perform()
+
+
+def tap(driver, x: float, y: float, kind: str = "mouse", hold_seconds: float = 0.0) -> None:
+    """Press and release without moving at (x, y) of the canvas, held `hold_seconds`."""
+    left, top = canvas_origin(driver)
+    actions = ActionBuilder(driver, mouse=PointerInput(POINTERS[kind], kind), duration=0)
+    actions.pointer_action.move_to_location(int(left + x), int(top + y)).pointer_down()
+    if hold_seconds:
+        actions.pointer_action.pause(hold_seconds)
+    actions.pointer_action.pointer_up()
+    actions.perform()
+
+
+def canvas_size(driver) -> tuple[int, int]:
+    return driver.execute_script("const c = document.getElementById('ink'); return [c.clientWidth, c.clientHeight]")
+
+
+def label_centres(driver) -> list[tuple[float, float]]:
+    """The middle of each digit's label, in canvas coordinates, in the page's digit order."""
+    return driver.execute_script("""
+        const c = document.getElementById('ink').getBoundingClientRect();
+        return [...document.querySelectorAll('.label')].map((label) => {
+          const r = label.getBoundingClientRect();
+          return [r.left - c.left + r.width / 2, r.top - c.top + r.height / 2];
+        });""")
+
+
+def label_under(driver, x: float, y: float) -> bool:
+    """Whether a digit's label lies under (x, y) of the canvas."""
+    return driver.execute_script("""
+        const c = document.getElementById('ink').getBoundingClientRect();
+        const [x, y] = [arguments[0] + c.left, arguments[1] + c.top];
+        return [...document.querySelectorAll('.label')].some((label) => {
+          const r = label.getBoundingClientRect();
+          return r.left <= x && x <= r.right && r.top <= y && y <= r.bottom;
+        });""", x, y)
+
+
+def answered(driver) -> int:
+    return int(driver.execute_script("return Number(document.getElementById('board').dataset.answered || 0)"))
 
 
 # -- reading the page ---------------------------------------------------------------------------------
@@ -162,7 +209,7 @@ def shown(driver) -> dict:
     return driver.execute_script("""
         return {
           boxes: [...document.querySelectorAll('.box')].map((box) => box.dataset.box),
-          labels: [...document.querySelectorAll('.label')].map((label) => label.textContent),
+          labels: [...document.querySelectorAll('.label')].map((label) => label.dataset.full),
           reading: document.getElementById('reading').textContent,
           status: document.getElementById('status').textContent,
         };""")
@@ -171,15 +218,24 @@ def shown(driver) -> dict:
 def expected_from_replay(body: bytes, tmp_path: Path) -> dict:
     """What the page should show for `body`, from `digitboard replay` run on it."""
     session_file, out = tmp_path / "page-session.json", tmp_path / "replayed.jsonl"
+    session = json.loads(body)
+    profile = []
+    if "examples" in session:  # the user's examples: a profile of them, as replay reads one
+        profile_file = tmp_path / "page-profile.jsonl"
+        profile_file.write_text("".join(json.dumps({"learn": {"id": str(i), **example}}) + "\n"
+                                        for i, example in enumerate(session.pop("examples"))))
+        profile = ["--profile", str(profile_file)]
+        body = json.dumps(session).encode()
     session_file.write_bytes(body)
-    assert digitboard_main(["replay", str(session_file), "--out", str(out)]) == 0
+    assert digitboard_main(["replay", str(session_file), "--out", str(out), *profile]) == 0
     replayed = json.loads(out.read_text())
     digits = replayed["digits"]
     unsure = sum(digit["unsure"] for digit in digits)
     reading = f"Reading: {replayed['reading']}{f' ({unsure} unsure)' if unsure else ''}" if digits else "Draw digits below"
     return {
         "boxes": [",".join(map(str, digit["box"])) for digit in digits],
-        "labels": [f"{d['label']}{'?' if d['unsure'] else ''} {round(d['confidence'] * 100)}%" for d in digits],
+        "labels": [f"{d['label']} corrected" if d["corrected"] else f"{d['label']}{'?' if d['unsure'] else ''} "
+                   f"{round(d['confidence'] * 100)}%" for d in digits],
         "reading": reading,
         "status": "",
         "replayed": replayed,
@@ -257,7 +313,7 @@ def test_undo_and_clear_by_key_and_alternatives_on_tap(desktop, server, held_out
     assert len(replayed["digits"]) == 1
 
     label = desktop.find_element(By.CSS_SELECTOR, ".label")
-    label.click()
+    tap(desktop, *label_centres(desktop)[0])
     alternatives = desktop.find_element(By.ID, "alternatives")
     wait_for(alternatives.is_displayed, "the alternatives to show")
     expected = [f"{value}  {probability * 100:.1f}%" if probability >= 0.001 else f"{value}  <0.1%"
@@ -298,7 +354,7 @@ def test_a_long_used_page_starts_its_session_afresh_from_the_board(browser_paths
         zigzag = [np.array([[300 + 40 * (i % 2), 100 + i * 0.1] for i in range(700)])]  # over the bounds alone
         draw(driver, zigzag)
         wait_for(lambda: len(small.bodies) == 9, "the page to send the long stroke")
-        message = "Not read: session: field 'actions': too many points (7"
+        message = "Not read: session:1: field 'actions': too many points (7"
         wait_for(lambda: shown(driver)["status"].startswith(message), "the page to show the server's error")
         assert len(shown(driver)["boxes"]) == 2  # the last board read stays on the page
     finally:
@@ -333,7 +389,7 @@ def test_screenshot_shows_ink_boxes_and_the_reading(desktop, server, held_out_di
     strokes = write_number(digits, 30, 90, 120)
     draw(desktop, strokes)
     settle(desktop, server, len(strokes), tmp_path)
-    desktop.find_elements(By.CSS_SELECTOR, ".label")[-1].click()  # show the last digit's alternatives
+    tap(desktop, *label_centres(desktop)[-1])  # show the last digit's alternatives
     path = Path(os.environ.get("DIGITBOARD_WEB_SCREENSHOT") or tmp_path / "web.png")
     assert desktop.save_screenshot(str(path))
     image = cv2.imread(str(path))  # (h, w, 3) uint8, BGR
@@ -341,3 +397,264 @@ def test_screenshot_shows_ink_boxes_and_the_reading(desktop, server, held_out_di
     white_ink = np.all(image >= 250, axis=2).mean()
     red_boxes = ((image[..., 2] > 200) & (image[..., 1] < 80) & (image[..., 0] < 80)).mean()
     assert 0.01 < white_ink < 0.2 and red_boxes > 0.001
+
+
+# -- no lost strokes: real pen-drawn digits at a human pace ----------------------------------------
+
+def three_tight_lines(digits: list[DrawnDigit], width: float, height: float, seed: int) -> list[list[np.ndarray]]:
+    """Real digits written in three lines a 0.4 of a digit's height apart, as many as fit a line;
+    half of them the two-stroke 0, 4, 5 and 7 whose later stroke often starts near the top."""
+    rng = np.random.default_rng(seed)
+    two_strokes = [d for d in digits if d.label in (0, 4, 5, 7) and len(d.strokes) == 2]
+    others = [d for d in digits if len(d.strokes) <= 2]
+    lines = []
+    for line in range(3):
+        top, left, strokes = 20 + line * 1.4 * height, 16.0, []
+        while True:
+            pool = two_strokes if rng.random() < 0.5 else others
+            digit = pool[rng.integers(len(pool))]
+            placed = fit_height(digit.strokes, height, (left, top))
+            if left + extent(placed)[0] > width - 16:
+                break
+            strokes.append([np.round(stroke) for stroke in placed])
+            left += extent(placed)[0] + height / 3
+        lines.append(strokes)
+    return lines
+
+
+def write_at_human_pace(driver, server: RecordingServer, digit_strokes: list[list[np.ndarray]], kind: str,
+                        aim_at_labels: int = 0) -> dict:
+    """Draw each stroke after the page shows the answer to the one before; count what was lost.
+    The later stroke of every `aim_at_labels`-th two-stroke digit is moved to start on the
+    nearest label, as a 7's bar or a 5's top often does in quick writing."""
+    drawn = lost = on_labels = two_strokes = 0
+    lost_strokes = []
+    for strokes in digit_strokes:
+        two_strokes += len(strokes) == 2
+        for number, stroke in enumerate(strokes):
+            if number == 1 and aim_at_labels and two_strokes % aim_at_labels == 0:
+                centres = np.array(label_centres(driver))
+                nearest = centres[np.argmin(np.linalg.norm(centres - stroke[0], axis=1))]
+                moved = np.round(stroke + (nearest - stroke[0]))
+                if moved.min() >= 0 and (moved.max(axis=0) < canvas_size(driver)).all():
+                    stroke = moved
+            on_labels += label_under(driver, *stroke[0])
+            draw(driver, [stroke], kind=kind)
+            drawn += 1
+            sent = drawn - lost
+            try:
+                wait_for(lambda sent=sent: len(server.bodies) == sent and answered(driver) == sent,
+                         "the page to send the stroke and show its answer")
+            except AssertionError:
+                lost += 1
+                lost_strokes.append((drawn, stroke[0].tolist(), len(stroke), np.ptp(stroke, axis=0).tolist()))
+    return {"drawn": drawn, "lost": lost, "started_on_labels": on_labels, "requests": len(server.bodies),
+            "lost_strokes": lost_strokes}
+
+
+@pytest.mark.parametrize("kind, size, seed", [("mouse", DESKTOP, 1), ("pen", DESKTOP, 2), ("touch", PHONE, 3),
+                                             ("pen", PHONE, 4)])
+def test_no_stroke_is_lost_at_a_human_pace_even_starting_on_a_label(kind, size, seed, browser_paths, server,
+                                                                    held_out_digits, tmp_path):
+    driver = start_chromium(browser_paths, size, phone=size == PHONE)
+    try:
+        driver.get(server.url)
+        server.bodies.clear()
+        width, _ = canvas_size(driver)
+        digit_height = 100 if size == DESKTOP else 70
+        lines = three_tight_lines(held_out_digits, width, digit_height, seed=seed)
+        count = write_at_human_pace(driver, server, [digit for line in lines for digit in line], kind,
+                                    aim_at_labels=3 if size == DESKTOP else 2)
+        drawn_here = sum(len(digit) for line in lines for digit in line)
+        print(f"{kind} at {size[0]}x{size[1]}: {count}")
+        path = tmp_path / f"human-pace-{kind}-{size[0]}.png"
+        driver.save_screenshot(str(path))
+        if os.environ.get("DIGITBOARD_WEB_SHOTS"):
+            shutil.copy(path, Path(os.environ["DIGITBOARD_WEB_SHOTS"]) / path.name)
+        assert count["lost"] == 0 and count["requests"] == drawn_here, count
+        assert count["started_on_labels"] >= 2, count  # the strokes that used to be lost are among them
+        session = json.loads(server.bodies[-1])
+        assert sum("stroke" in action for action in session["actions"]) == drawn_here
+        replayed = settle(driver, server, drawn_here, tmp_path)
+        assert sorted(stroke for digit in replayed["digits"] for stroke in digit["strokes"]) == list(range(drawn_here))
+        assert browser_errors(driver) == []
+    finally:
+        driver.quit()
+
+
+@pytest.mark.parametrize("kind", ["mouse", "pen", "touch"])
+def test_a_stroke_starting_in_the_middle_of_a_label_draws_and_a_tap_on_it_opens_the_panel(kind, browser_paths, server,
+                                                                                           held_out_digits, tmp_path):
+    driver = start_chromium(browser_paths, PHONE if kind == "touch" else DESKTOP, phone=kind == "touch")
+    try:
+        driver.get(server.url)
+        server.bodies.clear()
+        first, _ = write_number([pick(held_out_digits, 7, 2)], 40, 160, 120)
+        draw(driver, [first], kind=kind)
+        settle(driver, server, 1, tmp_path)
+        (x, y), = label_centres(driver)
+        assert label_under(driver, x, y)
+        stroke = np.array([[x, y], [x + 30, y + 40], [x + 50, y + 90], [x + 55, y + 140]])  # down from the label
+        draw(driver, [stroke], kind=kind)
+        replayed = settle(driver, server, 2, tmp_path)
+        start = json.loads(server.bodies[-1])["actions"][-1]["stroke"][0][:2]
+        assert abs(start[0] - x) <= 1 and abs(start[1] - y) <= 1  # the stroke began on the label
+        assert sum(len(digit["strokes"]) for digit in replayed["digits"]) == 2  # the stroke is on the board
+        (x, y), *_ = label_centres(driver)
+        tap(driver, x, y, kind)  # a tap without movement on a label: its panel, no ink, no request
+        panel = driver.find_element(By.ID, "alternatives")
+        wait_for(panel.is_displayed, "the panel to open")
+        time.sleep(0.3)
+        assert len(server.bodies) == 2
+        if kind != "mouse":  # a long press on the digit's ink opens it too
+            driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)  # closes it
+            wait_for(lambda: not panel.is_displayed(), "the panel to close")
+            box = [float(v) for v in shown(driver)["boxes"][0].split(",")]
+            tap(driver, box[0] + box[2] / 2, box[1] + box[3] / 2, kind, hold_seconds=0.8)
+            wait_for(panel.is_displayed, "a long press to open the panel")
+            time.sleep(0.3)
+            assert len(server.bodies) == 2
+    finally:
+        driver.quit()
+
+
+def test_a_second_finger_never_draws(browser_paths, server, tmp_path):
+    driver = start_chromium(browser_paths, PHONE, phone=True)
+    try:
+        driver.get(server.url)
+        server.bodies.clear()
+        left, top = canvas_origin(driver)
+        one = PointerInput(interaction.POINTER_TOUCH, "finger1")
+        two = PointerInput(interaction.POINTER_TOUCH, "finger2")
+        actions = ActionBuilder(driver, duration=0)
+        actions.add_pointer_input(interaction.POINTER_TOUCH, "finger1")
+        actions.devices = [one, two]
+        one.create_pointer_move(x=int(left + 100), y=int(top + 200))
+        two.create_pointer_move(x=int(left + 250), y=int(top + 200))
+        one.create_pointer_down()
+        two.create_pointer_down()
+        for step in range(1, 11):  # a pinch: both fingers move apart
+            one.create_pointer_move(x=int(left + 100 - 6 * step), y=int(top + 200 - 4 * step))
+            two.create_pointer_move(x=int(left + 250 + 6 * step), y=int(top + 200 + 4 * step))
+        one.create_pointer_up(0)
+        two.create_pointer_up(0)
+        actions.perform()
+        time.sleep(1.0)
+        assert server.bodies == []  # no stroke: nothing was sent
+        ink = driver.execute_script("""
+            const c = document.getElementById('ink');
+            const pixels = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            let lit = 0; for (let i = 0; i < pixels.length; i += 4) lit += pixels[i] > 0; return lit;""")
+        assert ink == 0
+    finally:
+        driver.quit()
+
+
+# -- labels: the page and the desktop board follow one rule ----------------------------------------
+
+def label_cases() -> list[tuple[list, list, tuple]]:
+    """Random boards, and tight three-line boards of small and large writing."""
+    rng = np.random.default_rng(5)
+    cases = []
+    for _ in range(40):
+        count = int(rng.integers(1, 30))
+        boxes = [(int(rng.integers(-50, 660)), int(rng.integers(-50, 470)), int(rng.integers(1, 200)),
+                  int(rng.integers(1, 200))) for _ in range(count)]
+        cases.append((boxes, [[(60, 18), (16, 18)]] * count, (0, 0, 640, 450)))
+    for height, gap in [(40, 0.3), (60, 0.4), (90, 0.5), (120, 0.3)]:
+        boxes = []
+        for line in range(3):
+            left = 10
+            while left < 1000:
+                width = int(rng.integers(height // 4, height))
+                boxes.append((left, int(20 + line * height * (1 + gap)), width, height))
+                left += width + int(rng.integers(2, height // 3))
+        cases.append((boxes, [[(62, 22), (20, 22)]] * len(boxes), (0, 0, 1080, 600)))
+    return cases
+
+
+def test_the_page_places_labels_by_the_desktop_boards_rule(desktop):
+    from digitboard.core.labels import place_labels
+
+    for boxes, options, area in label_cases():
+        expected = [None if spot is None else [list(spot[0]), spot[1]] for spot in place_labels(boxes, options, area, 2)]
+        page = desktop.execute_async_script("""
+            const done = arguments[arguments.length - 1];
+            import('/static/labels.js').then((labels) => done(labels.placeLabels(arguments[0], arguments[1], arguments[2], 2)),
+                                             (error) => done(String(error)));""", boxes, options, area)
+        assert page == expected, (boxes, area)
+
+
+# -- correcting on the page ----------------------------------------------------------------------------
+
+def stored_examples(driver) -> list[dict]:
+    return driver.execute_script("return JSON.parse(localStorage.getItem('digitboard.examples') || '[]')")
+
+
+def test_corrections_on_the_page_teach_the_session_as_replay_and_stay_in_the_browser(desktop, server, held_out_digits,
+                                                                                     tmp_path):
+    server.bodies.clear()
+    desktop.execute_script("localStorage.clear()")
+    digits = [pick(held_out_digits, 3, 1), pick(held_out_digits, 5, 2), pick(held_out_digits, 2, 1)]
+    strokes = write_number(digits, 40, 80, 130)
+    draw(desktop, strokes)
+    replayed = settle(desktop, server, len(strokes), tmp_path)
+    assert replayed["reading"] == "352"
+    panel = desktop.find_element(By.ID, "alternatives")
+
+    # Tap the first label, pick its second alternative.
+    tap(desktop, *label_centres(desktop)[0])
+    wait_for(panel.is_displayed, "the panel to open")
+    choices = panel.find_elements(By.CSS_SELECTOR, "li button")
+    chosen = replayed["digits"][0]["alternatives"][1][0]
+    choices[1].click()
+    replayed = settle(desktop, server, len(strokes) + 1, tmp_path)
+    assert json.loads(server.bodies[-1])["actions"][-1]["correct"]["label"] == chosen
+    assert replayed["digits"][0]["label"] == chosen and replayed["digits"][0]["corrected"]
+    first_label = desktop.find_elements(By.CSS_SELECTOR, ".label")[0]
+    assert "corrected" in first_label.get_attribute("class") and first_label.text.startswith(str(chosen))
+    assert [example["label"] for example in stored_examples(desktop)] == [chosen]
+
+    # Type a digit with the mouse over the last digit, as on the desktop board.
+    x, y, w, h = replayed["digits"][2]["box"]
+    left, top = canvas_origin(desktop)
+    hover = ActionBuilder(desktop, mouse=PointerInput(interaction.POINTER_MOUSE, "mouse"), duration=0)
+    hover.pointer_action.move_to_location(int(left + x + w / 2), int(top + y + h / 2))
+    hover.perform()
+    desktop.find_element(By.TAG_NAME, "body").send_keys("7")
+    replayed = settle(desktop, server, len(strokes) + 2, tmp_path)
+    assert [digit["label"] for digit in replayed["digits"]][2] == 7 and replayed["digits"][2]["corrected"]
+
+    # Delete the middle digit from its panel; undo brings it back, undo again takes back the 7.
+    tap(desktop, *label_centres(desktop)[1])
+    wait_for(panel.is_displayed, "the panel to open")
+    panel.find_element(By.CSS_SELECTOR, "button.delete").click()
+    replayed = settle(desktop, server, len(strokes) + 3, tmp_path)
+    assert len(replayed["digits"]) == 2
+    page = desktop.find_element(By.TAG_NAME, "body")
+    page.send_keys(Keys.BACKSPACE)
+    replayed = settle(desktop, server, len(strokes) + 4, tmp_path)
+    assert len(replayed["digits"]) == 3
+    page.send_keys(Keys.BACKSPACE)
+    replayed = settle(desktop, server, len(strokes) + 5, tmp_path)
+    assert not replayed["digits"][2]["corrected"]
+    assert [example["label"] for example in stored_examples(desktop)] == [chosen]  # the undone 7 is forgotten
+    path = tmp_path / "corrected.png"
+    desktop.save_screenshot(str(path))
+    if os.environ.get("DIGITBOARD_WEB_SHOTS"):
+        shutil.copy(path, Path(os.environ["DIGITBOARD_WEB_SHOTS"]) / path.name)
+
+    # A new page: the correction travels as an example, and the same drawing reads as corrected.
+    desktop.get(server.url)
+    server.bodies.clear()
+    draw(desktop, strokes[:1])
+    replayed = settle(desktop, server, 1, tmp_path)
+    sent = json.loads(server.bodies[-1])
+    assert [example["label"] for example in sent["examples"]] == [chosen]
+    assert replayed["digits"][0]["label"] == chosen
+    # Forget my handwriting: nothing kept, nothing sent.
+    desktop.find_element(By.ID, "forget").click()
+    replayed = settle(desktop, server, 2, tmp_path)
+    assert stored_examples(desktop) == [] and "examples" not in json.loads(server.bodies[-1])
+    assert replayed["digits"][0]["label"] == 3
+    assert browser_errors(desktop) == []

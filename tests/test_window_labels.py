@@ -3,6 +3,7 @@ its own digit, over no digit's box and no other label."""
 
 from __future__ import annotations
 
+import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,18 +13,30 @@ AREA = (0, 0, 640, 450)
 FULL, SHORT = (60, 18), (16, 18)  # "9 100%" and "9" in the board's label font, plate included
 
 
+def inside(rect, box) -> bool:
+    return box[0] <= rect[0] and rect[0] + rect[2] <= box[0] + box[2] and box[1] <= rect[1] and rect[1] + rect[3] <= box[1] + box[3]
+
+
 def check_layout(boxes, placed, area=AREA, gap=2) -> None:
-    """No label over a box or another label, each inside the area and beside its own box."""
-    rects = [spot[0] for spot in placed if spot is not None]
-    for i, rect in enumerate(rects):
+    """Each label inside the area and either beside its own box, over no box and no other label,
+    or, where there is no room beside it, its shortest form at a corner of its own box."""
+    beside = []
+    for box, spot in zip(boxes, placed):
+        if spot is None:
+            assert not overlap(box, area)  # only a digit off the board goes without a label
+            continue
+        rect, choice = spot
         assert area[0] <= rect[0] and rect[0] + rect[2] <= area[0] + area[2]
         assert area[1] <= rect[1] and rect[1] + rect[3] <= area[1] + area[3]
-        assert not any(overlap(rect, box) for box in boxes), (rect, boxes)
-        assert not any(overlap(rect, other) for other in rects[i + 1:])
-    for box, spot in zip(boxes, placed):
-        if spot is not None:  # touching the box grown by the gap: beside it
-            x, y, w, h = box
-            assert overlap(spot[0], (x - gap - 1, y - gap - 1, w + 2 * gap + 2, h + 2 * gap + 2))
+        x, y, w, h = box
+        if overlap(rect, box):  # the fallback: the shortest label at a corner of its own box
+            assert rect[2:] == SHORT or rect[2:] == FULL and choice == 0
+            continue
+        assert not any(overlap(rect, other) for other in boxes), (rect, boxes)
+        assert overlap(rect, (x - gap - 1, y - gap - 1, w + 2 * gap + 2, h + 2 * gap + 2))  # beside it
+        beside.append(rect)
+    for i, rect in enumerate(beside):  # a label in a corner may cover another only when every corner is taken
+        assert not any(overlap(rect, other) for other in beside[i + 1:])
 
 
 def test_a_tightly_written_number_gets_a_label_for_every_digit_none_overlapping():
@@ -55,11 +68,13 @@ def test_a_digit_off_the_left_edge_gets_its_whole_label_inside_the_window():
     assert rect[0] >= 0 and rect[2] == FULL[0] and not overlap(rect, box)
 
 
-def test_a_digit_outside_the_board_or_boxed_in_gets_no_label():
+def test_a_digit_outside_the_board_gets_no_label_and_one_boxed_in_gets_its_shortest_in_a_corner():
     boxed_in = (300, 200, 40, 40)
     walls = [(240, 140, 160, 56), (240, 244, 160, 56), (240, 196, 56, 48), (344, 196, 56, 48)]
-    placed = place_labels([(700, 100, 40, 40), boxed_in, *walls], [[FULL]] * 6, AREA)
-    assert placed[0] is None and placed[1] is None
+    placed = place_labels([(700, 100, 40, 40), boxed_in, *walls], [[FULL, SHORT]] * 6, AREA)
+    assert placed[0] is None
+    assert placed[1] == ((300, 200, *SHORT), 1)  # the digit alone, in its box's top-left corner
+    assert not any(overlap(placed[1][0], spot[0]) for spot in placed[2:])
     check_layout([(700, 100, 40, 40), boxed_in, *walls], placed)
 
 
@@ -73,3 +88,45 @@ def test_random_boards_never_get_a_label_over_ink_or_another_label(boxes):
     placed = place_labels(boxes, [[FULL, SHORT]] * len(boxes), AREA)
     assert len(placed) == len(boxes)
     check_layout(boxes, placed)
+
+
+TALL = (0, 0, 640, 600)
+
+
+def tight_three_lines(digits, rng, height: float, gap: float) -> list[tuple[int, int, int, int]]:
+    """The boxes of real pen digits written in three lines `gap` of a digit's height apart."""
+    from digitboard.core.drawing import extent, fit_height
+
+    boxes = []
+    for line in range(3):
+        left, top = 20.0, 30 + line * height * (1 + gap)
+        while True:
+            placed = fit_height(digits[rng.integers(len(digits))].strokes, height, (left, top))
+            width = extent(placed)[0]
+            if left + width > 620:
+                break
+            points = np.concatenate(placed)
+            low, high = np.floor(points.min(axis=0)).astype(int), np.ceil(points.max(axis=0)).astype(int)
+            boxes.append((int(low[0]), int(low[1]), int(high[0] - low[0] + 1), int(high[1] - low[1] + 1)))
+            left += width + height / 3 * rng.uniform(0.3, 1.0)
+    return boxes
+
+
+def test_every_digit_of_a_tight_three_line_board_gets_its_label_by_it(unipen_path):
+    """Real digits in three lines 0.3 to 0.5 of a height apart: no digit without a label; where
+    there is no room beside its box, the digit alone in a corner of it."""
+    from digitboard.training.data import HELD_OUT_CONTRIBUTORS, load_unipen
+
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
+    rng = np.random.default_rng(0)
+    beside = cornered = 0
+    for gap in (0.3, 0.4, 0.5):
+        for height in (50, 80, 110):
+            boxes = tight_three_lines(digits, rng, height, gap)
+            placed = place_labels(boxes, [[FULL, SHORT]] * len(boxes), TALL)
+            check_layout(boxes, placed, TALL)
+            assert all(spot is not None for spot in placed)
+            cornered += sum(overlap(spot[0], box) for box, spot in zip(boxes, placed))
+            beside += sum(not overlap(spot[0], box) for box, spot in zip(boxes, placed))
+    print(f"tight three-line boards: {beside} labels beside their digit's box, {cornered} in a corner of it")
+    assert beside >= 8 * cornered  # a corner is the exception: lines closer than a label is tall

@@ -1,7 +1,10 @@
 """Where each digit's label goes: a pure function from the digits' boxes and their labels' sizes
-to label rectangles inside the board, clear of every digit's box and of each other.
+to label rectangles inside the board, clear of every digit's box and of each other; a digit with
+no room beside it gets its shortest label inside a corner of its own box.
 
-No pygame here; rectangles are (x, y, w, h) tuples of whole pixels.
+No pygame here; rectangles are (x, y, w, h) tuples of whole pixels. The web board's page places
+its labels with a line-by-line port of this module (digitboard/web/static/labels.js); the tests
+run both on the same boards and require the same places.
 """
 
 from __future__ import annotations
@@ -95,6 +98,35 @@ def _greedy(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect
     return placed
 
 
+def inside_corners(box: Rect, size: Size) -> list[tuple[int, int]]:
+    """Top-left corners for a label of `size` inside `box`'s corners: top left, top right,
+    bottom left, bottom right."""
+    x, y, w, h = box
+    return [(x, y), (x + w - size[0], y), (x, y + h - size[1]), (x + w - size[0], y + h - size[1])]
+
+
+def _in_corners(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect,
+                placed: list[tuple[Rect, int] | None], free: Sequence[bool]) -> list[tuple[Rect, int] | None]:
+    """Every visible digit left without a label, and free to move, gets its shortest one inside
+    a corner of its own box: the first corner clear of the other labels, else the top-left one."""
+    labels = RectGrid()
+    for spot in placed:
+        if spot is not None:
+            labels.add(spot[0])
+    placed = list(placed)
+    for i, (box, sizes, spot) in enumerate(zip(boxes, options, placed)):
+        if spot is not None or not free[i] or not overlap(box, area):
+            continue
+        size = sizes[-1]
+        rects = [rect for corner in inside_corners(box, size) if (rect := _inside(corner, size, area)) is not None]
+        if not rects:  # a board smaller than the label
+            continue
+        rect = next((rect for rect in rects if not labels.hits(rect)), rects[0])
+        placed[i] = (rect, len(sizes) - 1)
+        labels.add(rect)
+    return placed
+
+
 def place_labels(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect, gap: int = 2,
                  kept: Sequence[tuple[Rect, int] | None | bool] | None = None,
                  rounds: int = 3) -> list[tuple[Rect, int] | None]:
@@ -102,7 +134,9 @@ def place_labels(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area:
 
     `options[i]` are the sizes digit i's label can take, preferred first (say "7 98%", then
     "7"). A label lies inside `area`, beside its own box, and overlaps no box and no other
-    label; a digit whose box is outside `area`, or for which no such place exists, gets None.
+    label; a digit for which no such place exists gets its shortest label inside a corner of
+    its own box (over its ink, as little as a corner is), and only a digit whose box is outside
+    `area` gets None.
     `kept[i]`, unless True, is a place (or None) from an earlier layout that stays as it is:
     labels far from what changed on the board keep still, and cost nothing to place again.
     Greedy in reading order; where a digit is left without a label (tight, small writing), the
@@ -136,4 +170,4 @@ def place_labels(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area:
                   else (spot[0], spot[1] + len(options[i]) - len(current[i])) for i, spot in enumerate(rerun)]
         if sum(spot is None for spot in placed) < sum(spot is None for spot in best):
             best = placed
-    return best
+    return _in_corners(boxes, options, area, best, [free is True for free in kept])

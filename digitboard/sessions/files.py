@@ -140,13 +140,20 @@ def _read_json_file(handle: BinaryIO, name: str, limits: Limits) -> Session:
     if len(data) > TEXT_LIMIT:
         raise SessionError(f"{name}: larger than {TEXT_LIMIT // 2**20} MiB, the most a .json session file may hold; "
                            "a recording in JSON lines (.jsonl) may be of any length")
+    return parse_session(decode_session_bytes(data, name, limits), f"{name}:1", limits)
+
+
+def decode_session_bytes(data: bytes, name: str, limits: Limits = REPLAY_LIMITS):
+    """The JSON value of one whole session's bytes (a `.json` file's, a web request's body):
+    UTF-8 with or without a byte-order mark, no key twice in an object, its actions checked
+    against `limits` while they are decoded (decode_session_text); errors name `name`."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise SessionError(f"{name}:{line}: {_not_utf8(data)}") from None
     del data  # the text alone from here on
-    return parse_session(decode_session_text(text.removeprefix("\ufeff"), name, 1, limits), f"{name}:1", limits)
+    return decode_session_text(text.removeprefix("\ufeff"), name, 1, limits)
 
 
 def _not_utf8(data: bytes) -> str:

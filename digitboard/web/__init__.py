@@ -3,7 +3,8 @@ does. The server keeps no state between requests; the page sends its whole sessi
 
 Layout as in Flask's tutorial: the application factory in `app.py`, routes in `page.py` and
 `api.py`, `templates/` and `static/` beside them, and `server.py` (with `workers.py`) to run it
-on a production WSGI server. `gunicorn "digitboard.web:create_app()"` serves it too.
+on waitress, a production WSGI server, in one process or several. Any WSGI server can serve
+`digitboard.web:create_app()`.
 """
 
 from digitboard.web.app import WebConfig, create_app

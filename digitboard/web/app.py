@@ -7,22 +7,26 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from digitboard import DEFAULT_MODEL
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
-from digitboard.sessions.format import Limits
+from digitboard.sessions.format import COORDINATE_LIMIT, Limits
 from digitboard.web.api import blueprint as api_blueprint
 from digitboard.web.memo import DrawingMemo, MemoRecognizer
 from digitboard.web.page import blueprint as page_blueprint
 from digitboard.web.responses import http_error, unexpected_error
 
 MAX_BODY_BYTES = 1024 * 1024  # a request body over 1 MiB is refused with 413
-# The most one request's session may hold, so that no request keeps a worker busy for long (the
-# slowest answers at these bounds are measured in docs/web.md). The page starts its session
-# afresh from the strokes on the board long before it reaches them.
-WEB_LIMITS = Limits(actions=500, points=50_000)
+# The most one request may hold, so that no request keeps a worker busy for long: the costliest
+# request within them is measured by benchmarks/web_worst.py (docs/web.md, Bounds). The page
+# starts its session afresh from the strokes on the board long before it reaches them.
+WEB_LIMITS = Limits(actions=80, points=5_000)  # a board of some 50 digits; the page starts afresh at half
+MAX_CORRECTIONS = 10  # corrections and deletions in one session: each one reads the board and learns
+MAX_EXAMPLES = 20  # the user's own examples a request may carry (the page keeps its newest 20)
+MAX_EXAMPLE_POINTS = 300  # points in one example, all its strokes together (a drawn digit has 30 to 150)
+MAX_BOARD_SIDE = COORDINATE_LIMIT  # a board's width or height, in pixels, as far as a point may lie
 
 # No inline script or style, nothing from another origin, and never shown inside a frame.
 CONTENT_SECURITY_POLICY = (
@@ -40,14 +44,12 @@ SECURITY_HEADERS = {
 
 
 def can_fork_workers() -> bool:
-    """Whether gunicorn worker processes can run here: an OS that forks, and gunicorn installed."""
-    import importlib.util
-
-    return hasattr(os, "fork") and importlib.util.find_spec("gunicorn") is not None
+    """Whether worker processes can run here: an OS that forks (not Windows)."""
+    return hasattr(os, "fork")
 
 
 def default_workers() -> int:
-    """A worker a core where gunicorn runs, else one process (waitress)."""
+    """A worker a core where processes fork, else one."""
     from digitboard.recognition.batches import usable_cores
 
     return min(usable_cores(), 64) if can_fork_workers() else 1
@@ -61,9 +63,13 @@ class WebConfig:
     host: str = "127.0.0.1"  # localhost unless told otherwise
     port: int = 8000
     threads: int = 8  # requests a process answers at once; the model releases the GIL while it runs
-    workers: int = 1  # processes (digitboard.web.workers); more than one runs gunicorn
+    workers: int = 1  # processes, each a waitress on one shared socket (digitboard.web.workers)
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
+    max_corrections: int = MAX_CORRECTIONS
+    max_examples: int = MAX_EXAMPLES
+    max_example_points: int = MAX_EXAMPLE_POINTS
+    max_board_side: int = MAX_BOARD_SIDE
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "model", Path(self.model))
@@ -74,14 +80,14 @@ class WebConfig:
         if not 1 <= self.workers <= 64:
             raise ValueError(f"--workers {self.workers}: expected 1 to 64 worker processes")
         if self.workers > 1 and not can_fork_workers():
-            raise ValueError(f"--workers {self.workers}: more than one worker needs gunicorn, which runs "
-                             "where processes fork (Linux, macOS); use --workers 1")
+            raise ValueError(f"--workers {self.workers}: more than one worker needs processes that fork "
+                             "(Linux, macOS); use --workers 1")
 
 
 def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = None) -> Flask:
     """Build the web board's application; the model is loaded here, once, unless handed in.
 
-    `digitboard serve` calls this; so can any WSGI server: `gunicorn "digitboard.web:create_app()"`.
+    `digitboard serve` calls this; so can any WSGI server, e.g. `waitress-serve --call digitboard.web:create_app`.
     """
     config = config or WebConfig()
     app = Flask(__name__)
@@ -102,11 +108,13 @@ def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = 
 
 def _add_security_headers(response: Response) -> Response:
     response.headers.update(SECURITY_HEADERS)
+    if request.path.startswith("/api/"):  # an answer is about one request's drawing: never cached
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def cannot_listen(host: str, port: int, error: OSError) -> OSError:
-    """The one-line error for an address the board cannot listen on (waitress or gunicorn)."""
+    """The one-line error for an address the board cannot listen on."""
     return OSError(f"cannot listen on {host} port {port} ({error.strerror or error})")
 
 

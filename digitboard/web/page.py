@@ -9,4 +9,5 @@ blueprint = Blueprint("page", __name__)
 
 @blueprint.get("/")
 def board() -> str:
-    return render_template("board.html", limits=current_app.config["DIGITBOARD"].limits)
+    config = current_app.config["DIGITBOARD"]
+    return render_template("board.html", limits=config.limits, max_examples=config.max_examples)

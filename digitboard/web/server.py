@@ -1,44 +1,14 @@
-"""`digitboard serve`: the web board on a production WSGI server: gunicorn workers, a core each,
-where processes fork (digitboard.web.workers); waitress, which runs everywhere, in one process
-otherwise or with `--workers 1`. Either way the server keeps no state between requests.
+"""`digitboard serve`: the web board on waitress, a production WSGI server that runs everywhere
+(digitboard.web.waitress_server): in one process, or in one a core where processes fork
+(digitboard.web.workers). Either way the server keeps no state between requests.
 """
 
 from __future__ import annotations
 
-from flask import Flask
+from digitboard.web.app import WebConfig, create_app
+from digitboard.web.waitress_server import create_server, server_url
 
-from digitboard.web.app import WebConfig, board_url, cannot_listen, create_app
-
-# waitress reads a whole request body before the application sees it, and would spill bodies
-# over 512 KiB to a temporary file. Bodies up to this size are held in memory and reach the
-# application, which refuses those over 1 MiB with a JSON 413; waitress refuses larger ones
-# itself, unread. Nothing is ever written to disk.
-BODY_BUFFER_BYTES = 4 * 1024 * 1024
-RESPONSE_BUFFER_BYTES = 16 * 1024 * 1024  # far above the largest answer, so never a file either
-
-
-def create_server(app: Flask, config: WebConfig):
-    """A waitress server for `app`, listening on the configured address (not yet answering)."""
-    import waitress
-
-    try:
-        return waitress.create_server(
-            app,
-            host=config.host,
-            port=config.port,
-            threads=config.threads,
-            max_request_body_size=BODY_BUFFER_BYTES,
-            inbuf_overflow=BODY_BUFFER_BYTES + 1,
-            outbuf_overflow=RESPONSE_BUFFER_BYTES,
-            ident="digitboard",
-        )
-    except OSError as error:
-        raise cannot_listen(config.host, config.port, error) from None
-
-
-def server_url(server) -> str:
-    """The address a server actually listens on: --port 0 lets the system choose the port."""
-    return board_url(server.effective_host, server.effective_port)
+__all__ = ["create_server", "run_serve", "server_url"]
 
 
 def run_serve(config: WebConfig) -> int:

@@ -1,33 +1,50 @@
 // The web board's page: draws ink with Pointer Events, sends the whole session to the server
-// when the pen lifts and on undo and clear, and draws the digits that come back. The server
-// keeps no state, so the session travels whole with every request.
+// when the pen lifts and on every edit, and draws the digits that come back. The server keeps
+// no state, so the session travels whole with every request, and with it the user's own
+// examples (corrections from earlier sessions), which stay in this browser's localStorage.
+
+import {placeLabels as placeLabelRects} from "./labels.js";
 
 const INK_WIDTH = 10; // CSS pixels; recognition renders from the points, not from the screen
 const BOX_PADDING = INK_WIDTH / 2 + 2; // boxes are around the ink's points, so leave room for its width
+const LABEL_GAP = 2; // CSS pixels between a label and its digit's box, as on the desktop board
+const TAP_SLOP = 6; // CSS pixels: a press that moves less than this is a tap, not a stroke
+const LONG_PRESS_MS = 500; // a finger or pen held still this long on a digit opens its panel
+const EXAMPLES_KEY = "digitboard.examples";
 
 const board = document.getElementById("board");
 const canvas = document.getElementById("ink");
 const digitLayer = document.getElementById("digits");
-const alternatives = document.getElementById("alternatives");
+const panel = document.getElementById("alternatives");
 const readingText = document.getElementById("reading");
 const statusText = document.getElementById("status");
 const readUrl = board.dataset.readUrl;
 // The server's bounds on a session; the page starts afresh well before reaching them.
 const maxActions = Number(board.dataset.maxActions);
 const maxPoints = Number(board.dataset.maxPoints);
+const maxExamples = Number(board.dataset.maxExamples);
 const context = canvas.getContext("2d");
 
 // The session in the documented format: actions in order, points [x, y, ms since its start].
 let actions = [];
+let sessionId = newId(); // examples learned in this session travel as its actions, not as examples
 const sessionStart = performance.now();
-let onBoard = []; // strokes the board still has (undo and clear remove them), as point lists
-// Edits undo can take back, as on the board: {stroke} or {cleared: the strokes it took off}.
+let strokes = []; // every stroke of the session, by id: the board numbers its strokes so
+let onBoard = []; // ids of the strokes the board still has, in drawing order
+// Edits undo can take back, as on the board: {stroke}, {cleared}, {corrected}, {deleted}.
 let history = [];
 let digits = []; // the last answer's digits
-let pen = null; // the stroke being drawn: {pointerId, points}
+let labelSpots = []; // where each digit's label went: [left, top, right, bottom] or null
+let pen = null; // the press being drawn: {pointerId, points, moved, closedPanel, heldOpen, timer}
+let pointer = null; // the last pointer position over the board, where typed digits go
+let choosing = null; // the digit whose panel is open
 let requestsSent = 0; // answers to older requests than the newest shown are dropped
 let newestShown = 0;
 let inkScheduled = false;
+
+function newId() {
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
 
 // -- drawing ink -------------------------------------------------------------------------------
 
@@ -70,8 +87,8 @@ function drawInk() {
   context.strokeStyle = context.fillStyle = "#fff";
   context.lineWidth = INK_WIDTH;
   context.lineCap = context.lineJoin = "round";
-  for (const points of onBoard) drawStroke(points);
-  if (pen) drawStroke(pen.points);
+  for (const id of onBoard) drawStroke(strokes[id]);
+  if (pen && pen.moved) drawStroke(pen.points); // a tap is not ink until it is lifted
 }
 
 function scheduleInk() {
@@ -82,6 +99,9 @@ function scheduleInk() {
 }
 
 // -- pointer input: mouse, pen and finger alike --------------------------------------------------
+// Labels and boxes let the pointer through (pointer-events: none), so every press reaches the
+// canvas and a stroke may start anywhere. Only a press that does not move decides by what lies
+// under it: a tap on a digit or its label opens the digit's panel, a tap elsewhere is a dot.
 
 function pointOf(event) {
   const rect = canvas.getBoundingClientRect();
@@ -91,21 +111,54 @@ function pointOf(event) {
 }
 
 function addPoint(point) {
-  const last = pen.points[pen.points.length - 1];
+  const points = pen.points;
+  const last = points[points.length - 1];
   point[2] = Math.max(point[2], last[2]); // a stroke's times never go back (the format requires it)
-  if (last[0] !== point[0] || last[1] !== point[1]) pen.points.push(point); // equal points count once
+  if (last[0] !== point[0] || last[1] !== point[1]) points.push(point); // equal points count once
+  if (!pen.moved && Math.hypot(point[0] - points[0][0], point[1] - points[0][1]) >= TAP_SLOP) {
+    pen.moved = true;
+    clearTimeout(pen.timer);
+    if (pen.heldOpen) closePanel();
+  }
+}
+
+function dropPen() {
+  if (!pen) return false;
+  clearTimeout(pen.timer);
+  pen = null;
+  scheduleInk();
+  return true;
 }
 
 canvas.addEventListener("pointerdown", (event) => {
-  if (pen || (event.pointerType === "mouse" && event.button !== 0)) return; // one stroke at a time
+  if (event.pointerType === "mouse" && event.button !== 0) return;
+  if (pen && event.pointerId === pen.pointerId) finishPress(); // its release never came: end that stroke
+  if (!event.isPrimary || pen) {
+    // A second finger (a pinch, a palm) never draws; it ends the stroke the first one began.
+    if (pen && event.pointerType === "touch") dropPen();
+    return;
+  }
   event.preventDefault();
   canvas.setPointerCapture(event.pointerId); // keep the stroke when the pointer leaves the canvas
-  hideAlternatives();
-  pen = {pointerId: event.pointerId, points: [pointOf(event)]};
-  scheduleInk();
+  const closedPanel = choosing !== null;
+  closePanel();
+  const point = pointOf(event);
+  pointer = point;
+  pen = {pointerId: event.pointerId, points: [point], moved: false, closedPanel, heldOpen: false, timer: 0};
+  if (event.pointerType !== "mouse") { // a finger or pen held still on a digit: its panel
+    const held = pen;
+    held.timer = setTimeout(() => {
+      const digit = held === pen && !held.moved ? digitShownAt(point[0], point[1]) : null;
+      if (digit) {
+        openPanel(digit); // until the press moves: then it was a slow start of a stroke, kept
+        held.heldOpen = true;
+      }
+    }, LONG_PRESS_MS);
+  }
 });
 
 canvas.addEventListener("pointermove", (event) => {
+  if (event.pointerType === "mouse") pointer = pointOf(event);
   if (!pen || event.pointerId !== pen.pointerId) return;
   // Coalesced events carry every position the device reported since the last frame.
   const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [];
@@ -116,34 +169,79 @@ canvas.addEventListener("pointermove", (event) => {
 canvas.addEventListener("pointerup", (event) => {
   if (!pen || event.pointerId !== pen.pointerId) return;
   addPoint(pointOf(event));
-  const points = pen.points;
-  pen = null;
-  actions.push({stroke: points});
-  onBoard.push(points);
-  history.push({stroke: points});
-  scheduleInk();
-  read();
+  finishPress();
 });
 
 canvas.addEventListener("pointercancel", (event) => {
-  // The browser took the pointer away (e.g. a system gesture): drop the unfinished stroke.
-  if (pen && event.pointerId === pen.pointerId) {
-    pen = null;
-    scheduleInk();
-  }
+  // The browser took the pointer away (a system gesture, the window losing focus): what was
+  // drawn stays as the stroke; a press that had not moved yet is dropped.
+  if (!pen || event.pointerId !== pen.pointerId) return;
+  if (pen.moved) finishPress();
+  else dropPen();
 });
 
-// -- undo and clear: the same edits as on the desktop board ----------------------------------------
+// A long press must not open the browser's menu over the board (the page opens the digit's panel).
+canvas.addEventListener("contextmenu", (event) => event.preventDefault());
+
+function finishPress() {
+  const {points, moved, closedPanel, heldOpen} = pen;
+  dropPen();
+  if (!moved) {
+    if (closedPanel || heldOpen) return; // the tap closed a panel, or a long press opened one
+    const digit = labelledAt(points[0][0], points[0][1]); // elsewhere, even on a digit, a tap is a dot
+    if (digit) {
+      openPanel(digit);
+      return;
+    }
+  }
+  addStroke(points);
+}
+
+canvas.addEventListener("pointerleave", (event) => {
+  if (event.pointerType === "mouse" && !pen) pointer = null;
+});
+
+function labelledAt(x, y) {
+  const index = labelSpots.findIndex((spot) => spot && spot[0] <= x && x <= spot[2] && spot[1] <= y && y <= spot[3]);
+  return index >= 0 ? digits[index] : null;
+}
+
+function digitShownAt(x, y) {
+  // A label first (it may lie over another digit's padding), then the smallest box holding the point.
+  return labelledAt(x, y) || smallestBoxAt(x, y, BOX_PADDING);
+}
+
+function smallestBoxAt(x, y, padding = 0) {
+  let found = null;
+  for (const digit of digits) {
+    const [left, top, width, height] = digit.box;
+    if (left - padding <= x && x <= left + width + padding && top - padding <= y && y <= top + height + padding) {
+      if (!found || width * height < found.box[2] * found.box[3]) found = digit;
+    }
+  }
+  return found;
+}
+
+// -- edits: the same as on the desktop board ----------------------------------------------------
+
+function addStroke(points) {
+  const id = strokes.length;
+  strokes.push(points);
+  onBoard.push(id);
+  actions.push({stroke: points});
+  history.push({stroke: id});
+  scheduleInk();
+  read();
+}
 
 function undo() {
-  if (pen) { // undo during a stroke drops that stroke, which was never an edit
-    pen = null;
-    scheduleInk();
-    return;
-  }
+  if (dropPen()) return; // undo during a stroke drops that stroke, which was never an edit
   const edit = history.pop();
   if (!edit) return;
+  closePanel();
   if (edit.cleared) onBoard = edit.cleared; // undoing a clear brings the board back
+  else if (edit.deleted) onBoard = [...onBoard, ...edit.deleted].sort((a, b) => a - b);
+  else if (edit.corrected) forgetExample(edit.corrected);
   else onBoard.pop();
   actions.push({key: "ctrl+z"});
   scheduleInk();
@@ -151,14 +249,45 @@ function undo() {
 }
 
 function clear() {
-  pen = null;
-  if (!onBoard.length) { // clearing an empty board is no edit
-    scheduleInk();
-    return;
-  }
+  dropPen();
+  closePanel();
+  if (!onBoard.length) return; // clearing an empty board is no edit
   history.push({cleared: onBoard});
   onBoard = [];
   actions.push({key: "n"});
+  scheduleInk();
+  read();
+}
+
+function aimAt(digit) {
+  // A point the board takes to this digit, as the desktop's Board.point_of: the middle of its
+  // box, else the first of its ink points not inside a smaller digit's box.
+  const [x, y, w, h] = digit.box;
+  const middle = [x + w / 2, y + h / 2];
+  for (const point of [middle, ...digit.strokes.flatMap((id) => strokes[id] || [])]) {
+    if (smallestBoxAt(point[0], point[1]) === digit) return [point[0], point[1]];
+  }
+  return middle;
+}
+
+function correct(digit, label) {
+  closePanel();
+  if (!digits.includes(digit)) return;
+  actions.push({correct: {at: aimAt(digit), label}});
+  const example = {id: newId(), session: sessionId, label,
+                   strokes: digit.strokes.map((id) => strokes[id].map(([x, y]) => [x, y]))};
+  rememberExample(example);
+  history.push({corrected: example.id});
+  read();
+}
+
+function deleteDigit(digit) {
+  closePanel();
+  if (!digits.includes(digit)) return;
+  actions.push({delete: {at: aimAt(digit)}});
+  const gone = new Set(digit.strokes);
+  history.push({deleted: onBoard.filter((id) => gone.has(id))});
+  onBoard = onBoard.filter((id) => !gone.has(id));
   scheduleInk();
   read();
 }
@@ -170,35 +299,110 @@ function pointCount() {
 function compactSession() {
   // A long-used page would outgrow the server's bounds on a session. Its strokes still on the
   // board, drawn again in order, make the same board (undo takes back the last edit first, so
-  // each kept stroke met exactly the kept strokes before it); only older undo history is lost.
+  // each kept stroke met exactly the kept strokes before it); older undo history is lost, and
+  // this session's corrections go on teaching as the user's examples.
   if (actions.length <= maxActions / 2 && pointCount() <= maxPoints / 2) return;
-  actions = onBoard.map((points) => ({stroke: points}));
-  history = onBoard.map((points) => ({stroke: points}));
+  strokes = onBoard.map((id) => strokes[id]);
+  onBoard = strokes.map((_, id) => id);
+  actions = strokes.map((points) => ({stroke: points}));
+  history = onBoard.map((id) => ({stroke: id}));
+  sessionId = newId();
 }
+
+// -- the user's examples: kept in this browser only ---------------------------------------------
+
+function storedExamples() {
+  try {
+    const kept = JSON.parse(localStorage.getItem(EXAMPLES_KEY) || "[]");
+    return Array.isArray(kept) ? kept : [];
+  } catch {
+    return []; // storage off (private mode) or damaged: the session still learns from itself
+  }
+}
+
+function storeExamples(examples) {
+  try {
+    localStorage.setItem(EXAMPLES_KEY, JSON.stringify(examples.slice(-maxExamples)));
+  } catch {
+    statusText.textContent = "This browser keeps no examples: corrections teach this page only";
+  }
+}
+
+function rememberExample(example) {
+  storeExamples([...storedExamples(), example]);
+  showExampleCount();
+}
+
+function forgetExample(id) {
+  storeExamples(storedExamples().filter((example) => example.id !== id));
+  showExampleCount();
+}
+
+function examplesToSend() {
+  // Corrections of earlier sessions; this session's own travel as its `correct` actions.
+  return storedExamples().filter((example) => example.session !== sessionId).slice(-maxExamples)
+    .map(({label, strokes: drawn}) => ({label, strokes: drawn}));
+}
+
+function forgetHandwriting() {
+  try {
+    localStorage.removeItem(EXAMPLES_KEY);
+  } catch { /* nothing was kept */ }
+  sessionId = newId(); // nothing learned before this moment travels again
+  showExampleCount();
+  statusText.textContent = "Your handwriting is forgotten: this browser keeps no examples now";
+  if (actions.length) read();
+}
+
+function showExampleCount() {
+  const count = storedExamples().length;
+  const button = document.getElementById("forget");
+  button.disabled = count === 0;
+  button.title = count ? `${count} of your corrected digits are kept in this browser` : "no examples kept";
+}
+
+// -- keys: one table, as the desktop board's ----------------------------------------------------
+
+const KEY_BINDINGS = {
+  "escape": () => closePanel(),
+  "ctrl+z": () => undo(),
+  "backspace": () => undo(),
+  "n": () => clear(),
+  "delete": () => { const digit = choosing || aimedDigit(); if (digit) deleteDigit(digit); },
+  "digit": (value) => { const digit = choosing || aimedDigit(); if (digit) correct(digit, value); },
+};
+
+function keyName(event) {
+  if (event.altKey) return null;
+  const key = event.key.toLowerCase();
+  if (event.ctrlKey || event.metaKey) return key === "z" ? "ctrl+z" : null;
+  return /^[0-9]$/.test(key) ? "digit" : key;
+}
+
+function aimedDigit() {
+  // Typed digits and Delete act on the digit under the mouse, as on the desktop board.
+  return pointer && digits.length ? smallestBoxAt(pointer[0], pointer[1], BOX_PADDING) : null;
+}
+
+document.addEventListener("keydown", (event) => {
+  const name = keyName(event);
+  const command = name && KEY_BINDINGS[name];
+  if (!command) return;
+  event.preventDefault();
+  command(Number(event.key));
+});
 
 document.getElementById("undo").addEventListener("click", undo);
 document.getElementById("clear").addEventListener("click", clear);
-
-document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape") {
-    hideAlternatives();
-  } else if ((event.ctrlKey || event.metaKey) && !event.altKey && event.key.toLowerCase() === "z") {
-    event.preventDefault();
-    undo();
-  } else if (event.key === "Backspace" && !event.ctrlKey && !event.metaKey && !event.altKey) {
-    event.preventDefault();
-    undo();
-  } else if (event.key.toLowerCase() === "n" && !event.ctrlKey && !event.metaKey && !event.altKey) {
-    clear();
-  }
-});
+document.getElementById("forget").addEventListener("click", forgetHandwriting);
 
 // -- asking the server -------------------------------------------------------------------------
 
 async function read() {
   compactSession();
   const number = ++requestsSent;
-  const session = {size: boardSize(), actions};
+  const examples = examplesToSend();
+  const session = {size: boardSize(), actions, ...(examples.length ? {examples} : {})};
   let answer;
   try {
     const response = await fetch(readUrl, {
@@ -214,6 +418,7 @@ async function read() {
   }
   if (number <= newestShown) return; // a newer answer is already on the board
   newestShown = number;
+  board.dataset.answered = String(number); // how many requests the board shows the answer of (for tests)
   statusText.textContent = "";
   showDigits(answer.digits, answer.reading);
 }
@@ -229,15 +434,43 @@ function finePercent(probability) { // alternatives are often far below 1%
   return value >= 0.1 ? `${value.toFixed(1)}%` : "<0.1%";
 }
 
+function styleOf(digit) {
+  // Green for a digit the user corrected, orange for a guess, blue for one read from the
+  // user's own examples, else red; as the desktop board colours them.
+  if (digit.corrected) return "corrected";
+  if (digit.unsure) return "unsure";
+  return digit.yours ? "yours" : "";
+}
+
+function shortLabelText(digit) {
+  return `${digit.label}${digit.unsure && !digit.corrected ? "?" : ""}`;
+}
+
+function labelText(digit) {
+  if (digit.corrected) return `${digit.label} corrected`;
+  return `${digit.label}${digit.unsure ? "?" : ""} ${percent(digit.confidence)}`;
+}
+
+function spokenLabel(digit, index) {
+  let words = `digit ${index + 1}: ${digit.label}`;
+  if (digit.corrected) words += ", corrected";
+  else words += `, ${percent(digit.confidence)}${digit.unsure ? ", unsure" : ""}`;
+  if (digit.yours && Array.isArray(digit.model)) {
+    words += `, read from your handwriting (the model alone: ${digit.model[0]}, ${percent(digit.model[1])})`;
+  }
+  return `${words}; show alternatives`;
+}
+
 function showDigits(newDigits, reading) {
   digits = newDigits;
-  hideAlternatives();
+  closePanel();
   digitLayer.replaceChildren();
-  const placed = []; // labels already placed, as [left, top, right, bottom]
+  const labels = [];
   for (const [index, digit] of digits.entries()) {
     const [x, y, w, h] = digit.box;
+    const style = styleOf(digit);
     const box = document.createElement("div");
-    box.className = digit.unsure ? "box unsure" : "box";
+    box.className = `box ${style}`.trim();
     Object.assign(box.style, {
       left: `${x - BOX_PADDING}px`, top: `${y - BOX_PADDING}px`,
       width: `${w + 2 * BOX_PADDING}px`, height: `${h + 2 * BOX_PADDING}px`,
@@ -245,34 +478,43 @@ function showDigits(newDigits, reading) {
     box.dataset.box = digit.box.join(",");
     const label = document.createElement("button");
     label.type = "button";
-    label.className = digit.unsure ? "label unsure" : "label";
-    label.textContent = `${digit.label}${digit.unsure ? "?" : ""} ${percent(digit.confidence)}`;
-    label.setAttribute("aria-label", `digit ${index + 1}: ${digit.label}, ${percent(digit.confidence)}${digit.unsure ? ", unsure" : ""}; show alternatives`);
+    label.className = `label ${style}`.trim();
+    label.textContent = labelText(digit);
+    label.dataset.full = labelText(digit); // the long form, whichever the layout shows
+    if (digit.yours && Array.isArray(digit.model)) {
+      label.title = `read from your handwriting; the model alone reads ${digit.model[0]} (${percent(digit.model[1])})`;
+    }
+    label.setAttribute("aria-label", spokenLabel(digit, index));
     label.setAttribute("aria-expanded", "false");
     label.setAttribute("aria-controls", "alternatives");
-    label.addEventListener("click", () => showAlternatives(digit, label));
+    label.addEventListener("click", () => (choosing === digit ? closePanel() : openPanel(digit))); // keyboard
     digitLayer.append(box, label);
-    placeLabel(label, digit.box, placed);
+    labels.push(label);
   }
+  labelSpots = placeLabels(labels);
   readingText.textContent = spoken(reading);
 }
 
-function placeLabel(label, [x, y, , h], placed) {
-  // Above the box's top-left corner; raised over any label it would cover (a label is often
-  // wider than its digit), or put below the box when there is no room above.
-  const width = label.offsetWidth;
-  const height = label.offsetHeight;
-  const left = Math.max(0, x - BOX_PADDING);
-  const covers = (top) => placed.some(([l, t, r, b]) => left < r && left + width > l && top < b && top + height > t);
-  let top = y - BOX_PADDING - height;
-  while (top >= 0 && covers(top)) top -= height;
-  if (top < 0) {
-    top = y + h + BOX_PADDING;
-    while (covers(top)) top += height;
-  }
-  label.style.left = `${left}px`;
-  label.style.top = `${top}px`;
-  placed.push([left, top, left + width, top + height]);
+function placeLabels(labels) {
+  // Beside each digit's box, clear of every box and label, by the desktop board's rule
+  // (labels.js); where there is no room, the digit alone inside a corner of its own box.
+  const texts = labels.map((label, index) => [labelText(digits[index]), shortLabelText(digits[index])]);
+  const sizes = labels.map((label, index) => texts[index].map((text) => {
+    label.textContent = text;
+    return [label.offsetWidth, label.offsetHeight];
+  }));
+  const boxes = digits.map(({box: [x, y, w, h]}) => [x - BOX_PADDING, y - BOX_PADDING, w + 2 * BOX_PADDING, h + 2 * BOX_PADDING]);
+  const spots = placeLabelRects(boxes, sizes, [0, 0, board.clientWidth, board.clientHeight], LABEL_GAP);
+  return labels.map((label, index) => {
+    const spot = spots[index];
+    label.hidden = spot === null; // only a digit scrolled off the board goes without one
+    if (spot === null) return null;
+    const [[left, top, width, height], choice] = spot;
+    label.textContent = texts[index][choice];
+    label.style.left = `${left}px`;
+    label.style.top = `${top}px`;
+    return [left, top, left + width, top + height];
+  });
 }
 
 function spoken(reading) {
@@ -281,36 +523,73 @@ function spoken(reading) {
   return `Reading: ${reading}${unsure ? ` (${unsure} unsure)` : ""}`;
 }
 
-function showAlternatives(digit, label) {
-  if (!alternatives.hidden && alternatives.dataset.for === digit.box.join(",")) {
-    hideAlternatives();
-    return;
-  }
-  hideAlternatives();
+// -- a digit's panel: its alternatives, any digit typed, delete ------------------------------------
+
+// A finger's long press opens the panel where the finger is; the click its release brings must
+// not pick the choice that appeared under it: a choice counts only if pressed on the panel.
+let panelPressed = false;
+panel.addEventListener("pointerdown", () => { panelPressed = true; });
+
+function pressedHere(event) {
+  const pressed = panelPressed || event.detail === 0; // detail 0: Enter or Space on the button
+  panelPressed = false;
+  return pressed;
+}
+
+function openPanel(digit) {
+  closePanel();
+  panelPressed = false;
+  choosing = digit;
   const list = document.createElement("ol");
   for (const [value, probability] of digit.alternatives) {
     const item = document.createElement("li");
-    item.textContent = `${value}  ${finePercent(probability)}`;
+    const choice = document.createElement("button");
+    choice.type = "button";
+    choice.className = "choice";
+    choice.textContent = `${value}  ${finePercent(probability)}`;
+    choice.addEventListener("click", (event) => pressedHere(event) && correct(digit, value));
+    item.append(choice);
     list.append(item);
   }
-  alternatives.replaceChildren(list);
-  alternatives.dataset.for = digit.box.join(",");
-  alternatives.hidden = false;
-  label.setAttribute("aria-expanded", "true");
-  // Below the digit's box so that the ink stays in view, else above it; inside the board.
-  const [x, y, , h] = digit.box;
-  const maxLeft = board.clientWidth - alternatives.offsetWidth - 4;
+  const remove = document.createElement("button");
+  remove.type = "button";
+  remove.className = "choice delete";
+  remove.textContent = "Delete";
+  remove.addEventListener("click", (event) => pressedHere(event) && deleteDigit(digit));
+  const hint = document.createElement("p");
+  hint.className = "panel-hint";
+  hint.textContent = "or type 0-9";
+  panel.replaceChildren(list, remove, hint);
+  panel.dataset.for = digit.box.join(",");
+  panel.hidden = false;
+  const index = digits.indexOf(digit);
+  const label = digitLayer.querySelectorAll(".label")[index];
+  if (label) label.setAttribute("aria-expanded", "true");
+  // Below the digit's box so that its ink stays in view, else above it, else beside it;
+  // always inside the board.
+  const [x, y, w, h] = digit.box;
+  const [width, height] = [panel.offsetWidth, panel.offsetHeight];
+  const [boardWidth, boardHeight] = [board.clientWidth, board.clientHeight];
+  let left = x - BOX_PADDING;
   let top = y + h + BOX_PADDING + 4;
-  if (top + alternatives.offsetHeight > board.clientHeight - 4) top = y - BOX_PADDING - alternatives.offsetHeight - 32;
-  alternatives.style.left = `${Math.max(4, Math.min(x - BOX_PADDING, maxLeft))}px`;
-  alternatives.style.top = `${Math.max(4, top)}px`;
+  if (top + height > boardHeight - 4) {
+    top = y - BOX_PADDING - height - 4;
+    if (top < 4) { // no room above or below: beside the box, on the side with more room
+      top = y - BOX_PADDING;
+      left = boardWidth - (x + w) > x ? x + w + BOX_PADDING + 4 : x - BOX_PADDING - width - 4;
+    }
+  }
+  panel.style.left = `${Math.max(4, Math.min(left, boardWidth - width - 4))}px`;
+  panel.style.top = `${Math.max(4, Math.min(top, boardHeight - height - 4))}px`;
 }
 
-function hideAlternatives() {
-  alternatives.hidden = true;
-  delete alternatives.dataset.for;
+function closePanel() {
+  choosing = null;
+  panel.hidden = true;
+  delete panel.dataset.for;
   for (const label of digitLayer.querySelectorAll(".label")) label.setAttribute("aria-expanded", "false");
 }
 
 new ResizeObserver(fitCanvas).observe(canvas);
 fitCanvas();
+showExampleCount();

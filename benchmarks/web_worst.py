@@ -1,0 +1,110 @@
+"""The costliest requests the web board accepts: how long one takes a worker, at the bounds.
+
+Builds requests at the web board's bounds (digitboard.web.app: actions, points, corrections,
+examples), each of drawings never seen before (the server remembers drawings it has read, so a
+repeat would be cheap), and times each in the application itself, with the shipped model, one at
+a time: the server's own time (Server-Timing), as a worker spends it. The target is at most
+about 100 ms for each. Bounded: --repeats (at most 20) of each kind; nothing goes over a network.
+
+    python benchmarks/web_worst.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import sys
+import time
+
+import numpy as np
+
+from digitboard.web.app import MAX_CORRECTIONS, MAX_EXAMPLE_POINTS, MAX_EXAMPLES, WEB_LIMITS, WebConfig, create_app
+
+SIZE = [1600, 900]
+
+
+def wiggle(rng: np.random.Generator, count: int, centre: tuple[float, float], radius: float) -> list[list[float]]:
+    """A stroke of `count` distinct points wandering around `centre`."""
+    angles = np.cumsum(rng.uniform(0.05, 0.4, count))
+    radii = radius * (0.5 + 0.5 * np.sin(np.arange(count) * rng.uniform(0.05, 0.3)))
+    points = np.stack([centre[0] + radii * np.cos(angles), centre[1] + radii * np.sin(angles)], axis=1)
+    points += rng.uniform(-0.4, 0.4, points.shape)
+    return np.round(points, 1).tolist()
+
+
+def overlapping(rng: np.random.Generator) -> dict:
+    """Every stroke over the last one: a single digit of many strokes, corrected again and again."""
+    strokes = WEB_LIMITS.actions - MAX_CORRECTIONS
+    points = WEB_LIMITS.points // strokes
+    actions, every = [], strokes // MAX_CORRECTIONS
+    for number in range(strokes):
+        actions.append({"stroke": wiggle(rng, points, (400, 400), 120)})
+        if number % every == every - 1 and len(actions) < WEB_LIMITS.actions:
+            actions.append({"correct": {"at": [400, 400], "label": int(rng.integers(10))}})
+    return {"size": SIZE, "actions": actions}
+
+
+def many_digits(rng: np.random.Generator) -> dict:
+    """As many separate digits as the bounds allow, every one corrected that the bounds allow."""
+    strokes = WEB_LIMITS.actions - MAX_CORRECTIONS
+    points = WEB_LIMITS.points // strokes
+    actions, centres = [], []
+    for number in range(strokes):
+        centre = (40 + 55 * (number % 28), 40 + 55 * (number // 28))
+        centres.append(centre)
+        actions.append({"stroke": wiggle(rng, points, centre, 20)})
+        if number % (strokes // MAX_CORRECTIONS) == 0 and len(actions) < WEB_LIMITS.actions:
+            actions.append({"correct": {"at": list(centre), "label": int(rng.integers(10))}})
+    return {"size": SIZE, "actions": actions}
+
+
+def with_examples(rng: np.random.Generator) -> dict:
+    """Many separate digits and the most examples a request may carry, each at its most points."""
+    session = many_digits(rng)
+    session["examples"] = [{"label": int(rng.integers(10)), "strokes": [wiggle(rng, MAX_EXAMPLE_POINTS, (100, 100), 60)]}
+                           for _ in range(MAX_EXAMPLES)]
+    return session
+
+
+KINDS = {"overlapping strokes, corrected": overlapping, "separate digits, corrected": many_digits,
+         f"separate digits, corrected, {MAX_EXAMPLES} examples": with_examples}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="requests of each kind (default: 5, at most 20)")
+    args = parser.parse_args(argv)
+    if not 1 <= args.repeats <= 20:
+        parser.error("expected 1 to 20 repeats")
+    client = create_app(WebConfig()).test_client()
+    rng = np.random.default_rng(0)
+    client.post("/api/read", json=many_digits(rng))  # the model's first run, not counted
+    print(f"web_worst: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; bounds {WEB_LIMITS.actions} actions, {WEB_LIMITS.points:,} points, {MAX_CORRECTIONS} corrections, "
+          f"{MAX_EXAMPLES} examples of {MAX_EXAMPLE_POINTS:,} points")
+    worst = 0.0
+    for name, make in KINDS.items():
+        times, cpus, size = [], [], 0
+        for _ in range(args.repeats):
+            body = json.dumps(make(rng)).encode()
+            size = len(body)
+            began, cpu = time.perf_counter(), time.process_time()
+            response = client.post("/api/read", data=body, content_type="application/json")
+            wall = (time.perf_counter() - began) * 1000
+            cpus.append((time.process_time() - cpu) * 1000)  # this process's CPU, the model's threads included
+            if response.status_code != 200:
+                print(f"web_worst: {name}: answered {response.status_code} {response.get_data(as_text=True)[:200]}")
+                return 1
+            server = float(re.search(r"dur=([\d.]+)", response.headers["Server-Timing"])[1])
+            times.append(server)
+            digits = len(response.get_json()["digits"])
+            worst = max(worst, wall)
+        print(f"{name}: {size / 1024:.0f} KB, {digits} digits read; server time median {np.median(times):.1f} ms, "
+              f"max {max(times):.1f} ms; CPU median {np.median(cpus):.1f} ms, max {max(cpus):.1f} ms over {args.repeats}")
+    print(f"worst request, as the client saw it: {worst:.1f} ms; load average {os.getloadavg()[0]:.1f} after")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
