@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import FakeRecognizer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import FakeRecognizer
 
 from digitboard.cli import main as digitboard_main
 from digitboard.core.drawing import extent, fit_height
@@ -386,9 +385,11 @@ def test_examples_teach_a_request_as_a_profile_teaches_replay(real_app, unipen_p
     plain = client.post("/api/read", json=session)
     taught = client.post("/api/read", json={**session, "examples": examples})
     assert plain.status_code == taught.status_code == 200
-    profile = tmp_path / "profile.jsonl"
-    profile.write_text("".join(json.dumps({"learn": {"id": str(i), "label": example["label"], "strokes": example["strokes"],
-                                                     "created": 0}}) + "\n" for i, example in enumerate(examples)))
+    exported = tmp_path / "examples.jsonl"  # the older profile format, which `profile --import` takes
+    exported.write_text("".join(json.dumps({"learn": {"id": str(i), "label": example["label"], "strokes": example["strokes"],
+                                                      "created": 0}}) + "\n" for i, example in enumerate(examples)))
+    profile = tmp_path / "profile.sqlite"
+    assert digitboard_main(["profile", "--profile", str(profile), "--import", str(exported)]) == 0
     session_file, out = tmp_path / "session.json", tmp_path / "replayed.jsonl"
     session_file.write_text(json.dumps(session))
     assert digitboard_main(["replay", str(session_file), "--profile", str(profile), "--out", str(out)]) == 0
