@@ -21,6 +21,20 @@ MNIST_PATH = Path(os.environ.get("DIGITBOARD_MNIST") or SHARED_DATA / "mnist.npz
 UNIPEN_PATH = Path(os.environ.get("DIGITBOARD_UNIPEN") or SHARED_DATA / "unipen-dev.jsonl.gz")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def user_data_folder(tmp_path_factory):
+    """A user data folder of the tests' own: a window or replay started without --profile must
+    never read or write the profile of the person running the tests (subprocesses inherit it)."""
+    folder = tmp_path_factory.mktemp("user-data")
+    before = os.environ.get("XDG_DATA_HOME")
+    os.environ["XDG_DATA_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("XDG_DATA_HOME", None)
+    else:
+        os.environ["XDG_DATA_HOME"] = before
+
+
 @pytest.fixture(scope="session")
 def mnist_path() -> Path:
     if not MNIST_PATH.is_file():

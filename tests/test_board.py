@@ -12,6 +12,7 @@ from digitboard.core.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.core.board import Board
 from digitboard.core.digits import Prediction
 from digitboard.recognition.classes import UNSURE_BELOW
+from digitboard.recognition.learning import Explained
 from digitboard.recognition.preprocess import digit_image
 from digitboard.training.data import iter_unipen
 
@@ -274,9 +275,13 @@ def test_real_digits_written_side_by_side_stay_apart(unipen_path):
 
 # -- corrections and deletions ---------------------------------------------------------------------
 class RecordingLearner:
-    """Remembers what it was taught (corrections) and shown (digits let stand), and forgotten."""
+    """Remembers what it was taught (corrections) and shown (digits let stand), and forgotten;
+    reads as `recognizer` does, no example ever changing a reading."""
 
-    def __init__(self) -> None:
+    taken_back: list = []  # no example of its own ever misreads a digit
+
+    def __init__(self, recognizer) -> None:
+        self.recognizer = recognizer
         self.examples: dict[int, int] = {}  # handle -> label, corrections
         self.accepted: dict[int, int] = {}  # handle -> label, digits let stand
         self.next = 0
@@ -298,9 +303,19 @@ class RecordingLearner:
         self.examples.pop(handle, None)
         self.accepted.pop(handle, None)
 
+    def forget_ids(self, ids):
+        return []
+
+    def restore(self, examples):
+        assert not examples, "restored what it never gave back"
+
+    def predict_explained(self, images, paths=None):
+        probabilities = self.recognizer.predict(images, paths)
+        return Explained(probabilities, probabilities, [()] * len(probabilities))
+
 
 def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes_it_back(fake_recognizer):
-    learner = RecordingLearner()
+    learner = RecordingLearner(fake_recognizer)
     board = Board(fake_recognizer, learner)
     for stroke in FIVE:
         add(board, stroke)
@@ -317,7 +332,7 @@ def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes
 
 
 def test_a_digit_read_with_confidence_is_accepted_when_the_next_digit_begins(fake_recognizer):
-    learner = RecordingLearner()
+    learner = RecordingLearner(fake_recognizer)
     board = Board(fake_recognizer, learner)
     for stroke in FIVE:
         add(board, stroke)
@@ -332,7 +347,7 @@ def test_a_digit_read_with_confidence_is_accepted_when_the_next_digit_begins(fak
 
 
 def test_an_accepted_digit_that_changes_is_corrected_or_goes_is_withdrawn(fake_recognizer):
-    learner = RecordingLearner()
+    learner = RecordingLearner(fake_recognizer)
     board = Board(fake_recognizer, learner)
     add(board, FIVE[0])
     add(board, shifted(FOUR, dx=300)[0])
@@ -354,7 +369,7 @@ def test_an_accepted_digit_that_changes_is_corrected_or_goes_is_withdrawn(fake_r
 
 
 def test_unsure_digits_and_specks_are_not_accepted():
-    learner = RecordingLearner()
+    learner = RecordingLearner(FakeRecognizer(confidence=0.4))
     board = Board(FakeRecognizer(confidence=0.4), learner)
     add(board, FIVE[0])
     add(board, shifted(FOUR, dx=300)[0])

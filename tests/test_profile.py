@@ -417,3 +417,6 @@ def test_the_profile_command_imports_an_older_profile_beside_the_default_one(tmp
     captured = capsys.readouterr()
     assert json.loads(captured.out)["corrected"] == {"1": 1} and "imported 1 personal example(s)" in captured.err
     assert old.is_file()
+def test_the_default_profile_is_in_the_tests_own_folder(user_data_folder):
+    from digitboard.recognition.profile import default_profile_path
+    assert str(default_profile_path()).startswith(str(user_data_folder))

@@ -60,7 +60,7 @@ class BoardMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.recognizer = FakeRecognizer()
-        self.learner = RecordingLearner()  # digits let stand: accepted, withdrawn, kept when cleared
+        self.learner = RecordingLearner(self.recognizer)  # digits let stand: accepted, withdrawn, kept when cleared
         self.board = Board(self.recognizer, self.learner)
         self.expected: list[list[tuple[float, float]]] = []
         self.undoable: list[list[list[tuple[float, float]]] | None] = []  # None: a stroke; else what a clear took

@@ -23,17 +23,17 @@ def test_the_panel_forgets_the_examples_behind_a_digit_read_by_them_in_one_click
     first = app.board.digits[0]
     own = first.label
     wrong = (own + 3) % 10
-    app.apply(Correct(app.board.point_of(first), wrong))  # an accidental correction
+    app.controller.apply(Correct(app.board.point_of(first), wrong))  # an accidental correction
     draw(app, *digit_strokes(300, 100, 100))
     second = app.board.digits[1]
     assert second.label == wrong and second.yours
     frame(app, *click(centre(app.view.label_rect(second))))
-    assert app.choosing is second
-    rows = app.view.chooser_rows
+    assert app.controller.choosing is second
+    rows = app.view.panel_rows(app.board, second)
     assert [row.models_own for _, row in rows].count(True) == 1
     forget = next(rect for rect, row in rows if row.label == FORGET)
     frame(app, *click(centre(forget)))
-    assert second.label == own and not second.yours and personal.examples == [] and app.choosing is None
+    assert second.label == own and not second.yours and personal.examples == [] and app.controller.choosing is None
     assert first.corrected == wrong  # the label the user gave stays; only what it taught went
 
 
@@ -48,8 +48,8 @@ def test_a_profile_problem_shows_on_the_strip_as_well_as_on_stderr(window, tmp_p
     personal = PersonalRecognizer(EmbeddingFake(), journal=FullDisk())
     personal.problem("personal examples not loaded (a test)")  # said before the window opened
     app = BoardApp(Board(personal, personal), WINDOW_SIZE, save_dir=tmp_path)
-    personal.report_problems_to(app.say)
-    assert "not loaded" in app.message
+    personal.report_problems_to(app.controller.say)
+    assert "not loaded" in app.controller.message
     personal.learn(image_batch(SEVEN)[0, ..., 0], [np.asarray(SEVEN[0], float)], 3)
-    assert "cannot write personal examples" in app.message and "session only" in app.message
+    assert "cannot write personal examples" in app.controller.message and "session only" in app.controller.message
     assert "cannot write personal examples" in capsys.readouterr().err

@@ -47,21 +47,22 @@ class Learner(Protocol):
         ...
 
     def forget(self, handle: object) -> object:
+        """Forget the example behind `handle`."""
         ...
-
-
-class ExplainingRecognizer(Protocol):
-    """A recogniser that says why (digitboard.recognition.learning.PersonalRecognizer)."""
 
     def predict_explained(self, images: np.ndarray, paths: np.ndarray | None = None):
-        """`.probabilities` and `.own` (N, C), and `.reasons`: per digit, the ids of the examples
-        that changed its label from the model's own."""
+        """Read as the recogniser does, with the examples: `.probabilities` and `.own` (N, C), and
+        `.reasons`, per digit the ids of the examples that changed its label from the model's own."""
         ...
 
+    taken_back: list  # the examples the last correction made it forget: they misread its digit
+
     def forget_ids(self, ids: tuple[str, ...]) -> list:
+        """Forget the examples of these ids and those tied to them; returns what went."""
         ...
 
     def restore(self, examples: list) -> None:
+        """Take back examples forgotten before (an undo)."""
         ...
 
 
@@ -220,7 +221,7 @@ class Board:
             strokes = [ink.points for ink in digit.strokes]
             handle = self.learner.learn(self.render(digit), strokes, action.label, self.trace(digit),
                                         **_what_was_read(digit))
-        taken_back = list(getattr(self.learner, "taken_back", []))
+        taken_back = list(self.learner.taken_back) if self.learner is not None else []
         # A misreading they gave, corrected: the digits they gave it to are read again.
         reread = self._reread_after(taken_back, None, besides=digit) if taken_back else []
         self.history.append(_Corrected(digit, digit.corrected, handle, taken_back, reread))
@@ -245,7 +246,7 @@ class Board:
     def _forget(self, action: Forget) -> Digit | None:
         digit = self.digit_at(*action.at)
         self.classify_pending()  # read as the window read it before the user asked
-        if digit is None or not digit.yours or not hasattr(self.learner, "forget_ids"):
+        if digit is None or not digit.yours or self.learner is None:
             return None
         gone = self.learner.forget_ids(digit.prediction.reasons)  # type: ignore[union-attr]
         self.history.append(_Forgot(digit, gone))
@@ -414,9 +415,8 @@ class Board:
             return 0
         images = np.stack([self.render(digit) for digit in pending])[..., None]  # (N, 28, 28, 1) float32
         paths = np.stack([self.trace(digit) for digit in pending])  # (N, 64, 5) float32
-        explain = getattr(self.recognizer, "predict_explained", None)
-        if explain is not None:
-            explained = explain(images, paths)
+        if self.learner is not None:  # the learner reads too, and says which examples moved a reading
+            explained = self.learner.predict_explained(images, paths)
             probabilities = np.asarray(explained.probabilities, np.float64)
             own, reasons = np.asarray(explained.own, np.float64), explained.reasons
         else:
