@@ -221,9 +221,12 @@ def expected_from_replay(body: bytes, tmp_path: Path) -> dict:
     session = json.loads(body)
     profile = []
     if "examples" in session:  # the user's examples: a profile of them, as replay reads one
-        profile_file = tmp_path / "page-profile.jsonl"
-        profile_file.write_text("".join(json.dumps({"learn": {"id": str(i), **example}}) + "\n"
-                                        for i, example in enumerate(session.pop("examples"))))
+        exported = tmp_path / "page-examples.jsonl"  # the older profile format, which `profile --import` takes
+        exported.write_text("".join(json.dumps({"learn": {"id": str(i), **example}}) + "\n"
+                                    for i, example in enumerate(session.pop("examples"))))
+        profile_file = tmp_path / "page-profile.sqlite"
+        profile_file.unlink(missing_ok=True)
+        assert digitboard_main(["profile", "--profile", str(profile_file), "--import", str(exported)]) == 0
         profile = ["--profile", str(profile_file)]
         body = json.dumps(session).encode()
     session_file.write_bytes(body)
@@ -234,8 +237,7 @@ def expected_from_replay(body: bytes, tmp_path: Path) -> dict:
     reading = f"Reading: {replayed['reading']}{f' ({unsure} unsure)' if unsure else ''}" if digits else "Draw digits below"
     return {
         "boxes": [",".join(map(str, digit["box"])) for digit in digits],
-        "labels": [f"{d['label']} corrected" if d["corrected"] else f"{d['label']}{'?' if d['unsure'] else ''} "
-                   f"{round(d['confidence'] * 100)}%" for d in digits],
+        "labels": [digit["text"] for digit in digits],  # the label as the window shows it
         "reading": reading,
         "status": "",
         "replayed": replayed,

@@ -435,20 +435,19 @@ function finePercent(probability) { // alternatives are often far below 1%
 }
 
 function styleOf(digit) {
-  // Green for a digit the user corrected, orange for a guess, blue for one read from the
-  // user's own examples, else red; as the desktop board colours them.
-  if (digit.corrected) return "corrected";
-  if (digit.unsure) return "unsure";
-  return digit.yours ? "yours" : "";
+  // The digit's mark as the server decided it (digitboard.core.digits: "read", "unsure" or
+  // "corrected"), the desktop board's colours; blue for one read from the user's own examples.
+  if (digit.mark === "read") return digit.yours ? "yours" : "";
+  return digit.mark;
 }
 
 function shortLabelText(digit) {
-  return `${digit.label}${digit.unsure && !digit.corrected ? "?" : ""}`;
+  // The label's shortest form: the digit, with "?" when it is a guess.
+  return `${digit.label}${digit.mark === "unsure" ? "?" : ""}`;
 }
 
 function labelText(digit) {
-  if (digit.corrected) return `${digit.label} corrected`;
-  return `${digit.label}${digit.unsure ? "?" : ""} ${percent(digit.confidence)}`;
+  return digit.text; // the label as the desktop board shows it, decided once on the server
 }
 
 function spokenLabel(digit, index) {
