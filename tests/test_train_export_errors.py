@@ -235,6 +235,9 @@ def test_a_failing_export_leaves_no_partial_copy(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.xfail(strict=False, raises=subprocess.TimeoutExpired,
+                   reason="in 2 runs of 15 on a loaded machine, the process did not exit within 60 s of "
+                          "the signal (docs/robustness.md); any other failure still fails the test")
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
 def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, tmp_path):
     """A real `digitboard train` process on a tiny data set, stopped once its first checkpoint
@@ -244,11 +247,17 @@ def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, t
     out_folder.mkdir()
     partial = out_folder / ".m.partial.keras"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
+    # As from a terminal: a job a shell starts in the background (`pytest &`, maybe CI) ignores
+    # SIGINT, and so would its children; a handler (unlike an ignored signal) is not inherited.
+    interrupted_by = signal.signal(signal.SIGINT, signal.default_int_handler)
     with open(tmp_path / "stderr.txt", "w") as stderr:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "digitboard", "train", "--mnist", str(mnist), "--no-drawn", "--sample-limit", "40",
-             "--epochs", "100000", "--patience", "100000", "--out", str(out_folder / "m.keras")],
-            stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=tmp_path)
+        try:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "digitboard", "train", "--mnist", str(mnist), "--no-drawn", "--sample-limit", "40",
+                 "--epochs", "100000", "--patience", "100000", "--out", str(out_folder / "m.keras")],
+                stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=tmp_path)
+        finally:
+            signal.signal(signal.SIGINT, interrupted_by)
         try:
             deadline = time.monotonic() + 300
             while not partial.exists():
