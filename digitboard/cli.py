@@ -3,14 +3,23 @@
 
 from __future__ import annotations
 
+import _thread
 import argparse
 import os
 import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
-from digitboard import DEFAULT_MODEL, TRAIN_EXTRA_HINT, __version__, needs_training_extra, training_extra_missing
+from digitboard import (
+    DEFAULT_MODEL,
+    TRAIN_EXTRA_HINT,
+    __version__,
+    needs_training_extra,
+    training_extra_missing,
+)
 from digitboard.paths import require_readable_file
 
 
@@ -178,10 +187,21 @@ class Terminated(KeyboardInterrupt):
     runs (a half-written model or ONNX copy is deleted); the exit status is then 143."""
 
 
+# After SIGTERM or Ctrl+C, how long the clean-up on the main thread may take before the watcher
+# removes the partial files itself and ends the process: TensorFlow can hold the main thread in
+# native code (starting an epoch's iterator), where no Python signal handler runs.
+CLEAN_UP_SECONDS = 30.0
+
+
 @contextmanager
-def sigterm_as_interrupt() -> Iterator[None]:
-    """Within this block, SIGTERM raises Terminated (once: a second one during the clean-up is
-    ignored, so the clean-up finishes)."""
+def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator[None]:
+    """Within this block, SIGTERM raises Terminated on the main thread, as Ctrl+C raises
+    KeyboardInterrupt (once: a second SIGTERM during the clean-up is ignored, so it finishes).
+
+    A thread of its own waits for both signals (blocked on every other thread, TensorFlow's
+    included), so neither is lost while the main thread is in native code; if the main thread has
+    not finished CLEAN_UP_SECONDS after one, that thread deletes `leftovers()` and ends the process
+    with the signal's status (143 or 130)."""
     def on_sigterm(signum, frame) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Terminated
@@ -191,10 +211,51 @@ def sigterm_as_interrupt() -> Iterator[None]:
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
+    # Ctrl+C only where Python handles it: a job started in the background ignores SIGINT.
+    watched = {signal.SIGTERM}
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        watched.add(signal.SIGINT)
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.is_set():
+            received = signal.sigtimedwait(watched, 0.2)
+            if received is None:
+                continue
+            _thread.interrupt_main(received.si_signo)  # the handler runs on the main thread
+            if not done.wait(CLEAN_UP_SECONDS):
+                for path in leftovers():
+                    path.unlink(missing_ok=True)
+                print(f"digitboard: stopped ({signal.Signals(received.si_signo).name}); partial files removed",
+                      file=sys.stderr, flush=True)
+                os._exit(128 + received.si_signo)
+            return
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, watched)  # threads started from here on inherit the mask
+    watcher = threading.Thread(target=watch, name="signal-watcher", daemon=True)
+    watcher.start()
     try:
         yield
     finally:
+        done.set()
+        watcher.join()
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
         signal.signal(signal.SIGTERM, previous)
+
+
+def train_leftovers(args: argparse.Namespace) -> list[Path]:
+    """The hidden file a training run writes before it is done (digitboard.training.train)."""
+    from digitboard.training.train import TrainConfig, partial_path
+
+    return [partial_path(Path(args.out or TrainConfig().out))]
+
+
+def export_leftovers(args: argparse.Namespace) -> list[Path]:
+    """The hidden ONNX copy an export writes before it is checked (digitboard.training.export)."""
+    from digitboard.recognition.modelfile import onnx_path_for
+    from digitboard.training.export import partial_onnx_path
+
+    return [partial_onnx_path(onnx_path_for(Path(args.model).resolve()))]
 
 
 def learning_config(corrections_only: bool, no_learning: bool):
@@ -215,12 +276,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command == "train":
-            with sigterm_as_interrupt():
+            with sigterm_as_interrupt(lambda: train_leftovers(args)):
                 return run_train(args)
         if args.command == "export":
             from digitboard.training.export import run_export
 
-            with sigterm_as_interrupt():
+            with sigterm_as_interrupt(lambda: export_leftovers(args)):
                 return run_export(args.model, args.mnist)
         if args.command == "replay":
             from digitboard.sessions.replay import run_replay
@@ -240,7 +301,10 @@ def main(argv: list[str] | None = None) -> int:
             workers = default_workers() if args.workers is None else args.workers
             return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads, workers))
         if args.command == "profile":
-            from digitboard.recognition.profile_command import ProfileRequest, run_profile
+            from digitboard.recognition.profile_command import (
+                ProfileRequest,
+                run_profile,
+            )
 
             return run_profile(ProfileRequest(
                 args.profile_path or args.profile, args.json, args.list, args.forget, args.export,

@@ -235,9 +235,6 @@ def test_a_failing_export_leaves_no_partial_copy(tmp_path, monkeypatch, capsys):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=False, raises=subprocess.TimeoutExpired,
-                   reason="in 2 runs of 15 on a loaded machine, the process did not exit within 60 s of "
-                          "the signal (docs/robustness.md); any other failure still fails the test")
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
 def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, tmp_path):
     """A real `digitboard train` process on a tiny data set, stopped once its first checkpoint

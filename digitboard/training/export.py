@@ -62,6 +62,11 @@ def check_agreement(model_path: str | os.PathLike[str], images: np.ndarray) -> A
     return compare(KerasRecognizer.load(model_path), OnnxRecognizer(onnx_path_for(model_path)), images)
 
 
+def partial_onnx_path(onnx_path: Path) -> Path:
+    """Where an ONNX copy is written before it is checked, hidden beside its place."""
+    return onnx_path.with_name(f".{onnx_path.stem}.partial.onnx")
+
+
 def export_onnx(model_path: str | os.PathLike[str], images: np.ndarray) -> Agreement:
     """Derive the ONNX copy of `model_path`, check it against Keras on `images`, and only if it
     agrees put it beside the model with the fingerprint that ties the two.
@@ -75,7 +80,7 @@ def export_onnx(model_path: str | os.PathLike[str], images: np.ndarray) -> Agree
     model_path = Path(model_path).resolve()  # through a symlink (digitboard/best.keras): beside the real file
     reference = KerasRecognizer(load_keras_model(model_path))
     onnx_path = onnx_path_for(model_path)
-    candidate_path = onnx_path.with_name(f".{onnx_path.stem}.partial.onnx")
+    candidate_path = partial_onnx_path(onnx_path)
     try:
         two_outputs = with_embedding(reference.model)
         # Keras exports only a model that has run once.
