@@ -233,7 +233,7 @@ def test_with_pen_drawings_the_train_command_pools_the_cnn_with_a_path_model(tmp
     status = main(["train", "--mnist", str(mnist_path), "--no-drawn", "--sample-limit", "300", "--epochs", "1",
                    "--learning-rate", "1e-7", "--init", str(out), "--out", str(tuned), "--not-a-digit-shift", "0"])
     assert status == 0 and fast_copy_matches(tuned)
-    kernel = lambda model: model.layers[1].get_weights()[0]  # noqa: E731
+    kernel = lambda model: model.layers[1].get_weights()[0]
     assert np.allclose(kernel(image_part(model)), kernel(keras.saving.load_model(tuned)), atol=1e-4)
 
 
