@@ -395,7 +395,7 @@ def initial_model(config: TrainConfig):
     return with_not_a_digit(image_part(load_keras_model(config.init))) if config.init else None
 
 
-PATH_DRAWING_COST = 0.2  # a path model's drawing against a CNN image, in training time (for the estimate)
+PATH_DRAWING_COST = 0.25  # a path model's drawing against a CNN image, in training time (for the estimate)
 
 
 def run_progress(data: Prepared, config: TrainConfig) -> RunProgress:
