@@ -1,8 +1,11 @@
-"""Wall time on this machine's CPU cores to reach 99.0% and 99.5% MNIST test accuracy.
+"""Wall time on this machine's CPU cores to reach 99.0%, 99.5% and 99.6% MNIST test accuracy.
 
-Trains with the project's own pipeline (the same TrainConfig defaults, model, augmentation,
-optimiser and schedule as `digitboard train`) and checks the test accuracy (argmax over the ten
-digits) after every epoch. The test set is only watched, never used for any decision.
+Trains the CNN with the project's own pipeline (the same TrainConfig defaults, model,
+augmentation made a whole epoch ahead in a background thread, growing batches and one-cycle
+learning rate as `digitboard train`) and checks the test accuracy (argmax over the ten digits)
+after every epoch. The test set is only watched, never used for any decision. The whole schedule
+runs (it is shaped by its length), and the wall and processor time of each epoch are printed, so
+a run on a busy machine can still be compared with one on an idle machine.
 
     python benchmarks/training_speed.py --mnist ../shared/data/mnist.npz
 """
@@ -18,7 +21,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-TARGETS = (0.990, 0.995)
+TARGETS = (0.990, 0.995, 0.996)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,21 +51,21 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model()
     print(f"cores {os.cpu_count()}, TensorFlow {tf.__version__}, Keras {keras.__version__}; "
           f"{model.count_params():,} parameters; {len(data.train):,} training images; "
-          f"batch {config.batch_size}; cosine schedule over {config.epochs} epochs")
+          f"batches of {config.batch_size} growing; one cycle of the learning rate over {config.epochs} epochs")
 
     reached: dict[float, tuple[int, float]] = {}
-    start = time.perf_counter()
+    start, processor_start = time.perf_counter(), time.process_time()
 
     class WatchTestAccuracy(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             seconds = time.perf_counter() - start
             accuracy = float((predict_labels(self.model, data.test.x) == data.test.y).mean())
-            print(f"epoch {epoch + 1:2}: {seconds:6.0f} s, test accuracy {accuracy:.4%}", flush=True)
+            processor = time.process_time() - processor_start
+            print(f"epoch {epoch + 1:2}: {seconds:6.0f} s ({processor:6.0f} s of processor time), "
+                  f"test accuracy {accuracy:.4%}", flush=True)
             for target in TARGETS:
                 if accuracy >= target and target not in reached:
                     reached[target] = (epoch + 1, seconds)
-            if len(reached) == len(TARGETS):
-                self.model.stop_training = True
 
     with tempfile.TemporaryDirectory() as folder:
         fit_callbacks = [WatchTestAccuracy()]

@@ -148,17 +148,20 @@ def test_elastic_distortion_moves_ink_a_little(digits):
     assert not np.allclose(moved, image)
 
 
-def test_labels_are_untouched_by_training_batches(digits):
-    from digitboard.training.train import Split, augmented_batches
+def test_labels_are_untouched_by_training_epochs_and_each_epoch_is_distorted_afresh(digits):
+    from digitboard.training.train import Split, image_epochs
 
     split = Split(np.repeat(digits, 5, axis=0), np.array([7, 0] * 5))
-    batches = augmented_batches(split, 4, Augmentation(), seed=0)
-    seen = []
-    for index in range(len(batches)):
-        x, y = batches[index]
-        assert x.shape[1:] == (28, 28, 1)
-        seen += y.tolist()
-    assert sorted(seen) == sorted(split.y.tolist())
+    epochs = image_epochs(split, Augmentation(), seed=0)
+    first, second = epochs.get(), epochs.get(more_to_come=False)
+    epochs.close()
+    for x, y in (first, second):
+        assert x.shape == (10, 28, 28, 1) and x.dtype == np.float32
+        assert sorted(y.tolist()) == sorted(split.y.tolist())
+    assert not np.allclose(np.sort(first[0].ravel()), np.sort(second[0].ravel()))  # not the same distortion
+    again = image_epochs(split, Augmentation(), seed=0)
+    assert np.array_equal(again.get(more_to_come=False)[0], first[0])  # a seed gives the same run
+    again.close()
 
 
 def test_slashed_zero_adds_one_stroke_crossing_the_zero():
@@ -195,3 +198,17 @@ def test_style_variants_keep_labels(digits):
     plain = render_drawn_digits(drawn, 1, np.random.default_rng(0), style_variants=0.0)
     ink_width = lambda image: np.ptp(np.nonzero(image[..., 0] > 0.2)[1]) + 1
     assert min(ink_width(image) for image in split.x[4:]) > ink_width(plain.x[1]) + 3  # the flags
+
+
+def test_synthetic_junk_big_enough_to_be_read_is_never_a_straight_line():
+    """A straight line is a 1 at any size: junk taught as "not a digit" must never be one."""
+    from digitboard.core.grouping import SPECK_PIXELS
+    from digitboard.training.augment import junk_strokes, line_like
+
+    assert line_like(np.array([[5.0, 0.0], [5.0, 3.0], [5.0, 9.0]])) and line_like(np.array([[1.0, 1.0]]))
+    assert not line_like(np.array([[0.0, 0.0], [0.0, 8.0], [6.0, 8.0]]))  # an L
+    rng = np.random.default_rng(0)
+    for _ in range(3000):
+        points = np.concatenate(junk_strokes(rng))
+        if np.ptp(points, axis=0).max() >= SPECK_PIXELS:  # smaller marks are specks, never read
+            assert not line_like(points), points

@@ -144,6 +144,40 @@ def test_the_cli_notebook_and_benchmark_share_trainconfigs_defaults():
     assert "EPOCHS = None" in "".join(parameters["source"]) and "BATCH_SIZE = None" in "".join(parameters["source"])
 
 
+def test_the_learning_rate_climbs_to_its_peak_then_decays_and_batches_grow():
+    from digitboard.training.pipeline import END_FACTOR, START_FACTOR, WARM_UP, batch_size_for, one_cycle
+
+    assert one_cycle(0.0, 1.0) == pytest.approx(START_FACTOR) and one_cycle(WARM_UP, 1.0) == pytest.approx(1.0)
+    assert one_cycle(1.0, 1.0) == pytest.approx(END_FACTOR)
+    rates = [one_cycle(p, 3e-3) for p in np.linspace(0, 1, 101)]
+    peak = int(np.argmax(rates))
+    assert np.all(np.diff(rates[:peak + 1]) > 0) and np.all(np.diff(rates[peak:]) <= 0)
+    sizes = [batch_size_for(epoch, 10, 128) for epoch in range(10)]
+    assert sizes[0] == 128 and sizes == sorted(sizes) and sizes[-1] > 128
+
+
+def test_the_progress_line_says_how_far_and_how_long_is_left(monkeypatch):
+    import io
+
+    from digitboard.training import progress
+
+    now = [100.0]
+    monkeypatch.setattr(progress.time, "perf_counter", lambda: now[0])
+    out = io.StringIO()
+    bar = progress.RunProgress({"the CNN": 1000, "the path model": 1000}, cost={"the path model": 0.25}, out=out)
+    assert "estimating" in bar.line("the CNN")
+    now[0] += 60
+    bar.advance("the CNN", 500, "epoch 1/2", end_of_epoch=True)  # 500 of 1250 units in a minute
+    expected = "[############..................]  40% the CNN epoch 1/2; 1:00 so far, about 1:30 left"
+    assert out.getvalue().splitlines() == [expected]
+    assert progress.clock(5) == "5 s" and progress.clock(3725) == "1:02:05"
+
+
+def test_a_quick_look_is_small_but_keeps_what_it_is_told():
+    quick = train.TrainConfig.quick_look(epochs=2)
+    assert quick.epochs == 2 and quick.sample_limit and quick.path_epochs < train.TrainConfig().path_epochs
+
+
 @pytest.mark.slow
 def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path, capsys):
     from digitboard.recognition.modelfile import fast_copy_matches
@@ -155,7 +189,8 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     printed = capsys.readouterr().out
     assert status == 0, printed
     assert out.is_file() and fast_copy_matches(out)
-    assert "MNIST test accuracy" in printed and "agrees with Keras" in printed
+    assert "MNIST test accuracy" in printed and "agrees with Keras" in printed and "the whole run took" in printed
+    assert "about" in printed and "left" in printed  # the progress bar's estimate
     assert f'"not a digit" shifted by {train.TrainConfig().not_a_digit_shift:+g} in log-odds' in printed  # the default change of prior
     assert (DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None) == before
     assert not list(tmp_path.glob(".*partial*"))
@@ -198,7 +233,7 @@ def test_with_pen_drawings_the_train_command_pools_the_cnn_with_a_path_model(tmp
     status = main(["train", "--mnist", str(mnist_path), "--no-drawn", "--sample-limit", "300", "--epochs", "1",
                    "--learning-rate", "1e-7", "--init", str(out), "--out", str(tuned), "--not-a-digit-shift", "0"])
     assert status == 0 and fast_copy_matches(tuned)
-    kernel = lambda model: model.layers[1].get_weights()[0]  # noqa: E731
+    kernel = lambda model: model.layers[1].get_weights()[0]
     assert np.allclose(kernel(image_part(model)), kernel(keras.saving.load_model(tuned)), atol=1e-4)
 
 

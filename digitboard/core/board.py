@@ -71,6 +71,7 @@ class _Added:
     ink: Ink
     digit: Digit
     corrected: int | None  # the digit's correction before the stroke joined it (which drops it)
+    absorbed: tuple[Digit, ...] = ()  # digits the stroke made one drawing with `digit`, as they were
 
 
 @dataclass(frozen=True)
@@ -188,7 +189,8 @@ class Board:
         times = None if stroke.times is None else np.asarray(stroke.times, np.float64)
         ink = Ink(self.stroke_count, points, times, points.min(axis=0), points.max(axis=0))
         self.stroke_count += 1
-        ink.speck, digit = place(self, ink)
+        placement = place(self, ink)
+        ink.speck, digit = placement.speck, placement.digit
         if digit is None and not ink.speck:
             self._accept_standing()  # the user goes on to another digit: the ones before stand
         self.strokes.append(ink)
@@ -200,14 +202,28 @@ class Board:
         else:
             self._withdraw(digit)
             self.index.remove(digit)
+            for other in placement.absorbed:
+                self._absorb(digit, other)
             digit.strokes.append(ink)
             digit.low, digit.high = np.minimum(digit.low, ink.low), np.maximum(digit.high, ink.high)
             corrected, digit.corrected = digit.corrected, None  # new strokes: a new digit to read
         ink.digit = digit
         self.index.add(digit)
-        self.history.append(_Added(ink, digit, corrected))
+        self.history.append(_Added(ink, digit, corrected, placement.absorbed))
         self._changed(digit)
         return digit
+
+    def _absorb(self, digit: Digit, other: Digit) -> None:
+        """Move `other`'s strokes into `digit` (off the index), in drawing order; `other` leaves the
+        board unchanged, so that undo can put it back as it was."""
+        self._withdraw(other)
+        self._forget_reading(other)
+        self.digits.remove(other)
+        self.index.remove(other)
+        digit.strokes = sorted([*digit.strokes, *other.strokes], key=lambda ink: ink.id)
+        for ink in other.strokes:
+            ink.digit = digit
+        digit.low, digit.high = np.minimum(digit.low, other.low), np.maximum(digit.high, other.high)
 
     def _correct(self, action: Correct) -> Digit | None:
         digit = self.digit_at(*action.at)
@@ -325,6 +341,15 @@ class Board:
         self.index.remove(digit)
         self._withdraw(digit)
         digit.strokes.remove(ink)
+        for other in edit.absorbed:  # back on the board, as they were
+            moved = {id(stroke) for stroke in other.strokes}
+            digit.strokes = [stroke for stroke in digit.strokes if id(stroke) not in moved]
+            for stroke in other.strokes:
+                stroke.digit = other
+            first = [existing.strokes[0].id for existing in self.digits]
+            self.digits.insert(bisect.bisect(first, other.strokes[0].id), other)
+            self.index.add(other)
+            self._restore_reading(other)
         if not digit.strokes:
             self.digits.remove(digit)
             self._forget_reading(digit)

@@ -3,6 +3,10 @@
 - A stroke that overlaps or touches a digit joins it (the crossbar of a 7, a 4's second stroke),
   unless the two are of a size and stacked one above the other: then they are on two lines of
   writing, and a stroke never joins a digit on another line.
+- A stroke that crosses or meets the ink of two or more digits (the bar of an H across its two
+  stems) makes them one drawing, so that no part of a letter or symbol stands as a digit beside
+  it. They stay together when the classifier reads them better together than apart, or reads them
+  together as "not a digit"; without a ready recogniser, ink that meets is one drawing.
 - People finish a digit before they start the next, so the digit of the previous stroke may also
   take a stroke that stands a little apart (a 5's bar floating above its body, a 4's stem beside
   its "L"). Whether it does is the classifier's judgement: the joined ink must read better as one
@@ -17,12 +21,13 @@ number of digits on the board.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np
 
 from digitboard.core.digits import Digit, Ink
-from digitboard.recognition.classes import DIGIT_CLASSES
+from digitboard.recognition.classes import DIGIT_CLASSES, NOT_A_DIGIT
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.recognizer import Recognizer
 from digitboard.recognition.trajectory import trajectory
@@ -40,6 +45,9 @@ RECENT_GAP_Y = 0.8
 # plus this much more for each height of gap between them.
 JOIN_MARGIN = 0.05
 JOIN_MARGIN_PER_GAP = 0.5
+# A stroke meets a digit's ink when it comes this close to it, as a share of the taller one's height.
+MEET_GAP = 0.06
+MEET_SEGMENTS = 256  # at most this many segments of a stroke are compared (longer ones are thinned)
 RECENT_PAUSE_MS = 2000.0  # a longer pause before a stroke: a new thought, no longer "right after"
 SPECK_SHARE = 0.12  # a stroke smaller than this share of the writing's height is a speck
 SPECK_PIXELS = 4.0  # and a stroke smaller than this many pixels always is
@@ -143,13 +151,29 @@ def _digit_of_previous_stroke(board: Board) -> Digit | None:
     return board.strokes[-1].digit if board.strokes else None
 
 
-def place(board: Board, ink: Ink) -> tuple[bool, Digit | None]:
-    """Where a new stroke goes: whether it is a speck, and the digit it joins (None: a new digit,
-    or a speck of its own)."""
+@dataclass(frozen=True)
+class Placement:
+    """Where a new stroke goes."""
+
+    speck: bool  # a mark too small to be, or to change, a digit (a digit of its own)
+    digit: Digit | None  # the digit it joins; None: a new digit
+    absorbed: tuple[Digit, ...] = ()  # other digits whose ink it meets, that become part of `digit`
+
+
+def place(board: Board, ink: Ink) -> Placement:
+    """Where a new stroke goes: whether it is a speck, the digit it joins (None: a new digit, or a
+    speck of its own) and the digits it makes one drawing with that digit."""
     previous = _digit_of_previous_stroke(board)
     if _is_speck(ink, previous):
-        return True, None
-    return False, _digit_for(board, ink, previous)
+        return Placement(True, None)
+    met = _met(board, ink)
+    if len(met) > 1:
+        touching = _touching(board, ink)
+        if _one_drawing(board, ink, met, touching):
+            first, *others = sorted(met, key=lambda digit: digit.strokes[0].id)  # the oldest takes the others
+            return Placement(False, first, tuple(others))
+        return Placement(False, touching)
+    return Placement(False, _digit_for(board, ink, previous))
 
 
 def _is_speck(ink: Ink, previous: Digit | None) -> bool:
@@ -190,6 +214,75 @@ def _touching(board: Board, ink: Ink) -> Digit | None:
         if overlap > best_overlap or (overlap == best_overlap and order > best_order):
             best, best_overlap, best_order = digit, overlap, order
     return best
+
+
+def _segments(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A polyline's segments as (starts, ends), (n, 2) each, at most MEET_SEGMENTS of them; a
+    single point is a segment of no length."""
+    step = max(1, -(-(len(points) - 1) // MEET_SEGMENTS))
+    thinned = np.concatenate([points[::step], points[-1:]]) if len(points) > 1 else points[:1]
+    if len(thinned) == 1:
+        return thinned, thinned
+    return thinned[:-1], thinned[1:]
+
+
+def _point_segment_distances(points: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """(len(points), len(starts)) distances from each point to each segment."""
+    direction = ends - starts  # (m, 2)
+    length2 = np.maximum((direction ** 2).sum(axis=1), 1e-12)
+    t = np.clip(((points[:, None, :] - starts[None]) * direction[None]).sum(axis=2) / length2, 0.0, 1.0)
+    nearest = starts[None] + t[..., None] * direction[None]
+    return np.linalg.norm(points[:, None, :] - nearest, axis=2)
+
+
+def ink_distance(first: np.ndarray, second: np.ndarray) -> float:
+    """The smallest distance between two polylines of (n, 2) points: 0 where they cross."""
+    a0, a1 = _segments(np.asarray(first, np.float64))
+    b0, b1 = _segments(np.asarray(second, np.float64))
+
+    def side(p, q, r):  # (len(p), len(r)): which side of segment p->q point r lies, by sign
+        along, to = (q - p)[:, None, :], r[None, :, :] - p[:, None, :]
+        return along[..., 0] * to[..., 1] - along[..., 1] * to[..., 0]
+
+    crossing = ((side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0).T)
+    if crossing.any():
+        return 0.0
+    return float(min(_point_segment_distances(a0, b0, b1).min(), _point_segment_distances(a1[-1:], b0, b1).min(),
+                     _point_segment_distances(b0, a0, a1).min(), _point_segment_distances(b1[-1:], a0, a1).min()))
+
+
+def _met(board: Board, ink: Ink) -> list[Digit]:
+    """The digits on the stroke's line whose ink the stroke crosses or meets."""
+    met = []
+    for digit in board.index.near(ink.low, ink.high):
+        height = max(float(ink.high[1] - ink.low[1]), digit.height, 1.0)
+        gap = _gap(ink.low, ink.high, digit.low, digit.high)
+        if np.any(gap > MEET_GAP * height) or on_other_lines(ink, digit) or digit.speck:
+            continue
+        if min(ink_distance(ink.points, other.points) for other in digit.strokes) <= MEET_GAP * height:
+            met.append(digit)
+    return met
+
+
+def _one_drawing(board: Board, ink: Ink, met: list[Digit], touching: Digit | None) -> bool:
+    """Whether the digits `met` and the stroke are one drawing: read together, the classifier finds
+    them "not a digit", or one digit with more confidence than the stroke joined to `touching` (as it
+    would be) and the others read apart. Without a ready recogniser, ink that meets is one drawing."""
+    recognizer = board.recognizer
+    if recognizer is None or not getattr(recognizer, "ready", True):
+        return True
+    touching = touching if touching in met else met[0]
+    apart = [other for other in met if other is not touching]
+    drawings = [[*(stroke.points for digit in met for stroke in digit.strokes), ink.points],
+                [*(stroke.points for stroke in touching.strokes), ink.points],
+                *([stroke.points for stroke in other.strokes] for other in apart)]
+    images = np.stack([digit_image(strokes, board.stroke_width) for strokes in drawings])[..., None]
+    paths = np.stack([trajectory(strokes) for strokes in drawings])  # (n, 64, 5)
+    probabilities = np.asarray(recognizer.predict(images, paths), np.float64)
+    if probabilities.shape[1] > NOT_A_DIGIT and probabilities[0].argmax() == NOT_A_DIGIT:
+        return True
+    confidence = probabilities[:, :DIGIT_CLASSES].max(axis=1)
+    return bool(confidence[0] > np.prod(confidence[1:]))
 
 
 def _previous_digit(board: Board, ink: Ink, digit: Digit | None) -> Digit | None:

@@ -114,6 +114,14 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
 # as the mouse gives them. No straight line is made: a line is a 1.
 
 
+def line_like(points: np.ndarray, thinness: float = 0.25) -> bool:
+    """Whether points lie near one straight line (or one point): their spread across their main
+    direction is under `thinness` times their spread along it."""
+    centred = points - points.mean(axis=0)
+    spreads = np.linalg.svd(centred, compute_uv=False) if len(points) > 1 else np.zeros(2)
+    return bool(spreads[-1] <= thinness * spreads[0]) if spreads[0] > 0 else True
+
+
 def junk_strokes(rng: np.random.Generator) -> list[np.ndarray]:
     """One random piece of junk: a click, a tiny wiggle or a scribble, in board pixels."""
     kind = rng.random()
@@ -121,16 +129,22 @@ def junk_strokes(rng: np.random.Generator) -> list[np.ndarray]:
     if kind < 0.2:  # a click: one point, or two a pixel apart
         points = origin[None] if rng.random() < 0.5 else np.array([origin, origin + rng.integers(-1, 2, 2)])
         return [points]
-    if kind < 0.45:  # a wiggle of a few pixels
-        steps = rng.integers(-2, 3, (int(rng.integers(2, 8)), 2))
-        return [origin + np.cumsum(steps, axis=0)]
-    # A scribble: a smooth random walk that turns often, in one to three strokes.
-    size = rng.uniform(40, 200)
-    strokes = []
-    for _ in range(int(rng.integers(1, 4))):
-        turns = int(rng.integers(6, 16))
-        corners = origin + rng.uniform(-0.5, 0.5, (turns, 2)) * size
-        t = np.linspace(0, turns - 1, turns * 6)
-        path = np.stack([np.interp(t, np.arange(turns), corners[:, axis]) for axis in (0, 1)], axis=1)
-        strokes.append(np.round(path))
-    return strokes
+    if kind < 0.45:  # a wiggle of a few pixels, never a straight line: scaled up, a line is a 1
+        while True:
+            steps = rng.integers(-2, 3, (int(rng.integers(2, 8)), 2))
+            points = origin + np.cumsum(steps, axis=0)
+            if not line_like(points):
+                return [points]
+    # A scribble: a smooth random walk that turns often, in one to three strokes (never, by chance,
+    # a straight line).
+    while True:
+        size = rng.uniform(40, 200)
+        strokes = []
+        for _ in range(int(rng.integers(1, 4))):
+            turns = int(rng.integers(6, 16))
+            corners = origin + rng.uniform(-0.5, 0.5, (turns, 2)) * size
+            t = np.linspace(0, turns - 1, turns * 6)
+            path = np.stack([np.interp(t, np.arange(turns), corners[:, axis]) for axis in (0, 1)], axis=1)
+            strokes.append(np.round(path))
+        if not line_like(np.concatenate(strokes)):
+            return strokes

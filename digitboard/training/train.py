@@ -4,6 +4,7 @@ fast-runtime copy. `digitboard train`, the notebook and the benchmarks all build
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import time
@@ -23,6 +24,8 @@ from digitboard.training.augment import (
     slashed_zero,
 )
 from digitboard.training.data import DrawnDigit, Mnist, to_model_input
+from digitboard.training.pipeline import EpochMaker, batch_size_for, batched, one_cycle
+from digitboard.training.progress import RunProgress, clock
 
 MNIST_TARGET = 0.996  # the test accuracy (argmax over the ten digits) a shipped model must keep
 
@@ -39,9 +42,9 @@ class TrainConfig:
     out: str = "best.keras"
     force: bool = False  # replace an existing `out`
     init: str | None = None  # start from this model's weights (fine-tuning) instead of from scratch
-    epochs: int = 24  # about 26 min on an idle 2-core machine; 18 left MNIST test at 99.58%, still rising
-    batch_size: int = 128
-    learning_rate: float = 2e-3
+    epochs: int = 9  # of the CNN; one cycle of the learning rate over the run (digitboard.training.pipeline)
+    batch_size: int = 128  # at first; larger later in the run (pipeline.BATCH_GROWTH)
+    learning_rate: float = 3e-3  # the peak of the cycle
     patience: int = 6  # epochs without a better validation accuracy before stopping
     sample_limit: int | None = None  # only this many images of each source (quick runs)
     seed: int = 0
@@ -52,7 +55,7 @@ class TrainConfig:
     # The trajectory model read beside the CNN (digitboard.recognition.trajectory), trained on the pen-drawn
     # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
     paths: bool = True  # False, or no pen-drawn data: ship the CNN alone
-    path_epochs: int = 30  # about 6 min on a 2-core machine
+    path_epochs: int = 12
     image_weight: float = 0.6  # the CNN's weight in the pooled log-probabilities
     # Added to the shipped model's "not a digit" log-odds (digitboard.training.model): the weakest shift
     # leaving at most 1% of unseen writers' digits unsure, out of fold. Chosen with the weight by
@@ -83,6 +86,16 @@ class TrainConfig:
         if Path(self.out).suffix != ".keras":
             raise ValueError(f"--out {shown(self.out)}: the model is saved in Keras's native format, "
                              "so the name must end in .keras")
+
+
+    @classmethod
+    def quick_look(cls, **changes) -> TrainConfig:
+        """A first look in about 3 minutes on two cores (QUICK_LOOK); `changes` override it."""
+        return cls(**{**QUICK_LOOK, **changes})
+
+
+# A quick run: a third of MNIST, a few epochs. Its model is for a first look, not for the board.
+QUICK_LOOK = {"epochs": 3, "path_epochs": 4, "sample_limit": 10_000}
 
 
 @dataclass(frozen=True)
@@ -178,59 +191,35 @@ def prepare_data(
     return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []))
 
 
-def shuffled_batches(count: int, batch_size: int, make_batch: Callable, seed: int = 0):
-    """A Keras PyDataset of `count` items in batches, shuffled afresh every epoch:
-    make_batch(rows, rng) gives a batch (x, y) of the items at `rows`, distorted with `rng`."""
-    import keras
-
-    class ShuffledBatches(keras.utils.PyDataset):
-        def __init__(self) -> None:
-            super().__init__()
-            self.rng = np.random.default_rng(seed)
-            self.order = self.rng.permutation(count)
-
-        def __len__(self) -> int:
-            return math.ceil(count / batch_size)
-
-        def __getitem__(self, index: int):
-            return make_batch(self.order[index * batch_size:(index + 1) * batch_size], self.rng)
-
-        def on_epoch_end(self) -> None:
-            self.order = self.rng.permutation(count)
-
-    return ShuffledBatches()
-
-
-def augmented_batches(split: Split, batch_size: int, augmentation: Augmentation | None, seed: int = 0):
-    """Shuffled batches of images, freshly augmented (a new distortion every epoch)."""
-    def batch(rows: np.ndarray, rng: np.random.Generator):
+def image_epochs(split: Split, augmentation: Augmentation | None, seed: int = 0) -> EpochMaker:
+    """Each epoch's images, shuffled and freshly augmented (a new distortion every epoch)."""
+    def make(rows: np.ndarray, rng: np.random.Generator):
         x = split.x[rows]
         return (augmentation.apply(x, rng) if augmentation is not None else x), split.y[rows]
 
-    return shuffled_batches(len(split), batch_size, batch, seed)
+    return EpochMaker(len(split), make, seed)
 
 
-def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0):
-    """Shuffled batches of pen paths, each drawing freshly distorted every epoch
-    (digitboard.recognition.trajectory.distorted): (N, 64, 5) float32 and labels (N,)."""
+def path_epochs(drawings: Sequence[DrawnDigit], seed: int = 0) -> EpochMaker:
+    """Each epoch's pen paths, each drawing freshly distorted (digitboard.training.path_model.distorted):
+    (N, 64, 5) float32 and labels (N,)."""
     from digitboard.recognition.trajectory import trajectories
     from digitboard.training.path_model import distorted
 
     labels = np.asarray([drawing.label for drawing in drawings], np.int64)
 
-    def batch(rows: np.ndarray, rng: np.random.Generator):
+    def make(rows: np.ndarray, rng: np.random.Generator):
         return trajectories([distorted(drawings[row].strokes, rng) for row in rows]), labels[rows]
 
-    return shuffled_batches(len(drawings), batch_size, batch, seed)
+    return EpochMaker(len(drawings), make, seed)
 
 
-def compile_model(model, learning_rate: float, decay_steps: int) -> None:
-    """Adam with a cosine-decaying learning rate, sparse categorical cross-entropy."""
+def compile_model(model, learning_rate: float) -> None:
+    """Adam (its learning rate then set batch by batch by `fit`), sparse categorical cross-entropy."""
     import keras
 
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps, alpha=0.02)
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
+        optimizer=keras.optimizers.Adam(learning_rate),
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
@@ -238,35 +227,76 @@ def compile_model(model, learning_rate: float, decay_steps: int) -> None:
 
 def fit(
     model,
-    batches,
+    epochs_of: EpochMaker,
     validation: Split,
     output: str | os.PathLike[str],
     epochs: int,
+    batch_size: int,
+    learning_rate: float,
     patience: int,
-    verbose: int | str = "auto",
+    progress: RunProgress | None = None,
+    stage: str = "training",
     callbacks: Sequence = (),
-):
-    """Train a compiled `model`, keeping the best epoch (by validation accuracy) at `output`.
+) -> dict[str, list[float]]:
+    """Train a compiled `model` for `epochs`, one epoch at a time: batches growing from
+    `batch_size` (pipeline.batch_size_for), the learning rate following one cycle to the peak
+    `learning_rate` and down (pipeline.one_cycle), the best epoch by validation accuracy kept at
+    `output`; stops early after `patience` epochs without a better one.
 
-    Returns the Keras History; the model left in memory has the best weights too.
+    Returns the history (loss and accuracy per epoch, training and validation); the model left in
+    memory has the best epoch's weights.
     """
     import keras
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    checkpoint_cb = keras.callbacks.ModelCheckpoint(
-        output, monitor="val_accuracy", save_best_only=True, verbose=0
-    )
-    early_stopping_cb = keras.callbacks.EarlyStopping(
-        monitor="val_accuracy", patience=patience, restore_best_weights=True
-    )
-    return model.fit(
-        batches,
-        validation_data=(validation.x, validation.y),
-        epochs=epochs,
-        callbacks=[checkpoint_cb, early_stopping_cb, *callbacks],
-        verbose=verbose,
-    )
+    total = epochs * epochs_of.count
+    seen = 0
+
+    class OneCycleCb(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            self.model.optimizer.learning_rate.assign(one_cycle(seen / total, learning_rate))
+
+    class ProgressCb(keras.callbacks.Callback):
+        def __init__(self, size: int, count: int, epoch: int) -> None:
+            super().__init__()
+            self.size, self.left, self.epoch = size, count, epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            nonlocal seen
+            done = min(self.size, self.left)
+            self.left -= done
+            seen += done
+            if progress is not None:
+                progress.advance(stage, done, f"epoch {self.epoch + 1}/{epochs}")
+
+    held = batched(validation.x, validation.y, 1024)
+    history: dict[str, list[float]] = {}
+    best, best_weights, waited = -math.inf, None, 0
+    try:
+        for epoch in range(epochs):
+            x, y = epochs_of.get(more_to_come=epoch + 1 < epochs)
+            size = batch_size_for(epoch, epochs, batch_size)
+            result = model.fit(batched(x, y, size), validation_data=held, initial_epoch=epoch, epochs=epoch + 1,
+                               shuffle=False, verbose=0, callbacks=[OneCycleCb(), ProgressCb(size, len(y), epoch), *callbacks])
+            for name, values in result.history.items():
+                history.setdefault(name, []).extend(values)
+            accuracy = history["val_accuracy"][-1]
+            if progress is not None:
+                progress.advance(stage, 0, f"epoch {epoch + 1}/{epochs} (batch {size}): validation accuracy "
+                                 f"{accuracy:.2%}", end_of_epoch=True)
+            if accuracy > best:
+                best, best_weights, waited = accuracy, model.get_weights(), 0
+                model.save(output)
+            else:
+                waited += 1
+            if waited >= patience or model.stop_training:
+                break
+    finally:
+        epochs_of.close()
+    if best_weights is not None:
+        model.set_weights(best_weights)
+    return history
 
 
 def predict_probabilities(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
@@ -280,22 +310,26 @@ def predict_labels(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
 
 
 def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, verbose: int | str = "auto",
-                callbacks: Sequence = ()):
+                callbacks: Sequence = (), progress: RunProgress | None = None):
     """Build (unless given) and train the model on `data` as `config` says, checkpointing the best
-    epoch at `output`. Returns (model with the best weights, history dict, minutes of training)."""
+    epoch at `output`. Returns (model with the best weights, history dict, minutes of training).
+
+    With `verbose` 0 and no `progress`, it trains silently."""
     from digitboard.training.model import build_model
 
     model = model if model is not None else build_model()
+    if progress is None and verbose != 0:
+        progress = RunProgress({"the CNN": config.epochs * len(data.train)})
     start = time.perf_counter()
-    batches = augmented_batches(data.train, config.batch_size, Augmentation(), seed=config.seed)
-    compile_model(model, config.learning_rate, decay_steps=config.epochs * len(batches))
-    history = fit(model, batches, data.validation, output, epochs=config.epochs, patience=config.patience,
-                  verbose=verbose, callbacks=callbacks)
-    return model, dict(history.history), (time.perf_counter() - start) / 60
+    compile_model(model, config.learning_rate)
+    history = fit(model, image_epochs(data.train, Augmentation(), seed=config.seed), data.validation, output,
+                  epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
+                  patience=config.patience, progress=progress, stage="the CNN", callbacks=callbacks)
+    return model, history, (time.perf_counter() - start) / 60
 
 
 def train_path_model(drawings: tuple[Sequence[DrawnDigit], Sequence[DrawnDigit]], config: TrainConfig, output: Path,
-                     verbose: int | str = "auto"):
+                     verbose: int | str = "auto", progress: RunProgress | None = None):
     """Build and train the trajectory model on (training, validation) drawings as `config` says,
     checkpointing the best epoch at `output`. Returns (model with the best weights, minutes)."""
     from digitboard.recognition.trajectory import trajectories
@@ -303,11 +337,14 @@ def train_path_model(drawings: tuple[Sequence[DrawnDigit], Sequence[DrawnDigit]]
 
     training, validation = drawings
     model = build_trajectory_model()
+    if progress is None and verbose != 0:
+        progress = RunProgress({"the path model": config.path_epochs * len(training)})
     start = time.perf_counter()
-    batches = path_batches(training, config.batch_size, seed=config.seed)
-    compile_model(model, config.learning_rate, decay_steps=config.path_epochs * len(batches))
+    compile_model(model, config.learning_rate)
     held = Split(trajectories([d.strokes for d in validation]), np.asarray([d.label for d in validation], np.int64))
-    fit(model, batches, held, output, epochs=config.path_epochs, patience=config.patience, verbose=verbose)
+    fit(model, path_epochs(training, seed=config.seed), held, output, epochs=config.path_epochs,
+        batch_size=config.batch_size, learning_rate=config.learning_rate, patience=config.patience,
+        progress=progress, stage="the path model")
     return model, (time.perf_counter() - start) / 60
 
 
@@ -387,6 +424,17 @@ def initial_model(config: TrainConfig):
     return with_not_a_digit(image_part(load_keras_model(config.init))) if config.init else None
 
 
+PATH_DRAWING_COST = 0.25  # a path model's drawing against a CNN image, in training time (for the estimate)
+
+
+def run_progress(data: Prepared, config: TrainConfig) -> RunProgress:
+    """The progress bar of a whole run: the CNN's epochs, then the path model's."""
+    stages = {"the CNN": config.epochs * len(data.train)}
+    if data.drawings[0]:
+        stages["the path model"] = config.path_epochs * len(data.drawings[0])
+    return RunProgress(stages, cost={"the path model": PATH_DRAWING_COST})
+
+
 def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Callable[[str], object] = print):
     """Train `model`, else config.init's, else a new one, and write config.out only if training
     ends well. Returns (model with the best weights, history dict, minutes of training)."""
@@ -395,16 +443,18 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
     partial = partial_path(out)
     announce(f"{len(data.train):,} training and {len(data.validation):,} validation images, "
              f"{int((data.train.y == NOT_A_DIGIT).sum()):,} of them not digits; "
-             f"{config.epochs} epochs of batch {config.batch_size}")
+             f"{config.epochs} epochs, batches of {config.batch_size} growing to "
+             f"{batch_size_for(config.epochs - 1, config.epochs, config.batch_size)}")
+    eleven = (model.output_shape[-1] if model is not None else NOT_A_DIGIT + 1) == NOT_A_DIGIT + 1
+    progress = run_progress(data if eleven else dataclasses.replace(data, drawings=([], [])), config)
     try:
-        model, history, minutes = train_model(data, config, partial, model)
-        eleven = model.output_shape[-1] == NOT_A_DIGIT + 1
+        model, history, minutes = train_model(data, config, partial, model, progress=progress)
         if data.drawings[0] and eleven:
             from digitboard.training.model import pooled_model
 
             announce(f"the path model: {len(data.drawings[0]):,} training and {len(data.drawings[1]):,} validation "
-                     f"drawings; {config.path_epochs} epochs of batch {config.batch_size}")
-            path_model, path_minutes = train_path_model(data.drawings, config, partial)
+                     f"drawings; {config.path_epochs} epochs")
+            path_model, path_minutes = train_path_model(data.drawings, config, partial, progress=progress)
             minutes += path_minutes
             model = pooled_model(model, path_model, config.image_weight, config.not_a_digit_shift)
             announce(f"pooled with the CNN at weight {config.image_weight:g} for the image; "
@@ -433,15 +483,23 @@ def mnist_accuracy(model, test: Split) -> float:
 
 def run_training(config: TrainConfig, announce: Callable[[str], object] = print) -> TrainResult:
     """Train as `config` says and write config.out and its ONNX copy; every input is checked
-    (and loaded) before training starts, and config.out is written only if training ends well."""
+    (and loaded) before training starts, and config.out is written only if training ends well.
+    Ends by saying how long the whole run took, data preparation and export included."""
     from digitboard.training.export import export_onnx
 
+    start, processor_start = time.perf_counter(), time.process_time()
     mnist, drawn, nondigits = load_training_data(config, announce)
     model = initial_model(config)  # a model Keras cannot use stops the run here, before the data is rendered
     data = prepare_data(mnist, drawn, nondigits, config)
+    prepared = time.perf_counter()
+    announce(f"data loaded and rendered in {clock(prepared - start)}")
     model, history, minutes = train_and_save(data, config, model, announce)
     accuracy = mnist_accuracy(model, data.test)
     announce(f"MNIST test accuracy {accuracy:.4%} on {len(data.test):,} digits (the CNN, argmax over the ten digits)")
     agreement = export_onnx(config.out, data.test.x)
     announce(f"ONNX copy {'derived' if agreement.ok else 'NOT written'}: {agreement}")
+    total = time.perf_counter() - start
+    announce(f"the whole run took {clock(total)} ({total / 60:.1f} min): data {clock(prepared - start)}, "
+             f"training {clock(minutes * 60)}, evaluation and export {clock(total - (prepared - start) - minutes * 60)}; "
+             f"processor time {clock(time.process_time() - processor_start)} on {os.cpu_count()} cores")
     return TrainResult(Path(config.out), accuracy, len(data.test), minutes, agreement, history)

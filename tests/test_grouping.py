@@ -1,0 +1,108 @@
+"""Grouping keeps a drawing whole: a stroke that crosses or meets the ink of two digits makes them
+one drawing when the classifier reads them better so, or as "not a digit"; undo takes it apart."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from digitboard.core.actions import Stroke, Undo
+from digitboard.core.board import Board
+from digitboard.core.grouping import ink_distance
+
+# An H: two stems 60 px apart (too far apart to touch), then the bar across both.
+LEFT_STEM = [(100, 100), (100, 180)]
+RIGHT_STEM = [(160, 100), (160, 180)]
+BAR = [(80, 140), (180, 140)]
+
+
+def add(board: Board, points) -> None:
+    board.apply(Stroke(tuple((float(x), float(y)) for x, y in points)))
+    board.classify_pending()
+
+
+def reading(label: int, confidence: float) -> list[float]:
+    row = [0.0] * 11
+    row[label] = confidence
+    row[10] = 1 - confidence
+    return row
+
+
+class Reads:
+    """A recogniser that reads one stroke as a sure 1, two as `two` says and three as `three` says
+    (rows of 11 probabilities), counting strokes by the pen lifts in the path."""
+
+    ready = True
+
+    def __init__(self, three: list[float], two: list[float] | None = None) -> None:
+        self.rows = {1: reading(1, 0.99), 2: two or reading(4, 0.99), 3: three}
+
+    def predict(self, images, paths=None):
+        lifts = (np.diff(paths[:, :, 4], axis=1) < 0).sum(axis=1)  # pen down to pen up
+        return np.asarray([self.rows[1 + int(count)] for count in lifts], np.float32)
+
+
+NOT_A_DIGIT = [0.01] * 10 + [0.9]
+
+
+def test_ink_distance_is_zero_where_strokes_cross_and_the_gap_otherwise():
+    assert ink_distance(np.array(BAR, float), np.array(LEFT_STEM, float)) == 0.0
+    assert ink_distance(np.array(LEFT_STEM, float), np.array(RIGHT_STEM, float)) == pytest.approx(60.0)
+    assert ink_distance(np.array([(100, 185), (120, 200)], float), np.array(LEFT_STEM, float)) == pytest.approx(5.0)
+    assert ink_distance(np.array([(103, 150)], float), np.array(LEFT_STEM, float)) == pytest.approx(3.0)
+
+
+def test_the_bar_of_an_h_makes_its_two_stems_one_drawing_and_undo_takes_it_apart():
+    board = Board(Reads(NOT_A_DIGIT))
+    add(board, LEFT_STEM)
+    add(board, RIGHT_STEM)
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]] and board.reading() == "11"
+    add(board, BAR)
+    (h,) = board.digits
+    assert h.stroke_ids == [0, 1, 2] and h.unsure and not any(d.prediction.confident for d in board.digits)
+    assert all(ink.digit is h for ink in board.strokes)
+    assert tuple(h.box) == (80, 100, 101, 81)
+    board.apply(Undo())
+    board.classify_pending()
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+    assert all(ink.digit is digit for digit in board.digits for ink in digit.strokes)
+    assert [tuple(d.box) for d in board.digits] == [(100, 100, 1, 81), (160, 100, 1, 81)]
+    assert board.reading() == "11" and [d.prediction.label for d in board.digits] == [1, 1]
+
+
+def test_a_stroke_meeting_two_digits_joins_only_one_when_they_read_better_apart():
+    board = Board(Reads(reading(4, 0.99)))  # the whole a sure 4; the bar with a stem too, the stem a 1
+    add(board, LEFT_STEM)
+    add(board, RIGHT_STEM)
+    add(board, BAR)
+    # together: 0.99; apart: 0.99 (the bar with a stem) * 0.99 (the other stem): together is better
+    assert len(board.digits) == 1
+    board = Board(Reads(reading(4, 0.6)))  # a digit, but poorly read together: worse than two sure parts
+    add(board, LEFT_STEM)
+    add(board, RIGHT_STEM)
+    add(board, BAR)
+    assert sorted(len(d.strokes) for d in board.digits) == [1, 2]
+
+
+def test_without_a_recogniser_ink_that_meets_is_one_drawing():
+    board = Board()
+    for stroke in (LEFT_STEM, RIGHT_STEM, BAR):
+        add(board, stroke)
+    assert [d.stroke_ids for d in board.digits] == [[0, 1, 2]]
+
+
+def test_a_stroke_that_meets_one_digit_and_passes_near_another_joins_one():
+    board = Board(Reads(NOT_A_DIGIT))
+    add(board, LEFT_STEM)
+    add(board, RIGHT_STEM)
+    add(board, [(90, 140), (130, 140)])  # crosses the left stem, stops 30 px short of the right one
+    assert sorted(d.stroke_ids for d in board.digits) == [[0, 2], [1]]
+
+
+def test_the_shipped_model_reads_no_part_of_an_h_as_a_confident_digit(shipped_model):
+    from digitboard.recognition.recognizer import load_recognizer
+
+    board = Board(load_recognizer(shipped_model))
+    for stroke in (LEFT_STEM, RIGHT_STEM, BAR):
+        add(board, stroke)
+    assert len(board.digits) == 1 and board.digits[0].unsure
