@@ -177,9 +177,9 @@ def run_train(args: argparse.Namespace) -> int:
 
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
     options = {name: value for name, value in vars(args).items() if name in fields}
-    config = TrainConfig.quick_look(**options) if getattr(args, "quick", False) else TrainConfig(**options)
+    config = TrainConfig.quick_look(**options) if args.quick else TrainConfig(**options)
     result = run_training(config)
-    if result.mnist_accuracy < MNIST_TARGET and config.sample_limit is None and not getattr(args, "quick", False):
+    if result.mnist_accuracy < MNIST_TARGET and config.sample_limit is None and not args.quick:
         print(f"note: {result.mnist_accuracy:.2%} on MNIST is short of the {MNIST_TARGET:.1%} a shipped model keeps")
     return 0 if result.agreement.ok else 1
 
