@@ -12,7 +12,7 @@ Prints, per institution and overall:
 - letters and symbols (../shared/data/unipen-dev-notdigits.jsonl.gz) and stray marks (a click, a
   two-pixel wiggle, a scribble): the share shown as a confident digit;
 - a speck beside a digit: the share of readings it changes;
-- the seed tutorial's recipe on the isolated digits and numbers, beside ours.
+- the classic Keras MNIST tutorial's recipe on the isolated digits and numbers, beside ours.
 
     python benchmarks/drawn_digits.py                          # writers held out from training
     python benchmarks/drawn_digits.py --cross-validation reports/cv/B     # every writer, by the fold model that never saw them
@@ -205,10 +205,10 @@ def replay(cases: list[Case], model: Path) -> list[dict]:
         return [json.loads(line) for line in open(out)]
 
 
-# -- the seed tutorial's recipe ---------------------------------------------------------------
+# -- the classic Keras MNIST tutorial's recipe ---------------------------------------------------------------
 def seed_inputs(strokes: Strokes) -> list[np.ndarray]:
     """Each stroke on its own: points stamped as radius-4 discs, box +-5 px, squashed to 28x28,
-    padded by 10, resized to 28x28 again (the seed tutorial's preprocessing)."""
+    padded by 10, resized to 28x28 again (the classic tutorial's preprocessing)."""
     images = []
     for stroke in strokes:
         canvas = np.zeros(BOARD[::-1], np.uint8)
@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--numbers", type=int, default=400, help="composed numbers per kind (per fold)")
     parser.add_argument("--limit", type=int, help="at most this many isolated digits (per fold)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-seed-recipe", action="store_true", help="skip the seed tutorial's recipe")
+    parser.add_argument("--no-seed-recipe", action="store_true", help="skip the classic Keras MNIST tutorial's recipe")
     args = parser.parse_args(argv)
 
     if args.cross_validation:
@@ -419,7 +419,7 @@ def main(argv: list[str] | None = None) -> int:
             readings = [seed_reading(cases[i].strokes, recognizers[models[i]]) for i in groups[kind]]
             seed_rows[kind] = by_contributor(kind_cases, readings, lambda c, reading: reading == c.truth)
             summary[f"seed_{kind.replace(' ', '_')}"] = float(np.mean(seed_rows[kind]["all"]))
-        print_rows("the seed tutorial's recipe, same model: read exactly", seed_rows, contributors)
+        print_rows("the classic Keras MNIST tutorial's recipe, same model: read exactly", seed_rows, contributors)
     print("\nsummary " + json.dumps({k: round(v, 4) for k, v in summary.items()}))
     return 0
 

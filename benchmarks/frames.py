@@ -1,4 +1,4 @@
-"""Frame times of the board's window (issue 13, item 11): a frame must stay under 16.7 ms.
+"""Frame times of the board's window: a frame must stay under 16.7 ms.
 
     .venv/bin/python benchmarks/frames.py [--model PATH] [--unipen PATH] [--digits 3000]
 

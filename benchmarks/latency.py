@@ -1,5 +1,5 @@
-"""Measure, in one run, how fast the board is (issue 5): per-digit recognition, start-up, frame
-times and replay throughput, printed as one table with the seed's `model.predict()` per digit
+"""Measure, in one run, how fast the board is: per-digit recognition, start-up, frame
+times and replay throughput, printed as one table with the classic tutorial's `model.predict()` per digit
 beside ours as a ratio.
 
     .venv/bin/python benchmarks/latency.py [--model PATH] [--mnist PATH] [--unipen PATH]
@@ -393,7 +393,7 @@ def measure_keras_paths(model_path: Path, strokes: list[list[np.ndarray]]):
     def with_call(digit_strokes) -> int:
         return int(np.argmax(np.asarray(model(inputs(digit_strokes), training=False))[0]))
 
-    def seed_predict(digit_strokes) -> int:  # the seed's way: model.predict() on one digit
+    def seed_predict(digit_strokes) -> int:  # the classic tutorial's way: model.predict() on one digit
         return int(np.argmax(model.predict(inputs(digit_strokes), verbose=0)[0]))
 
     paths = {"predict_on_batch": with_predict_on_batch, "call": with_call, "predict": seed_predict}

@@ -94,7 +94,7 @@ def test_two_digits_apart_form_two_digits(app):
 
 
 def test_strokes_are_continuous_lines_between_mouse_positions(app):
-    surface = draw(app, [(100, 150), (100, 350)])  # one fast motion: a gap for the seed
+    surface = draw(app, [(100, 150), (100, 350)])  # one fast motion: a long gap between two samples
     assert all(ink_at(surface, [(100, y) for y in range(150, 351, 5)]))
     width = app.view.widths[0]
     assert ink_at(surface, [(100 + round(width / 2) - 1, 250), (100 - round(width / 2) + 1, 250)]) == [True, True]

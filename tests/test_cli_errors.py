@@ -239,7 +239,7 @@ def test_replay_never_writes_over_its_own_input(fake_model, tmp_path, capsys):
 
 
 def test_replay_never_writes_over_a_hard_link_to_its_input(fake_model, tmp_path, capsys):
-    """Issue 13.6: the check compared resolved paths, and a hard link has its own path."""
+    """the check compared resolved paths, and a hard link has its own path."""
     path = session_file(tmp_path)
     before = path.read_text()
     link = tmp_path / "output.jsonl"
@@ -250,7 +250,7 @@ def test_replay_never_writes_over_a_hard_link_to_its_input(fake_model, tmp_path,
 
 
 def test_a_bad_byte_on_line_101_keeps_the_100_sessions_before_it(fake_model, tmp_path, capsys):
-    """Issue 13.3: nothing was printed and the error named line 1."""
+    """nothing was printed and the error named line 1."""
     path = tmp_path / "bytes.jsonl"
     path.write_bytes((json.dumps(SESSION) + "\n").encode() * 100 + b"\xff\n")
     assert main(["replay", str(path)]) == 2
@@ -260,7 +260,7 @@ def test_a_bad_byte_on_line_101_keeps_the_100_sessions_before_it(fake_model, tmp
 
 
 def test_a_huge_integer_stops_its_file_only(fake_model, tmp_path, capsys):
-    """Issue 13.13: a 5,000-digit integer aborted the whole run, naming no file or line."""
+    """a 5,000-digit integer aborted the whole run, naming no file or line."""
     bad = tmp_path / "huge.jsonl"
     bad.write_text(json.dumps(SESSION) + "\n" + '{"size": [640, 480], "strokes": [[[1, %s]]]}\n' % ("9" * 5000))
     good = session_file(tmp_path)
@@ -273,7 +273,7 @@ def test_a_huge_integer_stops_its_file_only(fake_model, tmp_path, capsys):
 
 
 def test_a_session_past_a_million_milliseconds_replays(fake_model, tmp_path, capsys):
-    """Issue 13.1: times went through the coordinates' ±1,000,000 check (16 min 40 s)."""
+    """times went through the coordinates' ±1,000,000 check (16 min 40 s)."""
     path = tmp_path / "long.jsonl"
     path.write_text('{"size": [640, 480], "actions": [{"stroke": [[100, 100, 999000], [100, 200, 1250000.5]]}]}\n')
     assert main(["replay", str(path)]) == 0
@@ -376,7 +376,7 @@ def test_record_into_a_missing_folder_is_one_line(tmp_path, capfd):
 
 
 def test_record_refuses_what_is_not_a_regular_file_even_with_force(tmp_path, capfd):
-    """Issue 13.7: as root, `--record /dev/null --force` replaced /dev/null. The test uses a copy
+    """as root, `--record /dev/null --force` replaced /dev/null. The test uses a copy
     of /dev/null's device node, so that a regression cannot replace the machine's."""
     device = tmp_path / "null"
     try:

@@ -97,7 +97,7 @@ def test_a_changed_model_no_longer_uses_the_stale_copy(small_model, tmp_path):
 
 
 def test_another_models_onnx_beside_the_model_and_its_fingerprint_is_not_used(small_model, tmp_path):
-    """Issue 13.4: the fingerprint covers the .onnx too, so a swapped copy is never run."""
+    """the fingerprint covers the .onnx too, so a swapped copy is never run."""
     from digitboard.training.export import export_onnx
 
     (tmp_path / "other").mkdir()
@@ -110,7 +110,7 @@ def test_another_models_onnx_beside_the_model_and_its_fingerprint_is_not_used(sm
 
 
 def test_export_without_mnist_writes_nothing(small_model, tmp_path):
-    """Issue 13.4: `digitboard export` with no MNIST exits 2 and leaves no copy or fingerprint."""
+    """`digitboard export` with no MNIST exits 2 and leaves no copy or fingerprint."""
     from digitboard.cli import main
 
     alone = tmp_path / "alone.keras"
@@ -135,7 +135,7 @@ def test_a_copy_that_disagrees_is_not_written_and_the_old_pair_is_kept(small_mod
 
 
 def test_a_deeply_nested_fingerprint_is_just_not_a_match(small_model, tmp_path):
-    """Issue 13.14: no RecursionError traceback."""
+    """no RecursionError traceback."""
     pair = copy_pair(small_model, tmp_path)
     (tmp_path / "small.onnx.json").write_text("[" * 100_000 + "]" * 100_000)
     assert not fast_copy_matches(pair)
@@ -151,7 +151,7 @@ def test_without_a_copy_keras_runs_the_model_and_says_how_to_derive_one(small_mo
 
 
 def test_shipped_copy_agrees_with_shipped_model_on_mnist_test_set(shipped_model, mnist_path):
-    """The contract of issue 5: same labels on all 10,000 test digits, probabilities within 1e-4."""
+    """The ONNX copy's contract: same labels on all 10,000 test digits, probabilities within 1e-4."""
     from digitboard.training.data import load_mnist, to_model_input
     from digitboard.training.export import check_agreement
 

@@ -47,7 +47,7 @@ def test_to_json_round_trips():
 
 
 def test_times_past_a_million_milliseconds_are_valid():
-    """Issue 13.1: a recording longer than 16 min 40 s replays; times need no upper bound."""
+    """a recording longer than 16 min 40 s replays; times need no upper bound."""
     session = parse_session({"size": [10, 10], "strokes": [[[1, 2, 999_999.5], [3, 4, 1_000_001], [5, 6, 4e9]]]}, "x:1")
     assert session.actions[0].times == (999_999.5, 1_000_001.0, 4e9)
 
@@ -172,7 +172,7 @@ SESSION_LINE = json.dumps({"size": [9, 9], "strokes": [[[1, 1], [2, 2]]]})
 
 @pytest.mark.parametrize("bad_line", [101, 3000])
 def test_a_bad_byte_stops_at_its_own_line_after_the_sessions_before_it(tmp_path, bad_line):
-    """Issue 13.3: the file is decoded line by line, so the error names the right line and
+    """the file is decoded line by line, so the error names the right line and
     every valid session before it is read."""
     path = write(tmp_path / "bytes.jsonl", (SESSION_LINE + "\n").encode() * (bad_line - 1) + b'{"size": [9, 9], "strokes": [\xff]}\n'
                  + (SESSION_LINE + "\n").encode())
@@ -199,7 +199,7 @@ def test_a_utf16_file_is_named_as_such(tmp_path):
 
 
 def test_a_huge_integer_is_an_error_on_its_line(tmp_path):
-    """Issue 13.13: Python refuses to convert integers of more than 4,300 digits."""
+    """Python refuses to convert integers of more than 4,300 digits."""
     for name, text in [("big.jsonl", SESSION_LINE + "\n" + '{"size": [9, 9], "strokes": [[[1, %s]]]}\n' % ("7" * 5000)),
                        ("big.json", '{"size": [9, 9],\n "strokes": [[[1, %s]]]}' % ("7" * 5000))]:
         path = write(tmp_path / name, text)
@@ -210,7 +210,7 @@ def test_a_huge_integer_is_an_error_on_its_line(tmp_path):
 
 
 def test_a_line_longer_than_the_limit_is_one_error(tmp_path):
-    """Issue 13.9: lines are read with a bounded readline; memory stays bounded."""
+    """lines are read with a bounded readline; memory stays bounded."""
     path = tmp_path / "long.jsonl"
     with open(path, "wb") as handle:
         handle.write((SESSION_LINE + "\n").encode())
@@ -336,7 +336,7 @@ def test_a_file_name_with_a_newline_stays_on_one_line(tmp_path):
 
 
 def test_duplicate_fields_are_refused(tmp_path):
-    """Issue 13.16: JSON readers disagree on which duplicate wins; a session must not depend on it."""
+    """JSON readers disagree on which duplicate wins; a session must not depend on it."""
     path = write(tmp_path / "twice.jsonl", SESSION_LINE + "\n" + '{"size": [9, 9], "strokes": [], "size": [5, 5]}\n')
     with pytest.raises(SessionError, match=r"^twice.jsonl:2: field 'size' appears twice in one object"):
         list(read_sessions(path))
@@ -458,7 +458,7 @@ def test_the_recorder_leaves_a_valid_session_after_every_action(tmp_path, name):
 
 
 def test_a_jsonl_recording_is_a_header_and_one_appended_line_per_action(tmp_path):
-    """Issue 13.10: an action costs one appended line, whatever the session's length: the file
+    """an action costs one appended line, whatever the session's length: the file
     keeps its inode (no rewrite and rename) and what was written before is never touched."""
     path = tmp_path / "appended.jsonl"
     recorder = Recorder(path, (640, 480))
@@ -551,7 +551,7 @@ def test_the_recorder_never_overwrites_without_force(tmp_path):
 
 @pytest.mark.parametrize("name", ["s.jsonl", "s.json"])
 def test_force_writes_the_file_itself_keeping_its_mode_and_its_links(tmp_path, name):
-    """Issue 13.7: --force wrote a new file over the old one: a symlink became a regular file,
+    """--force wrote a new file over the old one: a symlink became a regular file,
     a hard link was broken, mode 600 became 644."""
     target = write(tmp_path / f"target-{name}", "old\n")
     target.chmod(0o600)
@@ -633,7 +633,7 @@ def small_disk(tmp_path):
 
 @pytest.mark.parametrize("name", ["full.jsonl", "full.json"])
 def test_a_full_disk_stops_the_recording_leaving_a_valid_file_and_no_temporary(small_disk, name):
-    """Issue 13.17: a full disk left `.FILE.tmp` files; it must leave the file as it was before
+    """a full disk left `.FILE.tmp` files; it must leave the file as it was before
     the write that did not fit, and nothing else."""
     path = small_disk / name
     recorder = Recorder(path, (640, 480))

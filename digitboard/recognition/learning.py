@@ -26,10 +26,10 @@ from typing import Protocol
 
 import numpy as np
 
+from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.trajectory import trajectories, trajectory
 
-DIGIT_CLASSES = 10
 RECENT_EMBEDDINGS = 256  # embeddings of digits read lately kept for `accept`, at most
 
 

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
+from digitboard.recognition.classes import NOT_A_DIGIT  # letters, symbols, scribbles, stray clicks
+
 MNIST_ENV = "DIGITBOARD_MNIST"
 UNIPEN_ENV = "DIGITBOARD_UNIPEN"
 NONDIGITS_ENV = "DIGITBOARD_NONDIGITS"
@@ -88,7 +90,6 @@ def to_model_input(images: np.ndarray) -> np.ndarray:
     return (np.asarray(images, np.float32) / 255.0)[..., None]
 
 
-NOT_A_DIGIT = 10  # the model's eleventh class: letters, symbols, scribbles, stray clicks
 
 
 @dataclass(frozen=True)

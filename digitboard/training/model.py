@@ -11,6 +11,7 @@ import keras
 from keras import layers
 
 from digitboard.recognition.classes import CLASSES as NUM_CLASSES
+from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.keras_model import (
     EMBEDDING,
     IMAGE_MODEL,
@@ -33,7 +34,7 @@ def conv_bn_relu(x, filters: int, kernel_size: int, padding: str = "same"):
 def build_model(dropout: float = 0.4, num_classes: int = NUM_CLASSES) -> keras.Model:
     """Build the CNN: about 200 k parameters and 8 M multiply-adds per digit.
 
-    The seed's Conv(32)-Pool-Conv(64)-Pool-Dense(10) with batch normalisation, two more
+    The classic tutorial CNN's Conv(32)-Pool-Conv(64)-Pool-Dense(10) with batch normalisation, two more
     convolutions and a small dense layer: enough for 99.6% on MNIST, small enough to classify
     a digit in well under a millisecond with ONNX Runtime.
     """
@@ -94,6 +95,6 @@ def with_not_a_digit(model: keras.Model) -> keras.Model:
         new.set_weights(old.get_weights())
     kernel, bias = model.layers[-1].get_weights()
     wide_kernel, wide_bias = wide.layers[-1].get_weights()
-    wide_kernel[:, :10], wide_bias[:10] = kernel, bias
+    wide_kernel[:, :DIGIT_CLASSES], wide_bias[:DIGIT_CLASSES] = kernel, bias
     wide.layers[-1].set_weights([wide_kernel, wide_bias])
     return wide

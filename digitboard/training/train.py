@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from digitboard.paths import require_readable_file, require_writable_target, shown
-from digitboard.recognition.classes import NOT_A_DIGIT
+from digitboard.recognition.classes import DIGIT_CLASSES, NOT_A_DIGIT
 from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
 from digitboard.training.augment import (
     Augmentation,
@@ -306,7 +306,7 @@ def predict_probabilities(model, x: np.ndarray, batch_size: int = 1024) -> np.nd
 
 def predict_labels(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
     """Digit labels (argmax over the ten digits) for a large batch of images (N, 28, 28, 1)."""
-    return np.argmax(predict_probabilities(model, x, batch_size)[:, :10], axis=1)
+    return np.argmax(predict_probabilities(model, x, batch_size)[:, :DIGIT_CLASSES], axis=1)
 
 
 def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, verbose: int | str = "auto",
