@@ -177,9 +177,10 @@ def run_train(args: argparse.Namespace) -> int:
 
     fields = {field.name for field in dataclasses.fields(TrainConfig)}
     options = {name: value for name, value in vars(args).items() if name in fields}
-    config = TrainConfig.quick_look(**options) if args.quick else TrainConfig(**options)
+    quick = vars(args).get("quick", False)  # train's options are present only when given
+    config = TrainConfig.quick_look(**options) if quick else TrainConfig(**options)
     result = run_training(config)
-    if result.mnist_accuracy < MNIST_TARGET and config.sample_limit is None and not args.quick:
+    if result.mnist_accuracy < MNIST_TARGET and config.sample_limit is None and not quick:
         print(f"note: {result.mnist_accuracy:.2%} on MNIST is short of the {MNIST_TARGET:.1%} a shipped model keeps")
     return 0 if result.agreement.ok else 1
 
@@ -249,7 +250,7 @@ def train_leftovers(args: argparse.Namespace) -> list[Path]:
     """The hidden file a training run writes before it is done (digitboard.training.train)."""
     from digitboard.training.train import TrainConfig, partial_path
 
-    return [partial_path(Path(args.out or TrainConfig().out))]
+    return [partial_path(Path(vars(args).get("out") or TrainConfig().out))]  # present only when given
 
 
 def export_leftovers(args: argparse.Namespace) -> list[Path]:
