@@ -268,3 +268,32 @@ def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, t
             process.wait()
     assert status == 128 + signal_number, (tmp_path / "stderr.txt").read_text()
     assert list(out_folder.iterdir()) == []
+
+
+def test_a_main_thread_held_in_native_code_is_stopped_by_the_watcher_which_removes_the_partial_file(tmp_path):
+    """TensorFlow can hold the main thread in native code, where no Python handler runs (libc's
+    sleep stands in for it here): after the clean-up time the watcher deletes the partial file and
+    exits 143."""
+    partial = tmp_path / ".m.partial.keras"
+    partial.write_text("half a model")
+    script = (
+        "import ctypes\nfrom pathlib import Path\nimport digitboard.cli as cli\n"
+        "cli.CLEAN_UP_SECONDS = 1.0\n"
+        f"with cli.sigterm_as_interrupt(lambda: [Path({str(partial)!r})]):\n"
+        "    print('ready', flush=True)\n    ctypes.CDLL(None).sleep(120)\n"
+    )
+    process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    try:
+        assert process.stdout.readline() == "ready\n"
+        time.sleep(1.0)  # by now in libc's sleep: a signal before it is handled on the main thread
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        status = process.wait(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
+    stderr = process.stderr.read()
+    assert status == 128 + signal.SIGTERM and not partial.exists(), stderr
+    assert time.monotonic() - started < 30
+    assert "stopped (SIGTERM); partial files removed" in stderr
