@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -298,8 +300,15 @@ def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
 def decode_json(text: str, where: str, first_line: int = 1):
     """Decode one JSON value of a session file; errors name the line where JSON went wrong.
     `where` is the file's name; `first_line` the line `text` starts on."""
-    try:
+    with _json_errors_as_session_errors(where, first_line):
         return json.loads(text, object_pairs_hook=_object_without_duplicates)
+
+
+@contextmanager
+def _json_errors_as_session_errors(where: str, first_line: int) -> Iterator[None]:
+    """Turn what goes wrong while decoding JSON into one SessionError naming the file and line."""
+    try:
+        yield
     except json.JSONDecodeError as error:
         line = first_line + error.lineno - 1
         raise SessionError(f"{where}:{line}: not valid JSON ({error.msg} at column {error.colno})") from None
@@ -494,18 +503,9 @@ def decode_session_text(text: str, where: str, first_line: int = 1, limits: Limi
     start = _skip_space(text, 0)
     if not text.startswith("{", start):
         return decode_json(text, where, first_line)
-    try:
+    with _json_errors_as_session_errors(where, first_line):
         data, end = _decode_object(text, start, f"{where}:{first_line}", limits)
         end = _skip_space(text, end)
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
         return data
-    except json.JSONDecodeError as error:
-        line = first_line + error.lineno - 1
-        raise SessionError(f"{where}:{line}: not valid JSON ({error.msg} at column {error.colno})") from None
-    except _DuplicateField as error:
-        raise SessionError(f"{where}:{first_line}: field {error.name!r} appears twice in one object") from None
-    except RecursionError:
-        raise SessionError(f"{where}:{first_line}: JSON nested too deeply to be a session") from None
-    except ValueError as error:  # an integer of more than 4,300 digits
-        raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None
