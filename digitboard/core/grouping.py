@@ -259,7 +259,10 @@ def _met(board: Board, ink: Ink) -> list[Digit]:
         gap = _gap(ink.low, ink.high, digit.low, digit.high)
         if np.any(gap > MEET_GAP * height) or on_other_lines(ink, digit) or digit.speck:
             continue
-        if min(ink_distance(ink.points, other.points) for other in digit.strokes) <= MEET_GAP * height:
+        reach = MEET_GAP * height
+        # The first stroke met is enough; a stroke whose box is farther than that is not looked at.
+        if any(np.all(_gap(ink.low, ink.high, other.low, other.high) <= reach)
+               and ink_distance(ink.points, other.points) <= reach for other in digit.strokes):
             met.append(digit)
     return met
 
