@@ -316,7 +316,8 @@ def run_board(
             print(f"digitboard: --size {size[0]} {size[1]} is larger than the display; "
                   f"opening {fitted[0]}x{fitted[1]}", file=sys.stderr)
             size = fitted
-        recorder = Recorder(record, size, force=force, profile=getattr(learner, "starting_from", None)) if record else None
+        starting_from = learner.starting_from if learner is not None else None  # the examples a recording names
+        recorder = Recorder(record, size, force=force, profile=starting_from) if record else None
         pygame.display.set_icon(window_icon())
         pygame.display.set_caption(TITLE)
         try:
