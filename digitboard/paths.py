@@ -28,20 +28,19 @@ def shown(path: PathLike) -> str:
     return text if text.isprintable() else repr(text)
 
 
+# What a path is, by its mode, in the words of a one-line message; the first test that holds.
+KINDS = (
+    (stat.S_ISREG, "is a file"),
+    (stat.S_ISDIR, "is a folder"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO)"),
+    (stat.S_ISCHR, "is a character device"),
+    (stat.S_ISBLK, "is a block device"),
+    (stat.S_ISSOCK, "is a socket"),
+)
+
+
 def _kind(mode: int) -> str:
-    if stat.S_ISREG(mode):
-        return "is a file"
-    if stat.S_ISDIR(mode):
-        return "is a folder"
-    if stat.S_ISFIFO(mode):
-        return "is a named pipe (FIFO)"
-    if stat.S_ISCHR(mode):
-        return "is a character device"
-    if stat.S_ISBLK(mode):
-        return "is a block device"
-    if stat.S_ISSOCK(mode):
-        return "is a socket"
-    return "is not a file"
+    return next((words for holds, words in KINDS if holds(mode)), "is not a file")
 
 
 def _reason(error: OSError) -> str:
