@@ -30,6 +30,7 @@ import dataclasses
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -37,11 +38,18 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from digitboard.recognition.classes import (  # noqa: E402
-    NOT_A_DIGIT,  # noqa: E402
+    NOT_A_DIGIT,
     UNSURE_BELOW,
     shift_not_a_digit,
+    with_temperature,
 )
 from digitboard.recognition.recognizer import pool_probabilities  # noqa: E402
+from digitboard.training.calibration import (  # noqa: E402
+    expected_calibration_error,
+    fit_temperature,
+    format_table,
+    reliability_table,
+)
 from digitboard.training.data import DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
 from digitboard.training.train import (  # noqa: E402
     TrainConfig,
@@ -180,22 +188,65 @@ def mnist_test_labels(args) -> np.ndarray:
     return mnist_full(args).y_test
 
 
-def choose_shift(digit_probabilities: np.ndarray) -> float:
+THRESHOLDS = np.round(np.arange(0.5, 0.951, 0.05), 2)  # the unsure rule's candidates, lowest first
+
+
+@dataclass(frozen=True)
+class Choice:
+    """How a fold model's two networks are read: the CNN's weight in the pool, the temperature,
+    the "not a digit" shift, and the confidence below which a digit is shown unsure."""
+
+    weight: float = 1.0
+    temperature: float = 1.0
+    shift: float = 0.0
+    threshold: float = UNSURE_BELOW
+
+    def __str__(self) -> str:
+        return f"w {self.weight:g}, T {self.temperature:.2f}, shift {self.shift:+g}, unsure below {self.threshold:g}"
+
+
+def choose_shift(digit_probabilities: np.ndarray, threshold: float = UNSURE_BELOW) -> float:
     """The weakest "not a digit" shift (TrainConfig.not_a_digit_shift) leaving at most UNSURE_TARGET
-    of real digits unsure at UNSURE_BELOW; the strongest tried if none does."""
+    of real digits unsure at `threshold`; the strongest tried if none does."""
     for shift in SHIFTS:
-        if (~shown_confident(shift_not_a_digit(digit_probabilities, shift), UNSURE_BELOW)).mean() <= UNSURE_TARGET:
+        if (~shown_confident(shift_not_a_digit(digit_probabilities, shift), threshold)).mean() <= UNSURE_TARGET:
             return float(shift)
     return float(SHIFTS[-1])
+
+
+def choose_unsure_rule(digits: np.ndarray, labels: np.ndarray, nondigits: np.ndarray) -> tuple[float, float]:
+    """(shift, threshold): of the pairs leaving at most UNSURE_TARGET of real digits unsure, the
+    one that shows the fewest wrong readings as sure: the share of digits read wrong with no
+    unsure mark plus the share of letters and symbols shown as a confident digit. Ties go to the
+    weaker shift, then the lower threshold. If no pair keeps to the target: the shift
+    choose_shift gives at the lowest threshold."""
+    best, best_cost = None, np.inf
+    read_wrong = digits[:, :10].argmax(axis=1) != labels
+    for shift in SHIFTS:
+        shifted_digits, shifted_others = shift_not_a_digit(digits, shift), shift_not_a_digit(nondigits, shift)
+        for threshold in THRESHOLDS:
+            sure = shown_confident(shifted_digits, threshold)
+            if (~sure).mean() > UNSURE_TARGET:
+                continue
+            cost = (read_wrong & sure).mean() + shown_confident(shifted_others, threshold).mean()
+            if cost < best_cost - 1e-12:
+                best, best_cost = (float(shift), float(threshold)), cost
+    return best or (choose_shift(digits, THRESHOLDS[0]), float(THRESHOLDS[0]))
 
 
 PROBABILITIES = ("digit_probabilities", "nondigit_probabilities", "junk_probabilities")
 
 
-def pooled(fold: dict, paths: dict | None, weight: float, shift: float = 0.0) -> dict:
-    """A fold's results read by the CNN pooled with its path model at `weight`, then shifted."""
-    return {**fold, **{key: shift_not_a_digit(pool_probabilities(fold[key], paths[key] if paths else None, weight), shift)
+def pooled(fold: dict, paths: dict | None, weight: float, shift: float = 0.0, temperature: float = 1.0) -> dict:
+    """A fold's results read by the CNN pooled with its path model at `weight` and `temperature`,
+    then shifted."""
+    return {**fold, **{key: shift_not_a_digit(pool_probabilities(fold[key], paths[key] if paths else None, weight,
+                                                                 temperature), shift)
                        for key in PROBABILITIES if key in fold}}
+
+
+def read_with(fold: dict, paths: dict | None, choice: Choice) -> dict:
+    return pooled(fold, paths, choice.weight, choice.shift, choice.temperature)
 
 
 def choose_weight(folds: list[dict], paths: list[dict] | None) -> float:
@@ -211,53 +262,60 @@ def choose_weight(folds: list[dict], paths: list[dict] | None) -> float:
     return max(WEIGHTS, key=right)  # the first of equals
 
 
-def choose(folds: list[dict], paths: list[dict] | None) -> tuple[float, float]:
-    """(weight, shift) chosen on `folds`: the weight reading most digits right, then the weakest
-    shift leaving at most UNSURE_TARGET of their digits unsure."""
-    weight = choose_weight(folds, paths)
-    digits = np.concatenate([pooled(fold, path, weight)["digit_probabilities"]
-                             for fold, path in zip(folds, paths or [None] * len(folds))])
-    return weight, choose_shift(digits)
+def choose(folds: list[dict], paths: list[dict] | None) -> Choice:
+    """The Choice made on `folds`, in order: the weight reading most digits right; the
+    temperature under which the real digits' readings among the ten digits are likeliest
+    (digitboard.training.calibration); then the unsure rule (choose_unsure_rule)."""
+    paths = paths or [None] * len(folds)
+    weight = choose_weight(folds, paths if paths[0] is not None else None)
+    read = [pooled(fold, path, weight) for fold, path in zip(folds, paths)]
+    digits = np.concatenate([fold["digit_probabilities"] for fold in read])
+    labels = np.concatenate([fold["digit_labels"] for fold in folds])
+    temperature = fit_temperature(digits[:, :10] / digits[:, :10].sum(axis=1, keepdims=True), labels)
+    nondigits = np.concatenate([fold["nondigit_probabilities"] for fold in read])
+    shift, threshold = choose_unsure_rule(with_temperature(digits, temperature), labels,
+                                          with_temperature(nondigits, temperature))
+    return Choice(weight, temperature, shift, threshold)
 
 
-def nested_choices(loaded: list[dict], paths: list[dict] | None = None) -> list[tuple[float, float]]:
-    """Each fold's (weight, shift), chosen on the other folds' out-of-fold digits alone: the
-    figures of a fold read with its own were not looked at while choosing them."""
+def nested_choices(loaded: list[dict], paths: list[dict] | None = None) -> list[Choice]:
+    """Each fold's Choice, made on the other folds' out-of-fold readings alone: the figures of a
+    fold read with its own were not looked at while choosing them."""
     def others(items: list | None, i: int) -> list | None:
         return [item for j, item in enumerate(items) if j != i] if items else None
 
     return [choose(others(loaded, i), others(paths, i)) for i in range(len(loaded))]
 
 
-def nested_shifts(loaded: list[dict]) -> list[float]:
-    """Each fold's shift for the CNN alone, chosen on the other folds (nested_choices)."""
-    return [shift for _, shift in nested_choices(loaded)]
-
-
-def report(recipe: str, results: list[Path], path_results: list[Path] | None = None) -> tuple[float, float]:
+def report(recipe: str, results: list[Path], path_results: list[Path] | None = None) -> Choice:
     """Print the out-of-fold table of one recipe (pooled with the path models if given), each
-    fold read with its nested weight and shift; returns those chosen on all folds (what the
-    shipped model gets)."""
+    fold read with the Choice made on the other folds, with its reliability table; returns the
+    Choice made on all folds (what the shipped model gets)."""
     loaded = [dict(np.load(path)) for path in results]
     paths = [dict(np.load(path)) for path in path_results] if path_results else None
-    choices = nested_choices(loaded, paths) if len(loaded) > 1 else [(1.0, 0.0)]
-    shifted = [pooled(fold, path, weight, shift)
-               for fold, path, (weight, shift) in zip(loaded, paths or [None] * len(loaded), choices)]
+    each_path = paths or [None] * len(loaded)
+    choices = nested_choices(loaded, paths) if len(loaded) > 1 else [Choice()]
+    shifted = [read_with(fold, path, choice) for fold, path, choice in zip(loaded, each_path, choices)]
     keys = ("digit_probabilities", "digit_labels", "digit_contributors", "nondigit_probabilities",
             "nondigit_contributors", "junk_probabilities")
-    chosen_weight, chosen = choose(loaded, paths)
-    raw = {key: np.concatenate([r[key] for r in (pooled(fold, path, chosen_weight)
-                                                 for fold, path in zip(loaded, paths or [None] * len(loaded)))])
+    chosen = choose(loaded, paths)
+    raw = {key: np.concatenate([r[key] for r in (pooled(fold, path, chosen.weight, 0.0, chosen.temperature)
+                                                 for fold, path in zip(loaded, each_path))])
            for key in keys}
     pooled_folds = {key: np.concatenate([r[key] for r in shifted]) for key in keys}
+    thresholds = {"digit": np.concatenate([np.full(len(fold["digit_labels"]), choice.threshold)
+                                           for fold, choice in zip(loaded, choices)]),
+                  "nondigit": np.concatenate([np.full(len(fold["nondigit_contributors"]), choice.threshold)
+                                              for fold, choice in zip(loaded, choices)]),
+                  "junk": np.concatenate([np.full(len(fold["junk_probabilities"]), choice.threshold)
+                                          for fold, choice in zip(loaded, choices)])}
     read = pooled_folds["digit_probabilities"][:, :10].argmax(axis=1)
     correct = read == pooled_folds["digit_labels"]
-    unsure = ~shown_confident(pooled_folds["digit_probabilities"], UNSURE_BELOW)
-    fooled = shown_confident(pooled_folds["nondigit_probabilities"], UNSURE_BELOW)
+    unsure = ~shown_confident(pooled_folds["digit_probabilities"], thresholds["digit"])
+    fooled = shown_confident(pooled_folds["nondigit_probabilities"], thresholds["nondigit"])
     what = "the CNN and the path model pooled" if paths else "the CNN alone"
-    print(f"\nrecipe {recipe} ({RECIPES[recipe]}), {what}: out of fold, unsure below {UNSURE_BELOW:.2f}, "
-          f"each fold read with the (CNN weight, 'not a digit' shift) chosen on the other folds "
-          f"({', '.join(f'{weight:g}, {shift:+g}' for weight, shift in choices)})")
+    print(f"\nrecipe {recipe} ({RECIPES[recipe]}), {what}: out of fold, each fold read with the choices made on "
+          f"the other folds ({'; '.join(str(choice) for choice in choices)})")
     print(f"  {'institution':12} {'digits':>6} {'accuracy':>9} {'unsure':>7} {'non-digits':>10} {'confident':>9}")
     for institution in sorted(set(pooled_folds["digit_contributors"])):
         rows = pooled_folds["digit_contributors"] == institution
@@ -269,26 +327,39 @@ def report(recipe: str, results: list[Path], path_results: list[Path] | None = N
     worst = min(range(10), key=lambda digit: correct[pooled_folds["digit_labels"] == digit].mean())
     per_class = " ".join(f"{digit}:{correct[pooled_folds['digit_labels'] == digit].mean():.1%}" for digit in range(10))
     print(f"  per class: {per_class} (worst {worst})")
-    junk_fooled = shown_confident(pooled_folds["junk_probabilities"], UNSURE_BELOW).mean()
+    print(f"  read wrong with no unsure mark: {(~correct & ~unsure).mean():.2%} of digits "
+          f"({(~correct & ~unsure).sum()} of the {(~correct).sum()} wrong); right but marked unsure: "
+          f"{(correct & unsure).mean():.2%}")
+    junk_fooled = shown_confident(pooled_folds["junk_probabilities"], thresholds["junk"]).mean()
     print(f"  synthetic junk (fresh) shown as a confident digit: {junk_fooled:.2%}")
-    print(f"  chosen on all folds (the shipped model's TrainConfig): image_weight {chosen_weight:g}, "
-          f"not_a_digit_shift {chosen:+g}")
+    uncalibrated = [read_with(fold, path, dataclasses.replace(choice, temperature=1.0))
+                    for fold, path, choice in zip(loaded, each_path, choices)]
+    for name, folds in (("at temperature 1", uncalibrated), ("calibrated, each fold's T chosen on the others", shifted)):
+        table = reliability_table(np.concatenate([fold["digit_probabilities"] for fold in folds]),
+                                  pooled_folds["digit_labels"])
+        print(f"  reliability of the confidence shown for real digits, {name}: "
+              f"expected calibration error {expected_calibration_error(table):.2%}")
+        print(format_table(table))
+    print(f"  chosen on all folds (the shipped model's TrainConfig and UNSURE_BELOW): image_weight {chosen.weight:g}, "
+          f"temperature {chosen.temperature:.2f}, not_a_digit_shift {chosen.shift:+g}, unsure below {chosen.threshold:g}")
     if paths:
         for weight in WEIGHTS:
             right = np.concatenate([(pooled(fold, path, weight)["digit_probabilities"][:, :10].argmax(axis=1)
                                      == fold["digit_labels"]) for fold, path in zip(loaded, paths)])
             print(f"  CNN weight {weight:g}, all folds: {right.mean():.2%} of digits right ({(~right).sum()} wrong)")
-    print("  shift, all folds:   " + " ".join(f"{shift:6.2f}" for shift in CURVE))
+    print(f"  shift at the threshold chosen on all folds ({chosen.threshold:g}):"
+          + " ".join(f"{shift:6.2f}" for shift in CURVE))
     for name, key, wanted in (("digits unsure", "digit_probabilities", False),
                               ("non-digits confident", "nondigit_probabilities", True),
                               ("junk confident", "junk_probabilities", True)):
-        shares = [(shown_confident(shift_not_a_digit(raw[key], shift), UNSURE_BELOW) == wanted).mean() for shift in CURVE]
+        shares = [(shown_confident(shift_not_a_digit(raw[key], shift), chosen.threshold) == wanted).mean()
+                  for shift in CURVE]
         print(f"  {name:20}" + " ".join(f"{share:6.2%}" for share in shares))
     for index, result in enumerate(loaded, 1):
         print(f"  fold {index}: MNIST test {float(result['mnist_accuracy']):.2%}, "
               f"{int(result['epochs_run'])} epochs in {float(result['minutes']):.1f} min"
               + (f"; path model {float(paths[index - 1]['minutes']):.1f} min" if paths else ""))
-    return chosen_weight, chosen
+    return chosen
 
 
 def write_fold_models(recipe: str, results: list[Path], path_results: list[Path] | None, args) -> None:
@@ -305,17 +376,17 @@ def write_fold_models(recipe: str, results: list[Path], path_results: list[Path]
     choices = nested_choices(loaded, [dict(np.load(path)) for path in path_results] if path_results else None)
     folder = args.out_dir / recipe / ("pooled" if path_results else "shifted")
     folder.mkdir(exist_ok=True)
-    for index, (path, (weight, shift)) in enumerate(zip(results, choices)):
+    for index, (path, choice) in enumerate(zip(results, choices)):
         model = load_keras_model(path.with_suffix(".keras"))
         if path_results:
             path_model = keras.saving.load_model(path_results[index].with_suffix(".keras"), compile=False)  # not a board's model
-            model = pooled_model(model, path_model, weight, shift)
+            model = pooled_model(model, path_model, choice.weight, choice.shift, choice.temperature)
         else:
-            shift_not_a_digit_logit(model, shift)
+            shift_not_a_digit_logit(model, choice.shift)  # a CNN alone is written without its temperature
         out = folder / path.with_suffix(".keras").name
         model.save(out)
         agreement = export_onnx(out, mnist_test_images(args)[:2000])
-        print(f"{out}: CNN weight {weight:g}, shifted by {shift:+g}; ONNX copy: {agreement}", flush=True)
+        print(f"{out}: {choice}; ONNX copy: {agreement}", flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -53,7 +53,7 @@ def test_stats_summarise_milliseconds():
         latency.Stats.of([])
 
 
-def test_the_not_a_digit_shift_is_the_weakest_meeting_the_target_and_nested_leaves_each_fold_out():
+def test_the_not_a_digit_shift_is_the_weakest_meeting_the_target():
     cv = load_benchmark("cross_validation")
     digit = lambda label, not_digit: np.eye(11)[label] * (1 - not_digit) + np.eye(11)[10] * not_digit
     # 100 digits; the model gives 3 of them mostly to "not a digit": 0.8, 0.9 and 0.99.
@@ -62,10 +62,22 @@ def test_the_not_a_digit_shift_is_the_weakest_meeting_the_target_and_nested_leav
     assert cv.choose_shift(confident) == -2.25
     assert cv.choose_shift(np.stack([digit(7, 0.0)] * 100)) == 0.0
     assert cv.choose_shift(np.stack([digit(7, 0.999999)] * 100)) == cv.SHIFTS[-1]  # none is enough: the strongest
-    folds = [{"digit_probabilities": confident}, {"digit_probabilities": np.stack([digit(7, 0.0)] * 100)},
-             {"digit_probabilities": confident}]
-    assert cv.nested_shifts(folds) == [cv.choose_shift(np.concatenate([folds[1]["digit_probabilities"], confident])),
-                                       -2.25, cv.choose_shift(np.concatenate([confident, folds[1]["digit_probabilities"]]))]
+
+
+def test_the_unsure_rule_marks_errors_within_the_unsure_budget_and_keeps_letters_out():
+    cv = load_benchmark("cross_validation")
+    row = lambda label, p, not_digit=0.0: np.eye(11)[label] * p + np.eye(11)[(label + 1) % 10] * (1 - p - not_digit) \
+        + np.eye(11)[10] * not_digit  # noqa: E731
+    # 1,000 3s: 990 read right at 0.99, 5 right at 0.7, 5 read as 4 at 0.6.
+    digits = np.stack([row(3, 0.99)] * 990 + [row(3, 0.7)] * 5 + [row(3, 0.4)] * 5)  # the last five read 4 at 0.6
+    labels = np.array([3] * 1000)
+    letters = np.stack([row(5, 0.0, 0.9)] * 100)  # letters the model calls "not a digit"
+    shift, threshold = cv.choose_unsure_rule(digits, labels, letters)
+    # Marking the five errors (0.6) costs 0.5% of digits unsure, within 1%; marking the 0.7s too
+    # would cost 1% and gain nothing: the lowest threshold above 0.6 is chosen, with no shift.
+    assert (shift, threshold) == (0.0, 0.65)
+    none_fit = np.stack([row(3, 0.0, 1.0)] * 100)  # every digit given wholly to "not a digit"
+    assert cv.choose_unsure_rule(none_fit, np.array([3] * 100), letters)[1] == cv.THRESHOLDS[0]
 
 
 def test_the_cnn_weight_is_the_one_reading_most_digits_right_chosen_with_the_shift_on_other_folds():
@@ -79,7 +91,10 @@ def test_the_cnn_weight_is_the_one_reading_most_digits_right_chosen_with_the_shi
     paths = {"digit_probabilities": np.stack([threes_path] * 10 + [fours_path] * 10)}
     assert cv.choose_weight([fold], [paths]) == 0.7  # the first of the weights reading all 20 right
     assert cv.choose_weight([fold], None) == 1.0  # no path models: the CNN alone
+    fold["nondigit_probabilities"] = np.stack([row(np.full(10, 0.1))] * 5)
+    paths["nondigit_probabilities"] = fold["nondigit_probabilities"]
     assert cv.nested_choices([fold] * 3, [paths] * 3) == [cv.choose([fold] * 2, [paths] * 2)] * 3
+    assert cv.choose([fold], [paths]).weight == 0.7
     read = cv.pooled(fold, paths, 0.7, -1.0)["digit_probabilities"]
     assert np.allclose(read, cv.shift_not_a_digit(cv.pool_probabilities(fold["digit_probabilities"], paths["digit_probabilities"], 0.7), -1.0))
     assert (read[:, :10].argmax(axis=1) == fold["digit_labels"]).all()

@@ -59,8 +59,8 @@ def test_the_pooled_model_pools_as_the_numpy_rule_and_keeps_the_cnn_embedding(tm
     rng = np.random.default_rng(0)
     images = rng.random((5, 28, 28, 1), np.float32)
     drawn = rng.uniform(-0.5, 0.5, (5, 64, 5)).astype(np.float32)
-    model = pooled_model(cnn, paths, image_weight=0.6, not_a_digit_shift=-2.5)
-    expected = shift_not_a_digit(pool_probabilities(np.asarray(cnn(images)), np.asarray(paths(drawn)), 0.6), -2.5)
+    model = pooled_model(cnn, paths, image_weight=0.6, not_a_digit_shift=-2.5, temperature=1.7)
+    expected = shift_not_a_digit(pool_probabilities(np.asarray(cnn(images)), np.asarray(paths(drawn)), 0.6, 1.7), -2.5)
     assert np.allclose(np.asarray(model([images, drawn])), expected, atol=1e-5)
     model.save(tmp_path / "pooled.keras")
     loaded = load_keras_model(tmp_path / "pooled.keras")
@@ -212,3 +212,21 @@ def test_synthetic_junk_big_enough_to_be_read_is_never_a_straight_line():
         points = np.concatenate(junk_strokes(rng))
         if np.ptp(points, axis=0).max() >= SPECK_PIXELS:  # smaller marks are specks, never read
             assert not line_like(points), points
+
+
+def test_a_pool_saved_before_temperatures_existed_reads_at_temperature_one():
+    """Models saved before the temperature have no such key in their config: they load and read
+    exactly as before."""
+    from digitboard.recognition.keras_model import PooledProbabilities
+
+    old = PooledProbabilities(0.6, -2.5)
+    config = old.get_config()
+    del config["temperature"]
+    rng = np.random.default_rng(1)
+    image, path = (rng.dirichlet(np.ones(11), 4).astype(np.float32) for _ in range(2))
+    assert PooledProbabilities.from_config(config).temperature == 1.0
+    assert np.allclose(np.asarray(PooledProbabilities.from_config(config)([image, path])),
+                       np.asarray(old([image, path])), atol=1e-6)
+    hotter = np.asarray(PooledProbabilities(0.6, -2.5, 2.0)([image, path]))
+    assert (hotter.argmax(axis=1) == np.asarray(old([image, path])).argmax(axis=1)).all()  # same labels
+    assert (hotter.max(axis=1) < np.asarray(old([image, path])).max(axis=1)).all()  # less sure

@@ -37,3 +37,14 @@ def shift_not_a_digit(probabilities: np.ndarray, shift: float) -> np.ndarray:
     scaled = probabilities.copy()
     scaled[:, NOT_A_DIGIT] *= np.exp(shift)
     return scaled / scaled.sum(axis=1, keepdims=True)
+
+
+def with_temperature(probabilities: np.ndarray, temperature: float) -> np.ndarray:
+    """(N, C) probabilities with their log-probabilities divided by `temperature`: above 1 less
+    sure, below 1 surer, the label read unchanged. The same as the temperature of
+    digitboard.recognition.keras_model.PooledProbabilities (a test checks it)."""
+    if not temperature > 0:
+        raise ValueError(f"a temperature must be positive, got {temperature}")
+    logits = np.log(np.maximum(np.asarray(probabilities, np.float64), 1e-300)) / temperature
+    scaled = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return scaled / scaled.sum(axis=1, keepdims=True)

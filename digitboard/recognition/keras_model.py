@@ -18,31 +18,37 @@ IMAGE_MODEL, PATH_MODEL, POOL = "digit_cnn", "trajectory_cnn", "pooled"  # the p
 
 @keras.saving.register_keras_serializable(package="digitboard")
 class PooledProbabilities(layers.Layer):
-    """Pool two models' probabilities: p proportional to image**w * path**(1 - w), with `shift`
-    added to the "not a digit" log-odds (a weighted geometric mean, then a change of prior).
+    """Pool two models' probabilities: p proportional to (image**w * path**(1 - w))**(1 / T), with
+    `shift` added to the "not a digit" log-odds (a weighted geometric mean, its temperature, then
+    a change of prior).
 
     A geometric mean lets either model veto a class it finds unlikely, which is what a pair of
     models that fail on different drawings needs; the weight and the shift are chosen by
-    cross-validation that leaves whole institutions out (docs/cross-validation.md).
+    cross-validation that leaves whole institutions out (docs/cross-validation.md). The
+    temperature T makes the pooled confidence mean what it says on writers the models never saw
+    (digitboard.training.calibration); models saved before it had none, so it defaults to 1.
     """
 
-    def __init__(self, image_weight: float = 0.5, not_a_digit_shift: float = 0.0, **kwargs) -> None:
+    def __init__(self, image_weight: float = 0.5, not_a_digit_shift: float = 0.0, temperature: float = 1.0,
+                 **kwargs) -> None:
         super().__init__(**kwargs)
         self.image_weight = float(image_weight)
         self.not_a_digit_shift = float(not_a_digit_shift)
+        self.temperature = float(temperature)
 
     def call(self, inputs):
         image, path = inputs
         tiny = 1e-7  # a float32 softmax can give exactly 0
-        logits = (self.image_weight * ops.log(image + tiny) + (1.0 - self.image_weight) * ops.log(path + tiny)
-                  + ops.convert_to_tensor([0.0] * NOT_A_DIGIT + [self.not_a_digit_shift]))
+        pooled = self.image_weight * ops.log(image + tiny) + (1.0 - self.image_weight) * ops.log(path + tiny)
+        logits = pooled / self.temperature + ops.convert_to_tensor([0.0] * NOT_A_DIGIT + [self.not_a_digit_shift])
         return ops.softmax(logits, axis=-1)
 
     def compute_output_shape(self, input_shape):
         return input_shape[0]
 
     def get_config(self) -> dict:
-        return {**super().get_config(), "image_weight": self.image_weight, "not_a_digit_shift": self.not_a_digit_shift}
+        return {**super().get_config(), "image_weight": self.image_weight, "not_a_digit_shift": self.not_a_digit_shift,
+                "temperature": self.temperature}
 
 
 def named(model: keras.Model, name: str) -> keras.Model:

@@ -21,6 +21,7 @@ from typing import Protocol
 import numpy as np
 
 from digitboard.recognition.batches import in_parts
+from digitboard.recognition.classes import with_temperature
 from digitboard.recognition.modelfile import (
     TRAIN_HINT,
     ModelError,
@@ -40,14 +41,15 @@ from digitboard.recognition.modelfile import (
 RUN_ROWS = 256  # the most rows one ONNX Runtime run takes: memory and time stay linear in the batch
 
 
-def pool_probabilities(image: np.ndarray, path: np.ndarray | None, image_weight: float) -> np.ndarray:
+def pool_probabilities(image: np.ndarray, path: np.ndarray | None, image_weight: float,
+                       temperature: float = 1.0) -> np.ndarray:
     """Two models' (N, C) probabilities pooled as digitboard.recognition.keras_model.PooledProbabilities pools them
-    (without its shift): p proportional to image**w * path**(1 - w). No path: the image's."""
+    (without its shift): p proportional to (image**w * path**(1 - w))**(1 / T). No path: the image's."""
     if path is None or image_weight == 1:
-        return np.asarray(image, np.float64)
+        return with_temperature(image, temperature) if temperature != 1 else np.asarray(image, np.float64)
     tiny = 1e-7  # as in the layer
-    logits = image_weight * np.log(np.asarray(image, np.float64) + tiny) + \
-        (1 - image_weight) * np.log(np.asarray(path, np.float64) + tiny)
+    logits = (image_weight * np.log(np.asarray(image, np.float64) + tiny) +
+              (1 - image_weight) * np.log(np.asarray(path, np.float64) + tiny)) / temperature
     pooled = np.exp(logits - logits.max(axis=1, keepdims=True))
     return pooled / pooled.sum(axis=1, keepdims=True)
 

@@ -53,12 +53,13 @@ def build_model(dropout: float = 0.4, num_classes: int = NUM_CLASSES) -> keras.M
 
 
 def pooled_model(image_model: keras.Model, path_model: keras.Model, image_weight: float,
-                 not_a_digit_shift: float) -> keras.Model:
-    """One model of two inputs ("image", "trajectory") reading with both networks, pooled."""
+                 not_a_digit_shift: float, temperature: float = 1.0) -> keras.Model:
+    """One model of two inputs ("image", "trajectory") reading with both networks, pooled at
+    `temperature` (PooledProbabilities)."""
     image_input = keras.Input(INPUT_SHAPE, name="image")
     path_input = keras.Input(path_model.input_shape[1:], name="trajectory")
     image_model, path_model = named(image_model, IMAGE_MODEL), named(path_model, PATH_MODEL)
-    pool = PooledProbabilities(image_weight, not_a_digit_shift, name=POOL)
+    pool = PooledProbabilities(image_weight, not_a_digit_shift, temperature, name=POOL)
     outputs = pool([image_model(image_input), path_model(path_input)])
     return keras.Model([image_input, path_input], outputs, name="digit_reader")
 

@@ -61,6 +61,9 @@ class TrainConfig:
     # leaving at most 1% of unseen writers' digits unsure, out of fold. Chosen with the weight by
     # benchmarks/cross_validation.py --paths (the CNN alone: -2.0).
     not_a_digit_shift: float = -2.5
+    # The pooled log-probabilities are divided by it, so that the confidence shown is how often a
+    # reading is right on unseen writers: fitted out of fold (digitboard.training.calibration).
+    temperature: float = 1.0
     validation_fraction: float = 0.1
 
     def __post_init__(self) -> None:
@@ -73,6 +76,8 @@ class TrainConfig:
             raise ValueError(f"--sample-limit must be at least 1 (or left out for all data), got {self.sample_limit}")
         if not 0 <= self.seed < 2**63:  # numpy's generators take no negative seed
             raise ValueError(f"--seed must be a non-negative integer below 2**63, got {self.seed}")
+        if not (self.temperature > 0 and math.isfinite(self.temperature)):
+            raise ValueError(f"--temperature must be a positive number, got {self.temperature}")
         if not math.isfinite(self.not_a_digit_shift):
             raise ValueError(f"--not-a-digit-shift must be a finite number, got {self.not_a_digit_shift}")
         if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0:
@@ -456,9 +461,9 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
                      f"drawings; {config.path_epochs} epochs")
             path_model, path_minutes = train_path_model(data.drawings, config, partial, progress=progress)
             minutes += path_minutes
-            model = pooled_model(model, path_model, config.image_weight, config.not_a_digit_shift)
-            announce(f"pooled with the CNN at weight {config.image_weight:g} for the image; "
-                     f'"not a digit" shifted by {config.not_a_digit_shift:+g} in log-odds')
+            model = pooled_model(model, path_model, config.image_weight, config.not_a_digit_shift, config.temperature)
+            announce(f"pooled with the CNN at weight {config.image_weight:g} for the image, at temperature "
+                     f'{config.temperature:g}; "not a digit" shifted by {config.not_a_digit_shift:+g} in log-odds')
             model.save(partial)
         elif config.not_a_digit_shift and eleven:
             from digitboard.training.model import shift_not_a_digit_logit
