@@ -372,12 +372,15 @@ def main(argv: list[str] | None = None) -> int:
         "came out as one digit": by_contributor(iso_cases, iso_results, lambda c, r: len(r["digits"]) == 1),
         "real digit marked unsure": by_contributor(
             iso_cases, iso_results, lambda c, r: any(d["unsure"] for d in r["digits"])),
+        "read wrong with no unsure mark": by_contributor(
+            iso_cases, iso_results, lambda c, r: not right(c, r) and not any(d["unsure"] for d in r["digits"])),
         "right label among the top three": by_contributor(iso_cases, iso_results, lambda c, r: len(r["digits"]) == 1
                                                           and c.label in [a[0] for a in r["digits"][0]["alternatives"]]),
     }
     print_rows(f"isolated digits ({len(iso_cases)})", rows, contributors)
     summary["isolated"] = float(np.mean(rows["right"]["all"]))
     summary["unsure_digits"] = float(np.mean(rows["real digit marked unsure"]["all"]))
+    summary["wrong_unmarked"] = float(np.mean(rows["read wrong with no unsure mark"]["all"]))
     print("  per class:", "  ".join(
         f"{label}: {np.mean([right(c, r) for c, r in zip(iso_cases, iso_results) if c.label == label]):.2%}"
         for label in range(10)))
