@@ -55,7 +55,7 @@ def _add_train_parser(subparsers) -> None:
                        help=f"the CNN's weight when the two models' log-probabilities are pooled (default: {defaults.image_weight:g})")
     train.add_argument("--not-a-digit-shift", type=float, metavar="LOG_ODDS",
                        help=f"added to the shipped model's 'not a digit' log-odds (default: {defaults.not_a_digit_shift:g}; 0: none)")
-    train.add_argument("--temperature", type=float, metavar="T",
+    train.add_argument("--temperature", type=float, metavar="TEMPERATURE",
                        help=f"the pooled log-probabilities are divided by it, so the confidence shown is calibrated "
                             f"(default: {defaults.temperature:g})")
     train.add_argument("--quick", action="store_true", help="a first look in about 3 minutes: fewer images and epochs")

@@ -31,7 +31,7 @@ def test_every_command_opens_its_help_with_what_it_does(capsys, command):
 def test_options_are_shown_by_their_meaning_not_by_an_internal_name(capsys, argv):
     text = help_text(capsys, *argv)
     for option, metavar in re.findall(r"(--[a-z-]+) ([A-Z_]+)\b", text):
-        assert metavar in {"PATH", "FILE", "FOLDER", "N", "W", "RATE", "LOG_ODDS", "ADDRESS", "ID", "BACKUP"}, (option, metavar)
+        assert metavar in {"PATH", "FILE", "FOLDER", "N", "W", "RATE", "LOG_ODDS", "TEMPERATURE", "ADDRESS", "ID", "BACKUP"}, (option, metavar)
     assert "REPLAY_MODEL" not in text and "SERVE_MODEL" not in text
     if argv:
         assert "--model PATH" in text or argv[0] in ("train", "export", "profile")
