@@ -13,11 +13,11 @@ NOT_A_DIGIT = 10  # index of the "not a digit" probability, in models that have 
 CLASSES = DIGIT_CLASSES + 1  # what a model trained by this project reads
 
 # A digit whose best digit probability is below this is shown as unsure. Chosen on the
-# out-of-fold predictions of the leave-institutions-out cross-validation
-# (benchmarks/cross_validation.py, docs/cross-validation.md): the rule is the highest threshold
-# leaving at most 1% of real digits unsure, so that as few non-digits as possible look like
-# confident digits; the short-schedule fold models left more than 1% unsure at every threshold,
-# so the rule gives its lowest, 0.5 (at 0.5 or more a confident digit is the likeliest class).
+# out-of-fold readings of the leave-institutions-out cross-validation with the "not a digit"
+# shift (benchmarks/cross_validation.py, choose_unsure_rule; docs/cross-validation.md): of the
+# thresholds and shifts leaving at most 1% of real digits unsure, the pair showing the fewest
+# wrong readings as sure. On every fold that pair has 0.5, the lowest at which a confident
+# digit is still the likeliest class.
 UNSURE_BELOW = 0.5
 
 
