@@ -303,12 +303,10 @@ def report(recipe: str, results: list[Path], path_results: list[Path] | None = N
                                                  for fold, path in zip(loaded, each_path))])
            for key in keys}
     pooled_folds = {key: np.concatenate([r[key] for r in shifted]) for key in keys}
-    thresholds = {"digit": np.concatenate([np.full(len(fold["digit_labels"]), choice.threshold)
-                                           for fold, choice in zip(loaded, choices)]),
-                  "nondigit": np.concatenate([np.full(len(fold["nondigit_contributors"]), choice.threshold)
-                                              for fold, choice in zip(loaded, choices)]),
-                  "junk": np.concatenate([np.full(len(fold["junk_probabilities"]), choice.threshold)
-                                          for fold, choice in zip(loaded, choices)])}
+    def each_fold_threshold(key: str) -> np.ndarray:  # a row's threshold is its fold's
+        return np.concatenate([np.full(len(fold[key]), choice.threshold) for fold, choice in zip(loaded, choices)])
+
+    thresholds = {kind: each_fold_threshold(f"{kind}_probabilities") for kind in ("digit", "nondigit", "junk")}
     read = pooled_folds["digit_probabilities"][:, :10].argmax(axis=1)
     correct = read == pooled_folds["digit_labels"]
     unsure = ~shown_confident(pooled_folds["digit_probabilities"], thresholds["digit"])

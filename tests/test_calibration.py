@@ -62,3 +62,13 @@ def test_the_reliability_table_and_its_error():
     assert "0.90-1.00" in format_table(table)
     perfect = reliability_table(np.stack([np.eye(11)[2]] * 4), np.array([2] * 4))
     assert perfect[-1].count == 4 and expected_calibration_error(perfect) == 0  # a confidence of 1 is in the last bin
+
+
+def test_a_temperature_is_refused_where_it_would_be_ignored():
+    from digitboard.training.train import TrainConfig
+
+    with pytest.raises(ValueError, match="--temperature"):
+        TrainConfig(temperature=0.0)
+    with pytest.raises(ValueError, match="--no-paths"):
+        TrainConfig(temperature=1.2, paths=False)
+    assert TrainConfig(temperature=1.2).temperature == 1.2

@@ -78,6 +78,8 @@ class TrainConfig:
             raise ValueError(f"--seed must be a non-negative integer below 2**63, got {self.seed}")
         if not (self.temperature > 0 and math.isfinite(self.temperature)):
             raise ValueError(f"--temperature must be a positive number, got {self.temperature}")
+        if self.temperature != 1 and not self.paths:
+            raise ValueError("--temperature applies to the CNN and the path model pooled, not to --no-paths")
         if not math.isfinite(self.not_a_digit_shift):
             raise ValueError(f"--not-a-digit-shift must be a finite number, got {self.not_a_digit_shift}")
         if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0:
