@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     model = build_model()
     print(f"cores {os.cpu_count()}, TensorFlow {tf.__version__}, Keras {keras.__version__}; "
           f"{model.count_params():,} parameters; {len(data.train):,} training images; "
-          f"batches of {config.batch_size} growing; one cycle of the learning rate over {config.epochs} epochs")
+          f"batches of {config.batch_size}; one cycle of the learning rate over {config.epochs} epochs")
 
     reached: dict[float, tuple[int, float]] = {}
     start, processor_start = time.perf_counter(), time.process_time()

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import _thread
 import argparse
 import os
 import signal
@@ -20,6 +19,7 @@ from digitboard import (
     needs_training_extra,
     training_extra_missing,
 )
+from digitboard import platforms
 from digitboard.paths import require_readable_file
 
 
@@ -204,10 +204,11 @@ def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator
     """Within this block, SIGTERM raises Terminated on the main thread, as Ctrl+C raises
     KeyboardInterrupt (once: a second SIGTERM during the clean-up is ignored, so it finishes).
 
-    A thread of its own waits for both signals (blocked on every other thread, TensorFlow's
-    included), so neither is lost while the main thread is in native code; if the main thread has
-    not finished CLEAN_UP_SECONDS after one, that thread deletes `leftovers()` and ends the process
-    with the signal's status (143 or 130)."""
+    A thread of its own hears both signals as they arrive (digitboard.platforms.SignalWaiter),
+    also while the main thread is held in native code, where no Python handler runs; if the main
+    thread has not finished CLEAN_UP_SECONDS after one, that thread deletes `leftovers()` and ends
+    the process with the signal's status (143 or 130). On Windows, where no other process can
+    send SIGTERM, Ctrl+C is heard the same way."""
     def on_sigterm(signum, frame) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         raise Terminated
@@ -217,27 +218,22 @@ def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator
     except ValueError:  # not the main thread: leave signals alone
         yield
         return
-    # Ctrl+C only where Python handles it: a job started in the background ignores SIGINT.
-    watched = {signal.SIGTERM}
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        watched.add(signal.SIGINT)
     done = threading.Event()
+    waiter = platforms.SignalWaiter()
 
     def watch() -> None:
         while not done.is_set():
-            received = signal.sigtimedwait(watched, 0.2)
-            if received is None:
+            received = waiter.wait(0.2)
+            if received not in (signal.SIGTERM, signal.SIGINT):
                 continue
-            _thread.interrupt_main(received.si_signo)  # the handler runs on the main thread
             if not done.wait(CLEAN_UP_SECONDS):
                 for path in leftovers():
                     path.unlink(missing_ok=True)
-                print(f"digitboard: stopped ({signal.Signals(received.si_signo).name}); partial files removed",
+                print(f"digitboard: stopped ({signal.Signals(received).name}); partial files removed",
                       file=sys.stderr, flush=True)
-                os._exit(128 + received.si_signo)
+                os._exit(128 + received)
             return
 
-    signal.pthread_sigmask(signal.SIG_BLOCK, watched)  # threads started from here on inherit the mask
     watcher = threading.Thread(target=watch, name="signal-watcher", daemon=True)
     watcher.start()
     try:
@@ -245,7 +241,7 @@ def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator
     finally:
         done.set()
         watcher.join()
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, watched)
+        waiter.close()
         signal.signal(signal.SIGTERM, previous)
 
 

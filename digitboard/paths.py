@@ -1,7 +1,7 @@
 """What a path on the user's disk is, said on one line whatever its name: the checks and words
 for messages about a file the user named (an option's file to read, or to write).
 
-Every layer may use it, so it imports nothing of the project. Its calls:
+Every layer may use it, so it imports nothing of the project but `platforms`. Its calls:
 
 - `shown(path)`: the path as typed, or quoted with escapes (as Python's `repr` does) when its
   name holds a newline, a control character or bytes that are not text;
@@ -17,6 +17,8 @@ import os
 import stat
 import tempfile
 from pathlib import Path
+
+from digitboard import platforms
 
 PathLike = str | os.PathLike[str]
 
@@ -64,19 +66,9 @@ def describe(path: PathLike) -> str:
     except ValueError:  # a NUL character in the name
         return "is not a possible file name"
     kind = _kind(mode)
-    if stat.S_ISREG(mode) and not _can_open(path):
+    if stat.S_ISREG(mode) and not platforms.can_open(path):
         return "is a file that cannot be read (Permission denied)"
     return kind
-
-
-def _can_open(path: PathLike) -> bool:
-    """Whether opening `path` for reading works (`os.access` says yes to root for any file)."""
-    try:
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-    except OSError:
-        return False
-    os.close(descriptor)
-    return True
 
 
 def _named(path: PathLike, option: str) -> str:

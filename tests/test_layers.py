@@ -10,8 +10,9 @@ PACKAGE = Path(__file__).resolve().parents[1] / "digitboard"
 
 # What each layer may import besides itself; the top (cli, __init__, __main__) may import all.
 # Every layer may import the package's own __init__ (its version and model path) and `paths`
-# (what a path on the user's disk is, for one-line messages): both import nothing of the project.
-BASE = {"digitboard", "digitboard.paths"}
+# (what a path on the user's disk is, for one-line messages) and `platforms` (what differs by
+# operating system): they import nothing of the project but `platforms`.
+BASE = {"digitboard", "digitboard.paths", "digitboard.platforms"}
 MAY_IMPORT = {
     "recognition": set(),
     "core": {"recognition"},

@@ -13,11 +13,19 @@ from digitboard import paths
 from digitboard.paths import describe, require_readable_file, require_writable_target, shown
 
 
-def test_the_module_imports_nothing_of_the_project():
-    tree = ast.parse(Path(paths.__file__).read_text())
+def project_imports(module) -> set[str]:
+    tree = ast.parse(Path(module.__file__).read_text())
     imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    assert not {name for name in imported if name.split(".")[0] == "digitboard"}
+    imported |= {f"{node.module}.{alias.name}" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                 for alias in node.names}
+    return {name for name in imported if name.split(".")[0] == "digitboard"}
+
+
+def test_the_module_imports_nothing_of_the_project_but_the_platform_module():
+    from digitboard import platforms
+
+    assert project_imports(paths) == {"digitboard.platforms"}
+    assert project_imports(platforms) == set()
 
 
 @pytest.mark.parametrize(("name", "expected"), [

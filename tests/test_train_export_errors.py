@@ -271,15 +271,17 @@ def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, t
 
 
 def test_a_main_thread_held_in_native_code_is_stopped_by_the_watcher_which_removes_the_partial_file(tmp_path):
-    """TensorFlow can hold the main thread in native code, where no Python handler runs (libc's
-    sleep stands in for it here): after the clean-up time the watcher deletes the partial file and
-    exits 143."""
+    """TensorFlow can hold the main thread in native code, where no Python handler runs: a wait
+    on a condition that a signal does not end. libc's sleep, with the signal kept from the main
+    thread (so that it cannot cut the sleep short), stands in for it here: after the clean-up
+    time the watcher deletes the partial file and exits 143."""
     partial = tmp_path / ".m.partial.keras"
     partial.write_text("half a model")
     script = (
-        "import ctypes\nfrom pathlib import Path\nimport digitboard.cli as cli\n"
+        "import ctypes, signal\nfrom pathlib import Path\nimport digitboard.cli as cli\n"
         "cli.CLEAN_UP_SECONDS = 1.0\n"
         f"with cli.sigterm_as_interrupt(lambda: [Path({str(partial)!r})]):\n"
+        "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the watcher, started before, still hears it\n"
         "    print('ready', flush=True)\n    ctypes.CDLL(None).sleep(120)\n"
     )
     process = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -144,16 +144,59 @@ def test_the_cli_notebook_and_benchmark_share_trainconfigs_defaults():
     assert "EPOCHS = None" in "".join(parameters["source"]) and "BATCH_SIZE = None" in "".join(parameters["source"])
 
 
-def test_the_learning_rate_climbs_to_its_peak_then_decays_and_batches_grow():
-    from digitboard.training.pipeline import END_FACTOR, START_FACTOR, WARM_UP, batch_size_for, one_cycle
+def test_the_learning_rate_climbs_to_its_peak_then_decays():
+    from digitboard.training.pipeline import END_FACTOR, START_FACTOR, WARM_UP, one_cycle
 
     assert one_cycle(0.0, 1.0) == pytest.approx(START_FACTOR) and one_cycle(WARM_UP, 1.0) == pytest.approx(1.0)
     assert one_cycle(1.0, 1.0) == pytest.approx(END_FACTOR)
     rates = [one_cycle(p, 3e-3) for p in np.linspace(0, 1, 101)]
     peak = int(np.argmax(rates))
     assert np.all(np.diff(rates[:peak + 1]) > 0) and np.all(np.diff(rates[peak:]) <= 0)
-    sizes = [batch_size_for(epoch, 10, 128) for epoch in range(10)]
-    assert sizes[0] == 128 and sizes == sorted(sizes) and sizes[-1] > 128
+
+
+def test_batches_cover_every_example_once_an_epoch_in_a_new_order_each_time():
+    from digitboard.training.pipeline import ShuffledBatches
+
+    def make(rows, rng):
+        return rows.copy(), rows + rng.random(len(rows))
+
+    batches = ShuffledBatches(10, make, batch_size=4, seed=3)
+    assert len(batches) == 3
+    first = np.concatenate([batches[i][0] for i in range(len(batches))])
+    again = ShuffledBatches(10, make, batch_size=4, seed=3)
+    assert sorted(first) == list(range(10)) and np.array_equal(again[1][1], batches[1][1])  # same seed, same run
+    batches.on_epoch_end()
+    second = np.concatenate([batches[i][0] for i in range(len(batches))])
+    assert sorted(second) == list(range(10)) and not np.array_equal(first, second)
+
+
+def test_training_uses_keras_own_early_stopping_and_checkpoint(tmp_path, monkeypatch):
+    """One model.fit with keras.callbacks.EarlyStopping (best weights restored) and ModelCheckpoint."""
+    import keras
+
+    from digitboard.training.pipeline import ShuffledBatches
+
+    seen = []
+    original = keras.Model.fit
+
+    def watched_fit(model, *args, **kwargs):
+        seen.append(kwargs.get("callbacks", []))
+        return original(model, *args, **kwargs)
+
+    monkeypatch.setattr(keras.Model, "fit", watched_fit)
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 4)).astype(np.float32), rng.integers(0, 2, 64)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+    train.compile_model(model, 1e-2)
+    batches = ShuffledBatches(64, lambda rows, _: (x[rows], y[rows]), batch_size=16, workers=1)
+    history = train.fit(model, batches, train.Split(x, y), tmp_path / "m.keras", epochs=3, learning_rate=1e-2,
+                        patience=2)
+    (callbacks,) = seen
+    kinds = {type(callback) for callback in callbacks}
+    assert {keras.callbacks.EarlyStopping, keras.callbacks.ModelCheckpoint} <= kinds
+    (stopping,) = [c for c in callbacks if isinstance(c, keras.callbacks.EarlyStopping)]
+    assert stopping.restore_best_weights and len(history["val_accuracy"]) <= 3
+    assert (tmp_path / "m.keras").is_file()
 
 
 def test_the_progress_line_says_how_far_and_how_long_is_left(monkeypatch):
@@ -253,3 +296,31 @@ def test_notebook_runs_end_to_end_on_a_small_subset(tmp_path, mnist_path, unipen
     assert {"samples.png", "training-curves.png", "confusion-matrix.png", "misclassified.png"} <= figures
     outputs = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code" for o in c.outputs)
     assert "accuracy" in outputs and "agrees with Keras" in outputs
+
+
+def test_the_notebooks_recipe_cell_is_the_packages_recipe(tmp_path):
+    """The notebook shows the compile and Keras's callbacks in a cell a reader can change; as
+    shipped, they configure exactly what `digitboard train` does."""
+    import keras
+
+    notebook = json.loads(NOTEBOOK.read_text())
+    (cell,) = [c for c in notebook["cells"] if "def cnn_callbacks" in "".join(c["source"])]
+    source = "".join(cell["source"])
+    assert "keras.callbacks.EarlyStopping" in source and "keras.callbacks.ModelCheckpoint" in source
+    definitions = source.split("\nmodel, history, minutes = ")[0]
+    namespace: dict = {}
+    exec(compile(definitions, "notebook", "exec"), namespace)  # noqa: S102 - the repository's own notebook
+
+    def configured(callbacks) -> list[tuple]:
+        return [(type(c).__name__, *(getattr(c, name, None) for name in
+                 ("monitor", "patience", "restore_best_weights", "save_best_only", "filepath", "peak", "total_steps")))
+                for c in callbacks]
+
+    arguments = (tmp_path / "m.keras", 6, 3e-3, 1000)
+    assert configured(namespace["cnn_callbacks"](*arguments)) == configured(train.keras_callbacks(*arguments))
+    compiled = []
+    for compile_with in (namespace["compile_cnn"], train.compile_model):
+        model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
+        compile_with(model, 3e-3)
+        compiled.append((type(model.optimizer).__name__, float(model.optimizer.learning_rate), model.loss))
+    assert compiled[0] == compiled[1]

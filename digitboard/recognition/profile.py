@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
+from digitboard import platforms
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.learning import EmbeddingRecognizer, Example, LearningConfig, PersonalRecognizer
 
@@ -111,11 +112,11 @@ def check_profile_file(path: Path, shown: Path | None = None) -> bool:
     if not stat.S_ISREG(status.st_mode):
         raise NotAProfile(f"{path} is not a regular file (a pipe, a device or a socket), so not a digitboard profile")
     try:
-        descriptor = os.open(given, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        descriptor = platforms.open_for_reading(given)
     except OSError as error:
         raise OSError(f"cannot read the profile {path} ({error.strerror or error})") from None
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):  # swapped for something else meanwhile
+        if not platforms.is_regular(descriptor):  # swapped for something else meanwhile
             raise NotAProfile(f"{path} is not a regular file, so not a digitboard profile")
         header = os.read(descriptor, 100)
     finally:

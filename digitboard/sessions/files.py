@@ -11,7 +11,6 @@ from __future__ import annotations
 import gzip
 import io
 import os
-import select
 import sys
 import warnings
 import zlib
@@ -20,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
+from digitboard import platforms
 from digitboard.paths import shown
 from digitboard.sessions.format import (
     REPLAY_LIMITS,
@@ -67,9 +67,8 @@ def read_sessions(
 
 
 class _WaitingReader(io.RawIOBase):
-    """Reads a file descriptor, waiting for data in short slices of select(): a blocking read of
-    a pipe does not return when the kernel hands SIGTERM to another thread (the model runtime's),
-    and then replay's handler would never run; between slices it does."""
+    """Reads a file descriptor, waiting for data in slices a signal handler can run between
+    (digitboard.platforms.read_into): replay's SIGTERM handler must run while it waits on a pipe."""
 
     def __init__(self, descriptor: int, close_descriptor: bool) -> None:
         super().__init__()
@@ -80,9 +79,7 @@ class _WaitingReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:  # type: ignore[override]
-        while not select.select([self._descriptor], [], [], 0.25)[0]:
-            pass  # a regular file is always ready; a pipe or standard input waits here
-        return os.readv(self._descriptor, [buffer])
+        return platforms.read_into(self._descriptor, buffer)
 
     def close(self) -> None:
         if not self.closed and self._close_descriptor:
@@ -112,8 +109,7 @@ def _opened(path: str | os.PathLike[str], name: str) -> Iterator[tuple[BinaryIO,
         try:
             # Non-blocking, so that opening a named pipe with no writer does not block (it waits
             # in _WaitingReader instead, where SIGTERM is heard).
-            descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-            os.set_blocking(descriptor, True)
+            descriptor = platforms.open_for_reading(path)
         except OSError as error:
             raise SessionError(f"{label}: cannot read the session file ({error.strerror or error})") from None
         handle = io.BufferedReader(_WaitingReader(descriptor, close_descriptor=True), _BUFFER)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
+from digitboard import platforms
 from digitboard.core.actions import Action
 from digitboard.sessions.format import Session, action_to_json, recording_header
 
@@ -70,7 +71,7 @@ def _claim(path: Path, force: bool) -> tuple[bool, int]:
     with `force`, an existing regular file, written in place so that its mode, its hard links and
     a symlink to it stay as they were. Whether it was created, and its descriptor."""
     try:
-        return True, os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
+        return True, platforms.create_new(path)
     except FileExistsError:
         if not force:
             raise FileExistsError(f"{path} exists; pass --force to overwrite it, or choose another file") from None
@@ -81,15 +82,14 @@ def _claim(path: Path, force: bool) -> tuple[bool, int]:
     try:
         # Non-blocking: opening a named pipe with no reader must not hang the board (it fails
         # with ENXIO and is refused like any file that is not a regular one).
-        descriptor = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        descriptor = platforms.open_existing_for_writing(path)
     except OSError as error:
         if error.errno in (errno.ENXIO, errno.EISDIR):
             raise not_regular from None
         raise OSError(f"cannot record to {path} ({error.strerror or error})") from None
-    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+    if not platforms.is_regular(descriptor):
         os.close(descriptor)
         raise not_regular
-    os.set_blocking(descriptor, True)
     return False, descriptor
 
 
@@ -165,7 +165,7 @@ class _AppendedLines:
         try:
             written = 0
             while written < len(line):
-                written += os.pwrite(self._descriptor, line[written:], start + written)
+                written += platforms.write_at(self._descriptor, line[written:], start + written)
         except OSError:
             with suppress(OSError):  # a full disk: leave no torn line behind
                 os.ftruncate(self._descriptor, start)
@@ -222,9 +222,7 @@ class _RewrittenJson:
         text = b'{"size":[%d,%d]%s,"actions":[' % (width, height, self._profile) + b",".join(actions) + b"]}"
         descriptor, temporary = tempfile.mkstemp(dir=self._target.parent, prefix=f".{self._target.name}.", suffix=".tmp")
         try:
-            os.fchmod(descriptor, self._mode)
-            with suppress(PermissionError):  # only root can give a file away; others keep their own
-                os.fchown(descriptor, *self._owner)
+            platforms.copy_mode_and_owner(descriptor, self._mode, self._owner)
             with open(descriptor, "wb", closefd=False) as handle:
                 handle.write(text)
             os.fsync(descriptor)

@@ -1,31 +1,27 @@
-"""What one training epoch is fed: its examples, freshly distorted, prepared in a background
-thread while the previous epoch trains, in batches whose size grows over the run, and the
-learning rate at each point of the run (one cycle: a short warm-up, then a cosine decay).
+"""What training is fed, as Keras wants it: a `keras.utils.PyDataset` of batches, reshuffled
+every epoch, each batch made (and freshly distorted) on worker threads while the network learns
+from the previous ones; and the learning rate at each point of the run (one cycle: a short
+warm-up, then a cosine decay), as a callback.
 
-Distorting an epoch's images with OpenCV costs about a fifth of the time the network takes to
-learn from them; done in line, as a Keras PyDataset does without workers, that fifth is added to
-every epoch. Done beside the training, it overlaps it (OpenCV releases the interpreter's lock)."""
+Distorting images with OpenCV costs about a fifth of the time the network takes to learn from
+them; on worker threads that fifth overlaps the training (OpenCV releases the interpreter's lock)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from typing import TYPE_CHECKING
 
+import keras
 import numpy as np
 
-# (share of the run, multiple of the base batch size): small batches while the weights move
-# fast, larger ones when they settle; a larger batch runs more images a second on a CPU.
-BATCH_GROWTH = ((0.0, 1), (0.4, 2), (0.7, 4))
+if TYPE_CHECKING:
+    from digitboard.training.progress import RunProgress
+
 WARM_UP = 0.15  # share of the run over which the learning rate climbs to its peak
 START_FACTOR = 0.1  # the learning rate at the start, as a share of the peak
 END_FACTOR = 0.01  # and at the end
-
-
-def batch_size_for(epoch: int, epochs: int, base: int) -> int:
-    """The batch size of `epoch` (0-based) in a run of `epochs`: `base`, then larger (BATCH_GROWTH)."""
-    share = epoch / epochs
-    return base * max(multiple for start, multiple in BATCH_GROWTH if share >= start)
+WORKERS = 2  # threads making batches: one a core of the machines the recipe was timed on
 
 
 def one_cycle(progress: float, peak: float) -> float:
@@ -38,45 +34,69 @@ def one_cycle(progress: float, peak: float) -> float:
     return peak * (END_FACTOR + (1 - END_FACTOR) * cosine)
 
 
-class EpochMaker:
-    """Each epoch's (x, y), shuffled and distorted afresh, one epoch ahead in a background thread.
+BatchMaker = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
-    make(rows, rng) gives the examples at `rows` (an index array), distorted with `rng`; every
-    epoch has its own generator drawn from `seed`, so a run is the same whatever the timing.
+
+class ShuffledBatches(keras.utils.PyDataset):
+    """`count` examples in batches of `batch_size`, in a new order every epoch.
+
+    make(rows, rng) gives the examples at `rows` (an index array), distorted with `rng`. Every
+    batch has its own generator, drawn from (seed, epoch, batch), so a run is the same whatever
+    the threads' timing.
     """
 
-    def __init__(self, count: int, make: Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]],
-                 seed: int = 0) -> None:
-        self.count = count
-        self.make = make
-        self.seeds = np.random.SeedSequence(seed)
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="epoch-maker")
-        self.next: Future | None = None
+    def __init__(self, count: int, make: BatchMaker, batch_size: int, seed: int = 0, workers: int = WORKERS) -> None:
+        super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
+        if count < 1:
+            raise ValueError("there is nothing to train on")
+        self.count, self.make, self.batch_size, self.seed = count, make, batch_size, seed
+        self.epoch = 0
+        self.order = self._order()
 
-    def _epoch(self, seed: np.random.SeedSequence) -> tuple[np.ndarray, np.ndarray]:
-        rng = np.random.default_rng(seed)
-        return self.make(rng.permutation(self.count), rng)
+    def _order(self) -> np.ndarray:
+        return np.random.default_rng([self.seed, self.epoch]).permutation(self.count)
 
-    def _start_next(self) -> None:
-        self.next = self.pool.submit(self._epoch, self.seeds.spawn(1)[0])
+    def __len__(self) -> int:
+        return math.ceil(self.count / self.batch_size)
 
-    def get(self, more_to_come: bool = True) -> tuple[np.ndarray, np.ndarray]:
-        """This epoch's (x, y); starts preparing the next one if `more_to_come`."""
-        if self.next is None:
-            self._start_next()
-        epoch = self.next.result()
-        self.next = None
-        if more_to_come:
-            self._start_next()
-        return epoch
+    def __getitem__(self, index: int) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        return self.make(rows, np.random.default_rng([self.seed, self.epoch, index]))
 
-    def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+    def on_epoch_end(self) -> None:
+        self.epoch += 1
+        self.order = self._order()
 
 
-def batched(x: np.ndarray, y: np.ndarray, batch_size: int):
-    """A tf.data pipeline over an epoch's arrays, in order (they come shuffled), batched, the next
-    batch made ready while one trains."""
-    import tensorflow as tf
+class OneCycleSchedule(keras.callbacks.Callback):
+    """Sets the optimizer's learning rate before every batch: `one_cycle` over `total_steps`."""
 
-    return tf.data.Dataset.from_tensor_slices((x, y)).batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    def __init__(self, peak: float, total_steps: int) -> None:
+        super().__init__()
+        self.peak, self.total_steps, self.step = peak, max(1, total_steps), 0
+
+    def on_train_batch_begin(self, batch, logs=None) -> None:
+        self.model.optimizer.learning_rate.assign(one_cycle(self.step / self.total_steps, self.peak))
+        self.step += 1
+
+
+class ProgressCallback(keras.callbacks.Callback):
+    """Moves `progress` on by each batch's examples, and says each epoch's validation accuracy."""
+
+    def __init__(self, progress: RunProgress, stage: str, epochs: int, batches: ShuffledBatches) -> None:
+        super().__init__()
+        self.progress, self.stage, self.epochs, self.batches = progress, stage, epochs, batches
+        self.epoch, self.left = 0, 0
+
+    def on_epoch_begin(self, epoch, logs=None) -> None:
+        self.epoch, self.left = epoch, self.batches.count
+
+    def on_train_batch_end(self, batch, logs=None) -> None:
+        done = min(self.batches.batch_size, self.left)
+        self.left -= done
+        self.progress.advance(self.stage, done, f"epoch {self.epoch + 1}/{self.epochs}")
+
+    def on_epoch_end(self, epoch, logs=None) -> None:
+        accuracy = (logs or {}).get("val_accuracy", math.nan)
+        self.progress.advance(self.stage, 0, f"epoch {epoch + 1}/{self.epochs}: validation accuracy {accuracy:.2%}",
+                              end_of_epoch=True)

@@ -24,7 +24,6 @@ from digitboard.training.augment import (
     slashed_zero,
 )
 from digitboard.training.data import DrawnDigit, Mnist, to_model_input
-from digitboard.training.pipeline import EpochMaker, batch_size_for, batched, one_cycle
 from digitboard.training.progress import RunProgress, clock
 
 MNIST_TARGET = 0.996  # the test accuracy (argmax over the ten digits) a shipped model must keep
@@ -43,7 +42,7 @@ class TrainConfig:
     force: bool = False  # replace an existing `out`
     init: str | None = None  # start from this model's weights (fine-tuning) instead of from scratch
     epochs: int = 9  # of the CNN; one cycle of the learning rate over the run (digitboard.training.pipeline)
-    batch_size: int = 128  # at first; larger later in the run (pipeline.BATCH_GROWTH)
+    batch_size: int = 256
     learning_rate: float = 3e-3  # the peak of the cycle
     patience: int = 6  # epochs without a better validation accuracy before stopping
     sample_limit: int | None = None  # only this many images of each source (quick runs)
@@ -198,31 +197,35 @@ def prepare_data(
     return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []))
 
 
-def image_epochs(split: Split, augmentation: Augmentation | None, seed: int = 0) -> EpochMaker:
-    """Each epoch's images, shuffled and freshly augmented (a new distortion every epoch)."""
+def image_batches(split: Split, augmentation: Augmentation | None, batch_size: int, seed: int = 0):
+    """The images in batches, shuffled and freshly distorted every epoch (pipeline.ShuffledBatches)."""
+    from digitboard.training.pipeline import ShuffledBatches
+
     def make(rows: np.ndarray, rng: np.random.Generator):
         x = split.x[rows]
         return (augmentation.apply(x, rng) if augmentation is not None else x), split.y[rows]
 
-    return EpochMaker(len(split), make, seed)
+    return ShuffledBatches(len(split), make, batch_size, seed)
 
 
-def path_epochs(drawings: Sequence[DrawnDigit], seed: int = 0) -> EpochMaker:
-    """Each epoch's pen paths, each drawing freshly distorted (digitboard.training.path_model.distorted):
-    (N, 64, 5) float32 and labels (N,)."""
+def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0):
+    """The pen paths in batches, each drawing freshly distorted every epoch
+    (digitboard.training.path_model.distorted): (B, 64, 5) float32 and labels (B,)."""
     from digitboard.recognition.trajectory import trajectories
     from digitboard.training.path_model import distorted
+    from digitboard.training.pipeline import ShuffledBatches
 
     labels = np.asarray([drawing.label for drawing in drawings], np.int64)
 
     def make(rows: np.ndarray, rng: np.random.Generator):
         return trajectories([distorted(drawings[row].strokes, rng) for row in rows]), labels[rows]
 
-    return EpochMaker(len(drawings), make, seed)
+    return ShuffledBatches(len(drawings), make, batch_size, seed)
 
 
 def compile_model(model, learning_rate: float) -> None:
-    """Adam (its learning rate then set batch by batch by `fit`), sparse categorical cross-entropy."""
+    """Adam (its learning rate then set batch by batch by the one-cycle callback), sparse
+    categorical cross-entropy."""
     import keras
 
     model.compile(
@@ -232,78 +235,57 @@ def compile_model(model, learning_rate: float) -> None:
     )
 
 
+def keras_callbacks(checkpoint: str | os.PathLike[str], patience: int, learning_rate: float, steps: int) -> list:
+    """Keras's ModelCheckpoint (the best epoch by validation accuracy, kept at `checkpoint`) and
+    EarlyStopping (stopping after `patience` epochs without a better one, and restoring the best
+    epoch's weights), and the learning rate following one cycle to the peak `learning_rate` and
+    down over `steps` batches (pipeline.one_cycle)."""
+    import keras
+
+    from digitboard.training.pipeline import OneCycleSchedule
+
+    checkpoint_cb = keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_accuracy", mode="max", save_best_only=True)
+    early_stopping_cb = keras.callbacks.EarlyStopping(monitor="val_accuracy", mode="max", patience=patience,
+                                                      restore_best_weights=True)
+    schedule_cb = OneCycleSchedule(learning_rate, steps)
+    return [checkpoint_cb, early_stopping_cb, schedule_cb]
+
+
+# What `compile_with` and `make_callbacks` of train_model are: the notebook passes its own, which a reader can change.
+CompileModel = Callable[[object, float], None]
+MakeCallbacks = Callable[[Path, int, float, int], list]
+
+
 def fit(
     model,
-    epochs_of: EpochMaker,
+    batches,
     validation: Split,
     output: str | os.PathLike[str],
     epochs: int,
-    batch_size: int,
     learning_rate: float,
     patience: int,
     progress: RunProgress | None = None,
     stage: str = "training",
     callbacks: Sequence = (),
+    make_callbacks: MakeCallbacks = keras_callbacks,
 ) -> dict[str, list[float]]:
-    """Train a compiled `model` for `epochs`, one epoch at a time: batches growing from
-    `batch_size` (pipeline.batch_size_for), the learning rate following one cycle to the peak
-    `learning_rate` and down (pipeline.one_cycle), the best epoch by validation accuracy kept at
-    `output`; stops early after `patience` epochs without a better one.
+    """Train a compiled `model` on `batches` (a keras.utils.PyDataset) with one `model.fit` and
+    `make_callbacks`' callbacks (keras_callbacks: the best epoch kept at `output`, early stopping,
+    the one-cycle learning rate), then `callbacks`.
 
     Returns the history (loss and accuracy per epoch, training and validation); the model left in
     memory has the best epoch's weights.
     """
-    import keras
+    from digitboard.training.pipeline import ProgressCallback
 
     output = Path(output)
     output.parent.mkdir(parents=True, exist_ok=True)
-    total = epochs * epochs_of.count
-    seen = 0
-
-    class OneCycleCb(keras.callbacks.Callback):
-        def on_train_batch_begin(self, batch, logs=None):
-            self.model.optimizer.learning_rate.assign(one_cycle(seen / total, learning_rate))
-
-    class ProgressCb(keras.callbacks.Callback):
-        def __init__(self, size: int, count: int, epoch: int) -> None:
-            super().__init__()
-            self.size, self.left, self.epoch = size, count, epoch
-
-        def on_train_batch_end(self, batch, logs=None):
-            nonlocal seen
-            done = min(self.size, self.left)
-            self.left -= done
-            seen += done
-            if progress is not None:
-                progress.advance(stage, done, f"epoch {self.epoch + 1}/{epochs}")
-
-    held = batched(validation.x, validation.y, 1024)
-    history: dict[str, list[float]] = {}
-    best, best_weights, waited = -math.inf, None, 0
-    try:
-        for epoch in range(epochs):
-            x, y = epochs_of.get(more_to_come=epoch + 1 < epochs)
-            size = batch_size_for(epoch, epochs, batch_size)
-            result = model.fit(batched(x, y, size), validation_data=held, initial_epoch=epoch, epochs=epoch + 1,
-                               shuffle=False, verbose=0, callbacks=[OneCycleCb(), ProgressCb(size, len(y), epoch), *callbacks])
-            for name, values in result.history.items():
-                history.setdefault(name, []).extend(values)
-            accuracy = history["val_accuracy"][-1]
-            if progress is not None:
-                progress.advance(stage, 0, f"epoch {epoch + 1}/{epochs} (batch {size}): validation accuracy "
-                                 f"{accuracy:.2%}", end_of_epoch=True)
-            if accuracy > best:
-                best, best_weights, waited = accuracy, model.get_weights(), 0
-                model.save(output)
-            else:
-                waited += 1
-            if waited >= patience or model.stop_training:
-                break
-    finally:
-        epochs_of.close()
-    if best_weights is not None:
-        model.set_weights(best_weights)
-    return history
+    shown = [ProgressCallback(progress, stage, epochs, batches)] if progress is not None else []
+    result = model.fit(batches, validation_data=(validation.x, validation.y), validation_batch_size=1024,
+                       epochs=epochs, verbose=0,
+                       callbacks=[*make_callbacks(output, patience, learning_rate, epochs * len(batches)), *shown,
+                                  *callbacks])
+    return result.history
 
 
 def predict_probabilities(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
@@ -317,21 +299,25 @@ def predict_labels(model, x: np.ndarray, batch_size: int = 1024) -> np.ndarray:
 
 
 def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, verbose: int | str = "auto",
-                callbacks: Sequence = (), progress: RunProgress | None = None):
+                callbacks: Sequence = (), progress: RunProgress | None = None,
+                compile_with: CompileModel = compile_model, make_callbacks: MakeCallbacks = keras_callbacks):
     """Build (unless given) and train the model on `data` as `config` says, checkpointing the best
     epoch at `output`. Returns (model with the best weights, history dict, minutes of training).
 
-    With `verbose` 0 and no `progress`, it trains silently."""
+    `compile_with` (default compile_model: Adam) and `make_callbacks` (default keras_callbacks) are
+    the recipe's; the notebook hands in its own. With `verbose` 0 and no `progress`, it trains
+    silently."""
     from digitboard.training.model import build_model
 
     model = model if model is not None else build_model()
     if progress is None and verbose != 0:
         progress = RunProgress({"the CNN": config.epochs * len(data.train)})
     start = time.perf_counter()
-    compile_model(model, config.learning_rate)
-    history = fit(model, image_epochs(data.train, Augmentation(), seed=config.seed), data.validation, output,
-                  epochs=config.epochs, batch_size=config.batch_size, learning_rate=config.learning_rate,
-                  patience=config.patience, progress=progress, stage="the CNN", callbacks=callbacks)
+    compile_with(model, config.learning_rate)
+    history = fit(model, image_batches(data.train, Augmentation(), config.batch_size, seed=config.seed),
+                  data.validation, output, epochs=config.epochs, learning_rate=config.learning_rate,
+                  patience=config.patience, progress=progress, stage="the CNN", callbacks=callbacks,
+                  make_callbacks=make_callbacks)
     return model, history, (time.perf_counter() - start) / 60
 
 
@@ -349,8 +335,8 @@ def train_path_model(drawings: tuple[Sequence[DrawnDigit], Sequence[DrawnDigit]]
     start = time.perf_counter()
     compile_model(model, config.learning_rate)
     held = Split(trajectories([d.strokes for d in validation]), np.asarray([d.label for d in validation], np.int64))
-    fit(model, path_epochs(training, seed=config.seed), held, output, epochs=config.path_epochs,
-        batch_size=config.batch_size, learning_rate=config.learning_rate, patience=config.patience,
+    fit(model, path_batches(training, config.batch_size, seed=config.seed), held, output,
+        epochs=config.path_epochs, learning_rate=config.learning_rate, patience=config.patience,
         progress=progress, stage="the path model")
     return model, (time.perf_counter() - start) / 60
 
@@ -442,20 +428,22 @@ def run_progress(data: Prepared, config: TrainConfig) -> RunProgress:
     return RunProgress(stages, cost={"the path model": PATH_DRAWING_COST})
 
 
-def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Callable[[str], object] = print):
+def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Callable[[str], object] = print,
+                   compile_with: CompileModel = compile_model, make_callbacks: MakeCallbacks = keras_callbacks):
     """Train `model`, else config.init's, else a new one, and write config.out only if training
-    ends well. Returns (model with the best weights, history dict, minutes of training)."""
+    ends well. Returns (model with the best weights, history dict, minutes of training).
+    `compile_with` and `make_callbacks` are the CNN's (train_model)."""
     out = Path(config.out)
     model = model if model is not None else initial_model(config)
     partial = partial_path(out)
     announce(f"{len(data.train):,} training and {len(data.validation):,} validation images, "
              f"{int((data.train.y == NOT_A_DIGIT).sum()):,} of them not digits; "
-             f"{config.epochs} epochs, batches of {config.batch_size} growing to "
-             f"{batch_size_for(config.epochs - 1, config.epochs, config.batch_size)}")
+             f"{config.epochs} epochs at most, batches of {config.batch_size}")
     eleven = (model.output_shape[-1] if model is not None else NOT_A_DIGIT + 1) == NOT_A_DIGIT + 1
     progress = run_progress(data if eleven else dataclasses.replace(data, drawings=([], [])), config)
     try:
-        model, history, minutes = train_model(data, config, partial, model, progress=progress)
+        model, history, minutes = train_model(data, config, partial, model, progress=progress, compile_with=compile_with,
+                                              make_callbacks=make_callbacks)
         if data.drawings[0] and eleven:
             from digitboard.training.model import pooled_model
 

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from digitboard import DEFAULT_MODEL
+from digitboard import DEFAULT_MODEL, platforms
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
 from digitboard.sessions.format import COORDINATE_LIMIT, Limits
 from digitboard.web.api import blueprint as api_blueprint
@@ -43,16 +42,11 @@ SECURITY_HEADERS = {
 
 
 
-def can_fork_workers() -> bool:
-    """Whether worker processes can run here: an OS that forks (not Windows)."""
-    return hasattr(os, "fork")
-
-
 def default_workers() -> int:
     """A worker a core where processes fork, else one."""
     from digitboard.recognition.batches import usable_cores
 
-    return min(usable_cores(), 64) if can_fork_workers() else 1
+    return min(usable_cores(), 64) if platforms.can_fork() else 1
 
 
 @dataclass(frozen=True)
@@ -79,9 +73,6 @@ class WebConfig:
             raise ValueError(f"--threads {self.threads}: expected 1 to 256 threads")
         if not 1 <= self.workers <= 64:
             raise ValueError(f"--workers {self.workers}: expected 1 to 64 worker processes")
-        if self.workers > 1 and not can_fork_workers():
-            raise ValueError(f"--workers {self.workers}: more than one worker needs processes that fork "
-                             "(Linux, macOS); use --workers 1")
 
 
 def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = None) -> Flask:

@@ -5,6 +5,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+import sys
+
+from digitboard import platforms
 from digitboard.web.app import WebConfig, create_app
 from digitboard.web.waitress_server import create_server, server_url
 
@@ -17,6 +21,10 @@ def run_serve(config: WebConfig) -> int:
 
     logging.basicConfig(format="digitboard serve: %(levelname)s %(name)s: %(message)s")  # errors to stderr
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "all threads busy" is normal under load
+    if config.workers > 1 and not platforms.can_fork():
+        print(f"digitboard serve: --workers {config.workers} needs processes that fork (Linux, macOS), which this "
+              "system has not; serving in one process", file=sys.stderr, flush=True)
+        config = dataclasses.replace(config, workers=1)
     if config.workers > 1:
         from digitboard.web.workers import run_workers
 

@@ -20,14 +20,16 @@ import socket
 import sys
 import time
 
+from digitboard import platforms
 from digitboard.web.app import WebConfig, board_url, cannot_listen
 
 QUICK_DEATH_SECONDS = 10  # a worker that dies sooner after starting will not do better if started again
 STOP_SECONDS = 10  # how long workers get to finish their requests when stopped
 
 
-class _Stop(Exception):
-    """SIGTERM or SIGINT arrived."""
+class _Stop(BaseException):
+    """SIGTERM or SIGINT arrived (a BaseException, as KeyboardInterrupt is: a worker stopped while
+    it loads the model must stop, not take the stop for the model's failure)."""
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -74,7 +76,7 @@ def _worker(config: WebConfig, listener: socket.socket) -> None:
 def _start(config: WebConfig, listener: socket.socket) -> int:
     sys.stdout.flush()
     sys.stderr.flush()
-    pid = os.fork()
+    pid = platforms.fork_worker()
     if pid == 0:
         _worker(config, listener)
     return pid
