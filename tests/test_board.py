@@ -10,7 +10,7 @@ from conftest import FakeRecognizer
 
 from digitboard.core.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.core.board import Board
-from digitboard.core.digits import Prediction
+from digitboard.core.digits import Digit, Ink, Mark, Prediction
 from digitboard.recognition.classes import UNSURE_BELOW
 from digitboard.recognition.learning import Explained
 from digitboard.recognition.preprocess import digit_image
@@ -235,6 +235,23 @@ def test_an_unsure_prediction_is_marked_with_a_question_mark():
     assert Prediction(7, 0.98).text == "7 98%" and not Prediction(7, 0.98).unsure
     unsure = Prediction(7, UNSURE_BELOW - 0.01)
     assert unsure.unsure and unsure.text.startswith("7?")
+
+
+def test_ink_likelier_no_digit_is_shown_as_such_never_as_a_digit_at_a_few_percent():
+    """An F once read "7? 0% or 1, 4": the network gave nearly all to "not a digit"."""
+    def shown(prediction, corrected=None) -> Digit:
+        points = np.array([[0.0, 0.0], [40.0, 90.0]])
+        return Digit([Ink(0, points, None, points.min(axis=0), points.max(axis=0))], prediction, corrected)
+
+    letter = Prediction.from_probabilities(np.array([0.001, 0.004, 0, 0, 0.002, 0, 0, 0.006, 0, 0, 0.987]))
+    digit = shown(letter)
+    assert letter.no_digit and letter.unsure
+    assert digit.label_texts == ("not a digit", "?") and digit.text == "not a digit" and digit.reading == "?"
+    assert digit.mark is Mark.UNSURE and [label for label, _ in letter.alternatives][0] == 7  # in its panel
+    # A weak digit that is still likelier a digit keeps its guess and its alternatives.
+    weak = shown(Prediction.from_probabilities(np.array([0, 0.3, 0, 0, 0.2, 0, 0, 0.25, 0, 0, 0.25])))
+    assert weak.text == "1? 30%" and weak.reading == "1"
+    assert shown(letter, corrected=4).reading == "4"
 
 
 def test_real_multi_stroke_digits_group_as_one(unipen_path):

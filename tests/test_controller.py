@@ -65,14 +65,55 @@ def test_a_click_away_from_every_digit_is_a_dot():
     assert control.choosing is None and isinstance(recorded[-1], Stroke) and recorded[-1].points[0] == (500, 400)
 
 
-def test_the_secondary_button_opens_the_panel_and_a_press_elsewhere_only_closes_it():
+def test_the_secondary_button_opens_the_panel_and_a_click_elsewhere_only_closes_it():
     control, recorded = controller()
     write_digits(control, SEVEN)
     control.press((130, 150), Button.SECONDARY)
     control.release((130, 150), Button.SECONDARY)
     assert control.choosing is control.board.digits[0] and len(recorded) == 1
-    write(control, [(400, 300), (450, 380)])  # closes the panel: no ink
+    control.press((400, 300))
+    control.release((401, 300))  # a click: it closes the panel, and leaves no dot
     assert control.choosing is None and len(recorded) == 1 and len(control.board.strokes) == 1
+
+
+def open_panel_rows(control, digit):
+    control.press((130, 150), Button.SECONDARY)
+    control.release((130, 150), Button.SECONDARY)
+    assert control.choosing is digit
+    return control.layout.panel_rows(control.board, digit)
+
+
+def test_a_stroke_drawn_while_a_panel_is_open_is_ink_wherever_it_starts():
+    """Once, the press only closed the panel and the stroke was lost; on a row, it picked that row."""
+    control, recorded = controller()
+    write_digits(control, SEVEN)
+    (seven,) = control.board.digits
+    write(control, [(400, 300), (450, 380)])  # well away from the panel
+    assert len(control.board.strokes) == 2
+    rows = open_panel_rows(control, seven)
+    (x, y, w, h), _ = rows[0]
+    write(control, [(x + 2, y + 2), (x + 6, y + 5), (x + 9, y + 14)])  # a small stroke starting on a row
+    assert control.choosing is None and seven.corrected is None
+    assert len(control.board.strokes) == 3 and isinstance(recorded[-1], Stroke)
+    assert recorded[-1].points[0] == (x + 2, y + 2)
+
+
+def test_only_a_still_press_on_a_panel_row_picks_it():
+    control, recorded = controller()
+    write_digits(control, SEVEN)
+    (seven,) = control.board.digits
+    (x, y, w, h), row = open_panel_rows(control, seven)[1]
+    control.press((x + 2, y + 2))
+    control.release((x + 3, y + 3))  # within the click's reach
+    assert seven.corrected == row.label and len(control.board.strokes) == 1
+
+
+def test_a_small_stroke_starting_on_a_digit_is_ink_not_its_panel():
+    """The second stroke of a 4, 3.7 px across, once opened the first stroke's panel."""
+    control, recorded = controller()
+    write_digits(control, SEVEN)
+    write(control, [(130, 150), (132, 152), (133.7, 150)])
+    assert control.choosing is None and len(control.board.strokes) == 2
 
 
 def test_digit_keys_and_delete_act_on_the_digit_under_the_pointer():

@@ -467,8 +467,9 @@ class Board:
 
     def reading(self) -> str:
         """The number on the board: labels left to right (the user's where corrected; '_' for a
-        digit not classified yet; specks left out), lines of writing separated by a space."""
-        lines = ("".join(str(d.label) if d.label is not None else "_" for d in row if not d.speck) for row in self.rows())
+        digit not classified yet, '?' for ink likelier no digit; specks left out), lines of
+        writing separated by a space."""
+        lines = ("".join(d.reading for d in row if not d.speck) for row in self.rows())
         return " ".join(line for line in lines if line)
 
 

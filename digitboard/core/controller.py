@@ -85,7 +85,7 @@ class Controller:
         self.running = True
         self.message = ""  # the last thing a key did, e.g. where S saved; it fades
         self.message_time = 0.0
-        self._pressed_off_pen = False  # the press went to use or close the panel, not to write
+        self._panel_at_press: Digit | None = None  # the panel open when the pen went down (closed by it)
 
     def ms(self) -> float:
         """Milliseconds since the board started, as a stroke's times are kept."""
@@ -107,18 +107,12 @@ class Controller:
             self.choose(self.layout.digit_at(self.board, at))
             return
         self.show_help = False  # writing: the board is what to see
-        panel_open = self.open_panel() is not None
         if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
             self._finish_stroke()
-        self._pressed_off_pen = panel_open
-        if panel_open:  # a press on a row picks it; anywhere else it only closes the panel
-            assert self.choosing is not None
-            rows = self.layout.panel_rows(self.board, self.choosing)
-            hit = row_at([rect for rect, _ in rows], at)
-            if hit is not None:
-                self.pick(rows[hit][1].label)
-            self.choose(None)
-            return
+        # Every press starts ink, whatever it is on: an open panel is closed by it, and only a
+        # press that does not move (a click, on release) picks one of its rows.
+        self._panel_at_press = self.open_panel()
+        self.choose(None)
         self.board.pen_down(*at, self.ms())
 
     def move(self, at: Point) -> None:
@@ -126,22 +120,31 @@ class Controller:
         self.board.pen_move(*at, self.ms())
 
     def release(self, at: Point, button: Button = Button.PRIMARY) -> None:
-        if button is not Button.PRIMARY:
-            return
-        if self._pressed_off_pen:
-            self._pressed_off_pen = False
-            return
-        if self.board.pen is None:
+        if button is not Button.PRIMARY or self.board.pen is None:
             return
         self.move(at)
         self._finish_stroke()
 
     def _finish_stroke(self) -> None:
+        """The one rule for a press, on its release: one that moved is ink, whatever it began on.
+        One that did not (a click) picks the row of the panel it was on, or only closes that
+        panel if it was off its rows; with no panel open, a click on a digit or its label opens
+        its panel, and anywhere else it is ink (a dot)."""
+        panel, self._panel_at_press = self._panel_at_press, None
         stroke = self.board.lift_pen()
         if stroke is None:
             return
-        # A click on a digit or its label opens its panel; a click anywhere else is ink (a dot).
-        clicked = self.layout.digit_at(self.board, stroke.points[-1]) if is_click(stroke.points) else None
+        if not is_click(stroke.points):
+            self.apply(stroke)
+            return
+        if panel is not None and panel in self.board.digits:
+            rows = self.layout.panel_rows(self.board, panel)
+            hit = row_at([rect for rect, _ in rows], stroke.points[0])
+            if hit is not None:
+                self.choosing = panel
+                self.pick(rows[hit][1].label)
+            return
+        clicked = self.layout.digit_at(self.board, stroke.points[-1])
         if clicked is not None:
             self.choose(clicked)
         else:

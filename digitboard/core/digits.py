@@ -12,7 +12,7 @@ from enum import Enum
 import numpy as np
 
 from digitboard.core.actions import Stroke
-from digitboard.recognition.classes import DIGIT_CLASSES, UNSURE_BELOW, confident_digits
+from digitboard.recognition.classes import DIGIT_CLASSES, confident_digits
 
 
 class Mark(Enum):
@@ -56,13 +56,21 @@ class Prediction:
         return self.own is not None and self.own[0] != self.label
 
     @property
-    def unsure(self) -> bool:
-        return self.confidence < UNSURE_BELOW
+    def confident(self) -> bool:
+        """Read as this digit with confidence: sure enough (classes.UNSURE_BELOW), and no likelier
+        to be no digit at all; the one rule, digitboard.recognition.classes.confident_digits."""
+        digits = self.probabilities or (self.confidence, *(0.0,) * (DIGIT_CLASSES - 1))  # given the best alone
+        return bool(confident_digits(np.array([[*digits, self.not_digit]]))[0])
 
     @property
-    def confident(self) -> bool:
-        """Read as this digit with confidence: not unsure, and no likelier to be no digit at all."""
-        return bool(confident_digits(np.array([[*self.probabilities, self.not_digit]]))[0])
+    def unsure(self) -> bool:
+        return not self.confident
+
+    @property
+    def no_digit(self) -> bool:
+        """The ink is likelier no digit at all than any digit (a letter, a scribble): shown as
+        such, never as a digit at a few percent."""
+        return self.not_digit > self.confidence
 
     @property
     def alternatives(self) -> list[tuple[int, float]]:
@@ -153,7 +161,8 @@ class Digit:
         """The label's forms, longest first, for a shell to show the longest that fits: "7 98%",
         "7"; an unsure "4? 58% or 1, 7" (the next likeliest digits), "4? 58%", "4?"; "3 corrected",
         "3"; "7 · yours 98%", "7 · yours", "7" for a label the user's examples gave; "speck,
-        not read", "?"; "…" while the digit waits for the model."""
+        not read", "?"; "not a digit", "?" for ink likelier no digit at all (its digits are in
+        its panel); "…" while the digit waits for the model."""
         if self.corrected is not None:
             return f"{self.corrected} corrected", str(self.corrected)
         if self.speck:
@@ -161,6 +170,8 @@ class Digit:
         prediction = self.prediction
         if prediction is None:
             return ("…",)
+        if prediction.no_digit:
+            return "not a digit", "?"
         short = prediction.text.split()[0]
         if self.yours:  # the user's examples, not the model alone, gave this label
             return f"{short} · yours {prediction.confidence:.0%}", f"{short} · yours", short
@@ -171,9 +182,20 @@ class Digit:
 
     @property
     def text(self) -> str:
-        """The label as shown where there is room for one form: "7 98%", "4? 58%", "3 corrected"."""
+        """The label as shown where there is room for one form: "7 98%", "4? 58%", "3 corrected",
+        "not a digit"."""
         forms = self.label_texts
         return forms[1] if len(forms) == 3 else forms[0]
+
+    @property
+    def reading(self) -> str:
+        """The digit in the board's reading: its label, "?" for ink likelier no digit at all, "_"
+        while it waits for the model."""
+        if self.label is None:
+            return "_"
+        if self.corrected is None and self.prediction is not None and self.prediction.no_digit:
+            return "?"
+        return str(self.label)
 
 
 @dataclass
