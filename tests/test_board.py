@@ -348,39 +348,47 @@ def test_a_correction_sets_the_label_of_the_digit_under_the_point_and_undo_takes
     assert five.corrected is None and five.label == model_label and learner.examples == {}
 
 
-def test_a_digit_read_with_confidence_is_accepted_when_the_next_digit_begins(fake_recognizer):
+NEXT_LINE = 200  # pixels down: the digits above (100 to 220) stand wholly above a digit there
+
+
+def test_digits_read_with_confidence_are_accepted_when_the_user_goes_on_to_a_line_below():
+    fake_recognizer = FakeRecognizer(confidence=0.95)  # sure enough to learn from
     learner = RecordingLearner(fake_recognizer)
     board = Board(fake_recognizer, learner)
     for stroke in FIVE:
         add(board, stroke)
-    assert learner.accepted == {}  # still being written: nothing is accepted yet
-    add(board, shifted(FOUR, dx=300)[0])
+    add(board, shifted(FOUR, dx=300)[0])  # the next digit on the same line: the 5 may still change
+    assert learner.accepted == {}
+    add(board, shifted(FOUR, dx=300)[1])
     five, four = board.digits
-    assert list(learner.accepted.values()) == [five.label] and five.accepted is not None
-    add(board, shifted(FOUR, dx=300)[1])  # the four's second stroke: no new digit, nothing more
-    assert list(learner.accepted.values()) == [five.label] and four.accepted is None
-    add(board, shifted(FOUR, dx=600)[0])
-    assert sorted(learner.accepted.values()) == sorted([five.label, four.label])
+    add(board, shifted(FOUR, dy=NEXT_LINE)[0])  # a line below: the line above stands
+    assert sorted(learner.accepted.values()) == sorted([five.label, four.label]) and five.accepted is not None
+    add(board, shifted(FOUR, dy=NEXT_LINE)[1])  # the new digit's second stroke: nothing more
+    add(board, shifted(FOUR, dx=300, dy=NEXT_LINE)[0])
+    assert len(learner.accepted) == 2
+    board.apply(Clear())  # clearing accepts what stood on the board
+    assert len(learner.accepted) == 4
 
 
-def test_an_accepted_digit_that_changes_is_corrected_or_goes_is_withdrawn(fake_recognizer):
+def test_an_accepted_digit_that_changes_is_corrected_or_goes_is_withdrawn():
+    fake_recognizer = FakeRecognizer(confidence=0.95)  # sure enough to learn from
     learner = RecordingLearner(fake_recognizer)
     board = Board(fake_recognizer, learner)
     add(board, FIVE[0])
-    add(board, shifted(FOUR, dx=300)[0])
+    add(board, shifted(FOUR, dy=NEXT_LINE)[0])
     (handle,) = learner.accepted
     add(board, FIVE[1])  # joins the five: a new digit to read, no longer one let stand
     assert learner.accepted == {} and board.digits[0].accepted is None
-    add(board, shifted(FOUR, dx=600)[0])  # going on accepts both as they now stand
+    add(board, shifted(FOUR, dy=2 * NEXT_LINE)[0])  # going on below accepts both as they now stand
     assert len(learner.accepted) == 2 and handle not in learner.accepted
     board.apply(Correct((120, 150), 7))  # a correction replaces the acceptance
     assert list(learner.examples.values()) == [7] and len(learner.accepted) == 1
     board.apply(Delete(board.point_of(board.digits[1])))
     assert learner.accepted == {}
     assert undo(board) and undo(board)  # the deletion, then the correction: the five stands again
-    add(board, shifted(FOUR, dx=900)[0])
+    add(board, shifted(FOUR, dy=3 * NEXT_LINE)[0])
     assert len(learner.accepted) == 3 and learner.examples == {}
-    add(board, shifted(FOUR, dx=900)[1])  # the last digit, still being written, is no example yet
+    add(board, shifted(FOUR, dy=3 * NEXT_LINE)[1])  # the last digit, still being written, is no example yet
     board.apply(Clear())  # clearing moves on from it too; cleared digits stay examples
     assert len(learner.accepted) == 4
 
@@ -389,8 +397,37 @@ def test_unsure_digits_and_specks_are_not_accepted():
     learner = RecordingLearner(FakeRecognizer(confidence=0.4))
     board = Board(FakeRecognizer(confidence=0.4), learner)
     add(board, FIVE[0])
-    add(board, shifted(FOUR, dx=300)[0])
-    assert learner.accepted == {} and board.digits[0].prediction.unsure
+    add(board, shifted(FOUR, dy=NEXT_LINE)[0])
+    board.apply(Clear())
+    assert learner.accepted == {} and board.history[-1].digits[0].prediction.unsure
+
+
+class ReadsAs:
+    """A recogniser giving every drawing the same probabilities (digits 0-9, then "not a digit")."""
+
+    ready = True
+
+    def __init__(self, probabilities) -> None:
+        self.row = np.asarray(probabilities, np.float32)
+
+    def predict(self, images, paths=None):
+        return np.repeat(self.row[None], len(images), axis=0)
+
+
+@pytest.mark.parametrize(("probabilities", "learned"), [
+    ([0, 0.51, 0, 0, 0, 0, 0, 0.2, 0, 0, 0.29], False),  # a K read "1 51%": shown sure, not learned
+    ([0, 0.93, 0, 0, 0, 0, 0, 0, 0, 0, 0.07], False),  # sure of the 1, but near "not a digit"
+    ([0, 0.4, 0, 0, 0, 0, 0, 0, 0, 0, 0.6], False),  # "not a digit"
+    ([0, 0.97, 0, 0, 0, 0, 0, 0.02, 0, 0, 0.01], True),
+])
+def test_only_a_reading_safe_to_learn_from_becomes_an_example(probabilities, learned):
+    recognizer = ReadsAs(probabilities)
+    learner = RecordingLearner(recognizer)
+    board = Board(recognizer, learner)
+    add(board, FOUR[0])
+    add(board, shifted(FOUR, dy=NEXT_LINE)[0])
+    board.apply(Clear())
+    assert len(learner.accepted) == (2 if learned else 0)
 
 
 def test_a_correction_far_from_every_digit_goes_to_the_nearest(fake_recognizer):

@@ -21,6 +21,19 @@ from digitboard.recognition.recognizer import Recognizer
 from digitboard.recognition.trajectory import trajectory
 
 
+# A digit let stand becomes an example only when its reading was safe to learn from: read this
+# surely, and this unlikely to be no digit at all (a letter read "1 51%" must never teach the
+# board a 1). Set before any measurement, not tuned: docs/learning.md, "Digits let stand".
+LEARN_LET_STAND_FROM = 0.9
+LEARN_NOT_A_DIGIT_BELOW = 0.05
+
+
+def safe_to_learn(prediction: Prediction) -> bool:
+    """Whether a digit let stand with this reading may become an example."""
+    return (prediction.confident and prediction.confidence >= LEARN_LET_STAND_FROM
+            and prediction.not_digit < LEARN_NOT_A_DIGIT_BELOW)
+
+
 class ModelInputs(Protocol):
     """Where a board may take its digits' model inputs from (digitboard.web.memo.DrawingMemo)."""
 
@@ -192,7 +205,8 @@ class Board:
         placement = place(self, ink)
         ink.speck, digit = placement.speck, placement.digit
         if digit is None and not ink.speck:
-            self._accept_standing()  # the user goes on to another digit: the ones before stand
+            # The user starts a line below: what they wrote above stands, and is accepted.
+            self._accept_standing(above=float(ink.low[1]))
         self.strokes.append(ink)
         corrected = None
         if digit is None:
@@ -360,18 +374,22 @@ class Board:
         self._changed(digit)
         digit.corrected = edit.corrected
 
-    def _accept_standing(self) -> None:
-        """Tell the learner of every digit that stands read with confidence and uncorrected, and
-        is not an example yet. Digits drawn before are read first, live and in replay alike (the
-        window has read them already, at their pen lift)."""
+    def _accept_standing(self, above: float | None = None) -> None:
+        """Tell the learner of the digits the user has visibly accepted: every digit on the board
+        when it is cleared, or, as a new digit starts at height `above`, those wholly above it
+        (the user went on to a line below). Of these, each uncorrected, read safely enough to
+        learn from (safe_to_learn) and not an example yet. Digits drawn before are read first,
+        live and in replay alike (the window has read them already, at their pen lift)."""
         if self.learner is None:
             return
         self.classify_pending()
-        awaiting, self._awaiting = self._awaiting, {}
-        for digit in awaiting.values():
+        accepted = {key: digit for key, digit in self._awaiting.items() if above is None or digit.high[1] < above}
+        for key in accepted:
+            del self._awaiting[key]
+        for digit in accepted.values():
             prediction = digit.prediction
             if (digit.accepted is None and digit.corrected is None and prediction is not None
-                    and prediction.confident and not digit.speck):
+                    and safe_to_learn(prediction) and not digit.speck):
                 strokes = [ink.points for ink in digit.strokes]
                 reading = {"reasons": prediction.reasons} if prediction.reasons else {}
                 digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit),
