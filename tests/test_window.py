@@ -394,16 +394,20 @@ def test_a_click_on_a_label_or_a_right_click_opens_the_chooser_and_typing_sets_t
     assert app.controller.choosing is None and app.controller.running  # Esc closed the chooser, it did not quit
 
 
-def test_a_press_outside_the_chooser_closes_it_and_writes_nothing(app):
+def test_a_click_outside_the_chooser_closes_it_and_a_stroke_there_is_ink(app):
     draw(app, *digit_strokes(100, 100, 100))
+    before = len(app.board.strokes)
     frame(app, *click((130, 150)))
     assert app.controller.choosing is not None
-    frame(app, *stroke_events([(400, 300), (450, 380)]))
-    assert app.controller.choosing is None and len(app.board.strokes) == 2 and len(app.board.digits) == 1
-    draw(app, [(400, 300), (450, 380)])
-    assert len(app.board.strokes) == 3  # with the chooser closed, the same stroke is ink
+    frame(app, *click((400, 300)))  # a still press: it only closes the chooser
+    assert app.controller.choosing is None and len(app.board.strokes) == before
+    frame(app, *click((130, 150)))
+    assert app.controller.choosing is not None
+    frame(app, *stroke_events([(400, 300), (450, 380)]))  # a stroke: it closes the chooser and is ink
+    assert app.controller.choosing is None and len(app.board.strokes) == before + 1
+    assert len(app.board.digits) == 2
     frame(app, *click((550, 100)))
-    assert len(app.board.strokes) == 4 and app.controller.choosing is None  # a click away from every digit is a dot
+    assert len(app.board.strokes) == before + 2 and app.controller.choosing is None  # a click away from every digit is a dot
 
 
 def test_the_chooser_deletes_its_digit_and_closes_when_its_digit_goes(app):

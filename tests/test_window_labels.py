@@ -130,3 +130,26 @@ def test_every_digit_of_a_tight_three_line_board_gets_its_label_by_it(unipen_pat
             beside += sum(not overlap(spot[0], box) for box, spot in zip(boxes, placed))
     print(f"tight three-line boards: {beside} labels beside their digit's box, {cornered} in a corner of it")
     assert beside >= 8 * cornered  # a corner is the exception: lines closer than a label is tall
+
+
+def test_a_label_never_sits_between_two_lines_as_near_the_digit_below():
+    """A "7 100%" once sat in the gap under its 7, as near the next line's 0: read as the 0's."""
+    from digitboard.core.labels import distance
+
+    seven, zero = (100, 0, 40, 100), (100, 122, 40, 100)  # lines 22 px apart: just room for a label
+    (seven_label, _), (zero_label, _) = place_labels([seven, zero], [[FULL, SHORT]] * 2, AREA)
+    assert distance(seven_label, seven) < distance(seven_label, zero)
+    assert distance(zero_label, zero) < distance(zero_label, seven)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 600), st.integers(0, 420), st.integers(4, 60), st.integers(4, 60)),
+                min_size=1, max_size=12))
+def test_every_label_beside_a_box_is_nearer_its_own_box_than_any_other(boxes):
+    from digitboard.core.labels import distance
+
+    placed = place_labels(boxes, [[FULL, SHORT]] * len(boxes), AREA)
+    for own, (box, spot) in enumerate(zip(boxes, placed)):
+        if spot is None or inside(spot[0], box):  # in its own box's corner: it is on its own ink
+            continue
+        assert all(distance(spot[0], box) <= distance(spot[0], other) for j, other in enumerate(boxes) if j != own)

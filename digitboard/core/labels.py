@@ -46,6 +46,39 @@ class RectGrid:
         return {owner for cell in self._cells(rect) for other, owner in self.cells.get(cell, ()) if overlap(rect, other)}
 
 
+def distance(a: Rect, b: Rect) -> float:
+    """The shortest distance between two rectangles' pixels (0 where they overlap or touch)."""
+    dx = max(0, a[0] - (b[0] + b[2]), b[0] - (a[0] + a[2]))
+    dy = max(0, a[1] - (b[1] + b[3]), b[1] - (a[1] + a[3]))
+    return float((dx * dx + dy * dy) ** 0.5)
+
+
+def _between(rect: Rect, a: Rect, b: Rect) -> bool:
+    """Whether `rect` lies between `a` and `b`: one wholly above it and the other below, or one
+    to its left and the other to its right."""
+    def apart(first: Rect, second: Rect, axis: int) -> bool:  # first wholly before rect, second wholly after
+        return first[axis] + first[axis + 2] <= rect[axis] and second[axis] >= rect[axis] + rect[axis + 2]
+
+    return any(apart(a, b, axis) or apart(b, a, axis) for axis in (0, 1))
+
+
+def belongs_to(rect: Rect, owner: int, boxes: Sequence[Rect], grid: RectGrid) -> bool:
+    """Whether a label at `rect` plainly belongs to box `owner` (`grid` holds the boxes by
+    index): no other box is nearer, and none as near on its far side (a label between two lines
+    of writing, as near the digit below as the one above, would read as either's)."""
+    own_box = boxes[owner]
+    own = distance(rect, own_box)
+    reach = int(own) + 1  # the other boxes as near as its own, or nearer
+    x, y, w, h = rect
+    for other in grid.owners((x - reach, y - reach, w + 2 * reach, h + 2 * reach)):
+        if other == owner:
+            continue
+        near = distance(rect, boxes[other])
+        if near < own or (near == own and _between(rect, own_box, boxes[other])):
+            return False
+    return True
+
+
 def candidates(box: Rect, size: Size, gap: int) -> list[tuple[int, int]]:
     """Top-left corners for a label of `size` beside `box`, best first: above it, below it,
     to its right, to its left; each flush with the box's left edge, then its right edge."""
@@ -72,21 +105,23 @@ def _greedy(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area: Rect
             kept: Sequence[tuple[Rect, int] | None | bool]) -> list[tuple[Rect, int] | None]:
     taken = RectGrid()
     shown = [overlap(box, area) for box in boxes]
-    for box, visible in zip(boxes, shown):
+    by_owner = RectGrid()  # the boxes, by index: whose a label looks to be
+    for owner, (box, visible) in enumerate(zip(boxes, shown)):
         if visible:
             taken.add(box)
+            by_owner.add(box, owner)
     for spot in kept:
         if spot is not True and spot is not None:
             taken.add(spot[0])
     placed: list[tuple[Rect, int] | None] = []
-    for box, sizes, visible, spot in zip(boxes, options, shown, kept):
+    for owner, (box, sizes, visible, spot) in enumerate(zip(boxes, options, shown, kept)):
         if spot is not True:  # kept as it was
             placed.append(spot)
             continue
         for choice, size in enumerate(sizes) if visible else ():
             for corner in candidates(box, size, gap):
                 rect = _inside(corner, size, area)
-                if rect is not None and not taken.hits(rect):
+                if rect is not None and not taken.hits(rect) and belongs_to(rect, owner, boxes, by_owner):
                     spot = (rect, choice)
                     break
             if spot is not True:
@@ -133,8 +168,8 @@ def place_labels(boxes: Sequence[Rect], options: Sequence[Sequence[Size]], area:
     """For each box (in reading order), a label rectangle and which of its sizes it took.
 
     `options[i]` are the sizes digit i's label can take, preferred first (say "7 98%", then
-    "7"). A label lies inside `area`, beside its own box, and overlaps no box and no other
-    label; a digit for which no such place exists gets its shortest label inside a corner of
+    "7"). A label lies inside `area`, beside its own box and nearer it than any other box
+    (belongs_to), and overlaps no box and no other label; a digit for which no such place exists gets its shortest label inside a corner of
     its own box (over its ink, as little as a corner is), and only a digit whose box is outside
     `area` gets None.
     `kept[i]`, unless True, is a place (or None) from an earlier layout that stays as it is:
