@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest.mock import ANY
 
 import cv2
 import numpy as np
@@ -177,14 +178,19 @@ def canvas_size(driver) -> tuple[int, int]:
     return driver.execute_script("const c = document.getElementById('ink'); return [c.clientWidth, c.clientHeight]")
 
 
-def label_centres(driver) -> list[tuple[float, float]]:
-    """The middle of each digit's label, in canvas coordinates, in the page's digit order."""
+def centres(driver, selector: str) -> list[tuple[float, float]]:
+    """The middle of each element `selector` finds, in canvas coordinates, in the page's order."""
     return driver.execute_script("""
         const c = document.getElementById('ink').getBoundingClientRect();
-        return [...document.querySelectorAll('.label')].map((label) => {
-          const r = label.getBoundingClientRect();
+        return [...document.querySelectorAll(arguments[0])].map((element) => {
+          const r = element.getBoundingClientRect();
           return [r.left - c.left + r.width / 2, r.top - c.top + r.height / 2];
-        });""")
+        });""", selector)
+
+
+def label_centres(driver) -> list[tuple[float, float]]:
+    """The middle of each digit's label, in canvas coordinates, in the page's digit order."""
+    return centres(driver, ".label")
 
 
 def label_under(driver, x: float, y: float) -> bool:
@@ -520,6 +526,35 @@ def test_a_stroke_starting_in_the_middle_of_a_label_draws_and_a_tap_on_it_opens_
         driver.quit()
 
 
+@pytest.mark.parametrize("kind", ["mouse", "touch"])
+def test_a_small_stroke_starting_on_a_label_is_ink_and_only_a_still_press_opens_the_panel(kind, browser_paths, server,
+                                                                                          held_out_digits, tmp_path):
+    driver = start_chromium(browser_paths, PHONE if kind == "touch" else DESKTOP, phone=kind == "touch")
+    try:
+        driver.get(server.url)
+        server.bodies.clear()
+        draw(driver, write_number([pick(held_out_digits, 7, 1)], 40, 160, 120), kind=kind)
+        settle(driver, server, 1, tmp_path)
+        panel = driver.find_element(By.ID, "alternatives")
+        (x, y), = label_centres(driver)
+        # A 4's second stroke 4.5 px long, started on the first stroke's label: ink, as on the
+        # desktop board, where a press that goes further than CLICK_REACH (3 px) is a stroke.
+        draw(driver, [np.array([[x, y], [x + 1, y + 2], [x + 2, y + 4]])], kind=kind)
+        settle(driver, server, 2, tmp_path)
+        stroke = json.loads(server.bodies[-1])["actions"][-1]["stroke"]
+        assert abs(stroke[0][0] - x) <= 1 and abs(stroke[0][1] - y) <= 1 and len(stroke) == 3
+        assert not panel.is_displayed()
+        # A press that wavers within the reach is still a tap: the label's panel, no ink.
+        (x, y), *_ = label_centres(driver)
+        draw(driver, [np.array([[x, y], [x + 1, y + 1], [x + 2, y]])], kind=kind)
+        wait_for(panel.is_displayed, "a press moving 2 px on a label to open its panel")
+        time.sleep(0.3)
+        assert len(server.bodies) == 2
+        assert browser_errors(driver) == []
+    finally:
+        driver.quit()
+
+
 def test_a_second_finger_never_draws(browser_paths, server, tmp_path):
     driver = start_chromium(browser_paths, PHONE, phone=True)
     try:
@@ -660,3 +695,131 @@ def test_corrections_on_the_page_teach_the_session_as_replay_and_stay_in_the_bro
     assert stored_examples(desktop) == [] and "examples" not in json.loads(server.bodies[-1])
     assert replayed["digits"][0]["label"] == 3
     assert browser_errors(desktop) == []
+
+
+@pytest.mark.parametrize("kind", ["mouse", "touch"])
+def test_a_press_that_moves_on_an_open_panel_is_ink_and_a_still_one_picks_a_row(kind, browser_paths, server,
+                                                                                 held_out_digits, tmp_path):
+    driver = start_chromium(browser_paths, PHONE if kind == "touch" else DESKTOP, phone=kind == "touch")
+    try:
+        driver.get(server.url)
+        server.bodies.clear()
+        driver.execute_script("localStorage.clear()")
+        draw(driver, write_number([pick(held_out_digits, 3, 1), pick(held_out_digits, 2, 1)], 40, 60, 120), kind=kind)
+        settle(driver, server, 2, tmp_path)
+        panel = driver.find_element(By.ID, "alternatives")
+        width, height = canvas_size(driver)
+
+        def open_panel() -> list[tuple[float, float]]:
+            tap(driver, *label_centres(driver)[0], kind)
+            wait_for(panel.is_displayed, "the panel to open")
+            return centres(driver, "#alternatives button")
+
+        # Strokes started on the open panel (a small one on a row, a long one from a row, one from
+        # its hint line) and one elsewhere on the board: each is ink, whole, and picks nothing.
+        elsewhere = (width - 40.0, height - 160.0)
+        for start, path in [("row", [(3, 1), (4, 3)]), ("row", [(20, 30), (30, 80)]), ("hint", [(-20, 25), (-30, 70)]),
+                            ("board", [(5, 40), (10, 90)])]:
+            rows = open_panel()
+            if start == "row":
+                x, y = rows[1]
+            elif start == "hint":  # on the panel, not on a row
+                (x, y), = centres(driver, ".panel-hint")
+            else:
+                x, y = elsewhere
+            stroke = np.array([[x, y]] + [[x + dx, y + dy] for dx, dy in path])
+            sent = len(server.bodies) + 1
+            draw(driver, [stroke], kind=kind)
+            try:
+                replayed = settle(driver, server, sent, tmp_path)
+            except AssertionError as error:
+                raise AssertionError(f"a stroke begun on the {start}, the panel open, was not sent as ink: {error}") from None
+            actions = json.loads(server.bodies[-1])["actions"]
+            drawn = actions[-1]["stroke"]
+            assert abs(drawn[0][0] - x) <= 1 and abs(drawn[0][1] - y) <= 1, (start, drawn)  # whole, from the press
+            assert len(drawn) == len(stroke), (start, drawn)
+            assert all("stroke" in action for action in actions), (start, actions)  # no correction
+            assert sum(len(digit["strokes"]) for digit in replayed["digits"]) == len(actions)  # on the board
+            assert not panel.is_displayed()
+
+        # A still press on a row picks it; so do Enter on a row and a digit typed over the panel.
+        for how in ["press", "enter", "typed"]:
+            rows = open_panel()
+            row = panel.find_elements(By.CSS_SELECTOR, "li button")[1]
+            label = int(row.text.split()[0])
+            sent = len(server.bodies) + 1
+            if how == "press":
+                tap(driver, *rows[1], kind)
+            elif how == "enter":
+                row.send_keys(Keys.ENTER)
+            else:
+                label = 8
+                driver.find_element(By.TAG_NAME, "body").send_keys("8")
+            replayed = settle(driver, server, sent, tmp_path)
+            assert json.loads(server.bodies[-1])["actions"][-1] == {"correct": {"at": ANY, "label": label}}, how
+            assert replayed["digits"][0]["label"] == label and replayed["digits"][0]["corrected"], how
+            assert not panel.is_displayed()
+        assert browser_errors(driver) == []
+    finally:
+        driver.quit()
+
+
+# -- the page never moves under the pen ------------------------------------------------------------
+
+def one_or_seven(label: int, left: float, top: float, height: float) -> np.ndarray:
+    """A 1 or a 7 as one stroke of whole-pixel points, `height` tall, from (left, top)."""
+    width = 0.6 * height
+    if label == 1:
+        points = [[left + 0.15 * height * (1 - i / 10), top + height * i / 10] for i in range(11)]
+    else:
+        bar = [[left + width * i / 6, top] for i in range(7)]
+        points = bar + [[left + width * (1 - 0.6 * i / 10), top + height * i / 10] for i in range(1, 11)]
+    return np.round(np.array(points))
+
+
+def canvas_rect(driver) -> list[float]:
+    return driver.execute_script("const r = document.getElementById('ink').getBoundingClientRect();"
+                                 "return [r.left, r.top, r.width, r.height]")
+
+
+# At 1280 px the page's reading of 30 digits fits one line; at 1024 it wraps, as it did at 1280 for
+# a longer board.
+@pytest.mark.parametrize("size", [(1024, 768), PHONE])
+def test_the_board_never_moves_or_shrinks_while_three_lines_are_written(size, browser_paths, server, tmp_path):
+    phone = size == PHONE
+    driver = start_chromium(browser_paths, size, phone=phone)
+    try:
+        driver.get(server.url)
+        server.bodies.clear()
+        kind = "touch" if phone else "mouse"
+        start = canvas_rect(driver)
+        width, _ = canvas_size(driver)
+        height = 40 if phone else 60
+        step = (width - 20) / 10
+        for line in range(3):
+            for column in range(10):
+                label = 1 if (line + column) % 2 == 0 else 7
+                draw(driver, [one_or_seven(label, 10 + step * (column + 0.2), 20 + 1.7 * height * line, height)], kind=kind)
+                sent = 10 * line + column + 1
+                wait_for(lambda sent=sent: answered(driver) == sent, "the page to show the digit's answer")  # a human's pace
+                assert canvas_rect(driver) == start, f"the board moved after digit {sent}"
+        assert len(shown(driver)["boxes"]) == 30
+        reading = driver.find_element(By.ID, "reading")
+        assert reading.get_attribute("title") == reading.get_attribute("textContent")  # all of it, even if cut
+        # A message (here: the user's examples forgotten, after a correction) takes no room from the board.
+        tap(driver, *label_centres(driver)[0], kind)
+        wait_for(driver.find_element(By.ID, "alternatives").is_displayed, "the panel to open")
+        tap(driver, *centres(driver, "#alternatives li button")[1], kind)
+        wait_for(lambda: answered(driver) == len(server.bodies) == 31, "the correction's answer")
+        status, moved_to = driver.execute_script("""
+            document.getElementById('forget').click();
+            const r = document.getElementById('ink').getBoundingClientRect();
+            return [document.getElementById('status').textContent, [r.left, r.top, r.width, r.height]];""")
+        assert status.startswith("Your handwriting is forgotten") and moved_to == start
+        path = tmp_path / f"three-lines-{size[0]}.png"
+        driver.save_screenshot(str(path))
+        if os.environ.get("DIGITBOARD_WEB_SHOTS"):
+            shutil.copy(path, Path(os.environ["DIGITBOARD_WEB_SHOTS"]) / path.name)
+        assert browser_errors(driver) == []
+    finally:
+        driver.quit()

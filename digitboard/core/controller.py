@@ -107,11 +107,12 @@ class Controller:
             self.choose(self.layout.digit_at(self.board, at))
             return
         self.show_help = False  # writing: the board is what to see
-        if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
-            self._finish_stroke()
         # Every press starts ink, whatever it is on: an open panel is closed by it, and only a
         # press that does not move (a click, on release) picks one of its rows.
-        self._panel_at_press = self.open_panel()
+        panel = self.open_panel()
+        if self.board.pen is not None:  # a press without a release (focus lost): end that stroke
+            self._finish_stroke()
+        self._panel_at_press = panel
         self.choose(None)
         self.board.pen_down(*at, self.ms())
 

@@ -15,6 +15,9 @@ from digitboard.core.actions import Stroke
 from digitboard.recognition.classes import DIGIT_CLASSES, confident_digits
 
 
+NOT_A_DIGIT_FROM = 0.5  # a reading giving "not a digit" more than this is shown as no digit
+
+
 class Mark(Enum):
     """How a digit is shown: the one rule every shell follows (box and label colour, the "?")."""
 
@@ -68,9 +71,9 @@ class Prediction:
 
     @property
     def no_digit(self) -> bool:
-        """The ink is likelier no digit at all than any digit (a letter, a scribble): shown as
-        such, never as a digit at a few percent."""
-        return self.not_digit > self.confidence
+        """The ink is mostly "not a digit" (a letter, a scribble): shown as such, never as a
+        digit at a few percent (below half, every digit's share is small beside it)."""
+        return self.not_digit > NOT_A_DIGIT_FROM
 
     @property
     def alternatives(self) -> list[tuple[int, float]]:

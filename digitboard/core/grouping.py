@@ -27,6 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from digitboard.core.digits import Digit, Ink
+from digitboard.core.reading import LineBand, line_bands
 from digitboard.recognition.classes import DIGIT_CLASSES, NOT_A_DIGIT
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.recognizer import Recognizer
@@ -53,6 +54,11 @@ SPECK_SHARE = 0.12  # a stroke smaller than this share of the writing's height i
 SPECK_PIXELS = 4.0  # and a stroke smaller than this many pixels always is
 SAME_SIZE = 0.5  # two inks whose heights are within this ratio are both of a digit's size
 LINE_GAP = 0.2  # a vertical gap, as a share of the taller one's height, between lines of writing
+# A stroke of a digit's size in no band is on another line than a band's digits when its middle
+# is this share of the band's height beyond it. Chosen on the tuning institutions' boards of
+# close lines and multi-stroke digits (benchmarks/close_lines.py, benchmarks/grouping.py).
+NEW_LINE_MARGIN = 0.25
+LINES_AROUND = (6.0, 3.0)  # digit heights to either side, and above and below, that the lines are found from
 
 CELL = 64.0  # board pixels: a grid cell of the digit index
 MAX_CELLS = 4096  # a box covering more cells than this is looked up by scanning every digit
@@ -129,6 +135,64 @@ def on_other_lines(ink: Ink, digit: Digit) -> bool:
     return same_size and _gap(ink.low, ink.high, digit.low, digit.high)[1] > LINE_GAP * taller
 
 
+class Lines:
+    """Which line of writing a new stroke stands on, from the bands of all the board's digits
+    (digitboard.core.reading.line_bands), and so which digits are on other lines than it.
+
+    A line of two digits or more is a band to go by. A stroke whose middle lies in a band and a
+    digit whose middle lies in another are on two lines, however close (a descender of the line
+    above, a tall 7). A stroke of a digit's size whose middle lies in no band is on a line of
+    its own, below or above the digits of those bands. Where neither is a band to go by (a
+    digit being written, alone on its line; a 5's bar above its body), the stroke and the digit
+    are judged as a pair (on_other_lines)."""
+
+    def __init__(self, digits: list[Digit], ink: Ink) -> None:
+        self.ink = ink
+        self.bands = line_bands(digits)  # the digits around the stroke (lines_around): a line drifts, and boards grow
+        middle = float(ink.low[1] + ink.high[1]) / 2
+        self.band: LineBand | None = self._holding(middle)
+        self.typical = float(np.median([band.height for band in self.bands])) if self.bands else 0.0
+        self.digit_sized = self._digit_sized(float(ink.high[1] - ink.low[1]))
+
+    def _holding(self, y: float) -> LineBand | None:
+        return next((band for band in self.bands if band.holds(y)), None)
+
+    def _digit_sized(self, height: float) -> bool:
+        return height >= SAME_SIZE * self.typical
+
+    def apart(self, digit: Digit, as_a_pair: bool = True) -> bool:
+        """Whether `digit` is on another line than the stroke: by the bands, or, `as_a_pair`,
+        by the two alone (on_other_lines)."""
+        if as_a_pair and on_other_lines(self.ink, digit):
+            return True
+        theirs = self._holding(float(digit.low[1] + digit.high[1]) / 2)
+        if theirs is self.band:
+            return False
+        if self.band is not None and theirs is not None:
+            return self.band.count > 1 or theirs.count > 1
+        if self.band is not None:  # the digit is in no band: a line of its own if it is of a digit's size
+            return (self.band.count > 1 and self._digit_sized(digit.height)
+                    and _beyond(self.band, float(digit.low[1] + digit.high[1]) / 2))
+        return (self.digit_sized and theirs is not None and theirs.count > 1
+                and _beyond(theirs, float(self.ink.low[1] + self.ink.high[1]) / 2))
+
+
+def lines_around(board: Board, ink: Ink, previous: Digit | None) -> list[Digit]:
+    """The digits whose lines a stroke is judged against: those within LINES_AROUND (in digit
+    heights: the stroke's, or the digit before it's if taller) to its sides and above and below,
+    looked up in the index, so that the cost of a stroke does not grow with the board."""
+    height = max(float(ink.high[1] - ink.low[1]), previous.height if previous is not None else 0.0, 1.0)
+    span = np.array(LINES_AROUND) * height
+    return board.index.near(ink.low - span, ink.high + span)
+
+
+def _beyond(band: LineBand, y: float) -> bool:
+    """Whether `y` lies clearly above or below `band` (the middle of the first stroke of the
+    line below, not of the second loop of an 8 just under the line's median bottom)."""
+    margin = NEW_LINE_MARGIN * band.height
+    return y > band.bottom + margin or y < band.top - margin
+
+
 class Board(Protocol):
     """What grouping reads of the board (digitboard.core.board.Board)."""
 
@@ -166,14 +230,15 @@ def place(board: Board, ink: Ink) -> Placement:
     previous = _digit_of_previous_stroke(board)
     if _is_speck(ink, previous):
         return Placement(True, None)
-    met = _met(board, ink)
+    lines = Lines(lines_around(board, ink, previous), ink)
+    met = _met(board, ink, lines)
     if len(met) > 1:
-        touching = _touching(board, ink)
+        touching = _touching(board, ink, lines)
         if _one_drawing(board, ink, met, touching):
             first, *others = sorted(met, key=lambda digit: digit.strokes[0].id)  # the oldest takes the others
             return Placement(False, first, tuple(others))
         return Placement(False, touching)
-    return Placement(False, _digit_for(board, ink, previous))
+    return Placement(False, _digit_for(board, ink, previous, lines))
 
 
 def _is_speck(ink: Ink, previous: Digit | None) -> bool:
@@ -184,12 +249,16 @@ def _is_speck(ink: Ink, previous: Digit | None) -> bool:
     return size < max(SPECK_PIXELS, SPECK_SHARE * reference)
 
 
-def _digit_for(board: Board, ink: Ink, previous: Digit | None) -> Digit | None:
+def _digit_for(board: Board, ink: Ink, previous: Digit | None, lines: Lines) -> Digit | None:
     """The digit `ink` belongs to, or None for a new digit; `previous` holds the stroke before."""
-    touching = _touching(board, ink)
+    touching = _touching(board, ink, lines)
     if touching is not None:
         return touching
     recent = _previous_digit(board, ink, previous)
+    # Right after its digit, a part may stand a little apart (a 5's bar): only the bands, which
+    # know where the lines are, keep it off the line above.
+    if recent is not None and lines.apart(recent, as_a_pair=False):
+        return None
     if recent is None:
         return None
     height = max(float(ink.high[1] - ink.low[1]), recent.height)
@@ -199,14 +268,14 @@ def _digit_for(board: Board, ink: Ink, previous: Digit | None) -> Digit | None:
     return recent if _reads_better_joined(board, ink, recent) else None
 
 
-def _touching(board: Board, ink: Ink) -> Digit | None:
+def _touching(board: Board, ink: Ink, lines: Lines) -> Digit | None:
     """The digit on the stroke's line that it overlaps or nearly touches most."""
     low, high = ink.low, ink.high
     best, best_overlap, best_order = None, -np.inf, -1
     for digit in board.index.near(low, high):
         height = max(high[1] - low[1], digit.height)  # the taller, not the union: lines stay apart
         gap = _gap(low, high, digit.low, digit.high)
-        if gap[0] > TOUCH_GAP_X * height or gap[1] > TOUCH_GAP_Y * height or on_other_lines(ink, digit):
+        if gap[0] > TOUCH_GAP_X * height or gap[1] > TOUCH_GAP_Y * height or lines.apart(digit):
             continue
         overlap = float(np.prod(np.maximum(0.0, np.minimum(high, digit.high) - np.maximum(low, digit.low))))
         overlap -= float(gap.sum())  # among non-overlapping candidates, the nearest
@@ -251,13 +320,13 @@ def ink_distance(first: np.ndarray, second: np.ndarray) -> float:
                      _point_segment_distances(b0, a0, a1).min(), _point_segment_distances(b1[-1:], a0, a1).min()))
 
 
-def _met(board: Board, ink: Ink) -> list[Digit]:
+def _met(board: Board, ink: Ink, lines: Lines) -> list[Digit]:
     """The digits on the stroke's line whose ink the stroke crosses or meets."""
     met = []
     for digit in board.index.near(ink.low, ink.high):
         height = max(float(ink.high[1] - ink.low[1]), digit.height, 1.0)
         gap = _gap(ink.low, ink.high, digit.low, digit.high)
-        if np.any(gap > MEET_GAP * height) or on_other_lines(ink, digit) or digit.speck:
+        if np.any(gap > MEET_GAP * height) or lines.apart(digit) or digit.speck:
             continue
         reach = MEET_GAP * height
         # The first stroke met is enough; a stroke whose box is farther than that is not looked at.

@@ -1,13 +1,20 @@
-"""Reading order: the digits in lines of writing, found from their vertical extents.
+"""Lines of writing, found from the digits' vertical extents.
 
-Digits are taken left to right; each joins the line whose last digit it overlaps most in height
-(relative to the smaller of the two), so a tall 1 beside a small 7 stand on one line whatever
-their sizes, and a line that drifts up or down across the board stays one line.
+Reading order: digits are taken left to right; each joins the line whose last digit it overlaps
+most in height (relative to the smaller of the two), so a tall 1 beside a small 7 stand on one
+line whatever their sizes, and a line that drifts up or down across the board stays one line.
+
+Line bands, for grouping: the board's digits clustered by their middles, top to bottom, each
+band reaching from the median top to the median bottom of its digits. Found from all the digits
+rather than from pairs, they keep lines written close together apart (a fifth of a digit's
+height, or less) where a descender or a tall 7 reaches into the line below.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from statistics import median
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -61,3 +68,47 @@ def _bands(extent: tuple[float, float]) -> range:
     """The horizontal bands of the board a vertical extent reaches into (band TALL for a huge one)."""
     top, bottom = int(extent[0] // BAND), int(extent[1] // BAND)
     return range(top, bottom + 1) if bottom - top < MAX_BANDS else range(TALL, TALL + 1)
+
+
+@dataclass(frozen=True)
+class LineBand:
+    """A line of writing as a vertical band of the board: (top, bottom), its digits' median
+    height, and how many digits it holds."""
+
+    top: float
+    bottom: float
+    height: float
+    count: int
+
+    def holds(self, y: float) -> bool:
+        return self.top <= y <= self.bottom
+
+
+BAND_SHARE = 0.5  # digits this share of the typical height or taller make the bands; smaller ones are parts
+
+
+def line_bands(digits: list[Digit]) -> list[LineBand]:
+    """The lines of writing the digits stand in, top to bottom. Found from the digits of a
+    digit's size (at least BAND_SHARE of the median height: not specks, nor the first loop of an
+    8 still being written): taken by their middles, top first, a digit joins the band above
+    while its middle is within that band's median bottom; else it starts a band of its own."""
+    shown = [(float(digit.low[1]), float(digit.high[1])) for digit in digits if not digit.speck]
+    if not shown:
+        return []
+    smallest = BAND_SHARE * median([bottom - top for top, bottom in shown])
+    sized = sorted(((top + bottom) / 2, top, bottom) for top, bottom in shown if bottom - top >= smallest)
+    bands: list[LineBand] = []
+    tops: list[float] = []
+    bottoms: list[float] = []
+    for middle, top, bottom in sized:
+        if bottoms and middle > median(bottoms):
+            bands.append(_band(tops, bottoms))
+            tops, bottoms = [], []
+        tops.append(top)
+        bottoms.append(bottom)
+    bands.append(_band(tops, bottoms))
+    return bands
+
+
+def _band(tops: list[float], bottoms: list[float]) -> LineBand:
+    return LineBand(median(tops), median(bottoms), median([b - t for t, b in zip(tops, bottoms)]), len(tops))

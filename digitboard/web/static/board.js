@@ -8,7 +8,6 @@ import {placeLabels as placeLabelRects} from "./labels.js";
 const INK_WIDTH = 10; // CSS pixels; recognition renders from the points, not from the screen
 const BOX_PADDING = INK_WIDTH / 2 + 2; // boxes are around the ink's points, so leave room for its width
 const LABEL_GAP = 2; // CSS pixels between a label and its digit's box, as on the desktop board
-const TAP_SLOP = 6; // CSS pixels: a press that moves less than this is a tap, not a stroke
 const LONG_PRESS_MS = 500; // a finger or pen held still this long on a digit opens its panel
 const EXAMPLES_KEY = "digitboard.examples";
 
@@ -23,6 +22,9 @@ const readUrl = board.dataset.readUrl;
 const maxActions = Number(board.dataset.maxActions);
 const maxPoints = Number(board.dataset.maxPoints);
 const maxExamples = Number(board.dataset.maxExamples);
+// CSS pixels: a press whose points stay this close to where it began is a tap; one that goes
+// further is a stroke. The desktop board's own click (digitboard.core.chooser.CLICK_REACH).
+const clickReach = Number(board.dataset.clickReach);
 const context = canvas.getContext("2d");
 
 // The session in the documented format: actions in order, points [x, y, ms since its start].
@@ -35,7 +37,7 @@ let onBoard = []; // ids of the strokes the board still has, in drawing order
 let history = [];
 let digits = []; // the last answer's digits
 let labelSpots = []; // where each digit's label went: [left, top, right, bottom] or null
-let pen = null; // the press being drawn: {pointerId, points, moved, closedPanel, heldOpen, timer}
+let pen = null; // the press being drawn: {pointerId, points, moved, closedPanel, onPanel, row, heldOpen, timer}
 let pointer = null; // the last pointer position over the board, where typed digits go
 let choosing = null; // the digit whose panel is open
 let requestsSent = 0; // answers to older requests than the newest shown are dropped
@@ -99,9 +101,11 @@ function scheduleInk() {
 }
 
 // -- pointer input: mouse, pen and finger alike --------------------------------------------------
-// Labels and boxes let the pointer through (pointer-events: none), so every press reaches the
-// canvas and a stroke may start anywhere. Only a press that does not move decides by what lies
-// under it: a tap on a digit or its label opens the digit's panel, a tap elsewhere is a dot.
+// One rule for every press, wherever it starts: one that moves is ink, whole, from where it was
+// pressed, and closes any open panel. Only a press that stays still decides by what lies under
+// it: a tap on a panel's row picks the row, a tap on a digit or its label opens the digit's
+// panel, a tap elsewhere closes an open panel or, with none open, is a dot. Labels and boxes let
+// the pointer through (pointer-events: none); the panel takes its presses, so the board listens.
 
 function pointOf(event) {
   const rect = canvas.getBoundingClientRect();
@@ -115,10 +119,10 @@ function addPoint(point) {
   const last = points[points.length - 1];
   point[2] = Math.max(point[2], last[2]); // a stroke's times never go back (the format requires it)
   if (last[0] !== point[0] || last[1] !== point[1]) points.push(point); // equal points count once
-  if (!pen.moved && Math.hypot(point[0] - points[0][0], point[1] - points[0][1]) >= TAP_SLOP) {
+  if (!pen.moved && Math.hypot(point[0] - points[0][0], point[1] - points[0][1]) > clickReach) {
     pen.moved = true;
     clearTimeout(pen.timer);
-    if (pen.heldOpen) closePanel();
+    closePanel(); // a stroke, even one begun on the panel: the panel gives way to the ink
   }
 }
 
@@ -130,7 +134,7 @@ function dropPen() {
   return true;
 }
 
-canvas.addEventListener("pointerdown", (event) => {
+board.addEventListener("pointerdown", (event) => {
   if (event.pointerType === "mouse" && event.button !== 0) return;
   if (pen && event.pointerId === pen.pointerId) finishPress(); // its release never came: end that stroke
   if (!event.isPrimary || pen) {
@@ -139,13 +143,17 @@ canvas.addEventListener("pointerdown", (event) => {
     return;
   }
   event.preventDefault();
-  canvas.setPointerCapture(event.pointerId); // keep the stroke when the pointer leaves the canvas
-  const closedPanel = choosing !== null;
-  closePanel();
+  // The board keeps the stroke when the pointer leaves it, and when the panel it began on closes.
+  board.setPointerCapture(event.pointerId);
+  // A press on the open panel may pick a row or begin a stroke: the panel stays until it moves.
+  const onPanel = !panel.hidden && panel.contains(event.target);
+  const row = onPanel ? event.target.closest("button") : null;
+  const closedPanel = choosing !== null && !onPanel;
+  if (!onPanel) closePanel();
   const point = pointOf(event);
   pointer = point;
-  pen = {pointerId: event.pointerId, points: [point], moved: false, closedPanel, heldOpen: false, timer: 0};
-  if (event.pointerType !== "mouse") { // a finger or pen held still on a digit: its panel
+  pen = {pointerId: event.pointerId, points: [point], moved: false, closedPanel, onPanel, row, heldOpen: false, timer: 0};
+  if (event.pointerType !== "mouse" && !onPanel) { // a finger or pen held still on a digit: its panel
     const held = pen;
     held.timer = setTimeout(() => {
       const digit = held === pen && !held.moved ? digitShownAt(point[0], point[1]) : null;
@@ -157,7 +165,7 @@ canvas.addEventListener("pointerdown", (event) => {
   }
 });
 
-canvas.addEventListener("pointermove", (event) => {
+board.addEventListener("pointermove", (event) => {
   if (event.pointerType === "mouse") pointer = pointOf(event);
   if (!pen || event.pointerId !== pen.pointerId) return;
   // Coalesced events carry every position the device reported since the last frame.
@@ -166,13 +174,13 @@ canvas.addEventListener("pointermove", (event) => {
   scheduleInk();
 });
 
-canvas.addEventListener("pointerup", (event) => {
+board.addEventListener("pointerup", (event) => {
   if (!pen || event.pointerId !== pen.pointerId) return;
   addPoint(pointOf(event));
   finishPress();
 });
 
-canvas.addEventListener("pointercancel", (event) => {
+board.addEventListener("pointercancel", (event) => {
   // The browser took the pointer away (a system gesture, the window losing focus): what was
   // drawn stays as the stroke; a press that had not moved yet is dropped.
   if (!pen || event.pointerId !== pen.pointerId) return;
@@ -181,12 +189,16 @@ canvas.addEventListener("pointercancel", (event) => {
 });
 
 // A long press must not open the browser's menu over the board (the page opens the digit's panel).
-canvas.addEventListener("contextmenu", (event) => event.preventDefault());
+board.addEventListener("contextmenu", (event) => event.preventDefault());
 
 function finishPress() {
-  const {points, moved, closedPanel, heldOpen} = pen;
+  const {points, moved, closedPanel, onPanel, row, heldOpen} = pen;
   dropPen();
   if (!moved) {
+    if (onPanel) { // a tap on the panel: its row, if it was on one (between rows, nothing)
+      if (row) row.click();
+      return;
+    }
     if (closedPanel || heldOpen) return; // the tap closed a panel, or a long press opened one
     const digit = labelledAt(points[0][0], points[0][1]); // elsewhere, even on a digit, a tap is a dot
     if (digit) {
@@ -197,7 +209,7 @@ function finishPress() {
   addStroke(points);
 }
 
-canvas.addEventListener("pointerleave", (event) => {
+board.addEventListener("pointerleave", (event) => {
   if (event.pointerType === "mouse" && !pen) pointer = null;
 });
 
@@ -324,7 +336,7 @@ function storeExamples(examples) {
   try {
     localStorage.setItem(EXAMPLES_KEY, JSON.stringify(examples.slice(-maxExamples)));
   } catch {
-    statusText.textContent = "This browser keeps no examples: corrections teach this page only";
+    say("This browser keeps no examples: corrections teach this page only");
   }
 }
 
@@ -350,7 +362,7 @@ function forgetHandwriting() {
   } catch { /* nothing was kept */ }
   sessionId = newId(); // nothing learned before this moment travels again
   showExampleCount();
-  statusText.textContent = "Your handwriting is forgotten: this browser keeps no examples now";
+  say("Your handwriting is forgotten: this browser keeps no examples now");
   if (actions.length) read();
 }
 
@@ -398,6 +410,11 @@ document.getElementById("forget").addEventListener("click", forgetHandwriting);
 
 // -- asking the server -------------------------------------------------------------------------
 
+function say(message) {
+  // The status line is one line of fixed size (a longer message is cut short): its title has it all.
+  statusText.textContent = statusText.title = message;
+}
+
 async function read() {
   compactSession();
   const number = ++requestsSent;
@@ -413,13 +430,13 @@ async function read() {
     answer = await response.json().catch(() => ({})); // a proxy's error page is not JSON
     if (!response.ok || !answer.digits) throw new Error(answer.error || `the server answered ${response.status}`);
   } catch (error) {
-    if (number > newestShown) statusText.textContent = `Not read: ${error.message}`;
+    if (number > newestShown) say(`Not read: ${error.message}`);
     return;
   }
   if (number <= newestShown) return; // a newer answer is already on the board
   newestShown = number;
   board.dataset.answered = String(number); // how many requests the board shows the answer of (for tests)
-  statusText.textContent = "";
+  say("");
   showDigits(answer.digits, answer.reading);
 }
 
@@ -491,7 +508,10 @@ function showDigits(newDigits, reading) {
     labels.push(label);
   }
   labelSpots = placeLabels(labels);
-  readingText.textContent = spoken(reading);
+  // The reading keeps one line of fixed size, so the board never moves under the pen: a long one
+  // scrolls in it, showing its end, where the newest digits are; its title has it all.
+  readingText.textContent = readingText.title = spoken(reading);
+  readingText.scrollLeft = readingText.scrollWidth;
 }
 
 function placeLabels(labels) {
@@ -524,20 +544,16 @@ function spoken(reading) {
 
 // -- a digit's panel: its alternatives, any digit typed, delete ------------------------------------
 
-// A finger's long press opens the panel where the finger is; the click its release brings must
-// not pick the choice that appeared under it: a choice counts only if pressed on the panel.
-let panelPressed = false;
-panel.addEventListener("pointerdown", () => { panelPressed = true; });
-
-function pressedHere(event) {
-  const pressed = panelPressed || event.detail === 0; // detail 0: Enter or Space on the button
-  panelPressed = false;
-  return pressed;
+// The board's press rule decides a pointer's presses on a row (finishPress clicks the row for a
+// tap); the click the browser adds to a press (detail 1 and up) would pick a row under a stroke's
+// start, or one that a long press opened under the finger. So only clicks with detail 0 count:
+// Enter or Space on the row, or the board's own row.click().
+function picked(event) {
+  return event.detail === 0;
 }
 
 function openPanel(digit) {
   closePanel();
-  panelPressed = false;
   choosing = digit;
   const list = document.createElement("ol");
   for (const [value, probability] of digit.alternatives) {
@@ -546,7 +562,7 @@ function openPanel(digit) {
     choice.type = "button";
     choice.className = "choice";
     choice.textContent = `${value}  ${finePercent(probability)}`;
-    choice.addEventListener("click", (event) => pressedHere(event) && correct(digit, value));
+    choice.addEventListener("click", (event) => picked(event) && correct(digit, value));
     item.append(choice);
     list.append(item);
   }
@@ -554,7 +570,7 @@ function openPanel(digit) {
   remove.type = "button";
   remove.className = "choice delete";
   remove.textContent = "Delete";
-  remove.addEventListener("click", (event) => pressedHere(event) && deleteDigit(digit));
+  remove.addEventListener("click", (event) => picked(event) && deleteDigit(digit));
   const hint = document.createElement("p");
   hint.className = "panel-hint";
   hint.textContent = "or type 0-9";

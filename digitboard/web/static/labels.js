@@ -15,6 +15,32 @@ class Rects {
   owners(rect) { return new Set(this.entries.filter(([other]) => overlap(rect, other)).map(([, owner]) => owner)); }
 }
 
+function distance(a, b) {
+  // The shortest distance between two rectangles' pixels (0 where they overlap or touch).
+  const dx = Math.max(0, a[0] - (b[0] + b[2]), b[0] - (a[0] + a[2]));
+  const dy = Math.max(0, a[1] - (b[1] + b[3]), b[1] - (a[1] + a[3]));
+  return Math.sqrt(dx * dx + dy * dy);
+}
+
+function between(rect, a, b) {
+  // Whether `rect` lies between `a` and `b`: one wholly above it and the other below, or one to
+  // its left and the other to its right.
+  const apart = (first, second, axis) => first[axis] + first[axis + 2] <= rect[axis] && second[axis] >= rect[axis] + rect[axis + 2];
+  return [0, 1].some((axis) => apart(a, b, axis) || apart(b, a, axis));
+}
+
+function belongsTo(rect, owner, boxes, shown) {
+  // Whether a label at `rect` plainly belongs to box `owner`: no other shown box is nearer, and
+  // none as near on its far side (a label between two lines of writing, as near the digit below
+  // as the one above, would read as either's).
+  const own = distance(rect, boxes[owner]);
+  return boxes.every((box, other) => {
+    if (other === owner || !shown[other]) return true;
+    const near = distance(rect, box);
+    return !(near < own || (near === own && between(rect, boxes[owner], box)));
+  });
+}
+
 function candidates([x, y, w, h], [labelW, labelH], gap) {
   // Beside the box, best first: above it, below it, to its right, to its left; each flush with
   // the box's left edge, then its right edge.
@@ -44,7 +70,7 @@ function greedy(boxes, options, area, gap) {
       search: for (const [choice, size] of options[i].entries()) {
         for (const corner of candidates(box, size, gap)) {
           const rect = inside(corner, size, area);
-          if (rect !== null && !taken.hits(rect)) {
+          if (rect !== null && !taken.hits(rect) && belongsTo(rect, i, boxes, shown)) {
             spot = [rect, choice];
             break search;
           }
