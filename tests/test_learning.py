@@ -555,7 +555,8 @@ def test_the_panel_of_a_digit_read_by_the_users_examples_offers_the_models_readi
     board, _, own, wrong = accidental_board()
     digit = read_last(board, ONE, 150)
     rows = rows_for(digit)
-    assert rows[0].label == wrong and rows[1].label == own and rows[1].models_own and "model's own" in rows[1].text
+    assert rows[0].label == wrong and rows[1].label == own and rows[1].models_own and rows[1].text.endswith("by the model alone")
+    assert rows[0].text.endswith("with your examples")  # two readings, each figure said whose it is
     assert [row.label for row in rows[-2:]] == [FORGET, DELETE] and rows[-2].text == "forget the examples behind this"
     assert digit.label_texts[1] == f"{wrong} · yours"
     plain = read_last(board, ZERO, 300)

@@ -24,6 +24,8 @@ class Row:
     probability: float | None  # the board's, for a digit it offers; None for DELETE and FORGET
     models_own: bool = False  # the model's own reading, before personal examples changed it
 
+    yours: bool = False  # the reading your examples gave, beside the model's own
+
     @property
     def text(self) -> str:
         if self.label == DELETE:
@@ -31,7 +33,10 @@ class Row:
         if self.label == FORGET:
             return "forget the examples behind this"
         text = f"{self.label}" if self.probability is None else f"{self.label}  {self.probability:.0%}"
-        return f"{text}  model's own" if self.models_own else text
+        # Two figures from two readings, said in words: they are not shares of one whole.
+        if self.models_own:
+            return f"{text}  by the model alone"
+        return f"{text}  with your examples" if self.yours else text
 
     @property
     def is_label(self) -> bool:
@@ -48,6 +53,7 @@ def rows_for(digit: Digit) -> list[Row]:
     if digit.yours:
         own_label, own_confidence = prediction.own  # type: ignore[union-attr, misc]
         rows = [row for row in rows if row.label != own_label]
+        rows[0] = Row(rows[0].label, rows[0].probability, yours=True)
         rows.insert(1, Row(own_label, own_confidence, models_own=True))
         rows.append(Row(FORGET, None))
     return rows + [Row(DELETE, None)]
