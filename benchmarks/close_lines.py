@@ -12,6 +12,11 @@ merged across lines.
 
     python benchmarks/close_lines.py                          # the writers held out from the shipped model
     python benchmarks/close_lines.py --contributors syn,apa,apb,art   # the tuning writers
+    python benchmarks/close_lines.py --letters      # letters and symbols let stand: how many are learned
+
+With --letters, the boards hold letters and symbols (../shared/data/unipen-dev-notdigits.jsonl.gz)
+instead of digits, on a board that learns (a fresh personal recognizer a board), then cleared, as
+a user who lets them stand would: every one that became an example is a letter learned as a digit.
 
 Grouping's numbers were chosen on the tuning writers (syn, apa, apb, art); the figures quoted in
 docs/ come from ced, gmd and imp (docs/how-it-works.md, "Lines close together").
@@ -31,9 +36,11 @@ import numpy as np
 
 from digitboard import DEFAULT_MODEL
 from digitboard.core.board import Board
+from digitboard.core.actions import Clear
 from digitboard.core.drawing import extent, fit_height, to_actions
+from digitboard.recognition.learning import PersonalRecognizer
 from digitboard.recognition.recognizer import load_recognizer
-from digitboard.training.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_unipen_path
+from digitboard.training.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_nondigits_path, default_unipen_path
 
 LINES, PER_LINE = 3, 5
 HEIGHTS = (60, 110)
@@ -50,7 +57,8 @@ def load_writers(path: str, contributors: set[str]) -> dict[str, list[DrawnDigit
             row = json.loads(line)
             if row["contributor"] in contributors:
                 strokes = [np.asarray(stroke, np.float64) for stroke in row["strokes"]]
-                writers[row["file"]].append(DrawnDigit(row["label"], row["contributor"], strokes))
+                label = row["label"] if isinstance(row["label"], int) else -1  # a letter or symbol
+                writers[row["file"]].append(DrawnDigit(label, row["contributor"], strokes, str(row["label"])))
     return writers
 
 
@@ -88,6 +96,34 @@ def score(board: Board, strokes: list, chosen: list[DrawnDigit]) -> tuple[int, i
     return right, merged
 
 
+def letters_learned(writers: dict[str, list[DrawnDigit]], recognizer, args: argparse.Namespace) -> int:
+    """Boards of letters and symbols in lines, let stand and cleared: how many became examples."""
+    names = sorted(name for name, theirs in writers.items() if len(theirs) >= 10)
+    rng = np.random.default_rng(args.seed)
+    learned = total = 0
+    shown_sure = 0
+    characters: dict[str, int] = defaultdict(int)
+    for _ in range(args.boards):
+        strokes, chosen = board_of(writers[names[rng.integers(len(names))]], rng.uniform(0.3, 0.5), rng)
+        personal = PersonalRecognizer(recognizer)
+        board = Board(personal, personal)
+        for action in to_actions([stroke for _, stroke in strokes]):
+            board.apply(action)
+            board.classify_pending()
+        shown_sure += sum(not digit.unsure for digit in board.digits)
+        board.apply(Clear())
+        learned += len(personal.examples)
+        for example in personal.examples:  # which drawing it was: the one whose strokes it holds
+            first = next(number for number, stroke in strokes if np.array_equal(np.round(stroke), example.strokes[0]))
+            characters[f"{chosen[first].character} as {example.label}"] += 1
+        total += len(chosen)
+    print(f"{args.model}: {args.boards} boards of {LINES} lines x {PER_LINE} letters or symbols of {args.contributors}, "
+          f"let stand and cleared: {total:,} drawn, {shown_sure:,} shown as a sure digit, "
+          f"{learned:,} learned as a digit ({learned / total:.2%})")
+    print("learned: " + ", ".join(f"{name} {count}" for name, count in sorted(characters.items(), key=lambda item: -item[1])))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--unipen", default=str(default_unipen_path()))
@@ -95,8 +131,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--contributors", default=",".join(HELD_OUT_CONTRIBUTORS))
     parser.add_argument("--boards", type=int, default=100, help="boards per range of gaps")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--letters", action="store_true", help="letters and symbols let stand: how many are learned")
+    parser.add_argument("--nondigits", default=str(default_nondigits_path()))
     args = parser.parse_args(argv)
-    writers = load_writers(args.unipen, set(args.contributors.split(",")))
+    contributors = set(args.contributors.split(","))
+    if args.letters:
+        return letters_learned(load_writers(args.nondigits, contributors), load_recognizer(args.model), args)
+    writers = load_writers(args.unipen, contributors)
     names = sorted(name for name, theirs in writers.items() if len(theirs) >= 10)
     recognizer = load_recognizer(args.model)
     print(f"{args.model}: {len(names)} writers of {args.contributors}, {args.boards} boards of {LINES} lines "

@@ -529,3 +529,16 @@ def test_a_speck_beside_the_writing_is_no_digit_and_is_left_out_of_the_reading(f
     lone = Board(fake_recognizer)
     add(lone, [(50, 50)])  # a click on an empty board
     assert lone.digits[0].speck and lone.reading() == ""
+
+
+def test_a_digit_standing_within_reach_of_another_is_not_learned():
+    """The stems of an H, written a little apart, are each read "1": neither is an example."""
+    fake = FakeRecognizer(confidence=0.95)
+    learner = RecordingLearner(fake)
+    board = Board(fake, learner)
+    add(board, [(100, 100), (100, 200)])
+    add(board, [(112, 100), (112, 200)])  # 12 px beside it: within a tenth and a half of the height
+    add(board, [(400, 100), (400, 200)])  # a 1 standing on its own
+    assert len(board.digits) == 3
+    board.apply(Clear())
+    assert len(learner.accepted) == 1

@@ -14,7 +14,7 @@ import numpy as np
 
 from digitboard.core.actions import Action, Clear, Correct, Delete, Forget, Stroke, Undo
 from digitboard.core.digits import Digit, Ink, Pen, Prediction
-from digitboard.core.grouping import DigitIndex, place
+from digitboard.core.grouping import DigitIndex, place, stands_near_another
 from digitboard.core.reading import reading_lines
 from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
 from digitboard.recognition.recognizer import Recognizer
@@ -378,7 +378,8 @@ class Board:
         """Tell the learner of the digits the user has visibly accepted: every digit on the board
         when it is cleared, or, as a new digit starts at height `above`, those wholly above it
         (the user went on to a line below). Of these, each uncorrected, read safely enough to
-        learn from (safe_to_learn) and not an example yet. Digits drawn before are read first,
+        learn from (safe_to_learn), standing clear of other digits (not a stem of an H read
+        as a 1), and not an example yet. Digits drawn before are read first,
         live and in replay alike (the window has read them already, at their pen lift)."""
         if self.learner is None:
             return
@@ -389,7 +390,7 @@ class Board:
         for digit in accepted.values():
             prediction = digit.prediction
             if (digit.accepted is None and digit.corrected is None and prediction is not None
-                    and safe_to_learn(prediction) and not digit.speck):
+                    and safe_to_learn(prediction) and not digit.speck and not stands_near_another(self, digit)):
                 strokes = [ink.points for ink in digit.strokes]
                 reading = {"reasons": prediction.reasons} if prediction.reasons else {}
                 digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit),

@@ -336,6 +336,20 @@ def _met(board: Board, ink: Ink, lines: Lines) -> list[Digit]:
     return met
 
 
+def stands_near_another(board: Board, digit: Digit) -> bool:
+    """Whether the digit stands within touching reach of another (TOUCH_GAP_X and TOUCH_GAP_Y):
+    maybe parts of one drawing the board kept apart (a stem of an H, its bar with the other
+    stem), not a digit standing on its own."""
+    for other in board.index.near(digit.low, digit.high):
+        if other is digit or other.speck:
+            continue
+        height = max(digit.height, other.height, 1.0)
+        gap = _gap(digit.low, digit.high, other.low, other.high)
+        if gap[0] <= TOUCH_GAP_X * height and gap[1] <= TOUCH_GAP_Y * height:
+            return True  # close enough to be parts of one drawing (an H's stems and bar)
+    return False
+
+
 def _one_drawing(board: Board, ink: Ink, met: list[Digit], touching: Digit | None) -> bool:
     """Whether the digits `met` and the stroke are one drawing: read together, the classifier finds
     them "not a digit", or one digit with more confidence than the stroke joined to `touching` (as it
