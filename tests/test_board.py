@@ -537,7 +537,7 @@ def test_a_digit_standing_within_reach_of_another_is_not_learned():
     learner = RecordingLearner(fake)
     board = Board(fake, learner)
     add(board, [(100, 100), (100, 200)])
-    add(board, [(112, 100), (112, 200)])  # 12 px beside it: within a tenth and a half of the height
+    add(board, [(125, 100), (125, 200)])  # a quarter of the height beside it: two digits, close
     add(board, [(400, 100), (400, 200)])  # a 1 standing on its own
     assert len(board.digits) == 3
     board.apply(Clear())

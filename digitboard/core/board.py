@@ -26,6 +26,7 @@ from digitboard.recognition.trajectory import trajectory
 # board a 1). Set before any measurement, not tuned: docs/learning.md, "Digits let stand".
 LEARN_LET_STAND_FROM = 0.9
 LEARN_NOT_A_DIGIT_BELOW = 0.05
+LEARN_CLEAR_OF = 0.3  # and no other digit within this share of its height (the stems of an H, each a "1")
 
 
 def safe_to_learn(prediction: Prediction) -> bool:
@@ -390,7 +391,8 @@ class Board:
         for digit in accepted.values():
             prediction = digit.prediction
             if (digit.accepted is None and digit.corrected is None and prediction is not None
-                    and safe_to_learn(prediction) and not digit.speck and not stands_near_another(self, digit)):
+                    and safe_to_learn(prediction) and not digit.speck
+                    and not stands_near_another(self, digit, LEARN_CLEAR_OF)):
                 strokes = [ink.points for ink in digit.strokes]
                 reading = {"reasons": prediction.reasons} if prediction.reasons else {}
                 digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit),

@@ -336,17 +336,17 @@ def _met(board: Board, ink: Ink, lines: Lines) -> list[Digit]:
     return met
 
 
-def stands_near_another(board: Board, digit: Digit) -> bool:
-    """Whether the digit stands within touching reach of another (TOUCH_GAP_X and TOUCH_GAP_Y):
-    maybe parts of one drawing the board kept apart (a stem of an H, its bar with the other
-    stem), not a digit standing on its own."""
-    for other in board.index.near(digit.low, digit.high):
+def stands_near_another(board: Board, digit: Digit, reach: float) -> bool:
+    """Whether another digit stands within `reach` (a share of the taller one's height) of the
+    digit's box: maybe parts of one drawing the board kept apart (a stem of an H, its bar with
+    the other stem), not a digit standing on its own."""
+    span = np.full(2, reach * max(digit.height, 1.0))
+    for other in board.index.near(digit.low - span, digit.high + span):
         if other is digit or other.speck:
             continue
         height = max(digit.height, other.height, 1.0)
-        gap = _gap(digit.low, digit.high, other.low, other.high)
-        if gap[0] <= TOUCH_GAP_X * height and gap[1] <= TOUCH_GAP_Y * height:
-            return True  # close enough to be parts of one drawing (an H's stems and bar)
+        if np.all(_gap(digit.low, digit.high, other.low, other.high) <= reach * height):
+            return True
     return False
 
 
