@@ -673,3 +673,50 @@ def test_a_counter_correction_reads_again_the_digits_the_accident_misread_and_un
     board.classify_pending()
     assert [digit.label for digit in misread] == [wrong, wrong] and len(personal.examples) > before - 1
     assert any(not e.accepted and e.label == wrong for e in personal.examples)
+
+
+# -- the profile's examples are never lost by the rules that choose which are in use --------------
+def stored_profile(path, examples) -> None:
+    from digitboard.recognition.profile import Profile
+
+    profile = Profile(path)
+    for example in examples:
+        profile.remember(example)
+
+
+def loaded(path, config) -> PersonalRecognizer:
+    from digitboard.recognition.profile import window_learner
+
+    learner = window_learner(EmbeddingFake(), path, config)
+    learner._loading.join(10)
+    return learner
+
+
+def test_learning_from_corrections_only_keeps_every_example_let_stand_in_the_profile(tmp_path):
+    """Opening the board with --corrections-only once took a profile from 100 examples to 66."""
+    from digitboard.recognition.profile import Profile
+
+    path = tmp_path / "p.sqlite"
+    stroke_points = [np.asarray(s, float) for s in SEVEN]
+    stored_profile(path, [Example(7, stroke_points, accepted=True) for _ in range(60)]
+                   + [Example(1, stroke_points) for _ in range(40)])
+    learner = loaded(path, LearningConfig(accepted_per_label=0))
+    assert sum(example.accepted for example in learner.examples) == 0  # not learned from
+    assert len(Profile(path).read().examples) == 100  # nor forgotten
+
+
+def test_the_examples_kept_are_the_most_recently_made_not_the_last_imported(tmp_path):
+    """50 ones let stand today, then 50 imported from a year ago: a start kept the old ones."""
+    import time as clock
+
+    from digitboard.recognition.profile import Profile
+
+    path = tmp_path / "p.sqlite"
+    stroke_points = [np.asarray(s, float) for s in ONE]
+    today = [Example(1, stroke_points, accepted=True) for _ in range(50)]
+    last_year = [Example(1, stroke_points, accepted=True, created=clock.time() - 365 * 86400) for _ in range(50)]
+    stored_profile(path, today + last_year)
+    learner = loaded(path, LearningConfig())  # keeps 50 let stand of each label
+    kept = {example.id for example in learner.examples}
+    assert kept == {example.id for example in today}
+    assert {example.id for example in Profile(path).read().examples} == kept

@@ -21,7 +21,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Protocol
 
 import numpy as np
@@ -375,18 +374,20 @@ class PersonalRecognizer:
         return example
 
     def _trim(self, label: int | None = None, accepted: bool | None = None) -> None:
-        """Forget the oldest examples of `label` (of every label: None) of a kind (both kinds:
-        None) beyond that kind's cap: digits let stand for good, corrections only here (the
-        profile keeps them)."""
+        """Forget the oldest examples (by when they were made, not when they came: an import
+        of last year's examples is older than today's) of `label` (of every label: None) of a
+        kind (both kinds: None) beyond that kind's cap: digits let stand for good, corrections
+        only here (the profile keeps them). With no digit let stand to learn from
+        (corrections only), those of the profile are set aside here, never forgotten there."""
         surplus: list[tuple[Example, bool]] = []
         with self._lock:
             for kind in (True, False) if accepted is None else (accepted,):
                 cap = self.config.accepted_per_label if kind else self.config.corrected_per_label
                 for digit in range(DIGIT_CLASSES) if label is None else (label,):
-                    held = self._by_kind.get((kind, digit), {})
-                    surplus += [(example, kind) for example in islice(held.values(), max(0, len(held) - cap))]
+                    held = sorted(self._by_kind.get((kind, digit), {}).values(), key=lambda example: example.created)
+                    surplus += [(example, kind) for example in held[:max(0, len(held) - cap)]]
         for example, kind in surplus:
-            self.forget(example, write_down=kind)
+            self.forget(example, write_down=kind and self.config.accepted_per_label > 0)
 
     def _write_down(self, what: str, example: Example) -> None:
         """Tell the journal; if it cannot be written (a full disk, a read-only folder), go on
