@@ -8,7 +8,8 @@ Every layer may use it, so it imports nothing of the project but `platforms`. It
 - `describe(path)`: what is there, as words to put after the path ("is a folder", "is a named
   pipe (FIFO)", "does not exist", "is a file that cannot be read (Permission denied)"...);
 - `require_readable_file(path, option)` and `require_writable_target(path, option)`: the path, or
-  an OSError or ValueError whose one-line message names the option, the path and what is wrong.
+  an OSError or ValueError whose one-line message names the option, the path and what is wrong;
+- `same_file(a, b)`: whether two paths name one existing file, so that no output overwrites an input.
 """
 
 from __future__ import annotations
@@ -116,3 +117,11 @@ def require_writable_target(path: PathLike, option: str = "") -> Path:
         raise PermissionError(f"{_named(path, option)}: cannot write in its folder {shown(folder)} "
                               f"({_reason(error)})") from None
     return target
+
+
+def same_file(a: PathLike, b: PathLike) -> bool:
+    """Whether two paths name one existing file (through links and other spellings)."""
+    try:
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False

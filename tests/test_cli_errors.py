@@ -427,3 +427,21 @@ def test_replay_into_a_closed_pipe_stops_quietly(real_model, tmp_path):
     process.stdout.close()
     assert process.wait(timeout=300) == 1
     assert process.stderr.read() == b""
+
+
+def test_no_output_may_name_the_profile_in_use(tmp_path, shipped_model):
+    """`replay --out P --profile P` and `--record P --force --profile P` once replaced the profile
+    with one JSON line, exit 0."""
+    from digitboard.recognition.profile import Profile
+
+    profile = tmp_path / "mine.sqlite"
+    Profile(profile).create()
+    before = profile.read_bytes()
+    session = tmp_path / "s.jsonl"
+    session.write_text(json.dumps({"size": [640, 480], "strokes": [[[100, 100], [100, 200]]]}) + "\n")
+    for options in (["--profile", str(profile)], ["--profile", str(profile), "--update-profile"]):
+        result = run_command("replay", str(session), "--out", str(profile), *options, cwd=tmp_path)
+        assert result.returncode == 2 and "is the profile" in result.stderr and result.stdout == ""
+    result = run_command("--record", str(profile), "--force", "--profile", str(profile), cwd=tmp_path)
+    assert result.returncode == 2 and "is the profile" in result.stderr
+    assert profile.read_bytes() == before

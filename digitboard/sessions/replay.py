@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from digitboard.core.board import Board, ModelInputs
+from digitboard.paths import same_file
 from digitboard.core.digits import Digit
 from digitboard.recognition.learning import (
     Example,
@@ -143,13 +144,6 @@ def _terminated_on_sigterm() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _same_file(a: str | os.PathLike[str], b: str | os.PathLike[str]) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return False
-
-
 def run_replay(
     files: list[str], model: str | os.PathLike[str], out: str | None = None,
     profile: str | None = None, learning: bool = True, config: LearningConfig = LearningConfig(),
@@ -160,8 +154,10 @@ def run_replay(
     own corrections, starting from `profile`'s examples if given (read only, unless
     `update_profile`: then every session starts from what the sessions before it taught, all of
     which is kept in the profile), unless not `learning`."""
-    if out and any(_same_file(out, file) for file in files):
+    if out and any(same_file(out, file) for file in files):
         raise ValueError(f"--out {out} is one of the session files; writing it would erase them")
+    if out and profile and same_file(out, profile):
+        raise ValueError(f"--out {out} is the profile --profile names; writing it would erase your examples")
     if profile and not learning:
         raise ValueError("--profile and --no-learning contradict each other; give one")
     if update_profile and not profile:

@@ -24,6 +24,7 @@ from digitboard.core.actions import Action  # noqa: E402
 from digitboard.core.board import Board  # noqa: E402
 from digitboard.core.controller import Button, Controller  # noqa: E402
 from digitboard.core.digits import Digit, Mark  # noqa: E402
+from digitboard.paths import same_file  # noqa: E402
 from digitboard.recognition.learning import LearningConfig  # noqa: E402
 from digitboard.sessions.recording import Recorder  # noqa: E402
 from digitboard.window.view import BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
@@ -286,6 +287,12 @@ def run_board(
     from digitboard.recognition.recognizer import BackgroundRecognizer
 
     check_model_file(model)  # fail fast, before any window, on a file that cannot work
+    if record and learning:
+        from digitboard.recognition.profile import default_profile_path
+
+        if same_file(record, profile or default_profile_path()):
+            raise ValueError(f"--record {record} is the profile the board learns in; recording there would erase "
+                             "your examples")
     problem = display_problem(os.environ)
     if problem is not None:  # checked before --record creates its file
         print(f"digitboard: {problem}", file=sys.stderr)
