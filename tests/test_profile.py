@@ -6,6 +6,7 @@ clear and restore)."""
 from __future__ import annotations
 
 import io
+import errno
 import json
 import os
 import shutil
@@ -150,6 +151,30 @@ def test_the_older_json_lines_profile_is_imported_once_and_left_where_it_was(tmp
     again._loading.join(5)
     assert "imported" not in capsys.readouterr().err and len(again.examples) == 5
     assert [e.accepted for e in Profile(tmp_path / PROFILE_NAME).read().examples] == [True, False, True, False, True]
+
+
+def test_an_import_of_the_older_profile_cut_short_leaves_no_profile_so_the_next_start_imports_it(
+        tmp_path, monkeypatch, capsys):
+    """A full disk (or a kill) during the first start's import once left an empty profile in
+    place: every later start showed 0 examples and never named the older file again."""
+    from digitboard.recognition import profile as profile_module
+
+    old = tmp_path / OLD_PROFILE_NAME
+    old.write_text("\n".join(json.dumps({"learn": {"id": f"e{i}", "label": i, "strokes": [[[0, 0], [10, 60]]]}})
+                             for i in range(3)) + "\n")
+    real_merge = Profile._merge_unlocked
+
+    def full_disk(self, examples, connection):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(profile_module.Profile, "_merge_unlocked", full_disk)
+    with pytest.raises(OSError):
+        Profile(tmp_path / PROFILE_NAME).create()
+    assert not (tmp_path / PROFILE_NAME).exists() and sorted(p.name for p in tmp_path.iterdir()) == [OLD_PROFILE_NAME]
+    monkeypatch.setattr(profile_module.Profile, "_merge_unlocked", real_merge)
+    learner = window_learner(EmbeddingFake(), tmp_path / PROFILE_NAME)
+    learner._loading.join(5)
+    assert len(learner.examples) == 3 and "imported 3 personal example(s)" in capsys.readouterr().err
 
 
 def test_a_damaged_row_is_skipped_and_the_rest_is_read(tmp_path, capsys):

@@ -294,8 +294,10 @@ class Profile:
         return self._connection
 
     def _create(self) -> None:
-        """A new, empty profile, built beside the target and linked into place (never over a file
-        another process made meanwhile); a profile.jsonl of an earlier version beside it is imported."""
+        """A new profile, built beside the target with a profile.jsonl of an earlier version
+        beside it imported, and only then linked into place (never over a file another process
+        made meanwhile): a start cut short (a kill, a full disk) leaves no profile, so the next
+        one imports the older file again."""
         folder = self.target.parent
         try:
             folder.mkdir(parents=True, exist_ok=True)
@@ -303,12 +305,26 @@ class Profile:
         except OSError as error:
             raise OSError(error.errno, f"cannot create the profile {self.path} ({error.strerror or error})") from None
         os.close(descriptor)
+        notice = None
         try:
             _new_database(Path(temporary))
+            old = self.old_profile_beside()
+            if old is not None:
+                contents = read_old_profile(old)
+                building = sqlite3.connect(temporary, isolation_level=None)
+                try:
+                    added, _ = self._merge_unlocked(contents.examples, connection=building)
+                    building.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file that is linked
+                finally:
+                    building.close()
+                skipped = f" ({contents.skipped} damaged line(s) skipped)" if contents.skipped else ""
+                notice = (f"imported {added} personal example(s) from the older profile {old}{skipped}; "
+                          "that file was left as it is")
             try:
                 os.link(temporary, self.target)
             except FileExistsError:
                 check_profile_file(self.target, self.path)  # another board made it first: use theirs if it is one
+                notice = None  # and theirs did the import
         except sqlite3.Error as error:
             raise _os_error(error, self.path, "create") from None
         finally:
@@ -317,13 +333,8 @@ class Profile:
                     os.unlink(leftover)
                 except FileNotFoundError:
                     pass
-        old = self.old_profile_beside()
-        if old is not None:
-            contents = read_old_profile(old)
-            added, _ = self._merge_unlocked(contents.examples, connection=self._connect(writable=True))
-            skipped = f" ({contents.skipped} damaged line(s) skipped)" if contents.skipped else ""
-            self.notices.append(f"imported {added} personal example(s) from the older profile {old}{skipped}; "
-                                "that file was left as it is")
+        if notice is not None:
+            self.notices.append(notice)
 
     def close(self) -> None:
         with self._lock:
