@@ -136,45 +136,38 @@ def on_other_lines(ink: Ink, digit: Digit) -> bool:
 
 
 class Lines:
-    """Which line of writing a new stroke stands on, from the bands of all the board's digits
-    (digitboard.core.reading.line_bands), and so which digits are on other lines than it.
+    """Which line of writing a new stroke stands on, from the bands of the board's digits around
+    it (digitboard.core.reading.line_bands), and so which digits are on other lines than it.
 
-    A line of two digits or more is a band to go by. A stroke whose middle lies in a band and a
-    digit whose middle lies in another are on two lines, however close (a descender of the line
-    above, a tall 7). A stroke of a digit's size whose middle lies in no band is on a line of
-    its own, below or above the digits of those bands. Where neither is a band to go by (a
-    digit being written, alone on its line; a 5's bar above its body), the stroke and the digit
-    are judged as a pair (on_other_lines)."""
+    A line of two digits or more is a band to go by. A stroke standing in a band and a digit
+    standing in another are on two lines, however close (a descender of the line above, a tall
+    7). A stroke of a digit's size in no band, its middle clearly beyond a band, is on a line of
+    its own. Where neither is a band to go by (a digit being written, alone on its line; a 5's
+    bar above its body), the stroke and the digit are judged as a pair (on_other_lines)."""
 
     def __init__(self, digits: list[Digit], ink: Ink) -> None:
         self.ink = ink
-        self.bands = line_bands(digits)  # the digits around the stroke (lines_around): a line drifts, and boards grow
-        middle = float(ink.low[1] + ink.high[1]) / 2
-        self.band: LineBand | None = self._holding(middle)
-        self.typical = float(np.median([band.height for band in self.bands])) if self.bands else 0.0
-        self.digit_sized = self._digit_sized(float(ink.high[1] - ink.low[1]))
-
-    def _holding(self, y: float) -> LineBand | None:
-        return next((band for band in self.bands if band.holds(y)), None)
-
-    def _digit_sized(self, height: float) -> bool:
-        return height >= SAME_SIZE * self.typical
+        self.lines = line_bands(digits)
+        self.band: LineBand | None = self.lines.holding(float(ink.low[1]), float(ink.high[1]))
+        heights = [band.height for band in self.lines.bands]
+        self.typical = float(np.median(heights)) if heights else 0.0
+        self.digit_sized = float(ink.high[1] - ink.low[1]) >= SAME_SIZE * self.typical
 
     def apart(self, digit: Digit, as_a_pair: bool = True) -> bool:
         """Whether `digit` is on another line than the stroke: by the bands, or, `as_a_pair`,
         by the two alone (on_other_lines)."""
         if as_a_pair and on_other_lines(self.ink, digit):
             return True
-        theirs = self._holding(float(digit.low[1] + digit.high[1]) / 2)
+        theirs = self.lines.of_digit.get(id(digit))
         if theirs is self.band:
             return False
         if self.band is not None and theirs is not None:
             return self.band.count > 1 or theirs.count > 1
         if self.band is not None:  # the digit is in no band: a line of its own if it is of a digit's size
-            return (self.band.count > 1 and self._digit_sized(digit.height)
-                    and _beyond(self.band, float(digit.low[1] + digit.high[1]) / 2))
+            return (self.band.count > 1 and digit.height >= SAME_SIZE * self.typical
+                    and _beyond(self.band, float(digit.low[1]), float(digit.high[1])))
         return (self.digit_sized and theirs is not None and theirs.count > 1
-                and _beyond(theirs, float(self.ink.low[1] + self.ink.high[1]) / 2))
+                and _beyond(theirs, float(self.ink.low[1]), float(self.ink.high[1])))
 
 
 def lines_around(board: Board, ink: Ink, previous: Digit | None) -> list[Digit]:
@@ -186,11 +179,13 @@ def lines_around(board: Board, ink: Ink, previous: Digit | None) -> list[Digit]:
     return board.index.near(ink.low - span, ink.high + span)
 
 
-def _beyond(band: LineBand, y: float) -> bool:
-    """Whether `y` lies clearly above or below `band` (the middle of the first stroke of the
-    line below, not of the second loop of an 8 just under the line's median bottom)."""
+def _beyond(band: LineBand, top: float, bottom: float) -> bool:
+    """Whether an extent (top, bottom) lies wholly below or above `band`, its middle clearly so
+    (the first stroke of the line below; not the second loop of an 8, nor a 5's body below its
+    first stroke, which reach into the band)."""
     margin = NEW_LINE_MARGIN * band.height
-    return y > band.bottom + margin or y < band.top - margin
+    middle = (top + bottom) / 2
+    return (top >= band.bottom and middle > band.bottom + margin) or (bottom <= band.top and middle < band.top - margin)
 
 
 class Board(Protocol):

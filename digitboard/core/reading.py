@@ -73,41 +73,74 @@ def _bands(extent: tuple[float, float]) -> range:
 @dataclass(frozen=True)
 class LineBand:
     """A line of writing as a vertical band of the board: (top, bottom), its digits' median
-    height, and how many digits it holds."""
+    height, and how many digits of a digit's size it holds."""
 
     top: float
     bottom: float
     height: float
     count: int
 
-    def holds(self, y: float) -> bool:
-        return self.top <= y <= self.bottom
+    def share_of(self, top: float, bottom: float) -> float:
+        """How much of the smaller of the band and (top, bottom) the two share, from 0 to 1."""
+        return vertical_overlap((self.top, self.bottom), (top, bottom))
 
 
 BAND_SHARE = 0.5  # digits this share of the typical height or taller make the bands; smaller ones are parts
+SAME_BAND = 0.5  # a digit shares this much of the smaller of it and a band to stand in it
 
 
-def line_bands(digits: list[Digit]) -> list[LineBand]:
-    """The lines of writing the digits stand in, top to bottom. Found from the digits of a
-    digit's size (at least BAND_SHARE of the median height: not specks, nor the first loop of an
-    8 still being written): taken by their middles, top first, a digit joins the band above
-    while its middle is within that band's median bottom; else it starts a band of its own."""
-    shown = [(float(digit.low[1]), float(digit.high[1])) for digit in digits if not digit.speck]
+@dataclass(frozen=True)
+class LineBands:
+    """The lines of writing some digits stand in, top to bottom, and which line each digit is in."""
+
+    bands: list[LineBand]
+    of_digit: dict[int, LineBand]  # by id(digit); a digit in no band is missing
+
+    def holding(self, top: float, bottom: float) -> LineBand | None:
+        """The band that an extent (top, bottom) stands in: the one sharing most of it, if enough."""
+        best, best_share = None, SAME_BAND
+        for band in self.bands:
+            share = band.share_of(top, bottom)
+            if share >= best_share and (best is None or share > best_share):
+                best, best_share = band, share
+        return best
+
+
+def line_bands(digits: list[Digit]) -> LineBands:
+    """The lines of writing the digits stand in. Found from the digits of a digit's size (at least
+    BAND_SHARE of the median height: not specks, nor the first loop of an 8 still being written):
+    taken by their middles, top first, a digit joins the band above while it shares SAME_BAND of
+    the smaller of the two (a digit three times another's height on one line shares all of the
+    smaller; the first digit of a line written a fifth of a height below shares none), else it
+    starts a band of its own. Each band reaches from the median top to the median bottom of its
+    digits; a smaller digit stands in the band it shares most of, if enough."""
+    shown = [digit for digit in digits if not digit.speck]
     if not shown:
-        return []
-    smallest = BAND_SHARE * median([bottom - top for top, bottom in shown])
-    sized = sorted(((top + bottom) / 2, top, bottom) for top, bottom in shown if bottom - top >= smallest)
+        return LineBands([], {})
+    smallest = BAND_SHARE * median([digit.height for digit in shown])
+    sized = sorted((float(d.low[1] + d.high[1]) / 2, float(d.low[1]), float(d.high[1]), i)
+                   for i, d in enumerate(shown) if d.height >= smallest)
     bands: list[LineBand] = []
+    members: list[list[int]] = []
     tops: list[float] = []
     bottoms: list[float] = []
-    for middle, top, bottom in sized:
-        if bottoms and middle > median(bottoms):
+    for _, top, bottom, index in sized:
+        if tops and vertical_overlap((median(tops), median(bottoms)), (top, bottom)) < SAME_BAND:
             bands.append(_band(tops, bottoms))
             tops, bottoms = [], []
+        if not tops:
+            members.append([])
         tops.append(top)
         bottoms.append(bottom)
+        members[-1].append(index)
     bands.append(_band(tops, bottoms))
-    return bands
+    found = LineBands(bands, {id(shown[index]): band for band, held in zip(bands, members) for index in held})
+    for digit in shown:
+        if id(digit) not in found.of_digit:
+            band = found.holding(float(digit.low[1]), float(digit.high[1]))
+            if band is not None:
+                found.of_digit[id(digit)] = band
+    return found
 
 
 def _band(tops: list[float], bottoms: list[float]) -> LineBand:
