@@ -115,7 +115,8 @@ def letters_learned(writers: dict[str, list[DrawnDigit]], recognizer, args: argp
         learned += len(personal.examples)
         for example in personal.examples:  # which drawing it was: the one whose strokes it holds
             first = next(number for number, stroke in strokes if np.array_equal(np.round(stroke), example.strokes[0]))
-            characters[f"{chosen[first].character} as {example.label}"] += 1
+            whole = len(example.strokes) == len(chosen[first].strokes)
+            characters[f"{chosen[first].character} as {example.label}{'' if whole else ' (a part of it)'}"] += 1
         total += len(chosen)
     print(f"{args.model}: {args.boards} boards of {LINES} lines x {PER_LINE} letters or symbols of {args.contributors}, "
           f"let stand and cleared: {total:,} drawn, {shown_sure:,} shown as a sure digit, "
