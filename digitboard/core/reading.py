@@ -4,10 +4,11 @@ Reading order: digits are taken left to right; each joins the line whose last di
 most in height (relative to the smaller of the two), so a tall 1 beside a small 7 stand on one
 line whatever their sizes, and a line that drifts up or down across the board stays one line.
 
-Line bands, for grouping: the board's digits clustered by their middles, top to bottom, each
-band reaching from the median top to the median bottom of its digits. Found from all the digits
-rather than from pairs, they keep lines written close together apart (a fifth of a digit's
-height, or less) where a descender or a tall 7 reaches into the line below.
+Line bands, for grouping: the digits around a stroke gathered top to bottom into bands, a digit
+joining the band above while the two share enough of their heights, each band reaching from the
+median top to the median bottom of its digits. Found from many digits rather than from pairs,
+they keep lines written close together apart (a fifth of a digit's height, or less) where a
+descender or a tall 7 reaches into the line below.
 """
 
 from __future__ import annotations
