@@ -539,6 +539,7 @@ def test_a_digit_standing_within_reach_of_another_is_not_learned():
     add(board, [(100, 100), (100, 200)])
     add(board, [(125, 100), (125, 200)])  # a quarter of the height beside it: two digits, close
     add(board, [(400, 100), (400, 200)])  # a 1 standing on its own
-    assert len(board.digits) == 3
+    add(board, [(400, 220), (400, 320)])  # and one on the line below, a fifth of a height under it
+    assert len(board.digits) == 4
     board.apply(Clear())
-    assert len(learner.accepted) == 1
+    assert len(learner.accepted) == 2  # lines close together do not stop learning

@@ -149,19 +149,24 @@ def test_elastic_distortion_moves_ink_a_little(digits):
 
 
 def test_labels_are_untouched_by_training_epochs_and_each_epoch_is_distorted_afresh(digits):
-    from digitboard.training.train import Split, image_epochs
+    from digitboard.training.train import Split, image_batches
 
     split = Split(np.repeat(digits, 5, axis=0), np.array([7, 0] * 5))
-    epochs = image_epochs(split, Augmentation(), seed=0)
-    first, second = epochs.get(), epochs.get(more_to_come=False)
-    epochs.close()
+
+    def epoch(batches) -> tuple[np.ndarray, np.ndarray]:
+        x, y = zip(*(batches[i] for i in range(len(batches))))
+        return np.concatenate(x), np.concatenate(y)
+
+    batches = image_batches(split, Augmentation(), batch_size=4, seed=0)
+    first = epoch(batches)
+    batches.on_epoch_end()
+    second = epoch(batches)
     for x, y in (first, second):
         assert x.shape == (10, 28, 28, 1) and x.dtype == np.float32
         assert sorted(y.tolist()) == sorted(split.y.tolist())
     assert not np.allclose(np.sort(first[0].ravel()), np.sort(second[0].ravel()))  # not the same distortion
-    again = image_epochs(split, Augmentation(), seed=0)
-    assert np.array_equal(again.get(more_to_come=False)[0], first[0])  # a seed gives the same run
-    again.close()
+    again = image_batches(split, Augmentation(), batch_size=4, seed=0)
+    assert np.array_equal(epoch(again)[0], first[0])  # a seed gives the same run
 
 
 def test_slashed_zero_adds_one_stroke_crossing_the_zero():

@@ -332,15 +332,16 @@ def _met(board: Board, ink: Ink, lines: Lines) -> list[Digit]:
 
 
 def stands_near_another(board: Board, digit: Digit, reach: float) -> bool:
-    """Whether another digit stands within `reach` (a share of the taller one's height) of the
-    digit's box: maybe parts of one drawing the board kept apart (a stem of an H, its bar with
-    the other stem), not a digit standing on its own."""
-    span = np.full(2, reach * max(digit.height, 1.0))
+    """Whether another digit stands beside the digit, on its line, within `reach` (a share of
+    the taller one's height): maybe parts of one drawing the board kept apart (a stem of an H,
+    its bar with the other stem), not a digit standing on its own. Digits of the lines above
+    and below, however close, are not beside it."""
+    span = np.array([reach * max(digit.height, 1.0), 0.0])
     for other in board.index.near(digit.low - span, digit.high + span):
         if other is digit or other.speck:
             continue
-        height = max(digit.height, other.height, 1.0)
-        if np.all(_gap(digit.low, digit.high, other.low, other.high) <= reach * height):
+        gap = _gap(digit.low, digit.high, other.low, other.high)
+        if gap[1] == 0 and gap[0] <= reach * max(digit.height, other.height, 1.0):
             return True
     return False
 
