@@ -170,7 +170,7 @@ class Lines:
                 and _beyond(theirs, float(self.ink.low[1]), float(self.ink.high[1])))
 
 
-def lines_around(board: Board, ink: Ink, previous: Digit | None) -> list[Digit]:
+def lines_around(board: BoardToGroup, ink: Ink, previous: Digit | None) -> list[Digit]:
     """The digits whose lines a stroke is judged against: those within LINES_AROUND (in digit
     heights: the stroke's, or the digit before it's if taller) to its sides and above and below,
     looked up in the index, so that the cost of a stroke does not grow with the board."""
@@ -188,8 +188,9 @@ def _beyond(band: LineBand, top: float, bottom: float) -> bool:
     return (top >= band.bottom and middle > band.bottom + margin) or (bottom <= band.top and middle < band.top - margin)
 
 
-class Board(Protocol):
-    """What grouping reads of the board (digitboard.core.board.Board)."""
+class BoardToGroup(Protocol):
+    """What grouping reads of the board: its strokes, digits and recogniser (digitboard.core.board.Board
+    has them; named apart so that one name means one class)."""
 
     strokes: list[Ink]
     index: DigitIndex
@@ -205,7 +206,7 @@ class Board(Protocol):
         ...
 
 
-def _digit_of_previous_stroke(board: Board) -> Digit | None:
+def _digit_of_previous_stroke(board: BoardToGroup) -> Digit | None:
     """The digit holding the stroke drawn last still on the board."""
     return board.strokes[-1].digit if board.strokes else None
 
@@ -219,7 +220,7 @@ class Placement:
     absorbed: tuple[Digit, ...] = ()  # other digits whose ink it meets, that become part of `digit`
 
 
-def place(board: Board, ink: Ink) -> Placement:
+def place(board: BoardToGroup, ink: Ink) -> Placement:
     """Where a new stroke goes: whether it is a speck, the digit it joins (None: a new digit, or a
     speck of its own) and the digits it makes one drawing with that digit."""
     previous = _digit_of_previous_stroke(board)
@@ -244,7 +245,7 @@ def _is_speck(ink: Ink, previous: Digit | None) -> bool:
     return size < max(SPECK_PIXELS, SPECK_SHARE * reference)
 
 
-def _digit_for(board: Board, ink: Ink, previous: Digit | None, lines: Lines) -> Digit | None:
+def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lines) -> Digit | None:
     """The digit `ink` belongs to, or None for a new digit; `previous` holds the stroke before."""
     touching = _touching(board, ink, lines)
     if touching is not None:
@@ -263,7 +264,7 @@ def _digit_for(board: Board, ink: Ink, previous: Digit | None, lines: Lines) -> 
     return recent if _reads_better_joined(board, ink, recent) else None
 
 
-def _touching(board: Board, ink: Ink, lines: Lines) -> Digit | None:
+def _touching(board: BoardToGroup, ink: Ink, lines: Lines) -> Digit | None:
     """The digit on the stroke's line that it overlaps or nearly touches most."""
     low, high = ink.low, ink.high
     best, best_overlap, best_order = None, -np.inf, -1
@@ -315,7 +316,7 @@ def ink_distance(first: np.ndarray, second: np.ndarray) -> float:
                      _point_segment_distances(b0, a0, a1).min(), _point_segment_distances(b1[-1:], a0, a1).min()))
 
 
-def _met(board: Board, ink: Ink, lines: Lines) -> list[Digit]:
+def _met(board: BoardToGroup, ink: Ink, lines: Lines) -> list[Digit]:
     """The digits on the stroke's line whose ink the stroke crosses or meets."""
     met = []
     for digit in board.index.near(ink.low, ink.high):
@@ -331,7 +332,7 @@ def _met(board: Board, ink: Ink, lines: Lines) -> list[Digit]:
     return met
 
 
-def stands_near_another(board: Board, digit: Digit, reach: float) -> bool:
+def stands_near_another(board: BoardToGroup, digit: Digit, reach: float) -> bool:
     """Whether another digit stands beside the digit, on its line, within `reach` (a share of
     the taller one's height): maybe parts of one drawing the board kept apart (a stem of an H,
     its bar with the other stem), not a digit standing on its own. Digits of the lines above
@@ -346,7 +347,7 @@ def stands_near_another(board: Board, digit: Digit, reach: float) -> bool:
     return False
 
 
-def _one_drawing(board: Board, ink: Ink, met: list[Digit], touching: Digit | None) -> bool:
+def _one_drawing(board: BoardToGroup, ink: Ink, met: list[Digit], touching: Digit | None) -> bool:
     """Whether the digits `met` and the stroke are one drawing: read together, the classifier finds
     them "not a digit", or one digit with more confidence than the stroke joined to `touching` (as it
     would be) and the others read apart. Without a ready recogniser, ink that meets is one drawing."""
@@ -367,7 +368,7 @@ def _one_drawing(board: Board, ink: Ink, met: list[Digit], touching: Digit | Non
     return bool(confidence[0] > np.prod(confidence[1:]))
 
 
-def _previous_digit(board: Board, ink: Ink, digit: Digit | None) -> Digit | None:
+def _previous_digit(board: BoardToGroup, ink: Ink, digit: Digit | None) -> Digit | None:
     """The digit of the stroke drawn just before (`digit`), if `ink` came right after it and near it."""
     if not board.strokes:
         return None
@@ -383,7 +384,7 @@ def _previous_digit(board: Board, ink: Ink, digit: Digit | None) -> Digit | None
     return digit
 
 
-def _reads_better_joined(board: Board, ink: Ink, digit: Digit) -> bool:
+def _reads_better_joined(board: BoardToGroup, ink: Ink, digit: Digit) -> bool:
     """Whether the classifier reads digit + stroke as one digit better than the two apart."""
     recognizer = board.recognizer
     if recognizer is None or not recognizer.ready:
