@@ -101,7 +101,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--save-dir", metavar="FOLDER", default="digitboard-saves", help="where S saves PNGs (default: ./digitboard-saves)")
     parser.add_argument("--size", type=_pixels, nargs=2, default=(640, 480), metavar=("W", "H"),
                         help="window size (default 640 480; at most the screen's)")
-    parser.add_argument("--profile", metavar="PATH", help="where personal examples (corrections, digits let stand) are kept "
+    parser.add_argument("--profile", metavar="PATH", type=a_path, help="where personal examples (corrections, digits let stand) are kept "
                         "(default: the user data folder, see `digitboard profile`)")
     parser.add_argument("--no-learning", action="store_true", help="corrections set labels but teach the board nothing")
     parser.add_argument("--corrections-only", action="store_true",
@@ -139,7 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="processes, a core each (default: one a core where processes fork, Linux and macOS; "
                             "else 1)")
     serve.add_argument("--model", dest="serve_model", metavar="PATH", default=None, help="the .keras model (default: the shipped best.keras)")
-    replay.add_argument("--profile", dest="replay_profile", metavar="PATH",
+    replay.add_argument("--profile", dest="replay_profile", metavar="PATH", type=a_path,
                         help="start every session with this profile's personal examples (read, never written, "
                              "unless --update-profile)")
     replay.add_argument("--update-profile", action="store_true",
@@ -155,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Show, list, forget, export, import or clear your profile: the personal examples (digits you corrected, and "
                     "digits you let stand) the board learned your handwriting from. It stays on this "
                     "computer (docs/learning.md).")
-    profile.add_argument("--profile", dest="profile_path", metavar="PATH", help="the profile (default: the user data folder)")
+    profile.add_argument("--profile", dest="profile_path", metavar="PATH", type=a_path, help="the profile (default: the user data folder)")
     profile.add_argument("--json", action="store_true", help="print the counts as one JSON object")
     profile.add_argument("--list", action="store_true", help="list every example: id, digit, when, kind (and a picture "
                          "on a terminal)")
@@ -258,6 +258,13 @@ def export_leftovers(args: argparse.Namespace) -> list[Path]:
     from digitboard.training.export import partial_onnx_path
 
     return [partial_onnx_path(onnx_path_for(Path(args.model).resolve()))]
+
+
+def a_path(text: str) -> str:
+    """An option's path, never empty: `--profile "$UNSET"` must not mean the default profile."""
+    if not text:
+        raise argparse.ArgumentTypeError("an empty path; give a file's path")
+    return text
 
 
 def learning_config(corrections_only: bool, no_learning: bool):

@@ -445,3 +445,24 @@ def test_the_profile_command_imports_an_older_profile_beside_the_default_one(tmp
 def test_the_default_profile_is_in_the_tests_own_folder(user_data_folder):
     from digitboard.recognition.profile import default_profile_path
     assert str(default_profile_path()).startswith(str(user_data_folder))
+
+
+def test_the_profile_command_reports_no_success_it_did_not_have(tmp_path, capsys):
+    """`--import typo.sqlite` said "imported 0" and made a profile; `--restore missing` said
+    "restored 0"; `--forget X X` said "forgot 2"; `--profile ""` meant the real default profile."""
+    from digitboard.cli import main
+
+    path = tmp_path / "p.sqlite"
+    assert main(["profile", "--profile", str(path), "--import", str(tmp_path / "typo.sqlite")]) == 2
+    assert "does not exist" in capsys.readouterr().err and not path.exists()
+    assert main(["profile", "--profile", str(path), "--restore", str(tmp_path / "missing.sqlite")]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    Profile(path).remember(example(3))
+    (only,) = Profile(path).read().examples
+    assert main(["profile", "--profile", str(path), "--forget", only.id, only.id]) == 0
+    assert "forgot 1 personal example(s)" in capsys.readouterr().out
+    for command in (["profile", "--profile", "", "--clear", "--yes"], ["replay", "x.jsonl", "--profile", ""],
+                    ["--profile", ""]):
+        with pytest.raises(SystemExit) as stopped:
+            main(command)
+        assert stopped.value.code == 2 and "empty path" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from typing import TextIO
 import cv2
 import numpy as np
 
+from digitboard.paths import require_readable_file
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.learning import Example
 from digitboard.recognition.preprocess import digit_image
@@ -141,8 +142,8 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
         profile.copy_to(destination, replace=request.force)
         say(f"exported {len(profile.read().examples)} personal example(s) from {profile.path} to {destination}")
     if request.import_file:
-        source = Path(request.import_file)
-        if exists and source.exists() and os.path.samefile(source, profile.target):
+        source = require_readable_file(request.import_file, "--import")  # a typo must not create a profile
+        if exists and os.path.samefile(source, profile.target):
             raise ValueError(f"--import {source} is the profile itself; choose another file")
         contents = read_examples_file(source)
         added, held = profile.merge(contents.examples)
@@ -153,7 +154,7 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
     if request.restore:
         backups = profile.backups()
         if request.restore != "latest":
-            backup = Path(request.restore)
+            backup = require_readable_file(request.restore, "--restore")
         elif backups:
             backup = backups[-1]
         else:
@@ -163,9 +164,10 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
         say(f"restored {added} personal example(s) from {backup} into {profile.path} ({held} already there)")
     if request.forget:
         examples = profile.read().examples if exists else []
-        gone = profile.forget_ids(resolve_ids(examples, request.forget))
-        tied = len(gone) - len(request.forget)
-        say(f"forgot {len(request.forget)} personal example(s)" + (f" and {tied} let stand tied to them" if tied > 0 else ""))
+        named = list(dict.fromkeys(resolve_ids(examples, request.forget)))  # an id given twice is forgotten once
+        gone = profile.forget_ids(named)
+        tied = len(gone) - len(named)
+        say(f"forgot {len(named)} personal example(s)" + (f" and {tied} let stand tied to them" if tied > 0 else ""))
     if request.clear:
         count = len(profile.read().examples) if exists else 0
         if count == 0:
