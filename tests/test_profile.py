@@ -466,3 +466,20 @@ def test_the_profile_command_reports_no_success_it_did_not_have(tmp_path, capsys
         with pytest.raises(SystemExit) as stopped:
             main(command)
         assert stopped.value.code == 2 and "empty path" in capsys.readouterr().err
+
+
+def test_an_imported_time_no_clock_can_show_is_a_damaged_example_skipped_and_counted(tmp_path, capsys):
+    """A `created` of 1e300 or Infinity once made every later `--list` die with an OverflowError;
+    NaN was dropped and reported as "1 already there"."""
+    from digitboard.cli import main
+
+    old = tmp_path / "old.jsonl"
+    rows = [{"learn": {"id": f"e{i}", "label": 1, "strokes": [[[0, 0], [0, 50]]], "created": created}}
+            for i, created in enumerate([1e300, float("inf"), float("nan"), -5, "soon", 1000.0])]
+    old.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    path = tmp_path / "p.sqlite"
+    assert main(["profile", "--profile", str(path), "--import", str(old)]) == 0
+    out = capsys.readouterr().out
+    assert "imported 1 personal example(s)" in out and "0 already there, 5 damaged one(s) skipped" in out
+    assert main(["profile", "--profile", str(path), "--list"]) == 0
+    assert "e5" in capsys.readouterr().out

@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import math
 import os
 import sqlite3
 import stat
@@ -156,8 +157,20 @@ def _digest(id: str, label: int, kind: str, points: bytes, ends: bytes, tied_to:
     return digest.hexdigest()
 
 
+LATEST_CREATED = 32_503_680_000.0  # seconds since the epoch: the year 3000, later than any example is made
+
+
+def created_in_bounds(created: object) -> bool:
+    """Whether a time an example was made is one a clock can show (not NaN, Infinity or 1e300,
+    which an imported file may hold and which once crashed every later `--list`)."""
+    return (isinstance(created, (int, float)) and not isinstance(created, bool)
+            and math.isfinite(created) and 0.0 <= created <= LATEST_CREATED)
+
+
 def example_row(example: Example) -> tuple:
     """An example as the table holds it; ValueError if it is beyond the bounds."""
+    if not created_in_bounds(example.created):
+        raise ValueError("an example's time of making is out of bounds")
     strokes = [np.asarray(stroke, np.float32).reshape(-1, 2) for stroke in example.strokes]
     if not strokes or len(strokes) > BOUNDS.strokes or any(len(stroke) == 0 for stroke in strokes):
         raise ValueError(f"an example holds 1 to {BOUNDS.strokes} strokes of at least one point")
@@ -183,7 +196,8 @@ def row_example(row: tuple) -> Example:
     id, label, kind, points, ends, created, model, embedding, tied_to, _ = row
     if (not isinstance(id, str) or not 0 < len(id) <= BOUNDS.id_length or isinstance(label, bool)
             or not isinstance(label, int) or not 0 <= label < DIGIT_CLASSES or kind not in ("corrected", "let stand")
-            or not isinstance(points, bytes) or not isinstance(ends, bytes) or len(points) % 8 or len(ends) % 4):
+            or not isinstance(points, bytes) or not isinstance(ends, bytes) or len(points) % 8 or len(ends) % 4
+            or not created_in_bounds(created)):
         raise ValueError("not an example")
     xy = np.frombuffer(points, np.float32).reshape(-1, 2).astype(np.float64)
     stops = np.frombuffer(ends, np.int32).tolist()
@@ -580,8 +594,10 @@ def _old_example(row: dict) -> Example:
     if (isinstance(label, bool) or not isinstance(label, int) or not 0 <= label < DIGIT_CLASSES
             or not isinstance(accepted, bool)):
         raise ValueError("not an example")
-    example = Example(label, strokes, None, str(row["id"])[:BOUNDS.id_length], float(row.get("created", 0.0)),
-                      accepted=accepted)
+    created = row.get("created", 0.0)
+    if not created_in_bounds(created):
+        raise ValueError("not an example")
+    example = Example(label, strokes, None, str(row["id"])[:BOUNDS.id_length], float(created), accepted=accepted)
     example_row(example)  # within the bounds
     return example
 
