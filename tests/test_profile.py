@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from test_learning import SEVEN, EmbeddingFake, image_batch, shifted
+from test_learning import ONE, SEVEN, EmbeddingFake, image_batch, shifted
 
 from digitboard.cli import main
 from digitboard.recognition.learning import Example
@@ -305,7 +305,10 @@ def test_the_window_learner_loads_the_profile_and_writes_each_correction_and_und
 def test_embeddings_are_kept_with_their_model_and_used_only_with_that_model(tmp_path):
     path = tmp_path / "p.sqlite"
     stored = example(3)
-    stored.embedding, stored.model = EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0][0], "model-a"
+    from digitboard.recognition.learning import unit_rows
+
+    stored.embedding = unit_rows(EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0])[0]  # as the board stores one
+    stored.model = "model-a"
     Profile(path).remember(stored)
     for fingerprint, embedded in (("model-a", 1), ("model-b", 2)):  # the digit read, and the example if stale
         base = EmbeddingFake()
@@ -483,3 +486,25 @@ def test_an_imported_time_no_clock_can_show_is_a_damaged_example_skipped_and_cou
     assert "imported 1 personal example(s)" in out and "0 already there, 5 damaged one(s) skipped" in out
     assert main(["profile", "--profile", str(path), "--list"]) == 0
     assert "e5" in capsys.readouterr().out
+
+
+def test_a_damaged_stored_embedding_is_made_again_from_the_strokes(tmp_path):
+    """One of the wrong length made replay exit 2 with numpy's matmul message; one not of unit
+    length made every digit read "7 · yours" at 100%."""
+    from digitboard.recognition.learning import unit_rows
+
+    path = tmp_path / "p.sqlite"
+    sound = unit_rows(EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0])[0]
+    for damage in (sound[:-3], sound * 40, np.full_like(sound, np.nan)):
+        path.unlink(missing_ok=True)
+        stored = [example(3), example(5)]
+        stored[0].embedding, stored[1].embedding = damage.astype(np.float32), sound.astype(np.float32)
+        for each in stored:
+            each.model = "model-a"
+            Profile(path).remember(each)
+        learner = window_learner(EmbeddingFake(), path, fingerprint="model-a")
+        learner._loading.join(5)
+        assert learner.load_error is None
+        assert all(abs(np.linalg.norm(e.embedding) - 1) < 1e-3 and len(e.embedding) == len(sound) for e in learner.examples)
+        probabilities = learner.predict(image_batch(shifted(ONE, 400)))[0]
+        assert probabilities.max() < 0.999  # a one far from both examples is not pulled to 100%

@@ -19,6 +19,7 @@ import sys
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -518,10 +519,18 @@ def _copied(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
 
 
 def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example], fingerprint: str = "") -> None:
-    """Give every example without an embedding by the model `fingerprint` names (any model: "")
-    the recogniser's embedding of its drawing, rendering its image first if it has none."""
-    missing = [example for example in examples
-               if example.embedding is None or (fingerprint and example.model != fingerprint)]
+    """Give every example without a sound embedding by the model `fingerprint` names (any model:
+    "") the recogniser's embedding of its drawing, rendering its image first if it has none. A
+    stored embedding of the wrong length, not finite or not of unit length (a damaged row) is
+    made again from the strokes, which are the example's truth."""
+    def sound(embedding: np.ndarray | None) -> bool:
+        return (embedding is not None and embedding.ndim == 1 and bool(np.isfinite(embedding).all())
+                and abs(float(np.linalg.norm(embedding)) - 1.0) < 1e-3)
+
+    lengths = Counter(len(example.embedding) for example in examples if sound(example.embedding))
+    usual = lengths.most_common(1)[0][0] if lengths else None  # the model's width, as the sound rows say
+    missing = [example for example in examples if not sound(example.embedding) or len(example.embedding) != usual
+               or (fingerprint and example.model != fingerprint)]
     if not missing:
         return
     for example in missing:
@@ -533,6 +542,11 @@ def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example],
     for example, embedding in zip(missing, embeddings):
         example.embedding = embedding
         example.model = fingerprint or example.model
+    stale = [example for example in examples if len(example.embedding) != embeddings.shape[1]]
+    for example in stale:  # the stored rows were of another model's width, all of them: made again too
+        example.embedding = None
+    if stale:
+        embed_examples(recognizer, stale, fingerprint)
 
 
 def counts_by_label(labels: Iterable[int]) -> list[int]:
