@@ -735,3 +735,16 @@ def test_strokes_checked_together_accept_exactly_what_point_by_point_checking_ac
         assert fast is None
     else:
         assert fast == slow
+
+
+def test_a_json_recording_keeps_its_profile_field_as_a_json_lines_one_does(tmp_path):
+    """The element-by-element reading of a .json file once dropped "profile" (and took any value)."""
+    profile = {"examples": 1, "ids": ["abc"], "digest": "d" * 32}
+    session = {"size": [640, 480], "profile": profile, "actions": [{"stroke": [[1, 2], [3, 4]]}]}
+    (tmp_path / "s.json").write_text(json.dumps(session))
+    (tmp_path / "s.jsonl").write_text(json.dumps(session) + "\n")
+    read = [next(iter(read_sessions(tmp_path / name))) for name in ("s.json", "s.jsonl")]
+    assert read[0].profile == read[1].profile == profile
+    (tmp_path / "bad.json").write_text(json.dumps({**session, "profile": "same"}))
+    with pytest.raises(SessionError, match="profile"):
+        next(iter(read_sessions(tmp_path / "bad.json")))

@@ -228,8 +228,9 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
         raise _fail(where, "strokes", "give either 'actions' or 'strokes', not both")
     field_name = "strokes" if "strokes" in data else "actions"
     listed = data[field_name]
+    profile = _profile(data.get("profile"), where)  # whichever way the actions were read
     if isinstance(listed, ParsedActions):  # checked while decode_session_text read it
-        return Session(size, listed.result(limits), where)
+        return Session(size, listed.result(limits), where, profile)
     if not isinstance(listed, list):
         raise _fail(where, field_name, f"expected a list of {field_name}")
     if field_name == "strokes":
@@ -237,7 +238,7 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     else:
         actions = [parse_action(action, where, f"actions[{i}]") for i, action in enumerate(listed)]
     check_limits(len(actions), sum(map(point_count, actions)), limits, where, field_name)
-    return Session(size, actions, where, _profile(data.get("profile"), where))
+    return Session(size, actions, where, profile)
 
 
 # The layout version a recording's header carries; a reader refuses versions it does not know.
