@@ -748,3 +748,16 @@ def test_a_json_recording_keeps_its_profile_field_as_a_json_lines_one_does(tmp_p
     (tmp_path / "bad.json").write_text(json.dumps({**session, "profile": "same"}))
     with pytest.raises(SessionError, match="profile"):
         next(iter(read_sessions(tmp_path / "bad.json")))
+
+
+def test_a_value_nested_a_thousand_deep_gets_a_one_line_error_not_a_recursion_error(tmp_path):
+    """A size nested 990 deep once made replay's error message raise RecursionError."""
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"size": ' + "[" * 990 + "]" * 990 + ', "strokes": []}\n')
+    with pytest.raises(SessionError, match="size|nested too deeply"):  # the message, or the decoder, says it
+        list(read_sessions(path))
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(SessionError, match="nested too deeply to show"):
+        parse_session({"size": deep, "strokes": []}, "deep.json:1")

@@ -83,7 +83,7 @@ def _fail(where: str, field_name: str, problem: str) -> SessionError:
 
 def _number(value, where: str, field_name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(where, field_name, f"expected a number, got {json.dumps(value)[:40]}")
+        raise _fail(where, field_name, f"expected a number, got {_excerpt(value, 40)}")
     if not abs(value) <= COORDINATE_LIMIT:  # also false for NaN and for ints too big for a float
         raise _fail(where, field_name, f"expected a finite number within ±{COORDINATE_LIMIT:,}, got {str(value)[:40]}")
     return float(value)
@@ -91,7 +91,7 @@ def _number(value, where: str, field_name: str) -> float:
 
 def _time(value, where: str, field_name: str, previous: float) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(where, field_name, f"expected a time in milliseconds, got {json.dumps(value)[:40]}")
+        raise _fail(where, field_name, f"expected a time in milliseconds, got {_excerpt(value, 40)}")
     try:
         time = float(value)
     except OverflowError:  # an int too big for a float
@@ -172,7 +172,7 @@ def _pointing(kind: str, value, where: str, field_name: str) -> Correct | Delete
         return Forget(point)
     label = value["label"]
     if isinstance(label, bool) or not isinstance(label, int) or not 0 <= label <= 9:
-        raise _fail(where, f"{field_name}.label", f"expected a digit 0 to 9, got {json.dumps(label)[:20]}")
+        raise _fail(where, f"{field_name}.label", f"expected a digit 0 to 9, got {_excerpt(label, 20)}")
     return Correct(point, label)
 
 
@@ -197,11 +197,20 @@ def parse_action(value, where: str, field_name: str) -> Action:
         return _stroke(content, where, f"{field_name}.stroke")
     if kind == "key":
         if not isinstance(content, str) or content not in KEYS:
-            raise _fail(where, f"{field_name}.key", f"unknown key {json.dumps(content)[:20]}; known: {', '.join(KEYS)}")
+            raise _fail(where, f"{field_name}.key", f"unknown key {_excerpt(content, 20)}; known: {', '.join(KEYS)}")
         return KEYS[content]
     if kind in ("correct", "delete", "forget"):
         return _pointing(kind, content, where, f"{field_name}.{kind}")
     raise _fail(where, f"{field_name}.{kind}", "unknown action; use 'stroke', 'key', 'correct', 'delete' or 'forget'")
+
+
+def _excerpt(value: object, length: int) -> str:
+    """The start of a value's JSON for a message, however deep it is nested (a value nested a
+    thousand levels deep once made the message itself fail)."""
+    try:
+        return json.dumps(value)[:length]
+    except (RecursionError, ValueError):
+        return f"a {type(value).__name__} nested too deeply to show"
 
 
 def _size(data: dict, where: str) -> tuple[int, int]:
@@ -210,7 +219,7 @@ def _size(data: dict, where: str) -> tuple[int, int]:
         raise _fail(where, "size", "missing; give the board size as [width, height]")
     if (not isinstance(size, list) or len(size) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)):
-        raise _fail(where, "size", f"expected [width, height] in positive whole pixels, got {json.dumps(size)[:40]}")
+        raise _fail(where, "size", f"expected [width, height] in positive whole pixels, got {_excerpt(size, 40)}")
     return size[0], size[1]
 
 
@@ -278,7 +287,7 @@ def parse_recording_header(data: dict, where: str) -> Session:
         raise _fail(where, sorted(unknown)[0], "unknown field; a recording's first line has 'size', 'recording' "
                                                "and maybe 'profile'")
     if data["recording"] != RECORDING_LAYOUT or isinstance(data["recording"], bool):
-        raise _fail(where, "recording", f"unknown recording layout {json.dumps(data['recording'])[:20]}; "
+        raise _fail(where, "recording", f"unknown recording layout {_excerpt(data['recording'], 20)}; "
                                         f"this digitboard reads layout {RECORDING_LAYOUT}")
     return Session(_size(data, where), [], where, _profile(data.get("profile"), where))
 
