@@ -53,7 +53,7 @@ BINDINGS: tuple[Binding, ...] = (
 
 # What the pointer does, shown before the keys.
 POINTER_HELP: tuple[tuple[str, str], ...] = (
-    ("mouse", "write; a fifth of a digit's height between lines"),
+    ("mouse", "write; lines a fifth of a digit apart"),
     ("click a digit", "its likeliest labels: click or type one"),
     ("right-click", "the same, for a digit under ink"),
 )
