@@ -15,7 +15,7 @@ from digitboard.core.actions import Stroke
 from digitboard.recognition.classes import DIGIT_CLASSES, confident_digits
 
 
-NOT_A_DIGIT_FROM = 0.5  # a reading giving "not a digit" more than this is shown as no digit
+DIGIT_SHOWN_FROM = 0.05  # a best digit under this share, below "not a digit", is not shown as a digit
 
 
 class Mark(Enum):
@@ -71,9 +71,10 @@ class Prediction:
 
     @property
     def no_digit(self) -> bool:
-        """The ink is mostly "not a digit" (a letter, a scribble): shown as such, never as a
-        digit at a few percent (below half, every digit's share is small beside it)."""
-        return self.not_digit > NOT_A_DIGIT_FROM
+        """The ink is "not a digit" by the model (a letter, a scribble) with no digit worth
+        naming: shown as such, never as a digit at a few percent. A digit the model gives a
+        share worth showing (a plain 1 it half takes for a stroke) keeps its guess, marked unsure."""
+        return self.not_digit > self.confidence and self.confidence < DIGIT_SHOWN_FROM
 
     @property
     def alternatives(self) -> list[tuple[int, float]]:
