@@ -508,3 +508,15 @@ def test_a_damaged_stored_embedding_is_made_again_from_the_strokes(tmp_path):
         assert all(abs(np.linalg.norm(e.embedding) - 1) < 1e-3 and len(e.embedding) == len(sound) for e in learner.examples)
         probabilities = learner.predict(image_batch(shifted(ONE, 400)))[0]
         assert probabilities.max() < 0.999  # a one far from both examples is not pulled to 100%
+
+
+def test_list_never_sends_an_imported_ids_escape_sequences_to_the_terminal(tmp_path, capsys):
+    from digitboard.cli import main
+
+    path = tmp_path / "p.sqlite"
+    crafted = example(4)
+    crafted.id = "\x1b]0;owned\x07ab"
+    Profile(path).remember(crafted)
+    assert main(["profile", "--profile", str(path), "--list"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\\x1b" in out

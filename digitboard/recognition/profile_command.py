@@ -16,7 +16,7 @@ from typing import TextIO
 import cv2
 import numpy as np
 
-from digitboard.paths import require_readable_file
+from digitboard.paths import require_readable_file, shown
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.learning import Example
 from digitboard.recognition.preprocess import digit_image
@@ -83,11 +83,11 @@ def picture(example: Example) -> list[str]:
 def listing(examples: list[Example], pictures: bool) -> list[str]:
     """One line an example (id, digit, kind, when), each followed by its picture if asked."""
     lines = []
-    for example in examples:
-        kind = ("let stand, tied to " + ", ".join(id[:ID_SHOWN] for id in example.tied_to) if example.tied_to
-                else "let stand" if example.accepted else "corrected")
+    for example in examples:  # an imported id may hold escape sequences: shown quoted, never sent raw
+        kind = ("let stand, tied to " + ", ".join(shown(id[:ID_SHOWN]) for id in example.tied_to)
+                if example.tied_to else "let stand" if example.accepted else "corrected")
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(example.created))
-        lines.append(f"{example.id[:ID_SHOWN]}  {example.label}  {when}  {kind}")
+        lines.append(f"{shown(example.id[:ID_SHOWN])}  {example.label}  {when}  {kind}")
         if pictures:
             lines += [f"    {line}" for line in picture(example)]
     return lines
