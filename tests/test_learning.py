@@ -720,3 +720,24 @@ def test_the_examples_kept_are_the_most_recently_made_not_the_last_imported(tmp_
     kept = {example.id for example in learner.examples}
     assert kept == {example.id for example in today}
     assert {example.id for example in Profile(path).read().examples} == kept
+
+
+def test_replay_update_profile_fails_when_the_profile_could_not_be_written(tmp_path, monkeypatch, capsys):
+    """It once said nothing of it in its exit status: exit 0 after a write failed."""
+    import errno
+
+    from digitboard.recognition.profile import Profile
+
+    monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
+    path = tmp_path / "p.sqlite"
+    Profile(path).create()
+
+    def full_disk(self, example):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Profile, "remember", full_disk)
+    session = tmp_path / "s.jsonl"
+    session.write_text(json.dumps(SESSION) + "\n")
+    assert main(["replay", str(session), "--profile", str(path), "--update-profile"]) == 2
+    captured = capsys.readouterr()
+    assert "No space left on device" in captured.err and json.loads(captured.out)["digits"]

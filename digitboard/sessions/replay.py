@@ -215,5 +215,9 @@ def _replay_files(
             stream.close()
     if len(files) > 1 and failed:  # with one file, its error line says it all
         print(f"digitboard replay: {len(failed)} of {len(files)} files failed: {', '.join(failed)}", file=sys.stderr)
+    if learner is not None and learner.journal_error is not None:  # said when it happened: not a success
+        print(f"digitboard replay: --update-profile: the profile {profile} was not updated in full "
+              f"({learner.journal_error.strerror or learner.journal_error})", file=sys.stderr)
+        return 2
     return 2 if failed else 0
 
