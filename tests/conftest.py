@@ -35,6 +35,15 @@ def user_data_folder(tmp_path_factory):
         os.environ["XDG_DATA_HOME"] = before
 
 
+TRAIN_EXTRA_MISSING = "TensorFlow and Keras are not installed (pip install -e '.[train]', or '.[test]')"
+
+
+def needs_training_extra():
+    """Keras, or a skip saying how to get it: the light install (`pip install -e . pytest`) runs
+    every other test."""
+    return pytest.importorskip("keras", reason=TRAIN_EXTRA_MISSING)
+
+
 @pytest.fixture(scope="session")
 def mnist_path() -> Path:
     if not MNIST_PATH.is_file():

@@ -7,6 +7,7 @@ import json
 
 import numpy as np
 import pytest
+from conftest import needs_training_extra
 
 from digitboard.recognition.classes import NOT_A_DIGIT
 from digitboard.training import data
@@ -63,6 +64,7 @@ def test_wrong_shapes_are_refused(tmp_path):
 
 
 def test_without_a_file_or_network_the_error_names_both_ways(monkeypatch):
+    needs_training_extra()
     import keras
 
     monkeypatch.delenv(MNIST_ENV, raising=False)

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import needs_training_extra
 
 ROOT = Path(__file__).resolve().parents[1]
 LOOKALIKE = Path(__file__).with_name("lookalike.py")
@@ -113,6 +114,7 @@ def test_serve_answers_and_stops_on_ctrl_c(system, tmp_path, shipped_model):
 @pytest.mark.slow
 @pytest.mark.parametrize("system", SYSTEMS)
 def test_ctrl_c_stops_a_training_run_leaving_no_partial_file(system, tmp_path, mnist_path):
+    needs_training_extra()
     out = tmp_path / "models"
     out.mkdir()
     # Ctrl+C reaches a process started from a terminal; a background job (`pytest &`) ignores it,

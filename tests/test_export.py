@@ -8,9 +8,12 @@ import shutil
 
 import numpy as np
 import pytest
+from conftest import TRAIN_EXTRA_MISSING
 
 from digitboard.recognition.modelfile import fast_copy_matches, onnx_path_for
 from digitboard.recognition.recognizer import KerasRecognizer, OnnxRecognizer, load_recognizer
+
+pytest.importorskip("keras", reason=TRAIN_EXTRA_MISSING)  # every test here trains, exports or runs Keras
 
 IMAGES = np.random.default_rng(0).random((64, 28, 28, 1), np.float32)
 

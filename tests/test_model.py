@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import TRAIN_EXTRA_MISSING
 
 from digitboard.recognition.preprocess import digit_image
 from digitboard.training.augment import Augmentation, change_thickness, elastic
+
+pytest.importorskip("keras", reason=TRAIN_EXTRA_MISSING)  # every test here trains, exports or runs Keras
 
 
 def test_model_takes_28x28x1_and_gives_11_probabilities():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from conftest import needs_training_extra
 
 from digitboard.recognition.preprocess import BOX_SIZE, IMAGE_SIZE, _centre_of_mass_shift, digit_image
 
@@ -90,6 +91,7 @@ def test_bad_strokes_are_refused_with_a_message():
 def test_mnist_test_digits_pasted_large_on_a_board_keep_their_label(mnist_path, shipped_model):
     """The reference check: an MNIST digit blown up onto a 640x480 board, normalised again,
     must come back from the shipped model with the label MNIST gives it."""
+    needs_training_extra()
     from digitboard.recognition.keras_model import image_part
     from digitboard.recognition.modelfile import load_keras_model
     from digitboard.recognition.recognizer import KerasRecognizer

@@ -20,10 +20,18 @@ import numpy as np
 import pygame
 import pytest
 from conftest import FakeRecognizer
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
-from test_board import RecordingLearner, check_invariants
+
+pytest.importorskip("hypothesis", reason="hypothesis is not installed (pip install -e '.[test]')")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.stateful import (  # noqa: E402
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+from test_board import RecordingLearner, check_invariants  # noqa: E402
 
 from digitboard.core.actions import Clear, Stroke, Undo
 from digitboard.core.board import Board, _Cleared

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import pytest
 from conftest import stroke
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from properties import given, settings, st
 
 from digitboard.core.actions import Clear, Correct, Delete, Undo
 from digitboard.sessions.files import TEXT_LIMIT, read_sessions

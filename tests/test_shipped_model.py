@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+from conftest import needs_training_extra
 
 
 def test_shipped_model_contract_and_mnist_test_accuracy(shipped_model, mnist_path):
     """The image and the pen's path in, eleven probabilities out; its CNN keeps 99.6% on MNIST
     (MNIST's images have no pen paths for the other part to read)."""
+    needs_training_extra()
     from digitboard.recognition.keras_model import image_part
     from digitboard.recognition.recognizer import KerasRecognizer
     from digitboard.training.data import load_mnist, to_model_input
@@ -25,6 +27,7 @@ def test_shipped_model_contract_and_mnist_test_accuracy(shipped_model, mnist_pat
 def test_a_fresh_process_loads_the_shipped_model_under_keras(shipped_model):
     """The Keras fallback in a process that imported nothing else of digitboard first: the
     pooling layer must be registered by the loader itself."""
+    needs_training_extra()
     import subprocess
     import sys
 

@@ -17,9 +17,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TRAIN_EXTRA_MISSING
 
 from digitboard.cli import main
 from digitboard.training import export, train
+
+pytest.importorskip("keras", reason=TRAIN_EXTRA_MISSING)  # every test here trains, exports or runs Keras
 
 ROOT = Path(__file__).resolve().parents[1]
 

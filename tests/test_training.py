@@ -11,10 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import TRAIN_EXTRA_MISSING
 
 from digitboard import DEFAULT_MODEL
 from digitboard.cli import main
 from digitboard.training import train
+
+pytest.importorskip("keras", reason=TRAIN_EXTRA_MISSING)  # every test here trains, exports or runs Keras
 
 NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "train.ipynb"
 

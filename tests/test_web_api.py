@@ -10,8 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from conftest import FakeRecognizer
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from properties import HealthCheck, given, settings, st
 
 from digitboard.cli import main as digitboard_main
 from digitboard.core.drawing import extent, fit_height

@@ -4,8 +4,7 @@ its own digit, over no digit's box and no other label."""
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from properties import given, settings, st
 
 from digitboard.core.labels import overlap, place_labels
 
