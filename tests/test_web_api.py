@@ -217,10 +217,19 @@ def test_the_web_bounds_are_tighter_than_replays_and_the_page_knows_them(client)
 def test_a_body_over_one_mebibyte_is_413_and_one_of_that_size_is_read(client):
     padded = json.dumps({"size": [640, 480], "actions": [{"stroke": [[1, 2]]}]}).encode()
     at_limit = padded + b" " * (MAX_BODY_BYTES - len(padded))
-    assert client.post("/api/read", data=at_limit).status_code == 200
-    response = client.post("/api/read", data=at_limit + b" ")
+    assert client.post("/api/read", data=at_limit, content_type="application/json").status_code == 200
+    response = client.post("/api/read", data=at_limit + b" ", content_type="application/json")
     assert response.status_code == 413
     assert response.get_json() == {"error": f"session: the request body is over {MAX_BODY_BYTES:,} bytes; a session is far smaller"}
+
+
+def test_only_json_is_read_anything_else_is_415(client):
+    """The API once read a session sent as text/plain or as a form, as any other body."""
+    body = json.dumps(WORKED_EXAMPLE)
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", None):
+        response = client.post("/api/read", data=body, content_type=content_type)
+        assert response.status_code == 415 and "application/json" in response.get_json()["error"]
+    assert client.post("/api/read", data=body, content_type="application/json; charset=utf-8").status_code == 200
 
 
 def test_every_error_is_a_json_object(client):
@@ -326,7 +335,7 @@ _sessions = st.one_of(
 @given(session=_sessions, raw=st.binary(max_size=64))
 def test_any_body_gets_an_answer_or_a_one_line_json_error(client, session, raw):
     for body in (json.dumps(session).encode(), raw):
-        response = client.post("/api/read", data=body)
+        response = client.post("/api/read", data=body, content_type="application/json")
         assert response.status_code in (200, 400), response.get_data(as_text=True)
         answer = response.get_json()
         if response.status_code == 200:

@@ -48,9 +48,12 @@ def served(request) -> Iterator[tuple[str, int]]:
 
 
 def ask(where: tuple[str, int], method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+    """A request as the page sends it: a body goes as JSON unless `headers` say otherwise."""
+    if headers is None:
+        headers = {"Content-Type": "application/json"} if body is not None else {}
     connection = http.client.HTTPConnection(*where, timeout=30)
     try:
-        connection.request(method, path, body=body, headers=headers or {})
+        connection.request(method, path, body=body, headers=headers)
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
@@ -77,13 +80,13 @@ def test_serve_answers_on_localhost_with_a_worker_a_core(served):
 def test_a_chunked_session_is_read_and_a_chunked_flood_is_a_json_413(served):
     chunks = iter([json.dumps(SESSION).encode()])
     connection = http.client.HTTPConnection(*served, timeout=30)
-    connection.request("POST", "/api/read", body=chunks, encode_chunked=True)
+    connection.request("POST", "/api/read", body=chunks, encode_chunked=True, headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     assert response.status == 200 and json.loads(response.read())["reading"] == "7"
     connection.close()
     flood = (b" " * 65536 for _ in range(2 * MAX_BODY_BYTES // 65536))
     connection = http.client.HTTPConnection(*served, timeout=30)
-    connection.request("POST", "/api/read", body=flood, encode_chunked=True)
+    connection.request("POST", "/api/read", body=flood, encode_chunked=True, headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     assert response.status == 413
     assert json.loads(response.read())["error"].startswith("session: the request body is over 1,048,576 bytes")

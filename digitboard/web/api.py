@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 from flask import Blueprint, Response, current_app, request
-from werkzeug.exceptions import BadRequest, RequestEntityTooLarge
+from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 from digitboard.core.actions import Correct, Delete
 from digitboard.recognition.learning import Example
@@ -32,7 +32,10 @@ blueprint = Blueprint("api", __name__, url_prefix="/api")
 def read() -> Response:
     started = time.perf_counter()
     config = current_app.config["DIGITBOARD"]
-    session, examples = request_from_body(request_body(current_app.config["MAX_CONTENT_LENGTH"]), config)
+    body = request_body(current_app.config["MAX_CONTENT_LENGTH"])  # a body too large is a 413 whatever its type
+    if not request.is_json:  # a form or text/plain is not a session, whatever its bytes
+        raise UnsupportedMediaType(f"{WHERE}: send the session as JSON (Content-Type: application/json)")
+    session, examples = request_from_body(body, config)
     # Like `digitboard replay --profile` with the user's examples (none: a fresh profile): the
     # session's own corrections and the digits let stand in it teach the rest of it.
     extensions = current_app.extensions
