@@ -520,3 +520,22 @@ def test_list_never_sends_an_imported_ids_escape_sequences_to_the_terminal(tmp_p
     assert main(["profile", "--profile", str(path), "--list"]) == 0
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\\x1b" in out
+
+
+def test_a_profile_takes_examples_up_to_its_bound_and_again_after_one_is_forgotten(tmp_path, monkeypatch):
+    import dataclasses
+    import errno as errors
+
+    from digitboard.recognition import profile as profile_module
+
+    monkeypatch.setattr(profile_module, "BOUNDS", dataclasses.replace(profile_module.BOUNDS, examples=3))
+    store = Profile(tmp_path / "p.sqlite")
+    kept = [example(label) for label in (1, 2, 3)]
+    for each in kept:
+        store.remember(each)
+    with pytest.raises(OSError) as refused:
+        store.remember(example(4))
+    assert refused.value.errno == errors.EFBIG
+    store.forget(kept[0])
+    store.remember(example(5))  # room again, though the largest row number is past the bound
+    assert sorted(e.label for e in store.read().examples) == [2, 3, 5]
