@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import sys
@@ -276,7 +277,32 @@ def learning_config(corrections_only: bool, no_learning: bool):
     return LearningConfig(accepted_per_label=0) if corrections_only else LearningConfig()
 
 
+class _ToStandardError(logging.StreamHandler):
+    """Writes to whatever sys.stderr is when a message comes (a test may have swapped it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value) -> None:
+        pass
+
+
+def report_to_standard_error() -> None:
+    """Show what the package's modules say the user should hear of (their "digitboard" loggers'
+    warnings) on standard error, one line each, as the commands' own messages are."""
+    logger = logging.getLogger("digitboard")
+    if not any(isinstance(handler, _ToStandardError) for handler in logger.handlers):
+        handler = _ToStandardError()
+        handler.setFormatter(logging.Formatter("digitboard: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False  # said once, whatever the root logger does (serve configures it)
+    logger.setLevel(logging.WARNING)
+
+
 def main(argv: list[str] | None = None) -> int:
+    report_to_standard_error()
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # TensorFlow's start-up chatter
     if args.command in ("train", "export") and training_extra_missing():

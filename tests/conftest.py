@@ -22,6 +22,15 @@ UNIPEN_PATH = Path(os.environ.get("DIGITBOARD_UNIPEN") or SHARED_DATA / "unipen-
 
 
 @pytest.fixture(scope="session", autouse=True)
+def messages_on_standard_error():
+    """The package's messages to the user on standard error, as the commands show them, also for
+    tests that call the library directly."""
+    from digitboard.cli import report_to_standard_error
+
+    report_to_standard_error()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def user_data_folder(tmp_path_factory):
     """A user data folder of the tests' own: a window or replay started without --profile must
     never read or write the profile of the person running the tests (subprocesses inherit it)."""

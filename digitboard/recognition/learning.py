@@ -15,7 +15,7 @@ docs/learning.md.
 from __future__ import annotations
 
 import hashlib
-import sys
+import logging
 import threading
 import time
 import uuid
@@ -29,6 +29,8 @@ import numpy as np
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.trajectory import trajectories, trajectory
+
+log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 RECENT_EMBEDDINGS = 256  # embeddings of digits read lately kept for `accept`, at most
 
@@ -403,8 +405,9 @@ class PersonalRecognizer:
                          "corrections are learned for this session only")
 
     def problem(self, message: str) -> None:
-        """Say what went wrong with the profile: on stderr, and to `on_problem` if set."""
-        print(f"digitboard: {message}", file=sys.stderr)
+        """Say what went wrong with the profile: to the "digitboard" logger (the shells show it on
+        standard error), and to `on_problem` if set (the window's strip)."""
+        log.warning(message)
         self.problems.append(message)
         if self.on_problem is not None:
             self.on_problem(message)

@@ -15,11 +15,11 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import logging
 import math
 import os
 import sqlite3
 import stat
-import sys
 import tempfile
 import threading
 import time
@@ -32,6 +32,8 @@ import numpy as np
 from digitboard import platforms
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.learning import EmbeddingRecognizer, Example, LearningConfig, PersonalRecognizer
+
+log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 PROFILE_NAME = "profile.sqlite"
 OLD_PROFILE_NAME = "profile.jsonl"  # the JSON-lines profile of earlier versions, imported once
@@ -395,8 +397,7 @@ class Profile:
         """The examples for a board to load (rendered and embedded later, by the model in use)."""
         contents = self.read()
         if contents.skipped:
-            print(f"digitboard: skipped {contents.skipped} damaged example(s) of the profile {self.path}",
-                  file=sys.stderr)
+            log.warning(f"skipped {contents.skipped} damaged example(s) of the profile {self.path}")
         return contents.examples
 
     def identity(self) -> Identity:

@@ -12,8 +12,8 @@ Keras instead.
 
 from __future__ import annotations
 
+import logging
 import os
-import sys
 import threading
 from pathlib import Path
 from typing import Protocol
@@ -37,6 +37,8 @@ from digitboard.recognition.modelfile import (
     probe_images,
     probe_paths,
 )
+
+log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 RUN_ROWS = 256  # the most rows one ONNX Runtime run takes: memory and time stay linear in the batch
 
@@ -155,12 +157,11 @@ def load_recognizer(model_path: str | os.PathLike[str]) -> Recognizer:
         except ModelError:
             raise
         except Exception as error:  # a damaged copy: the .keras model is the source of truth
-            print(f"digitboard: ignoring {onnx_path_for(path)} ({one_line(error)}); running {path} under Keras",
-                  file=sys.stderr)
+            log.warning(f"ignoring {onnx_path_for(path)} ({one_line(error)}); running {path} under Keras")
             return KerasRecognizer.load(path)
     recognizer = KerasRecognizer.load(path)
-    print(f"digitboard: {path} has no matching ONNX copy, so it runs under Keras (slower to start and to "
-          f"classify); `digitboard export {path}` derives one", file=sys.stderr)
+    log.warning(f"{path} has no matching ONNX copy, so it runs under Keras (slower to start and to classify); "
+                f"`digitboard export {path}` derives one")
     return recognizer
 
 
