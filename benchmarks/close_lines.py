@@ -30,7 +30,6 @@ import json
 import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
 import numpy as np
 

@@ -151,7 +151,9 @@ class Lines:
         self.band: LineBand | None = self.lines.holding(float(ink.low[1]), float(ink.high[1]))
         heights = [band.height for band in self.lines.bands]
         self.typical = float(np.median(heights)) if heights else 0.0
-        self.digit_sized = float(ink.high[1] - ink.low[1]) >= SAME_SIZE * self.typical
+
+    def _digit_sized(self, height: float) -> bool:
+        return height >= SAME_SIZE * self.typical
 
     def apart(self, digit: Digit, as_a_pair: bool = True) -> bool:
         """Whether `digit` is on another line than the stroke: by the bands, or, `as_a_pair`,
@@ -164,9 +166,9 @@ class Lines:
         if self.band is not None and theirs is not None:
             return self.band.count > 1 or theirs.count > 1
         if self.band is not None:  # the digit is in no band: a line of its own if it is of a digit's size
-            return (self.band.count > 1 and digit.height >= SAME_SIZE * self.typical
+            return (self.band.count > 1 and self._digit_sized(digit.height)
                     and _beyond(self.band, float(digit.low[1]), float(digit.high[1])))
-        return (self.digit_sized and theirs is not None and theirs.count > 1
+        return (self._digit_sized(float(self.ink.high[1] - self.ink.low[1])) and theirs is not None and theirs.count > 1
                 and _beyond(theirs, float(self.ink.low[1]), float(self.ink.high[1])))
 
 
@@ -253,9 +255,7 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
     recent = _previous_digit(board, ink, previous)
     # Right after its digit, a part may stand a little apart (a 5's bar): only the bands, which
     # know where the lines are, keep it off the line above.
-    if recent is not None and lines.apart(recent, as_a_pair=False):
-        return None
-    if recent is None:
+    if recent is None or lines.apart(recent, as_a_pair=False):
         return None
     height = max(float(ink.high[1] - ink.low[1]), recent.height)
     gap = _gap(ink.low, ink.high, recent.low, recent.high)
