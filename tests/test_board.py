@@ -430,6 +430,42 @@ def test_only_a_reading_safe_to_learn_from_becomes_an_example(probabilities, lea
     assert len(learner.accepted) == (2 if learned else 0)
 
 
+class ReadsOneDrawingAsNoDigit(ReadsAs):
+    """Reads every drawing a sure 1 but one, given by its model input, which it finds no digit."""
+
+    def __init__(self, letter: np.ndarray) -> None:
+        super().__init__([0, 0.97, 0, 0, 0, 0, 0, 0.02, 0, 0, 0.01])
+        self.letter = letter
+
+    def predict(self, images, paths=None):
+        rows = super().predict(images, paths)
+        for row, image in zip(rows, images):
+            if np.array_equal(image[..., 0], self.letter):
+                row[:] = [0, 0.02, 0, 0, 0, 0, 0, 0, 0, 0, 0.98]
+        return rows
+
+
+def test_nothing_on_a_line_left_with_a_doubt_is_learned():
+    """A line moved on from while it still shows a "?" (a letter among digits read as digits, a
+    word) was not accepted as digits: none of it teaches the board; a line read wholly as
+    digits does."""
+    seven = shifted(SEVEN, dx=100)  # beside the four on its line
+    plain = Board(ReadsAs([0, 0.97, 0, 0, 0, 0, 0, 0.02, 0, 0, 0.01]))
+    for stroke in seven:
+        add(plain, stroke)
+    recognizer = ReadsOneDrawingAsNoDigit(plain.render(plain.digits[0]))
+    learner = RecordingLearner(recognizer)
+    board = Board(recognizer, learner)
+    for stroke in FOUR + seven:  # a line: a 4, then a drawing read as no digit
+        add(board, stroke)
+    assert [digit.unsure for digit in board.left_to_right()] == [False, True]
+    for stroke in shifted(FOUR, dy=NEXT_LINE) + shifted(FIVE, dx=300, dy=NEXT_LINE):  # a line of digits below
+        add(board, stroke)
+    assert learner.accepted == {}  # the 4 above, on a line with a doubt, taught nothing
+    board.apply(Clear())
+    assert len(learner.accepted) == 2  # the line below, read wholly as digits, did
+
+
 def test_a_correction_far_from_every_digit_goes_to_the_nearest(fake_recognizer):
     board = Board(fake_recognizer)
     add(board, FOUR[0])

@@ -7,6 +7,7 @@ Pure Python and numpy: no pygame here. Every edit is an action (digitboard.core.
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -388,15 +389,28 @@ class Board:
         accepted = {key: digit for key, digit in self._awaiting.items() if above is None or digit.high[1] < above}
         for key in accepted:
             del self._awaiting[key]
+        doubted = self._on_doubted_lines(accepted.values()) if accepted else set()
         for digit in accepted.values():
             prediction = digit.prediction
             if (digit.accepted is None and digit.corrected is None and prediction is not None
-                    and safe_to_learn(prediction) and not digit.speck
+                    and safe_to_learn(prediction) and not digit.speck and id(digit) not in doubted
                     and not stands_near_another(self, digit, LEARN_CLEAR_OF)):
                 strokes = [ink.points for ink in digit.strokes]
                 reading = {"reasons": prediction.reasons} if prediction.reasons else {}
                 digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit),
                                                      **reading)
+
+    def _on_doubted_lines(self, digits: Iterable[Digit]) -> set[int]:
+        """The ids of those of `digits` that stand on a line of writing still showing a doubt: a
+        reading shown unsure or as no digit, left so. A line the user moves on from with a "?"
+        on it was not accepted as a line of digits (letters among them read as digits, a word,
+        a formula), so nothing on it teaches the board; a line read wholly as digits was."""
+        wanted = {id(digit) for digit in digits}
+        doubted: set[int] = set()
+        for line in reading_lines(self.digits):
+            if any(digit.unsure and not digit.speck for digit in line):
+                doubted.update(id(digit) for digit in line if id(digit) in wanted)
+        return doubted
 
     def _forget_reading(self, digit: Digit) -> None:
         """The digit leaves the board: neither to be read nor accepted."""
