@@ -44,9 +44,9 @@ from cross_validation import FOLDS, fold_plan  # noqa: E402  (benchmarks/ is not
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
 from digitboard.core.actions import Correct, Stroke  # noqa: E402
-from digitboard.core.board import Board  # noqa: E402
+from digitboard.core.board import Board, safe_to_learn  # noqa: E402
+from digitboard.core.digits import Prediction  # noqa: E402
 from digitboard.core.drawing import extent, fit_height, to_actions  # noqa: E402
-from digitboard.recognition.classes import confident_digits  # noqa: E402
 from digitboard.recognition.learning import (  # noqa: E402
     LearningConfig,
     PersonalRecognizer,
@@ -64,7 +64,9 @@ from digitboard.training.data import default_unipen_path  # noqa: E402
 TUNING_WRITERS = ("syn", "apa", "apb", "art")  # the shipped model trained on these institutions
 HEIGHTS = (90, 260)
 CELL = (640, 600)  # a digit's place on the board: more than two digit heights apart, so none join
-COLUMNS = 40
+# Digits a line of writing. A digit let stand is learned once its writer starts the line below
+# (digitboard.core.board), so the line's length decides how soon: ten, as on a wide window.
+COLUMNS = 10
 AFTER_CORRECTIONS = (1, 5, 10, 20)
 LATER_THAN = 10  # a writer's "later digits": after their first ten, about one of each digit
 MODES = {"learning": LearningConfig(), "corrections only": LearningConfig(accepted_per_label=0)}
@@ -294,8 +296,10 @@ STRENGTHS = (8.0, 12.0, 16.0, 24.0, 32.0)
 def simulate(stream: tuple[np.ndarray, np.ndarray, np.ndarray], config: LearningConfig,
              corrects: float = 1.0, rng: np.random.Generator | None = None) -> tuple[int, int, int]:
     """One writer's digits read in writing order by the rule: a digit read wrong is corrected (each
-    with chance `corrects`), a digit read with confidence and not corrected is let stand, with the
-    board's reading, right or wrong; (errors without, errors with, turned wrong)."""
+    with chance `corrects`), a digit not corrected whose reading is safe to learn from
+    (digitboard.core.board.safe_to_learn) is let stand, with the board's reading, right or wrong;
+    (errors without, errors with, turned wrong). Lines are not modelled: a digit let stand teaches
+    the next one at once, where the board waits for the line below."""
     embeddings, probabilities, labels = stream
     examples: list[int] = []  # indices of the digits that are examples, oldest first
     example_labels = labels.copy()  # a digit let stand keeps the board's reading, even a wrong one
@@ -313,7 +317,7 @@ def simulate(stream: tuple[np.ndarray, np.ndarray, np.ndarray], config: Learning
         broken += was_right and read != truth
         if read != truth and (corrects >= 1 or (rng is not None and rng.random() < corrects)):
             examples.append(i)  # the user corrects it
-        elif config.accepted_per_label and confident_digits(p[None])[0]:  # let stand
+        elif config.accepted_per_label and safe_to_learn(Prediction.from_probabilities(p)):  # let stand
             examples.append(i)
             stood[i], example_labels[i] = True, read
             same = [j for j in examples if stood[j] and example_labels[j] == read]
