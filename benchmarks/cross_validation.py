@@ -51,14 +51,9 @@ from digitboard.training.calibration import (  # noqa: E402
     reliability_table,
 )
 from digitboard.training.data import DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
-from digitboard.training.train import (  # noqa: E402
-    TrainConfig,
-    prepare_data,
-    split_off,
-    synthetic_junk,
-    train_model,
-    train_path_model,
-)
+from digitboard.training.config import TrainConfig  # noqa: E402
+from digitboard.training.dataset import prepare_data, split_off, synthetic_junk  # noqa: E402
+from digitboard.training.train import train_model, train_path_model  # noqa: E402
 
 FOLDS = (("syn",), ("apa", "apb", "art"), ("ced", "gmd", "imp"))  # 4,554 / 2,895 / 2,749 digits
 # Candidate recipes: changes to TrainConfig's defaults. Few, because each costs three trainings.

@@ -40,7 +40,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from digitboard.training.data import drawn_training_data, load_mnist
     from digitboard.training.model import build_model
-    from digitboard.training.train import TrainConfig, predict_labels, prepare_data, train_model
+    from digitboard.training.config import TrainConfig
+    from digitboard.training.dataset import prepare_data
+    from digitboard.training.train import predict_labels, train_model
 
     given = {"mnist": args.mnist, "epochs": args.epochs, "batch_size": args.batch_size, "drawn": args.with_drawn}
     config = dataclasses.replace(TrainConfig(), **{name: value for name, value in given.items() if value is not None})

@@ -65,7 +65,7 @@ def test_the_reliability_table_and_its_error():
 
 
 def test_a_temperature_is_refused_where_it_would_be_ignored():
-    from digitboard.training.train import TrainConfig
+    from digitboard.training.config import TrainConfig
 
     with pytest.raises(ValueError, match="--temperature"):
         TrainConfig(temperature=0.0)

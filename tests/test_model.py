@@ -152,7 +152,7 @@ def test_elastic_distortion_moves_ink_a_little(digits):
 
 
 def test_labels_are_untouched_by_training_epochs_and_each_epoch_is_distorted_afresh(digits):
-    from digitboard.training.train import Split, image_batches
+    from digitboard.training.dataset import Split, image_batches
 
     split = Split(np.repeat(digits, 5, axis=0), np.array([7, 0] * 5))
 
@@ -197,7 +197,7 @@ def test_flagged_one_adds_a_flag_down_and_left_of_the_top():
 
 def test_style_variants_keep_labels(digits):
     from digitboard.training.data import DrawnDigit
-    from digitboard.training.train import render_drawn_digits
+    from digitboard.training.dataset import render_drawn_digits
 
     drawn = [DrawnDigit(0, "x", [np.array([[30 + 30 * np.cos(t), 50 + 50 * np.sin(t)] for t in np.linspace(0, 6.3, 40)])]),
              DrawnDigit(1, "x", [np.array([[50.0, 0.0], [50.0, 100.0]])])]

@@ -15,7 +15,8 @@ from conftest import TRAIN_EXTRA_MISSING
 
 from digitboard import DEFAULT_MODEL
 from digitboard.cli import main
-from digitboard.training import train
+from digitboard.training import dataset, train
+from digitboard.training.config import TrainConfig
 
 pytest.importorskip("keras", reason=TRAIN_EXTRA_MISSING)  # every test here trains, exports or runs Keras
 
@@ -126,12 +127,12 @@ def test_the_path_model_gets_the_pen_drawings_split_as_the_images_are_unless_tol
     stroke = [np.array([[0.0, 0.0], [3.0, 9.0]])]
     drawn = [DrawnDigit(index % 10, "x", stroke) for index in range(30)]
     nondigits = [DrawnDigit(10, "x", stroke, "A") for _ in range(20)]
-    config = train.TrainConfig(junk=10)
-    data = train.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, config)
+    config = TrainConfig(junk=10)
+    data = dataset.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, config)
     training, validation = data.drawings
     assert len(training) + len(validation) == 30 + 20 + 10 and len(validation) == 3 + 2 + 1
     assert sum(d.label < 10 for d in training) == 27  # the digits the CNN renders for training
-    alone = train.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, dataclasses.replace(config, paths=False))
+    alone = dataset.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, dataclasses.replace(config, paths=False))
     assert alone.drawings == ([], []) and len(alone.train) == len(data.train)
 
 
@@ -192,7 +193,7 @@ def test_training_uses_keras_own_early_stopping_and_checkpoint(tmp_path, monkeyp
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(2, activation="softmax")])
     train.compile_model(model, 1e-2)
     batches = ShuffledBatches(64, lambda rows, _: (x[rows], y[rows]), batch_size=16, workers=1)
-    history = train.fit(model, batches, train.Split(x, y), tmp_path / "m.keras", epochs=3, learning_rate=1e-2,
+    history = train.fit(model, batches, dataset.Split(x, y), tmp_path / "m.keras", epochs=3, learning_rate=1e-2,
                         patience=2)
     (callbacks,) = seen
     kinds = {type(callback) for callback in callbacks}
@@ -220,8 +221,8 @@ def test_the_progress_line_says_how_far_and_how_long_is_left(monkeypatch):
 
 
 def test_a_quick_look_is_small_but_keeps_what_it_is_told():
-    quick = train.TrainConfig.quick_look(epochs=2)
-    assert quick.epochs == 2 and quick.sample_limit and quick.path_epochs < train.TrainConfig().path_epochs
+    quick = TrainConfig.quick_look(epochs=2)
+    assert quick.epochs == 2 and quick.sample_limit and quick.path_epochs < TrainConfig().path_epochs
 
 
 @pytest.mark.slow
@@ -237,7 +238,7 @@ def test_train_command_writes_a_model_and_its_agreeing_copy(tmp_path, mnist_path
     assert out.is_file() and fast_copy_matches(out)
     assert "MNIST test accuracy" in printed and "agrees with Keras" in printed and "the whole run took" in printed
     assert "about" in printed and "left" in printed  # the progress bar's estimate
-    assert f'"not a digit" shifted by {train.TrainConfig().not_a_digit_shift:+g} in log-odds' in printed  # the default change of prior
+    assert f'"not a digit" shifted by {TrainConfig().not_a_digit_shift:+g} in log-odds' in printed  # the default change of prior
     assert (DEFAULT_MODEL.stat().st_mtime if DEFAULT_MODEL.exists() else None) == before
     assert not list(tmp_path.glob(".*partial*"))
 

@@ -1,11 +1,10 @@
-"""The training run: one configuration (`TrainConfig`, its defaults stated once), then prepare
-data, build the model, train with Adam, EarlyStopping and ModelCheckpoint, evaluate, export the
-fast-runtime copy. `digitboard train`, the notebook and the benchmarks all build a TrainConfig."""
+"""The training run: from a configuration (digitboard.training.config.TrainConfig), prepare the
+data (digitboard.training.dataset), build the model, train with Adam, EarlyStopping and
+ModelCheckpoint, evaluate, export the fast-runtime copy."""
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -16,211 +15,13 @@ import numpy as np
 
 from digitboard.paths import require_readable_file, require_writable_target, shown
 from digitboard.recognition.classes import DIGIT_CLASSES, NOT_A_DIGIT
-from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
-from digitboard.training.augment import (
-    Augmentation,
-    flagged_one,
-    junk_strokes,
-    slashed_zero,
-)
-from digitboard.training.data import DrawnDigit, Mnist, to_model_input
+from digitboard.training.augment import Augmentation
+from digitboard.training.config import TrainConfig
+from digitboard.training.data import DrawnDigit
+from digitboard.training.dataset import Prepared, Split, image_batches, path_batches, prepare_data
 from digitboard.training.progress import RunProgress, clock
 
 MNIST_TARGET = 0.996  # the test accuracy (argmax over the ten digits) a shipped model must keep
-
-
-@dataclass(frozen=True)
-class TrainConfig:
-    """Everything one training run needs. The data recipe (copies, non-digits, junk, style
-    variants) is the one chosen by leave-institutions-out cross-validation (docs/cross-validation.md)."""
-
-    mnist: str | None = None  # local MNIST .npz in Keras's layout; None: $DIGITBOARD_MNIST, else download
-    unipen: str | None = None  # pen-drawn digits; None: ../shared/data if present
-    nondigits: str | None = None  # pen-drawn letters and symbols; None: ../shared/data if present
-    drawn: bool = True  # False: MNIST and synthetic junk alone
-    out: str = "best.keras"
-    force: bool = False  # replace an existing `out`
-    init: str | None = None  # start from this model's weights (fine-tuning) instead of from scratch
-    epochs: int = 9  # of the CNN; one cycle of the learning rate over the run (digitboard.training.pipeline)
-    batch_size: int = 256
-    learning_rate: float = 3e-3  # the peak of the cycle
-    patience: int = 6  # epochs without a better validation accuracy before stopping
-    sample_limit: int | None = None  # only this many images of each source (quick runs)
-    seed: int = 0
-    drawn_copies: int = 2  # renderings of each pen-drawn digit, with random stroke widths
-    nondigit_copies: int = 2  # renderings of each pen-drawn letter or symbol
-    junk: int = 8000  # synthetic clicks, wiggles and scribbles
-    style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
-    # The trajectory model read beside the CNN (digitboard.recognition.trajectory), trained on the pen-drawn
-    # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
-    paths: bool = True  # False, or no pen-drawn data: ship the CNN alone
-    path_epochs: int = 12
-    image_weight: float = 0.6  # the CNN's weight in the pooled log-probabilities
-    # Added to the shipped model's "not a digit" log-odds (digitboard.training.model): the weakest shift
-    # leaving at most 1% of unseen writers' digits unsure, out of fold. Chosen with the weight by
-    # benchmarks/cross_validation.py --paths (the CNN alone: -2.0).
-    not_a_digit_shift: float = -2.5
-    # The pooled log-probabilities are divided by it, so that the confidence shown is how often a
-    # reading is right on unseen writers: fitted out of fold (digitboard.training.calibration).
-    temperature: float = 1.0
-    validation_fraction: float = 0.1
-
-    def __post_init__(self) -> None:
-        positive = {"epochs": self.epochs, "batch_size": self.batch_size, "drawn_copies": self.drawn_copies,
-                    "path_epochs": self.path_epochs}
-        for name, value in positive.items():
-            if value < 1:
-                raise ValueError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-        if self.sample_limit is not None and self.sample_limit < 1:
-            raise ValueError(f"--sample-limit must be at least 1 (or left out for all data), got {self.sample_limit}")
-        if not 0 <= self.seed < 2**63:  # numpy's generators take no negative seed
-            raise ValueError(f"--seed must be a non-negative integer below 2**63, got {self.seed}")
-        if not (self.temperature > 0 and math.isfinite(self.temperature)):
-            raise ValueError(f"--temperature must be a positive number, got {self.temperature}")
-        if self.temperature != 1 and not self.paths:
-            raise ValueError("--temperature applies to the CNN and the path model pooled, not to --no-paths")
-        if not math.isfinite(self.not_a_digit_shift):
-            raise ValueError(f"--not-a-digit-shift must be a finite number, got {self.not_a_digit_shift}")
-        if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0:
-            raise ValueError("--patience must be at least 1, nondigit-copies and junk at least 0")
-        if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
-            raise ValueError(f"--learning-rate must be a positive number, got {self.learning_rate}")
-        if not 0 < self.image_weight <= 1:
-            raise ValueError(f"--image-weight must be in (0, 1], got {self.image_weight}")
-        if not 0 <= self.style_variants <= 1 or not 0 < self.validation_fraction < 1:
-            raise ValueError("style-variants must be in [0, 1] and validation-fraction in (0, 1)")
-        if Path(self.out).suffix != ".keras":
-            raise ValueError(f"--out {shown(self.out)}: the model is saved in Keras's native format, "
-                             "so the name must end in .keras")
-
-
-    @classmethod
-    def quick_look(cls, **changes) -> TrainConfig:
-        """A first look in about 3 minutes on two cores (QUICK_LOOK); `changes` override it."""
-        return cls(**{**QUICK_LOOK, **changes})
-
-
-# A quick run: a third of MNIST, a few epochs. Its model is for a first look, not for the board.
-QUICK_LOOK = {"epochs": 3, "path_epochs": 4, "sample_limit": 10_000}
-
-
-@dataclass(frozen=True)
-class Split:
-    """Model-ready images (N, 28, 28, 1) float32 in [0, 1] and integer labels (N,), 0-10."""
-
-    x: np.ndarray
-    y: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.y)
-
-    def __add__(self, other: Split) -> Split:
-        return Split(np.concatenate([self.x, other.x]), np.concatenate([self.y, other.y]))
-
-
-@dataclass(frozen=True)
-class Prepared:
-    train: Split
-    validation: Split
-    test: Split  # MNIST's test set, digits only
-    drawings: tuple[list[DrawnDigit], list[DrawnDigit]] = ([], [])  # pen drawings for the path model: (train, validation)
-
-
-def render_drawn_digits(
-    digits: Sequence[DrawnDigit], copies: int, rng: np.random.Generator,
-    width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH),
-    style_variants: float = 0.0,
-) -> Split:
-    """Render pen drawings through the board's own preprocessing, `copies` times each with a
-    random stroke width, so the model sees exactly what the board will show it.
-
-    With `style_variants` > 0, that share of the copies of 0s and 1s are drawn slashed or
-    flagged (see digitboard.training.augment), styles of many European writers.
-    """
-    images, labels = [], []
-    for digit in digits:
-        for _ in range(copies):
-            strokes = digit.strokes
-            if style_variants and rng.random() < style_variants:
-                if digit.label == 0:
-                    strokes = slashed_zero(strokes, rng)
-                elif digit.label == 1:
-                    strokes = flagged_one(strokes, rng) or strokes
-            images.append(digit_image(strokes, stroke_width=rng.uniform(*width_range)))
-            labels.append(digit.label)
-    x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)  # (N, 28, 28, 1) float32 in [0, 1]
-    return Split(x, np.asarray(labels, np.int64))
-
-
-def synthetic_junk(count: int, rng: np.random.Generator) -> list[DrawnDigit]:
-    """`count` clicks, wiggles and scribbles (digitboard.training.augment.junk_strokes), as NOT_A_DIGIT."""
-    return [DrawnDigit(NOT_A_DIGIT, "synthetic", junk_strokes(rng), "junk") for _ in range(count)]
-
-
-def split_off(items: Sequence, fraction: float, limit: int | None, rng: np.random.Generator) -> tuple[list, list]:
-    """Shuffle `items` (at most `limit` of them) into (training, validation)."""
-    order = rng.permutation(len(items))[:limit]
-    n_val = int(len(order) * fraction)
-    return [items[i] for i in order[n_val:]], [items[i] for i in order[:n_val]]
-
-
-def prepare_data(
-    mnist: Mnist, drawn: Sequence[DrawnDigit], nondigits: Sequence[DrawnDigit], config: TrainConfig
-) -> Prepared:
-    """Split MNIST's training set into train and validation (the test set stays untouched) and add
-    pen-drawn digits, pen-drawn non-digits and synthetic junk, rendered as the board renders
-    them, to both in the same proportion."""
-    rng = np.random.default_rng(config.seed)
-    limit = config.sample_limit
-    order = rng.permutation(len(mnist.y_train))[:limit]
-    n_val = max(1, int(len(order) * config.validation_fraction))
-    x_all, y_all = to_model_input(mnist.x_train), mnist.y_train.astype(np.int64)
-    train = Split(x_all[order[n_val:]], y_all[order[n_val:]])
-    validation = Split(x_all[order[:n_val]], y_all[order[:n_val]])
-    test_count = min(len(mnist.y_test), limit or len(mnist.y_test))
-    test = Split(to_model_input(mnist.x_test[:test_count]), mnist.y_test[:test_count].astype(np.int64))
-
-    junk = synthetic_junk(min(config.junk, limit or config.junk), rng)
-    path_train: list[DrawnDigit] = []
-    path_validation: list[DrawnDigit] = []
-    for drawings, copies, variants in ((drawn, config.drawn_copies, config.style_variants),
-                                       (nondigits, config.nondigit_copies, 0.0),
-                                       (junk, 1, 0.0)):
-        if not drawings or not copies:
-            continue
-        for_training, for_validation = split_off(drawings, config.validation_fraction, limit, rng)
-        train = train + render_drawn_digits(for_training, copies, rng, style_variants=variants)
-        validation = validation + render_drawn_digits(for_validation, 1, rng)
-        path_train += for_training
-        path_validation += for_validation
-    with_paths = config.paths and any(d.label != NOT_A_DIGIT for d in path_train)
-    return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []))
-
-
-def image_batches(split: Split, augmentation: Augmentation | None, batch_size: int, seed: int = 0):
-    """The images in batches, shuffled and freshly distorted every epoch (pipeline.ShuffledBatches)."""
-    from digitboard.training.pipeline import ShuffledBatches
-
-    def make(rows: np.ndarray, rng: np.random.Generator):
-        x = split.x[rows]
-        return (augmentation.apply(x, rng) if augmentation is not None else x), split.y[rows]
-
-    return ShuffledBatches(len(split), make, batch_size, seed)
-
-
-def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0):
-    """The pen paths in batches, each drawing freshly distorted every epoch
-    (digitboard.training.path_model.distorted): (B, 64, 5) float32 and labels (B,)."""
-    from digitboard.recognition.trajectory import trajectories
-    from digitboard.training.path_model import distorted
-    from digitboard.training.pipeline import ShuffledBatches
-
-    labels = np.asarray([drawing.label for drawing in drawings], np.int64)
-
-    def make(rows: np.ndarray, rng: np.random.Generator):
-        return trajectories([distorted(drawings[row].strokes, rng) for row in rows]), labels[rows]
-
-    return ShuffledBatches(len(drawings), make, batch_size, seed)
 
 
 def compile_model(model, learning_rate: float) -> None:

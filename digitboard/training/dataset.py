@@ -1,0 +1,135 @@
+"""The training data as the models see it: MNIST split for training and validation, pen-drawn
+digits, letters and symbols and synthetic junk rendered through the board's own preprocessing,
+and the batches each epoch draws from them (shuffled, freshly distorted)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from digitboard.recognition.classes import NOT_A_DIGIT
+from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
+from digitboard.training.augment import Augmentation, flagged_one, junk_strokes, slashed_zero
+from digitboard.training.config import TrainConfig
+from digitboard.training.data import DrawnDigit, Mnist, to_model_input
+
+
+@dataclass(frozen=True)
+class Split:
+    """Model-ready images (N, 28, 28, 1) float32 in [0, 1] and integer labels (N,), 0-10."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __add__(self, other: Split) -> Split:
+        return Split(np.concatenate([self.x, other.x]), np.concatenate([self.y, other.y]))
+
+
+@dataclass(frozen=True)
+class Prepared:
+    train: Split
+    validation: Split
+    test: Split  # MNIST's test set, digits only
+    drawings: tuple[list[DrawnDigit], list[DrawnDigit]] = ([], [])  # pen drawings for the path model: (train, validation)
+
+
+def render_drawn_digits(
+    digits: Sequence[DrawnDigit], copies: int, rng: np.random.Generator,
+    width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH),
+    style_variants: float = 0.0,
+) -> Split:
+    """Render pen drawings through the board's own preprocessing, `copies` times each with a
+    random stroke width, so the model sees exactly what the board will show it.
+
+    With `style_variants` > 0, that share of the copies of 0s and 1s are drawn slashed or
+    flagged (see digitboard.training.augment), styles of many European writers.
+    """
+    images, labels = [], []
+    for digit in digits:
+        for _ in range(copies):
+            strokes = digit.strokes
+            if style_variants and rng.random() < style_variants:
+                if digit.label == 0:
+                    strokes = slashed_zero(strokes, rng)
+                elif digit.label == 1:
+                    strokes = flagged_one(strokes, rng) or strokes
+            images.append(digit_image(strokes, stroke_width=rng.uniform(*width_range)))
+            labels.append(digit.label)
+    x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)  # (N, 28, 28, 1) float32 in [0, 1]
+    return Split(x, np.asarray(labels, np.int64))
+
+
+def synthetic_junk(count: int, rng: np.random.Generator) -> list[DrawnDigit]:
+    """`count` clicks, wiggles and scribbles (digitboard.training.augment.junk_strokes), as NOT_A_DIGIT."""
+    return [DrawnDigit(NOT_A_DIGIT, "synthetic", junk_strokes(rng), "junk") for _ in range(count)]
+
+
+def split_off(items: Sequence, fraction: float, limit: int | None, rng: np.random.Generator) -> tuple[list, list]:
+    """Shuffle `items` (at most `limit` of them) into (training, validation)."""
+    order = rng.permutation(len(items))[:limit]
+    n_val = int(len(order) * fraction)
+    return [items[i] for i in order[n_val:]], [items[i] for i in order[:n_val]]
+
+
+def prepare_data(
+    mnist: Mnist, drawn: Sequence[DrawnDigit], nondigits: Sequence[DrawnDigit], config: TrainConfig
+) -> Prepared:
+    """Split MNIST's training set into train and validation (the test set stays untouched) and add
+    pen-drawn digits, pen-drawn non-digits and synthetic junk, rendered as the board renders
+    them, to both in the same proportion."""
+    rng = np.random.default_rng(config.seed)
+    limit = config.sample_limit
+    order = rng.permutation(len(mnist.y_train))[:limit]
+    n_val = max(1, int(len(order) * config.validation_fraction))
+    x_all, y_all = to_model_input(mnist.x_train), mnist.y_train.astype(np.int64)
+    train = Split(x_all[order[n_val:]], y_all[order[n_val:]])
+    validation = Split(x_all[order[:n_val]], y_all[order[:n_val]])
+    test_count = min(len(mnist.y_test), limit or len(mnist.y_test))
+    test = Split(to_model_input(mnist.x_test[:test_count]), mnist.y_test[:test_count].astype(np.int64))
+
+    junk = synthetic_junk(min(config.junk, limit or config.junk), rng)
+    path_train: list[DrawnDigit] = []
+    path_validation: list[DrawnDigit] = []
+    for drawings, copies, variants in ((drawn, config.drawn_copies, config.style_variants),
+                                       (nondigits, config.nondigit_copies, 0.0),
+                                       (junk, 1, 0.0)):
+        if not drawings or not copies:
+            continue
+        for_training, for_validation = split_off(drawings, config.validation_fraction, limit, rng)
+        train = train + render_drawn_digits(for_training, copies, rng, style_variants=variants)
+        validation = validation + render_drawn_digits(for_validation, 1, rng)
+        path_train += for_training
+        path_validation += for_validation
+    with_paths = config.paths and any(d.label != NOT_A_DIGIT for d in path_train)
+    return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []))
+
+
+def image_batches(split: Split, augmentation: Augmentation | None, batch_size: int, seed: int = 0):
+    """The images in batches, shuffled and freshly distorted every epoch (pipeline.ShuffledBatches)."""
+    from digitboard.training.pipeline import ShuffledBatches
+
+    def make(rows: np.ndarray, rng: np.random.Generator):
+        x = split.x[rows]
+        return (augmentation.apply(x, rng) if augmentation is not None else x), split.y[rows]
+
+    return ShuffledBatches(len(split), make, batch_size, seed)
+
+
+def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0):
+    """The pen paths in batches, each drawing freshly distorted every epoch
+    (digitboard.training.path_model.distorted): (B, 64, 5) float32 and labels (B,)."""
+    from digitboard.recognition.trajectory import trajectories
+    from digitboard.training.path_model import distorted
+    from digitboard.training.pipeline import ShuffledBatches
+
+    labels = np.asarray([drawing.label for drawing in drawings], np.int64)
+
+    def make(rows: np.ndarray, rng: np.random.Generator):
+        return trajectories([distorted(drawings[row].strokes, rng) for row in rows]), labels[rows]
+
+    return ShuffledBatches(len(drawings), make, batch_size, seed)
