@@ -44,7 +44,8 @@ from cross_validation import FOLDS, fold_plan  # noqa: E402  (benchmarks/ is not
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
 from digitboard.core.actions import Correct, Stroke  # noqa: E402
-from digitboard.core.board import Board, safe_to_learn  # noqa: E402
+from digitboard.core.acceptance import safe_to_learn  # noqa: E402
+from digitboard.core.board import Board  # noqa: E402
 from digitboard.core.digits import Prediction  # noqa: E402
 from digitboard.core.drawing import extent, fit_height, to_actions  # noqa: E402
 from digitboard.recognition.learning import (  # noqa: E402
@@ -297,7 +298,7 @@ def simulate(stream: tuple[np.ndarray, np.ndarray, np.ndarray], config: Learning
              corrects: float = 1.0, rng: np.random.Generator | None = None) -> tuple[int, int, int]:
     """One writer's digits read in writing order by the rule: a digit read wrong is corrected (each
     with chance `corrects`), a digit not corrected whose reading is safe to learn from
-    (digitboard.core.board.safe_to_learn) is let stand, with the board's reading, right or wrong;
+    (digitboard.core.acceptance.safe_to_learn) is let stand, with the board's reading, right or wrong;
     (errors without, errors with, turned wrong). Lines are not modelled: a digit let stand teaches
     the next one at once, where the board waits for the line below."""
     embeddings, probabilities, labels = stream

@@ -7,12 +7,12 @@ Pure Python and numpy: no pygame here. Every edit is an action (digitboard.core.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 
+from digitboard.core.acceptance import LEARN_CLEAR_OF, Learner, on_doubted_lines, safe_to_learn
 from digitboard.core.actions import Action, Clear, Correct, Delete, Forget, Stroke, Undo
 from digitboard.core.digits import Digit, Ink, Pen, Prediction
 from digitboard.core.grouping import DigitIndex, place, stands_near_another
@@ -22,62 +22,11 @@ from digitboard.recognition.recognizer import Recognizer
 from digitboard.recognition.trajectory import trajectory
 
 
-# A digit let stand becomes an example only when its reading was safe to learn from: read this
-# surely, and this unlikely to be no digit at all (a letter read "1 51%" must never teach the
-# board a 1). Set before any measurement, not tuned: docs/learning.md, "Digits let stand".
-LEARN_LET_STAND_FROM = 0.9
-LEARN_NOT_A_DIGIT_BELOW = 0.05
-LEARN_CLEAR_OF = 0.3  # and no other digit beside it within this share of its height (the stems of an H, each a "1")
-
-
-def safe_to_learn(prediction: Prediction) -> bool:
-    """Whether a digit let stand with this reading may become an example."""
-    return (prediction.confident and prediction.confidence >= LEARN_LET_STAND_FROM
-            and prediction.not_digit < LEARN_NOT_A_DIGIT_BELOW)
-
-
 class ModelInputs(Protocol):
     """Where a board may take its digits' model inputs from (digitboard.web.memo.DrawingMemo)."""
 
     def model_input(self, strokes: list[np.ndarray], stroke_width: float) -> tuple[np.ndarray, np.ndarray]:
         """A drawing's (28, 28) image and (64, 5) path, as digit_image and trajectory give them."""
-        ...
-
-
-class Learner(Protocol):
-    """Learns the user's handwriting (digitboard.recognition.learning): the board tells it of each digit the
-    user corrects, and of each they let stand, read with confidence, when they go on to write
-    another (`accept`)."""
-
-    def learn(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray, **reading) -> object:
-        """Take a corrected digit (its model input, strokes and pen path) as an example; returns a
-        handle to forget it by. For a digit whose reading personal examples gave, `reading` holds
-        `reasons` (their ids) and `own_label` (the model's own)."""
-        ...
-
-    def accept(self, image: np.ndarray, strokes: list[np.ndarray], label: int, path: np.ndarray,
-               **reading) -> object | None:
-        """Take a digit let stand with the board's reading as an example; a handle, or None if not
-        taken. `reading` holds `reasons` for a reading personal examples gave."""
-        ...
-
-    def forget(self, handle: object) -> object:
-        """Forget the example behind `handle`."""
-        ...
-
-    def predict_explained(self, images: np.ndarray, paths: np.ndarray | None = None):
-        """Read as the recogniser does, with the examples: `.probabilities` and `.own` (N, C), and
-        `.reasons`, per digit the ids of the examples that changed its label from the model's own."""
-        ...
-
-    taken_back: list  # the examples the last correction made it forget: they misread its digit
-
-    def forget_ids(self, ids: tuple[str, ...]) -> list:
-        """Forget the examples of these ids and those tied to them; returns what went."""
-        ...
-
-    def restore(self, examples: list) -> None:
-        """Take back examples forgotten before (an undo)."""
         ...
 
 
@@ -380,8 +329,8 @@ class Board:
         """Tell the learner of the digits the user has visibly accepted: every digit on the board
         when it is cleared, or, as a new digit starts at height `above`, those wholly above it
         (the user went on to a line below). Of these, each uncorrected, read safely enough to
-        learn from (safe_to_learn), standing clear of other digits (not a stem of an H read
-        as a 1), and not an example yet. Digits drawn before are read first,
+        learn from (acceptance.safe_to_learn), on a line showing no doubt, standing clear of
+        other digits (not a stem of an H read as a 1), and not an example yet. Digits drawn before are read first,
         live and in replay alike (the window has read them already, at their pen lift)."""
         if self.learner is None:
             return
@@ -389,7 +338,7 @@ class Board:
         accepted = {key: digit for key, digit in self._awaiting.items() if above is None or digit.high[1] < above}
         for key in accepted:
             del self._awaiting[key]
-        doubted = self._on_doubted_lines(accepted.values()) if accepted else set()
+        doubted = on_doubted_lines(self.digits, accepted.values()) if accepted else set()
         for digit in accepted.values():
             prediction = digit.prediction
             if (digit.accepted is None and digit.corrected is None and prediction is not None
@@ -399,18 +348,6 @@ class Board:
                 reading = {"reasons": prediction.reasons} if prediction.reasons else {}
                 digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit),
                                                      **reading)
-
-    def _on_doubted_lines(self, digits: Iterable[Digit]) -> set[int]:
-        """The ids of those of `digits` that stand on a line of writing still showing a doubt: a
-        reading shown unsure or as no digit, left so. A line the user moves on from with a "?"
-        on it was not accepted as a line of digits (letters among them read as digits, a word,
-        a formula), so nothing on it teaches the board; a line read wholly as digits was."""
-        wanted = {id(digit) for digit in digits}
-        doubted: set[int] = set()
-        for line in reading_lines(self.digits):
-            if any(digit.unsure and not digit.speck for digit in line):
-                doubted.update(id(digit) for digit in line if id(digit) in wanted)
-        return doubted
 
     def _forget_reading(self, digit: Digit) -> None:
         """The digit leaves the board: neither to be read nor accepted."""
