@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import ijson
 import numpy as np
 import pygame
 import pytest
@@ -36,9 +37,9 @@ from test_board import RecordingLearner, check_invariants  # noqa: E402
 from digitboard.core.actions import Clear, Stroke, Undo
 from digitboard.core.board import Board, _Cleared
 from digitboard.core.chooser import is_click
-from digitboard.sessions import format as format_module
+from digitboard.sessions import stream
 from digitboard.sessions.files import read_sessions
-from digitboard.sessions.format import Session, SessionError, decode_json, decode_session_text, parse_session
+from digitboard.sessions.format import Session, SessionError, parse_session
 from digitboard.sessions.recording import Recorder
 from digitboard.sessions.replay import replay_session
 from digitboard.window.app import BoardApp, run_frame
@@ -363,13 +364,14 @@ def test_any_decoded_json_is_a_session_or_a_session_error(data):
 
 
 def read_whole(text: str, name: str = "fuzz.jsonl"):
-    """A session line read the old way: json.loads all of it, then check it."""
-    return parse_session(decode_json(text, name), f"{name}:1")
+    """A session line read whole: json.loads all of it, then check it."""
+    return parse_session(stream.decode_json(text, name), f"{name}:1")
 
 
 def read_streamed(text: str, name: str = "fuzz.jsonl"):
-    """The same line read as replay reads it: its list of actions checked while decoded."""
-    return parse_session(decode_session_text(text, name), f"{name}:1")
+    """The same line read as replay reads a long one: through ijson's events, its list of
+    actions checked while decoded."""
+    return parse_session(stream.decode_session(text.encode(), name), f"{name}:1")
 
 
 def outcome(read, text: str):
@@ -396,13 +398,15 @@ spacing = st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :\t")])
 mutations = st.tuples(st.integers(0, 10**6), st.integers(0, 3), st.sampled_from(["", "x", "]", "}", ",", "[", '"', "{"]))
 
 
-@pytest.mark.parametrize("long_value", [format_module._LONG_VALUE, 0])
-def test_a_streamed_line_reads_exactly_as_a_whole_one(long_value, monkeypatch):
+@pytest.mark.parametrize("parser", ["yajl2_c", "python"])
+def test_a_streamed_line_reads_exactly_as_a_whole_one(parser, monkeypatch):
     """Reading a line's actions one at a time (bounded memory) changes nothing a user sees: the
     same session, or the same error message, as json.loads then checking, for any decoded value
-    and for the same text damaged (a span replaced by a bracket, a comma, a quote...). With a
-    long-value threshold of 0, every stroke is read point by point, as a long one is."""
-    monkeypatch.setattr(format_module, "_LONG_VALUE", long_value)
+    and for the same text damaged (a span replaced by a bracket, a comma, a quote...). Every line
+    is streamed here (however short), through ijson's C parser and through the pure-Python one
+    it falls back to where the C one is missing."""
+    monkeypatch.setattr(stream, "WHOLE_TEXT", 0)
+    monkeypatch.setattr(stream, "_EVENTS", ijson.get_backend(parser))
 
     @settings(max_examples=SOAK or 300, deadline=None)
     @given(data=st.one_of(json_values, near_sessions, valid_sessions), separators=spacing,

@@ -27,13 +27,13 @@ from digitboard.sessions.format import (
     Session,
     SessionError,
     check_limits,
-    decode_session_text,
     is_recording_header,
     parse_action,
     parse_recording_header,
     parse_session,
     point_count,
 )
+from digitboard.sessions.stream import decode_session
 
 # The most text one line (or a whole `.json` file) may hold. A long hand-drawn session written
 # as one line is a few MB (4,000 strokes of 50 timed points: 4.4 MB); a recording's lines hold
@@ -42,6 +42,7 @@ TEXT_LIMIT = 32 * 1024 * 1024
 STANDARD_INPUT = "-"
 _GZIP_MAGIC = b"\x1f\x8b"
 _BUFFER = 256 * 1024  # bytes read at a time
+_BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
 class SessionWarning(UserWarning):
@@ -142,14 +143,13 @@ def _read_json_file(handle: BinaryIO, name: str, limits: Limits) -> Session:
 def decode_session_bytes(data: bytes, name: str, limits: Limits = REPLAY_LIMITS):
     """The JSON value of one whole session's bytes (a `.json` file's, a web request's body):
     UTF-8 with or without a byte-order mark, no key twice in an object, its actions checked
-    against `limits` while they are decoded (decode_session_text); errors name `name`."""
+    against `limits` while they are decoded (digitboard.sessions.stream); errors name `name`."""
     try:
-        text = data.decode("utf-8")
+        return decode_session(data.removeprefix(_BYTE_ORDER_MARK), name, 1, limits)
     except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
+        start = error.start + (len(_BYTE_ORDER_MARK) if data.startswith(_BYTE_ORDER_MARK) else 0)
+        line = data.count(b"\n", 0, start) + 1
         raise SessionError(f"{name}:{line}: {_not_utf8(data)}") from None
-    del data  # the text alone from here on
-    return decode_session_text(text.removeprefix("\ufeff"), name, 1, limits)
 
 
 def _not_utf8(data: bytes) -> str:
@@ -176,10 +176,11 @@ def _read_json_lines(
         if unfinished and len(line) > TEXT_LIMIT:
             raise SessionError(f"{where}: a line longer than {TEXT_LIMIT // 2**20} MiB, the most one line may hold; "
                                "is this a session file?")
+        # a byte-order mark: also after `cat a b`; the line's end, so that an error at the end of
+        # the line is on this line
+        line = line.removeprefix(_BYTE_ORDER_MARK).rstrip(b"\r\n")
         try:
-            text = line.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark: also after `cat a b`
-            text = text.rstrip("\r\n")  # so that an error at the end of the line is on this line
-            data = decode_session_text(text, name, number, limits) if text and not text.isspace() else None
+            data = decode_session(line, name, number, limits) if line and not line.isspace() else None
         except (UnicodeDecodeError, SessionError) as error:
             if unfinished and recording is not None:  # a kill or a full disk cut the last write short
                 on_warning(f"{where}: ignored an unfinished last line; the recording ends at the line before")
@@ -187,6 +188,7 @@ def _read_json_lines(
             if isinstance(error, UnicodeDecodeError):
                 raise SessionError(f"{where}: {_not_utf8(line if number == 1 else b'')}") from None
             raise
+        del line
         if data is None:
             continue
         if is_recording_header(data):
