@@ -452,6 +452,31 @@ def test_any_file_content_is_sessions_or_a_session_error(content, suffix, gzippe
         assert all(w.startswith(f"fuzz{suffix}:") and "unfinished last line" in w for w in warnings)
 
 
+def newlines_gzipped(megabytes: int) -> bytes:
+    """`megabytes` MB of newlines as gzip: one member of 1 MB (about 1 KB) written that many
+    times, as gzip allows, about 1,000 times smaller than what it holds."""
+    return gzip.compress(b"\n" * 1_000_000, compresslevel=9) * megabytes
+
+
+def test_blank_lines_are_skipped_a_buffer_at_a_time_and_a_run_of_them_is_bounded(tmp_path):
+    """48 KB of gzip holding 50 MB of blank lines kept replay busy 35 s, reading a line at a
+    time (4 MB holding 4 GB: over 300 s). Blank lines are skipped a buffer at a time; more than
+    32 MiB of them in a row is refused as a line that long is, after reading no more than that."""
+    session = gzip.compress(b'{"size": [9, 9], "strokes": [[[1, 2]]]}\n')
+    path = tmp_path / "blank.jsonl.gz"
+    path.write_bytes(newlines_gzipped(30) + session)  # within the bound: read, on the right line
+    assert [s.name for s in read_sessions(path)] == ["blank.jsonl.gz:30000001"]
+    for megabytes in (50, 4000):
+        path.write_bytes(newlines_gzipped(megabytes) + session)
+        assert path.stat().st_size < 50_000 * megabytes / 48  # 48 KB of gzip for 50 MB, 4 MB for 4 GB
+        with pytest.raises(SessionError, match=r"^blank.jsonl.gz:\d+: more than 32 MiB of blank lines in a row; "
+                                                r"is this a session file\?$"):
+            list(read_sessions(path))
+    mixed = b"{\"size\": [9, 9], \"strokes\": []}\r\n \t\r\n" + b" \n" * 1000 + b"\n\n{\"size\": [8, 8], \"strokes\": []}"
+    path.write_bytes(gzip.compress(mixed))
+    assert [s.name for s in read_sessions(path)] == ["blank.jsonl.gz:1", "blank.jsonl.gz:1005"]
+
+
 times = st.lists(st.floats(0, 1e4), min_size=1, max_size=6).map(lambda steps: list(itertools.accumulate(steps)))
 recorded_actions = st.lists(st.one_of(
     st.just(Clear()), st.just(Undo()),
