@@ -47,6 +47,9 @@ _BUFFER = 256 * 1024  # bytes read at a time
 # gzip holding 50 MB of newlines costs about what undoing the gzip costs.
 _GZIP_BUFFER = 1024 * 1024
 _BLANK = re.compile(rb"[ \t\n\r\x0b\x0c]*")  # what bytes.isspace() calls space
+# Blank lines in a row read one at a time before the rest of the run is skipped a buffer at a
+# time (a look at the buffer copies it: too dear for a blank line here and there).
+_MANY_BLANK_LINES = 1_000
 _BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 
 
@@ -171,13 +174,8 @@ def _read_json_lines(
     recording: Session | None = None
     points = 0
     number = 0
-    blank = 0  # bytes of blank lines in a row, up to line `number`
+    blank_lines = blank = 0  # blank lines in a row up to line `number`, and their bytes
     while True:
-        lines, size = _skip_blank_lines(handle, TEXT_LIMIT - blank)
-        number, blank = number + lines, blank + size
-        if blank > TEXT_LIMIT:  # 4 MB of gzip can hold 4 GB of newlines
-            raise SessionError(f"{name}:{number}: more than {TEXT_LIMIT // 2**20} MiB of blank lines in a row; "
-                               "is this a session file?")
         line = handle.readline(TEXT_LIMIT + 1)
         if not line:
             break
@@ -187,10 +185,16 @@ def _read_json_lines(
         if unfinished and len(line) > TEXT_LIMIT:
             raise SessionError(f"{where}: a line longer than {TEXT_LIMIT // 2**20} MiB, the most one line may hold; "
                                "is this a session file?")
-        if line.isspace():  # one the skipping above left to read (or a line of a buffer's length)
-            blank += len(line)
+        if line.isspace():
+            blank_lines, blank = blank_lines + 1, blank + len(line)
+            if blank_lines >= _MANY_BLANK_LINES:  # from here on, a buffer at a time
+                lines, size = _skip_blank_lines(handle, TEXT_LIMIT - blank)
+                number, blank = number + lines, blank + size
+            if blank > TEXT_LIMIT:  # 4 MB of gzip can hold 4 GB of newlines
+                raise SessionError(f"{name}:{number}: more than {TEXT_LIMIT // 2**20} MiB of blank lines in a row; "
+                                   "is this a session file?")
             continue
-        blank = 0
+        blank_lines = blank = 0
         # a byte-order mark: also after `cat a b`; the line's end, so that an error at the end of
         # the line is on this line
         line = line.removeprefix(_BYTE_ORDER_MARK).rstrip(b"\r\n")
