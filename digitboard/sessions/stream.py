@@ -121,7 +121,7 @@ def _streamed(events: Events, where: str, limits: Limits):
     cannot be a session, only read to its end (for the JSON errors after it) and given back empty."""
     event, value = next(events)
     if event == "start_map":
-        value = _session_object(events, where, limits)
+        value = _object(events, 1, limits.points, where, limits)
     elif event == "start_array":
         _skip(events)
         value = []
@@ -174,18 +174,21 @@ def _skip(events: Events) -> None:
                 return
 
 
-def _session_object(events: Events, where: str, limits: Limits) -> dict:
+def _object(events: Events, depth: int, points_left: int, where: str = "", limits: Limits | None = None) -> dict:
+    """The object just started: with `limits` (a line's object, at the top), its "actions" or
+    "strokes" list read into a ParsedActions; its "stroke" (a recording's line, an action) read
+    point by point into a StreamedStroke keeping at most `points_left` points."""
     pairs: list[tuple[str, object]] = []
     for event, key in events:
         if event == "end_map":
             return _object_without_duplicates(pairs)
         event, value = next(events)
-        if key in ("actions", "strokes") and event == "start_array":
+        if limits is not None and key in ("actions", "strokes") and event == "start_array":
             value = _elements(events, ParsedActions(key, where, limits))  # type: ignore[arg-type]
-        elif key == "stroke" and event == "start_array":  # a recording's line: one action
-            value = _points(events, StreamedStroke(limits.points))
+        elif key == "stroke" and event == "start_array":
+            value = _points(events, StreamedStroke(points_left))
         elif event in _STARTS:
-            value = _value(events, event, value, 2)
+            value = _value(events, event, value, depth + 1)
         pairs.append((key, value))  # type: ignore[arg-type]
     raise AssertionError("ijson ends an object it started, or raises")
 
@@ -198,27 +201,12 @@ def _elements(events: Events, parsed: ParsedActions) -> ParsedActions:
         if event == "start_array" and parsed.field_name == "strokes":
             value = _points(events, StreamedStroke(parsed.points_left()))
         elif event == "start_map" and parsed.field_name == "actions":
-            value = _action(events, parsed.points_left())
+            value = _object(events, 3, parsed.points_left())
         elif event in _STARTS:
             value = _value(events, event, value, 3)
         parsed.add(value)
         del value  # not kept while the next is read
     raise AssertionError("ijson ends a list it started, or raises")
-
-
-def _action(events: Events, points_left: int) -> dict:
-    """An action object, its "stroke" read point by point into a StreamedStroke."""
-    pairs: list[tuple[str, object]] = []
-    for event, key in events:
-        if event == "end_map":
-            return _object_without_duplicates(pairs)
-        event, value = next(events)
-        if key == "stroke" and event == "start_array":
-            value = _points(events, StreamedStroke(points_left))
-        elif event in _STARTS:
-            value = _value(events, event, value, 4)
-        pairs.append((key, value))  # type: ignore[arg-type]
-    raise AssertionError("ijson ends an object it started, or raises")
 
 
 def _points(events: Events, stroke: StreamedStroke) -> StreamedStroke:
