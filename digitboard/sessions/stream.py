@@ -80,7 +80,7 @@ def decode_json(text: str, where: str, first_line: int = 1):
     except _NotJson:
         raise _json_error(text, where, first_line) or SessionError(f"{where}:{first_line}: not valid JSON") from None
     except (ValueError, RecursionError) as error:
-        raise _as_session_error(error, text, where, first_line) from None
+        raise _as_session_error(error, where, first_line) from None
 
 
 def decode_session(data: bytes, where: str, first_line: int = 1, limits: Limits = REPLAY_LIMITS):
@@ -102,7 +102,7 @@ def decode_session(data: bytes, where: str, first_line: int = 1, limits: Limits 
             pass
     # Not JSON, or JSON the C parser cannot hold (an integer beyond 64 bits, 1e400, half a
     # surrogate pair): json's scanner says which, and what json.loads would have said.
-    raise_json_error(data.decode("utf-8"), where, first_line)
+    _raise_json_error(data.decode("utf-8"), where, first_line)
     # JSON: read by the Python parser as json reads it (numbers of any size, as Decimal, then
     # float as json makes them; lone surrogates kept).
     events = ((event, float(value) if type(value) is Decimal else value)
@@ -125,9 +125,7 @@ def _streamed(events: Events, where: str, limits: Limits):
     elif event == "start_array":
         _skip(events)
         value = []
-    after = next(events, None)
-    if after is None:  # the text held no value: _END was taken for it
-        raise _NotOneValue
+    after = next(events, None)  # None: the text held no value, and _END was taken for it
     if after != _END or next(events, None) is not None:
         raise _NotOneValue
     return value
@@ -137,9 +135,9 @@ class _NotOneValue(ValueError):
     """No value in the text, or more after it."""
 
 
-# Read after the text, as a second JSON value: ijson's C parser lets a string left open at the
-# very end of its input pass unseen (`{...} "abc`), and anything after a whole value must be
-# refused. With this after it, text ending in an open string ends without this number after it.
+# Read after the text, as one more JSON value. ijson's C parser lets a string left open at the
+# very end of its input pass unseen (`{...} "abc`), which must be refused as anything after the
+# value is; with " 0" after the text, such a string takes the 0 in, and the 0 never comes.
 _END = ("number", 0)
 
 
@@ -150,14 +148,14 @@ class _TextThenEnd:
         self._parts = [memoryview(data), memoryview(b" 0")]
 
     def read(self, size: int = -1) -> bytes:
-        while self._parts:
-            part = self._parts[0]
-            if part or size == 0:
-                size = len(part) if size < 0 else size
-                chunk, self._parts[0] = part[:size], part[size:]
-                return bytes(chunk)
+        while self._parts and not self._parts[0]:
             self._parts.pop(0)
-        return b""
+        if not self._parts:
+            return b""
+        part = self._parts[0]
+        size = len(part) if size < 0 else size
+        self._parts[0] = part[size:]
+        return bytes(part[:size])
 
 
 def _skip(events: Events) -> None:
@@ -238,7 +236,7 @@ def _value(events: Events, event: str, value: object, depth: int) -> object:
 
 
 # -- the error json.loads gives, in bounded memory ------------------------------------------------
-def raise_json_error(text: str, where: str, first_line: int) -> None:
+def _raise_json_error(text: str, where: str, first_line: int) -> None:
     """Raise the SessionError json.loads would give for `text`, if it gives one."""
     error = _json_error(text, where, first_line)
     if error is not None:
@@ -260,7 +258,7 @@ def _json_error(text: str, where: str, first_line: int) -> SessionError | None:
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
     except (ValueError, RecursionError) as error:
-        return _as_session_error(error, text, where, first_line)
+        return _as_session_error(error, where, first_line)
     return None
 
 
@@ -298,7 +296,7 @@ def _value_scanner() -> Callable[[str, int], tuple[None, int]]:
     return dropping(json.scanner.py_make_scanner(Context))
 
 
-def _as_session_error(error: BaseException, text: str, where: str, first_line: int) -> SessionError:
+def _as_session_error(error: BaseException, where: str, first_line: int) -> SessionError:
     """What went wrong decoding JSON, as one SessionError naming the file and line."""
     if isinstance(error, json.JSONDecodeError):
         line = first_line + error.lineno - 1
