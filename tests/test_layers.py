@@ -98,3 +98,18 @@ def test_the_check_finds_a_circle_and_a_wrong_layer(tmp_path, monkeypatch):
     graph = import_graph()
     assert "digitboard.core.b" in graph["digitboard.core.a"] and "digitboard.core.a" in graph["digitboard.core.b"]
     assert layer("digitboard.recognition.c") == "recognition" and "core" not in MAY_IMPORT["recognition"]
+
+
+def test_the_session_schema_decodes_no_json_and_reads_no_file():
+    """sessions/format.py is the schema alone: decoding JSON is sessions/stream.py (ijson, json),
+    reading files sessions/files.py; each imports the one before it, never the other way."""
+    graph = import_graph()
+    assert not {name for name in graph["digitboard.sessions.format"] if name.startswith("digitboard.sessions")}
+    assert "digitboard.sessions.format" in graph["digitboard.sessions.stream"]
+    assert "digitboard.sessions.files" not in graph["digitboard.sessions.stream"]
+    assert "digitboard.sessions.stream" in graph["digitboard.sessions.files"]
+    schema = ast.parse((PACKAGE / "sessions" / "format.py").read_text())
+    used = {ast.unparse(node) for node in ast.walk(schema) if isinstance(node, (ast.Attribute, ast.alias))}
+    used |= {node.module for node in ast.walk(schema) if isinstance(node, ast.ImportFrom) and node.module}
+    decoding = {"ijson", "json.loads", "json.JSONDecoder", "json.decoder", "json.scanner", "json.JSONDecodeError"}
+    assert not {name for name in used if name.split("(")[0] in decoding or name.startswith("json.decoder.")}

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import ijson
 import numpy as np
 import pygame
 import pytest
@@ -36,9 +37,9 @@ from test_board import RecordingLearner, check_invariants  # noqa: E402
 from digitboard.core.actions import Clear, Stroke, Undo
 from digitboard.core.board import Board, _Cleared
 from digitboard.core.chooser import is_click
-from digitboard.sessions import format as format_module
+from digitboard.sessions import stream
 from digitboard.sessions.files import read_sessions
-from digitboard.sessions.format import Session, SessionError, decode_json, decode_session_text, parse_session
+from digitboard.sessions.format import Session, SessionError, parse_session
 from digitboard.sessions.recording import Recorder
 from digitboard.sessions.replay import replay_session
 from digitboard.window.app import BoardApp, run_frame
@@ -363,13 +364,14 @@ def test_any_decoded_json_is_a_session_or_a_session_error(data):
 
 
 def read_whole(text: str, name: str = "fuzz.jsonl"):
-    """A session line read the old way: json.loads all of it, then check it."""
-    return parse_session(decode_json(text, name), f"{name}:1")
+    """A session line read whole: json.loads all of it, then check it."""
+    return parse_session(stream.decode_json(text, name), f"{name}:1")
 
 
 def read_streamed(text: str, name: str = "fuzz.jsonl"):
-    """The same line read as replay reads it: its list of actions checked while decoded."""
-    return parse_session(decode_session_text(text, name), f"{name}:1")
+    """The same line read as replay reads a long one: through ijson's events, its list of
+    actions checked while decoded."""
+    return parse_session(stream.decode_session(text.encode(), name), f"{name}:1")
 
 
 def outcome(read, text: str):
@@ -396,13 +398,15 @@ spacing = st.sampled_from([(",", ":"), (", ", ": "), (" ,\n", " :\t")])
 mutations = st.tuples(st.integers(0, 10**6), st.integers(0, 3), st.sampled_from(["", "x", "]", "}", ",", "[", '"', "{"]))
 
 
-@pytest.mark.parametrize("long_value", [format_module._LONG_VALUE, 0])
-def test_a_streamed_line_reads_exactly_as_a_whole_one(long_value, monkeypatch):
+@pytest.mark.parametrize("parser", ["yajl2_c", "python"])
+def test_a_streamed_line_reads_exactly_as_a_whole_one(parser, monkeypatch):
     """Reading a line's actions one at a time (bounded memory) changes nothing a user sees: the
     same session, or the same error message, as json.loads then checking, for any decoded value
-    and for the same text damaged (a span replaced by a bracket, a comma, a quote...). With a
-    long-value threshold of 0, every stroke is read point by point, as a long one is."""
-    monkeypatch.setattr(format_module, "_LONG_VALUE", long_value)
+    and for the same text damaged (a span replaced by a bracket, a comma, a quote...). Every line
+    is streamed here (however short), through ijson's C parser and through the pure-Python one
+    it falls back to where the C one is missing."""
+    monkeypatch.setattr(stream, "WHOLE_TEXT", 0)
+    monkeypatch.setattr(stream, "_EVENTS", ijson.get_backend(parser))
 
     @settings(max_examples=SOAK or 300, deadline=None)
     @given(data=st.one_of(json_values, near_sessions, valid_sessions), separators=spacing,
@@ -446,6 +450,31 @@ def test_any_file_content_is_sessions_or_a_session_error(content, suffix, gzippe
             return
         assert all(s.name.startswith(f"fuzz{suffix}:") for s in sessions)
         assert all(w.startswith(f"fuzz{suffix}:") and "unfinished last line" in w for w in warnings)
+
+
+def newlines_gzipped(megabytes: int) -> bytes:
+    """`megabytes` MB of newlines as gzip: one member of 1 MB (about 1 KB) written that many
+    times, as gzip allows, about 1,000 times smaller than what it holds."""
+    return gzip.compress(b"\n" * 1_000_000, compresslevel=9) * megabytes
+
+
+def test_blank_lines_are_skipped_a_buffer_at_a_time_and_a_run_of_them_is_bounded(tmp_path):
+    """48 KB of gzip holding 50 MB of blank lines kept replay busy 35 s, reading a line at a
+    time (4 MB holding 4 GB: over 300 s). Blank lines are skipped a buffer at a time; more than
+    32 MiB of them in a row is refused as a line that long is, after reading no more than that."""
+    session = gzip.compress(b'{"size": [9, 9], "strokes": [[[1, 2]]]}\n')
+    path = tmp_path / "blank.jsonl.gz"
+    path.write_bytes(newlines_gzipped(30) + session)  # within the bound: read, on the right line
+    assert [s.name for s in read_sessions(path)] == ["blank.jsonl.gz:30000001"]
+    for megabytes in (50, 4000):
+        path.write_bytes(newlines_gzipped(megabytes) + session)
+        assert path.stat().st_size < 50_000 * megabytes / 48  # 48 KB of gzip for 50 MB, 4 MB for 4 GB
+        with pytest.raises(SessionError, match=r"^blank.jsonl.gz:\d+: more than 32 MiB of blank lines in a row; "
+                                                r"is this a session file\?$"):
+            list(read_sessions(path))
+    mixed = b"{\"size\": [9, 9], \"strokes\": []}\r\n \t\r\n" + b" \n" * 1000 + b"\n\n{\"size\": [8, 8], \"strokes\": []}"
+    path.write_bytes(gzip.compress(mixed))
+    assert [s.name for s in read_sessions(path)] == ["blank.jsonl.gz:1", "blank.jsonl.gz:1005"]
 
 
 times = st.lists(st.floats(0, 1e4), min_size=1, max_size=6).map(lambda steps: list(itertools.accumulate(steps)))

@@ -760,3 +760,73 @@ def test_a_value_nested_a_thousand_deep_gets_a_one_line_error_not_a_recursion_er
         deep = [deep]
     with pytest.raises(SessionError, match="nested too deeply to show"):
         parse_session({"size": deep, "strokes": []}, "deep.json:1")
+
+
+# -- long lines, read through ijson's events -------------------------------------------------------
+def long_line(ending: str = "", stroke: str = "[[1, 2]]") -> str:
+    """A session line longer than WHOLE_TEXT (so read as a stream), its last stroke `stroke`,
+    then `ending`."""
+    from digitboard.sessions.stream import WHOLE_TEXT
+
+    dots = ", ".join(["[[1, 2]]"] * (WHOLE_TEXT // 8))
+    return '{"size": [9, 9], "strokes": [' + dots + ", " + stroke + "]}" + ending
+
+
+@pytest.mark.parametrize("name", ["x.jsonl", "x.json"])
+def test_text_after_a_long_session_is_refused_as_json_loads_refuses_it(tmp_path, name):
+    """ijson's C parser let a string left open after a whole value pass (`{...} "abc`)."""
+    for ending in (' "abc', ' "', " x", " {}"):
+        path = write(tmp_path / name, long_line(ending))
+        with pytest.raises(SessionError, match=r"^x\.jsonl?:1: not valid JSON \((Extra data|Unterminated string)"):
+            list(read_sessions(path))
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_numbers_beyond_64_bits_read_as_json_reads_them(tmp_path, long):
+    """ijson's C parser refuses them (integer or floating point overflow) and, without use_float,
+    crashed on an integer of over 4,300 digits; they read as json.loads reads them."""
+    def line(stroke: str) -> str:
+        return (long_line(stroke=stroke) if long else '{"size": [9, 9], "strokes": [' + stroke + "]}") + "\n"
+
+    path = write(tmp_path / "big.jsonl", line("[[1, 2, 0], [3, 4, 100000000000000000000]]"))
+    (session,) = read_sessions(path)
+    assert session.actions[-1].times == (0.0, 1e20)
+    write(path, line("[[1, 1e400]]"))
+    with pytest.raises(SessionError, match=r"^big.jsonl:1: field 'strokes\[\d+\]\[0\]': expected a finite number .*got inf$"):
+        list(read_sessions(path))
+    write(path, line("[[1, %s]]" % ("7" * 5000)))
+    with pytest.raises(SessionError, match=r"^big.jsonl:1: not valid JSON \(Exceeds the limit \(4300 digits\)"):
+        list(read_sessions(path))
+
+
+@pytest.mark.parametrize("long", [False, True])
+def test_nan_and_infinity_are_not_json(tmp_path, long):
+    """Python's json reads NaN and Infinity, which JSON has not (RFC 8259; a browser's JSON.parse
+    and ijson refuse them): they were read and then refused as a point; they are not JSON."""
+    for constant in ("NaN", "Infinity", "-Infinity"):
+        stroke = f"[[1, {constant}]]"
+        text = long_line(stroke=stroke) if long else '{"size": [9, 9], "strokes": [' + stroke + "]}"
+        path = write(tmp_path / "nan.jsonl", text + "\n")
+        with pytest.raises(SessionError) as raised:
+            list(read_sessions(path))
+        assert str(raised.value) == f"nan.jsonl:1: not valid JSON (Expecting value at column {text.index(constant) + 1})"
+
+
+def test_a_long_line_reads_without_tensorflow_and_without_ijsons_c_parser(tmp_path):
+    """The light install reads sessions; where ijson has no compiled parser for the platform, its
+    pure-Python one reads long lines, the same way."""
+    path = write(tmp_path / "long.jsonl", long_line(stroke="[[5, 6, 0], [7, 8.5, 9]]") + "\n")
+    code = textwrap.dedent(f"""
+        import sys
+        for name in ("tensorflow", "keras", "ijson.backends._yajl2"):
+            sys.modules[name] = None  # as if not installed
+        from digitboard.sessions import stream
+        from digitboard.sessions.files import read_sessions
+        (session,) = read_sessions({str(path)!r})
+        print(stream._EVENTS.backend_name, len(session.actions), session.actions[-1].points[-1])
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-500:]
+    from digitboard.sessions.stream import WHOLE_TEXT
+
+    assert done.stdout.split() == ["python", str(WHOLE_TEXT // 8 + 1), "(7.0,", "8.5)"]

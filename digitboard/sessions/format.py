@@ -3,16 +3,14 @@
 A session is `{"size": [w, h], "actions": [{"stroke": [[x, y(, ms)], ...]} | {"key": "n"}, ...]}`,
 or `{"size": ..., "strokes": [[[x, y], ...], ...]}` for strokes only. A recording in JSON lines is
 a header `{"size": [w, h], "recording": 1}` and then one action a line. This module checks decoded
-JSON into the board's own action values (digitboard.core.actions) and writes them back; reading files
-is digitboard.sessions.files, recording is digitboard.sessions.recording.
+JSON into the board's own action values (digitboard.core.actions) and writes them back, also one
+element of a list at a time as a long line is read. Decoding JSON is digitboard.sessions.stream,
+reading files digitboard.sessions.files, recording digitboard.sessions.recording.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,7 +129,7 @@ def _well_formed_stroke(value: list) -> Stroke | None:
 
 
 def _stroke(value, where: str, field_name: str) -> Stroke:
-    if isinstance(value, _LongStroke) and value.dropped:
+    if isinstance(value, StreamedStroke) and value.dropped:
         raise _TooManyPoints(where, value.count, value.limit)
     if not isinstance(value, list) or not value:
         raise _fail(where, field_name, "expected a non-empty list of [x, y] points")
@@ -238,7 +236,7 @@ def parse_session(data, where: str, limits: Limits = REPLAY_LIMITS) -> Session:
     field_name = "strokes" if "strokes" in data else "actions"
     listed = data[field_name]
     profile = _profile(data.get("profile"), where)  # whichever way the actions were read
-    if isinstance(listed, ParsedActions):  # checked while decode_session_text read it
+    if isinstance(listed, ParsedActions):  # checked while its line was read
         return Session(size, listed.result(limits), where, profile)
     if not isinstance(listed, list):
         raise _fail(where, field_name, f"expected a list of {field_name}")
@@ -292,48 +290,9 @@ def parse_recording_header(data: dict, where: str) -> Session:
     return Session(_size(data, where), [], where, _profile(data.get("profile"), where))
 
 
-class _DuplicateField(ValueError):
-    def __init__(self, name: str) -> None:
-        super().__init__(name)
-        self.name = name
-
-
-def _object_without_duplicates(pairs: list[tuple[str, object]]) -> dict:
-    # JSON parsers disagree on which of two equal keys wins; a session must not depend on that.
-    data = dict(pairs)
-    if len(data) != len(pairs):
-        seen: set[str] = set()
-        raise _DuplicateField(next(key for key, _ in pairs if key in seen or seen.add(key)))
-    return data
-
-
-def decode_json(text: str, where: str, first_line: int = 1):
-    """Decode one JSON value of a session file; errors name the line where JSON went wrong.
-    `where` is the file's name; `first_line` the line `text` starts on."""
-    with _json_errors_as_session_errors(where, first_line):
-        return json.loads(text, object_pairs_hook=_object_without_duplicates)
-
-
-@contextmanager
-def _json_errors_as_session_errors(where: str, first_line: int) -> Iterator[None]:
-    """Turn what goes wrong while decoding JSON into one SessionError naming the file and line."""
-    try:
-        yield
-    except json.JSONDecodeError as error:
-        line = first_line + error.lineno - 1
-        raise SessionError(f"{where}:{line}: not valid JSON ({error.msg} at column {error.colno})") from None
-    except _DuplicateField as error:
-        raise SessionError(f"{where}:{first_line}: field {error.name!r} appears twice in one object") from None
-    except RecursionError:
-        raise SessionError(f"{where}:{first_line}: JSON nested too deeply to be a session") from None
-    except ValueError as error:  # an integer of more than 4,300 digits
-        raise SessionError(f"{where}:{first_line}: not valid JSON ({str(error).split(';')[0]})") from None
-
-
-
-class _LongStroke(list):
-    """A long stroke's points as decode_session_text reads them, one at a time: kept (as decoded
-    JSON, for `_stroke` to check) up to `limit` points in all, only counted past it."""
+class StreamedStroke(list):
+    """A stroke's points as a long line is read (digitboard.sessions.stream), one at a time: kept
+    (as decoded JSON, for `_stroke` to check) up to `limit` points in all, only counted past it."""
 
     def __init__(self, limit: int) -> None:
         super().__init__()
@@ -360,8 +319,8 @@ class _TooManyPoints(SessionError):
 
 
 class ParsedActions:
-    """A session's "actions" or "strokes" list as decode_session_text reads it: each element
-    checked into an action as soon as it is decoded, so the list's JSON is never held whole.
+    """A session's "actions" or "strokes" list as a long line is read (digitboard.sessions.stream):
+    each element checked into an action as soon as it is decoded, so the list is never held whole.
 
     A bad element, or the limits passed, stops the keeping and drops what was kept; the rest of
     the list is still read, to find a JSON error after it (which wins, as it does for
@@ -418,104 +377,6 @@ def _points_in(value, field_name: str) -> int:
     """The points an element not checked (past a problem) would add, for the error's count."""
     if field_name == "actions":
         value = value.get("stroke") if isinstance(value, dict) and len(value) == 1 else None
-    if isinstance(value, _LongStroke):
+    if isinstance(value, StreamedStroke):
         return value.count
     return len(value) if isinstance(value, list) else 0
-
-
-_DECODER = json.JSONDecoder(object_pairs_hook=_object_without_duplicates)
-_SPACE = re.compile(r"[ \t\n\r]*")  # JSON's whitespace
-
-
-def _skip_space(text: str, index: int) -> int:
-    return _SPACE.match(text, index).end()  # type: ignore[union-attr]
-
-
-# A value whose text holds no "]]" (the end of a stroke's points) within this many characters
-# may be a long stroke, and is read point by point; any other is decoded whole, which is faster.
-_LONG_VALUE = 65_536
-
-
-def _long(text: str, index: int) -> bool:
-    return text.find("]]", index, index + _LONG_VALUE) == -1
-
-
-def _decode_value(text: str, index: int, points_left: int) -> tuple[object, int]:
-    """The value at text[index]: an object or a list that may hold a long stroke read in bounded
-    memory (an action {"stroke": [...]}, or a stroke), anything else decoded whole."""
-    if text.startswith("{", index) and _long(text, index):
-        return _decode_object(text, index, points_left=points_left)
-    if text.startswith("[", index) and _long(text, index):
-        return _decode_list(text, index, _LongStroke(points_left))
-    return _DECODER.raw_decode(text, index)
-
-
-def _decode_object(
-    text: str, index: int, where: str = "", limits: Limits | None = None, points_left: int = 0,
-) -> tuple[dict, int]:
-    """The object starting at text[index] ("{"), with the errors json.loads gives, where it gives
-    them. With `limits` (a line's object), its "actions" or "strokes" list is read into a
-    ParsedActions; its "stroke", and an action's, into a _LongStroke if long."""
-    pairs: list[tuple[str, object]] = []
-    index = _skip_space(text, index + 1)
-    if text.startswith("}", index):
-        return {}, index + 1
-    while True:
-        if not text.startswith('"', index):
-            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, index)
-        key, index = json.decoder.scanstring(text, index + 1)
-        index = _skip_space(text, index)
-        if not text.startswith(":", index):
-            raise json.JSONDecodeError("Expecting ':' delimiter", text, index)
-        index = _skip_space(text, index + 1)
-        if limits is not None and key in ("actions", "strokes") and text.startswith("[", index):
-            value, index = _decode_list(text, index, ParsedActions(key, where, limits))
-        elif key == "stroke" and text.startswith("[", index) and _long(text, index):
-            value, index = _decode_list(text, index, _LongStroke(limits.points if limits else points_left))
-        else:
-            value, index = _DECODER.raw_decode(text, index)
-        pairs.append((key, value))
-        index = _skip_space(text, index)
-        if text.startswith("}", index):
-            return _object_without_duplicates(pairs), index + 1
-        if not text.startswith(",", index):
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-        index = _skip_space(text, index + 1)
-
-
-def _decode_list(text: str, index: int, parsed: ParsedActions | _LongStroke):
-    """The list starting at text[index] ("["), its elements decoded and handed to `parsed` one
-    at a time: a session's actions (each checked at once), or a long stroke's points."""
-    index = _skip_space(text, index + 1)
-    if text.startswith("]", index):
-        return parsed, index + 1
-    while True:
-        if isinstance(parsed, ParsedActions):
-            value, index = _decode_value(text, index, parsed.points_left())
-        else:
-            value, index = _DECODER.raw_decode(text, index)
-        parsed.add(value)
-        del value  # not kept while the next is read
-        index = _skip_space(text, index)
-        if text.startswith("]", index):
-            return parsed, index + 1
-        if not text.startswith(",", index):
-            raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-        index = _skip_space(text, index + 1)
-
-
-def decode_session_text(text: str, where: str, first_line: int = 1, limits: Limits = REPLAY_LIMITS):
-    """Decode one JSON value of a session file, as decode_json does, but with a top-level
-    object's "actions" or "strokes" list checked element by element into a ParsedActions
-    (which parse_session takes as it is): the list's JSON is never held whole, and past
-    `limits` nothing more is built. `where` is the file's name; errors in the list name
-    `where`:`first_line`, as parse_session's do."""
-    start = _skip_space(text, 0)
-    if not text.startswith("{", start):
-        return decode_json(text, where, first_line)
-    with _json_errors_as_session_errors(where, first_line):
-        data, end = _decode_object(text, start, f"{where}:{first_line}", limits)
-        end = _skip_space(text, end)
-        if end != len(text):
-            raise json.JSONDecodeError("Extra data", text, end)
-        return data
