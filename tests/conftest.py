@@ -129,6 +129,20 @@ class FakeRecognizer:
         return pooled.astype(np.float32), self.predict(images, paths)
 
 
+class FakeLoader(FakeRecognizer):
+    """Stands for the window's BackgroundRecognizer (digitboard.recognition.recognizer): the same
+    calls, loaded at once."""
+
+    def __init__(self, model_path, start: bool = True) -> None:
+        super().__init__()
+
+    def start(self) -> None:
+        pass
+
+    def wait(self) -> None:
+        pass
+
+
 @pytest.fixture
 def fake_recognizer() -> FakeRecognizer:
     return FakeRecognizer()

@@ -281,9 +281,9 @@ def test_a_main_thread_held_in_native_code_is_stopped_by_the_watcher_which_remov
     partial = tmp_path / ".m.partial.keras"
     partial.write_text("half a model")
     script = (
-        "import ctypes, signal\nfrom pathlib import Path\nimport digitboard.cli as cli\n"
-        "cli.CLEAN_UP_SECONDS = 1.0\n"
-        f"with cli.sigterm_as_interrupt(lambda: [Path({str(partial)!r})]):\n"
+        "import ctypes, signal\nfrom pathlib import Path\nimport digitboard.cli.signals as signals\n"
+        "signals.CLEAN_UP_SECONDS = 1.0\n"
+        f"with signals.sigterm_as_interrupt(lambda: [Path({str(partial)!r})]):\n"
         "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the watcher, started before, still hears it\n"
         "    print('ready', flush=True)\n    ctypes.CDLL(None).sleep(120)\n"
     )
