@@ -91,6 +91,18 @@ def window():
     pygame.quit()
 
 
+@pytest.fixture
+def ctrl_c_as_from_a_terminal():
+    """Ctrl+C (SIGINT) raises KeyboardInterrupt here, and the processes the test starts hear it,
+    however pytest was started: a shell starts a background job (`pytest &`, a script) with SIGINT
+    ignored, which children inherit; a handler, unlike an ignored signal, is not inherited."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def stopped_by_sigterm(process) -> tuple[int, float]:
     """Send SIGTERM to a running process; its exit status and the seconds it took to stop."""
     import signal
