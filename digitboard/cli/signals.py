@@ -40,15 +40,18 @@ def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator
     thread has not finished CLEAN_UP_SECONDS after one, that thread deletes `leftovers()` and ends
     the process with the signal's status (143 or 130). On Windows, where no other process can
     send SIGTERM, Ctrl+C is heard the same way."""
-    def on_sigterm(signum, frame) -> None:
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        raise Terminated
+    with platforms.sigterm_raises(Terminated, once=True) as raises:
+        if not raises:  # not the main thread: signals are left alone
+            yield
+            return
+        with _watched(leftovers):
+            yield
 
-    try:
-        previous = signal.signal(signal.SIGTERM, on_sigterm)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
+
+@contextmanager
+def _watched(leftovers: Callable[[], list[Path]]) -> Iterator[None]:
+    """A watcher thread that ends the process if the main thread has not CLEAN_UP_SECONDS after
+    SIGTERM or Ctrl+C, deleting `leftovers()` first."""
     done = threading.Event()
     waiter = platforms.SignalWaiter()
 
@@ -73,4 +76,3 @@ def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator
         done.set()
         watcher.join()
         waiter.close()
-        signal.signal(signal.SIGTERM, previous)
