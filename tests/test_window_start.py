@@ -109,3 +109,53 @@ def test_help_says_what_each_record_suffix_gives(tmp_path):
         Recorder(tmp_path / name, (640, 480))
         written = (tmp_path / name).read_text()
         assert written.count("\n") == lines and json.loads(written)["size"] == [640, 480]
+
+
+class Loader(FakeLoader):
+    """The model loader, telling when it was started and waited for."""
+
+    made: list[Loader] = []
+
+    def __init__(self, model_path, start: bool = True) -> None:
+        super().__init__(model_path)
+        self.events = ["start"] if start else []
+        Loader.made.append(self)
+
+    def start(self) -> None:
+        self.events.append("start")
+
+    def wait(self) -> None:
+        self.events.append("wait")
+
+
+@pytest.fixture
+def loaders(monkeypatch) -> list[Loader]:
+    monkeypatch.setattr(recognizer_module, "BackgroundRecognizer", Loader)
+    monkeypatch.setattr(Loader, "made", [])
+    return Loader.made
+
+
+def test_a_refused_profile_stops_the_board_before_the_model_starts_loading(loaders, no_window, shipped_model, tmp_path):
+    """A process that ends while ONNX Runtime loads the model on another thread is aborted
+    (exit 134): what the board refuses, it refuses before the loader starts."""
+    with pytest.raises(ValueError, match="is a folder"):
+        run_board(BoardConfig(shipped_model, profile=tmp_path))
+    assert [loader.events for loader in loaders] in ([], [[]])
+
+
+def test_the_board_returns_only_once_the_model_has_loaded(loaders, monkeypatch, shipped_model, capsys):
+    """The window that cannot open, as a user who quits at once: the process may end next."""
+    def no_display(*args, **kwargs):
+        raise pygame.error("No available video device")
+
+    monkeypatch.setattr(pygame.display, "set_mode", no_display)
+    assert run_board(BoardConfig(shipped_model, learning=False)) == 2
+    assert [loader.events for loader in loaders] == [["start", "wait"]]
+
+
+def test_the_model_loader_starts_when_told_and_can_be_waited_for(shipped_model):
+    loader = recognizer_module.BackgroundRecognizer(shipped_model, start=False)
+    assert not loader.ready
+    loader.start()
+    loader.wait()
+    assert loader.ready and loader.error is None
