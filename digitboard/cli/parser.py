@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 
-from digitboard import __version__
+from digitboard import DEFAULT_MODEL, __version__
 from digitboard.cli.board import run_board_command
 from digitboard.cli.profile import run_profile_command
 from digitboard.cli.replay import run_replay_command
@@ -154,7 +154,7 @@ def add_export_parser(commands) -> None:
                     "(under ONNX Runtime, without TensorFlow), write its fingerprint beside it, and check "
                     "that the copy reads as the model does. Needs the train extra (TensorFlow).")
     export.set_defaults(handler=run_export_command)
-    export.add_argument("model", nargs="?", metavar="MODEL", default=str(BoardConfig.model),
+    export.add_argument("model", nargs="?", metavar="MODEL", default=str(DEFAULT_MODEL),
                         help="the .keras model (default: the shipped best.keras)")
     export.add_argument("--mnist", metavar="PATH", help="MNIST .npz to check agreement on (default: $DIGITBOARD_MNIST)")
 
