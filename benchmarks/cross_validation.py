@@ -38,6 +38,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from digitboard.recognition.classes import (  # noqa: E402
+    DIGIT_CLASSES,
     NOT_A_DIGIT,
     UNSURE_BELOW,
     shift_not_a_digit,
@@ -120,7 +121,7 @@ def run_fold(recipe: str, fold: int, config: TrainConfig, mnist: Mnist, args) ->
         nondigit_probabilities=predict(render_once(test_nondigits)),
         nondigit_contributors=np.array([d.contributor for d in test_nondigits]),
         junk_probabilities=predict(render_once(junk)),
-        mnist_accuracy=float((mnist_probabilities[:, :10].argmax(axis=1) == mnist_test_labels(args)).mean()),
+        mnist_accuracy=float((mnist_probabilities[:, :DIGIT_CLASSES].argmax(axis=1) == mnist_test_labels(args)).mean()),
         minutes=minutes,
         epochs_run=len(history["loss"]),
     )
@@ -216,7 +217,7 @@ def choose_unsure_rule(digits: np.ndarray, labels: np.ndarray, nondigits: np.nda
     weaker shift, then the lower threshold. If no pair keeps to the target: the shift
     choose_shift gives at the lowest threshold."""
     best, best_cost = None, np.inf
-    read_wrong = digits[:, :10].argmax(axis=1) != labels
+    read_wrong = digits[:, :DIGIT_CLASSES].argmax(axis=1) != labels
     for shift in SHIFTS:
         shifted_digits, shifted_others = shift_not_a_digit(digits, shift), shift_not_a_digit(nondigits, shift)
         for threshold in THRESHOLDS:
@@ -252,7 +253,7 @@ def choose_weight(folds: list[dict], paths: list[dict] | None) -> float:
 
     def right(weight: float) -> int:
         read = np.concatenate([pooled(fold, path, weight)["digit_probabilities"] for fold, path in zip(folds, paths)])
-        return int((read[:, :10].argmax(axis=1) == labels).sum())
+        return int((read[:, :DIGIT_CLASSES].argmax(axis=1) == labels).sum())
 
     return max(WEIGHTS, key=right)  # the first of equals
 
@@ -266,7 +267,7 @@ def choose(folds: list[dict], paths: list[dict] | None) -> Choice:
     read = [pooled(fold, path, weight) for fold, path in zip(folds, paths)]
     digits = np.concatenate([fold["digit_probabilities"] for fold in read])
     labels = np.concatenate([fold["digit_labels"] for fold in folds])
-    temperature = fit_temperature(digits[:, :10] / digits[:, :10].sum(axis=1, keepdims=True), labels)
+    temperature = fit_temperature(digits[:, :DIGIT_CLASSES] / digits[:, :DIGIT_CLASSES].sum(axis=1, keepdims=True), labels)
     nondigits = np.concatenate([fold["nondigit_probabilities"] for fold in read])
     shift, threshold = choose_unsure_rule(with_temperature(digits, temperature), labels,
                                           with_temperature(nondigits, temperature))
@@ -302,7 +303,7 @@ def report(recipe: str, results: list[Path], path_results: list[Path] | None = N
         return np.concatenate([np.full(len(fold[key]), choice.threshold) for fold, choice in zip(loaded, choices)])
 
     thresholds = {kind: each_fold_threshold(f"{kind}_probabilities") for kind in ("digit", "nondigit", "junk")}
-    read = pooled_folds["digit_probabilities"][:, :10].argmax(axis=1)
+    read = pooled_folds["digit_probabilities"][:, :DIGIT_CLASSES].argmax(axis=1)
     correct = read == pooled_folds["digit_labels"]
     unsure = ~shown_confident(pooled_folds["digit_probabilities"], thresholds["digit"])
     fooled = shown_confident(pooled_folds["nondigit_probabilities"], thresholds["nondigit"])
@@ -337,7 +338,7 @@ def report(recipe: str, results: list[Path], path_results: list[Path] | None = N
           f"temperature {chosen.temperature:.2f}, not_a_digit_shift {chosen.shift:+g}, unsure below {chosen.threshold:g}")
     if paths:
         for weight in WEIGHTS:
-            right = np.concatenate([(pooled(fold, path, weight)["digit_probabilities"][:, :10].argmax(axis=1)
+            right = np.concatenate([(pooled(fold, path, weight)["digit_probabilities"][:, :DIGIT_CLASSES].argmax(axis=1)
                                      == fold["digit_labels"]) for fold, path in zip(loaded, paths)])
             print(f"  CNN weight {weight:g}, all folds: {right.mean():.2%} of digits right ({(~right).sum()} wrong)")
     print(f"  shift at the threshold chosen on all folds ({chosen.threshold:g}):"

@@ -40,6 +40,7 @@ import numpy as np
 
 from digitboard import DEFAULT_MODEL
 from digitboard.core.drawing import extent, fit_height
+from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.training.data import HELD_OUT_CONTRIBUTORS, SHARED_DATA, DrawnDigit, default_unipen_path, load_unipen
 
 BOARD = (640, 480)
@@ -230,7 +231,7 @@ def seed_reading(strokes: Strokes, recognizer) -> str:
     from digitboard.recognition.trajectory import trajectories
 
     paths = trajectories([[stroke] for stroke in strokes])  # (N, 64, 5) float32
-    labels = np.asarray(recognizer.predict(np.stack(seed_inputs(strokes)), paths))[:, :10].argmax(axis=1)
+    labels = np.asarray(recognizer.predict(np.stack(seed_inputs(strokes)), paths))[:, :DIGIT_CLASSES].argmax(axis=1)
     order = np.argsort([s[:, 0].mean() for s in strokes])
     return "".join(str(labels[i]) for i in order)
 

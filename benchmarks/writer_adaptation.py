@@ -48,6 +48,7 @@ from digitboard.core.acceptance import safe_to_learn  # noqa: E402
 from digitboard.core.board import Board  # noqa: E402
 from digitboard.core.digits import Prediction  # noqa: E402
 from digitboard.core.drawing import extent, fit_height, to_actions  # noqa: E402
+from digitboard.recognition.classes import DIGIT_CLASSES  # noqa: E402
 from digitboard.recognition.learning import (  # noqa: E402
     LearningConfig,
     PersonalRecognizer,
@@ -307,12 +308,12 @@ def simulate(stream: tuple[np.ndarray, np.ndarray, np.ndarray], config: Learning
     stood = np.zeros(len(labels), bool)  # which examples were let stand rather than corrected
     base = learned = broken = 0
     for i, (p, truth) in enumerate(zip(probabilities, labels)):
-        was_right = int(np.argmax(p[:10])) == truth
+        was_right = int(np.argmax(p[:DIGIT_CLASSES])) == truth
         if examples:
             evidence = personal_evidence(embeddings[i:i + 1], embeddings[examples], one_hot(example_labels[examples]),
                                          config.similarity_floor)
             p = adjust(p[None], evidence, config.strength)[0]
-        read = int(np.argmax(p[:10]))
+        read = int(np.argmax(p[:DIGIT_CLASSES]))
         base += not was_right
         learned += read != truth
         broken += was_right and read != truth
@@ -398,7 +399,7 @@ def timing(args: argparse.Namespace) -> int:
             for examples in (0, count) if round_number % 2 == 0 else (count, 0):
                 start, start_cpu = time.perf_counter(), time.thread_time()
                 image = digit_image(strokes)[None, ..., None]  # (1, 28, 28, 1) float32
-                label = int(np.argmax(recognizers[examples].predict(image, trajectory(strokes)[None])[0, :10]))
+                label = int(np.argmax(recognizers[examples].predict(image, trajectory(strokes)[None])[0, :DIGIT_CLASSES]))
                 times[examples].append((time.perf_counter() - start) * 1000)
                 cpu_times[examples].append((time.thread_time() - start_cpu) * 1000)
                 assert 0 <= label <= 9

@@ -159,3 +159,25 @@ def signal_waiter() -> Iterator[SignalWaiter]:
         yield waiter
     finally:
         waiter.close()
+
+
+@contextmanager
+def sigterm_raises(exception: type[BaseException], once: bool = False) -> Iterator[bool]:
+    """Within the block, SIGTERM raises `exception` on the main thread, as Ctrl+C raises
+    KeyboardInterrupt (`once`: later SIGTERMs are then ignored, so that a clean-up finishes).
+    Yields whether it does: off the main thread signals cannot be set and are left alone.
+    (On Windows no other process can send SIGTERM; the handler is harmless there.)"""
+    def on_sigterm(signum, frame) -> None:
+        if once:
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise exception
+
+    try:
+        previous = signal.signal(signal.SIGTERM, on_sigterm)
+    except ValueError:  # not the main thread
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -15,6 +15,8 @@ import pytest  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
 from digitboard.core.actions import Stroke  # noqa: E402
+from digitboard.recognition.classes import CLASSES, DIGIT_CLASSES  # noqa: E402
+from digitboard.recognition.trajectory import CHANNELS, POINTS  # noqa: E402
 from digitboard.training.data import SHARED_DATA  # noqa: E402
 
 MNIST_PATH = Path(os.environ.get("DIGITBOARD_MNIST") or SHARED_DATA / "mnist.npz")
@@ -89,6 +91,18 @@ def window():
     pygame.quit()
 
 
+@pytest.fixture
+def ctrl_c_as_from_a_terminal():
+    """Ctrl+C (SIGINT) raises KeyboardInterrupt here, and the processes the test starts hear it,
+    however pytest was started: a shell starts a background job (`pytest &`, a script) with SIGINT
+    ignored, which children inherit; a handler, unlike an ignored signal, is not inherited."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 def stopped_by_sigterm(process) -> tuple[int, float]:
     """Send SIGTERM to a running process; its exit status and the seconds it took to stop."""
     import signal
@@ -104,29 +118,57 @@ def stopped_by_sigterm(process) -> tuple[int, float]:
 
 
 class FakeRecognizer:
-    """A recogniser for tests that honours the whole protocol (digitboard.recognition.recognizer):
-    labels a digit by its amount of ink (mod 10), with a fixed confidence; its embedding is the
-    image pooled to 7x7, so equal drawings embed equally and different shapes differently."""
+    """A recogniser for tests that honours the whole protocol (digitboard.recognition.recognizer).
+    By default it is a model like the shipped one: it gives the eleven classes of
+    digitboard.recognition.classes and reads the pen's path beside the image (without the path
+    it raises ValueError); with `classes=10` it is an older model of the image alone, which
+    ignores the path. It labels a digit by its amount of ink (mod 10) with a fixed confidence, the
+    rest shared by the other classes ("not a digit" among them); its embedding is the image
+    pooled to 7x7, so equal drawings embed equally and different shapes differently."""
 
     ready = True  # loaded: a subclass may say otherwise
 
-    def __init__(self, confidence: float = 0.9) -> None:
+    def __init__(self, confidence: float = 0.9, classes: int = CLASSES) -> None:
+        assert classes in (DIGIT_CLASSES, CLASSES)
         self.confidence = confidence
+        self.classes = classes
         self.calls = 0
 
     def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray:
         assert images.ndim == 4 and images.shape[1:] == (28, 28, 1) and images.dtype == np.float32
-        assert paths is None or (paths.shape == (len(images), 64, 5) and paths.dtype == np.float32)
+        if paths is None and self.classes == CLASSES:
+            raise ValueError("this model reads the pen's path too: pass the drawings' paths")
+        assert paths is None or (paths.shape == (len(images), POINTS, CHANNELS) and paths.dtype == np.float32)
         self.calls += 1
         # Label by ink amount so the fake depends on the image, not on call order.
-        labels = (images.sum(axis=(1, 2, 3)) // 10).astype(int) % 10
-        out = np.full((len(images), 10), (1 - self.confidence) / 9, np.float32)
+        labels = (images.sum(axis=(1, 2, 3)) // 10).astype(int) % DIGIT_CLASSES
+        out = np.full((len(images), self.classes), (1 - self.confidence) / (self.classes - 1), np.float32)
         out[np.arange(len(images)), labels] = self.confidence
         return out
 
     def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        probabilities = self.predict(images, paths)
         pooled = images[..., 0].reshape(len(images), 7, 4, 7, 4).mean(axis=(2, 4)).reshape(len(images), 49)
-        return pooled.astype(np.float32), self.predict(images, paths)
+        return pooled.astype(np.float32), probabilities
+
+
+def fake_label(image: np.ndarray) -> int:
+    """The digit FakeRecognizer reads in a (28, 28) image, worked out from its rule, not by it."""
+    return int(image.sum() // 10) % DIGIT_CLASSES
+
+
+class FakeLoader(FakeRecognizer):
+    """Stands for the window's BackgroundRecognizer (digitboard.recognition.recognizer): the same
+    calls, loaded at once."""
+
+    def __init__(self, model_path, start: bool = True) -> None:
+        super().__init__()
+
+    def start(self) -> None:
+        pass
+
+    def wait(self) -> None:
+        pass
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pygame
 import pytest
-from conftest import FakeRecognizer, stopped_by_sigterm
+from conftest import FakeLoader, FakeRecognizer, stopped_by_sigterm
 
 from digitboard.cli import main
 from digitboard.sessions import replay
@@ -180,6 +180,22 @@ def test_a_missing_model_stops_the_board_before_any_window(models, tmp_path):
     assert result.returncode == 2 and result.stdout == ""
     assert_one_line(result.stderr, "does not exist", "digitboard train")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_refused_profile_ends_the_board_with_exit_2_every_time(shipped_model, tmp_path):
+    """The board refused a folder or a foreign file as its profile while ONNX Runtime was loading
+    the model on another thread; ending the process then aborted it 1 run in 6 to 24 ("terminate
+    called without an active exception", exit 134)."""
+    folder = tmp_path / "profiles"
+    folder.mkdir()
+    text = tmp_path / "notes.sqlite"
+    text.write_text("not a profile\n")
+    for run in range(30):
+        profile = folder if run % 2 else text
+        result = run_command("--profile", str(profile), cwd=tmp_path)
+        assert (result.returncode, result.stderr.count("\n")) == (2, 1), (run, result.stderr)
+        assert result.stderr.startswith(f"digitboard: {profile} is ")
 
 
 # -- session files ---------------------------------------------------------------------------------
@@ -394,7 +410,7 @@ def test_a_window_that_cannot_open_is_one_line(tmp_path, capfd, monkeypatch):
         raise pygame.error("No available video device")
 
     monkeypatch.setattr(pygame.display, "set_mode", no_display)
-    monkeypatch.setattr("digitboard.recognition.recognizer.BackgroundRecognizer", lambda path: FakeRecognizer())
+    monkeypatch.setattr("digitboard.recognition.recognizer.BackgroundRecognizer", FakeLoader)
     model = keras_lookalike(tmp_path / "model.keras")  # passes the early checks; never loaded here
     assert main(["--model", str(model), "--size", "800", "600"]) == 2
     assert_one_line(capfd.readouterr().err, "cannot open a 800x600 window (No available video device)", "--size")

@@ -85,7 +85,7 @@ def test_a_recording_in_json_is_rewritten_whole(system, tmp_path, shipped_model)
 
 
 @pytest.mark.parametrize("system", SYSTEMS)
-def test_serve_answers_and_stops_on_ctrl_c(system, tmp_path, shipped_model):
+def test_serve_answers_and_stops_on_ctrl_c(system, tmp_path, shipped_model, ctrl_c_as_from_a_terminal):
     """Two workers asked for: macOS forks them; Windows says in one line it cannot, and serves in one."""
     process = lookalike(system, "serve", "--port", "0", "--workers", "2", cwd=tmp_path)
     try:
@@ -115,18 +115,13 @@ def test_serve_answers_and_stops_on_ctrl_c(system, tmp_path, shipped_model):
 @pytest.mark.parametrize(("system", "signal_number"), [("windows", signal.SIGINT), ("macos", signal.SIGINT),
                                                        ("macos", signal.SIGTERM)],  # no other process can send SIGTERM on Windows
                          ids=["windows-ctrl-c", "macos-ctrl-c", "macos-sigterm"])
-def test_ctrl_c_and_sigterm_stop_a_training_run_leaving_no_partial_file(system, signal_number, tmp_path, mnist_path):
+def test_ctrl_c_and_sigterm_stop_a_training_run_leaving_no_partial_file(system, signal_number, tmp_path, mnist_path,
+                                                                        ctrl_c_as_from_a_terminal):
     needs_training_extra()
     out = tmp_path / "models"
     out.mkdir()
-    # Ctrl+C reaches a process started from a terminal; a background job (`pytest &`) ignores it,
-    # and its children would too: give the child Python's own handler, as a terminal would.
-    ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        process = lookalike(system, "train", "--quick", "--mnist", str(mnist_path), "--no-drawn",
-                            "--out", str(out / "m.keras"), cwd=tmp_path)
-    finally:
-        signal.signal(signal.SIGINT, ignored)
+    process = lookalike(system, "train", "--quick", "--mnist", str(mnist_path), "--no-drawn",
+                        "--out", str(out / "m.keras"), cwd=tmp_path)
     try:
         deadline = time.monotonic() + SECONDS
         while not (out / ".m.partial.keras").exists():  # the first epoch's checkpoint: training is under way

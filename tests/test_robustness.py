@@ -325,6 +325,7 @@ def window():
     pygame.quit()
 
 
+@pytest.mark.slow  # 1,000 random event sequences: some three minutes
 def test_random_events_through_the_event_loop_never_break_the_board(window):
     run_state_machine_as_test(EventLoopMachine, settings=machine_settings(1000))
 

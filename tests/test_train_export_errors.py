@@ -182,7 +182,7 @@ def test_export_beside_a_model_in_a_folder_that_takes_no_file_is_refused(tmp_pat
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
-def test_a_signal_during_training_leaves_no_partial_file(signal_number, tmp_path, monkeypatch):
+def test_a_signal_during_training_leaves_no_partial_file(signal_number, tmp_path, monkeypatch, ctrl_c_as_from_a_terminal):
     """In-process: the signal arrives once the first checkpoint is written."""
     out = tmp_path / "model.keras"
     out.write_bytes(b"the user's model")
@@ -239,7 +239,7 @@ def test_a_failing_export_leaves_no_partial_copy(tmp_path, monkeypatch, capsys):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
-def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, tmp_path):
+def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, tmp_path, ctrl_c_as_from_a_terminal):
     """A real `digitboard train` process on a tiny data set, stopped once its first checkpoint
     (the hidden partial model) is on disk: the folder is left as it was, exit 143 or 130."""
     mnist = write_tiny_mnist(tmp_path / "mnist.npz")
@@ -247,17 +247,11 @@ def test_a_real_training_run_stopped_by_a_signal_leaves_no_file(signal_number, t
     out_folder.mkdir()
     partial = out_folder / ".m.partial.keras"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
-    # As from a terminal: a job a shell starts in the background (`pytest &`, maybe CI) ignores
-    # SIGINT, and so would its children; a handler (unlike an ignored signal) is not inherited.
-    interrupted_by = signal.signal(signal.SIGINT, signal.default_int_handler)
     with open(tmp_path / "stderr.txt", "w") as stderr:
-        try:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "digitboard", "train", "--mnist", str(mnist), "--no-drawn", "--sample-limit", "40",
-                 "--epochs", "100000", "--patience", "100000", "--out", str(out_folder / "m.keras")],
-                stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=tmp_path)
-        finally:
-            signal.signal(signal.SIGINT, interrupted_by)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "digitboard", "train", "--mnist", str(mnist), "--no-drawn", "--sample-limit", "40",
+             "--epochs", "100000", "--patience", "100000", "--out", str(out_folder / "m.keras")],
+            stdout=subprocess.DEVNULL, stderr=stderr, env=env, cwd=tmp_path)
         try:
             deadline = time.monotonic() + 300
             while not partial.exists():
@@ -281,9 +275,9 @@ def test_a_main_thread_held_in_native_code_is_stopped_by_the_watcher_which_remov
     partial = tmp_path / ".m.partial.keras"
     partial.write_text("half a model")
     script = (
-        "import ctypes, signal\nfrom pathlib import Path\nimport digitboard.cli as cli\n"
-        "cli.CLEAN_UP_SECONDS = 1.0\n"
-        f"with cli.sigterm_as_interrupt(lambda: [Path({str(partial)!r})]):\n"
+        "import ctypes, signal\nfrom pathlib import Path\nimport digitboard.cli.signals as signals\n"
+        "signals.CLEAN_UP_SECONDS = 1.0\n"
+        f"with signals.sigterm_as_interrupt(lambda: [Path({str(partial)!r})]):\n"
         "    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # the watcher, started before, still hears it\n"
         "    print('ready', flush=True)\n    ctypes.CDLL(None).sleep(120)\n"
     )

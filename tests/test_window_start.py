@@ -7,11 +7,12 @@ import json
 
 import pygame
 import pytest
-from conftest import FakeRecognizer
+from conftest import FakeLoader
 
 from digitboard.recognition import recognizer as recognizer_module
 from digitboard.window import app as board_app
 from digitboard.window.app import display_problem, fit_to_display, run_board
+from digitboard.window.config import BoardConfig
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_with_no_display_the_board_says_so_and_exits_2_before_recording(monkeypa
     for name in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER"):
         monkeypatch.delenv(name, raising=False)
     record = tmp_path / "session.jsonl"
-    assert run_board(shipped_model, record=record) == 2
+    assert run_board(BoardConfig(shipped_model, record=record)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("digitboard: no display") and "SDL_VIDEODRIVER=dummy" in err
     assert not record.exists()
@@ -41,7 +42,7 @@ def test_when_sdl_falls_back_to_drawing_offscreen_the_board_says_so(monkeypatch,
     monkeypatch.setattr(pygame.display, "init", lambda: None)
     monkeypatch.setattr(pygame.display, "get_driver", lambda: "offscreen")
     record = tmp_path / "session.jsonl"
-    assert run_board(shipped_model, record=record) == 2
+    assert run_board(BoardConfig(shipped_model, record=record)) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "'offscreen'" in err and not record.exists()
 
@@ -71,7 +72,7 @@ class Opened:
         monkeypatch.setattr(pygame.display, "set_mode", lambda size, *a: self.sizes.append(tuple(size)) or set_mode(size, *a))
         monkeypatch.setattr(pygame.display, "get_desktop_sizes", lambda: [desktop])
         monkeypatch.setattr(pygame.display, "set_icon", lambda icon: self.icons.append(icon.get_size()))
-        monkeypatch.setattr(recognizer_module, "BackgroundRecognizer", lambda model: FakeRecognizer())
+        monkeypatch.setattr(recognizer_module, "BackgroundRecognizer", FakeLoader)
         monkeypatch.setattr(board_app, "run_loop", self.run_loop)
 
     def run_loop(self, app, recognizer=None) -> int:
@@ -83,7 +84,7 @@ class Opened:
 def test_a_window_larger_than_the_display_is_shrunk_to_it(monkeypatch, shipped_model, tmp_path, capsys):
     opened = Opened(monkeypatch, (800, 600))
     record = tmp_path / "session.json"
-    assert run_board(shipped_model, (16384, 16384), record=record, learning=False) == 0
+    assert run_board(BoardConfig(shipped_model, (16384, 16384), record=record, learning=False)) == 0
     assert opened.sizes == [(800, 600)] and opened.app.size == (800, 600)
     assert opened.app.view.picture.get_size() == (800, 600)
     assert json.loads(record.read_text())["size"] == [800, 600]
@@ -93,7 +94,7 @@ def test_a_window_larger_than_the_display_is_shrunk_to_it(monkeypatch, shipped_m
 
 def test_on_a_high_resolution_display_text_is_larger(monkeypatch, shipped_model):
     opened = Opened(monkeypatch, (3840, 2160))
-    assert run_board(shipped_model, (640, 480), learning=False) == 0
+    assert run_board(BoardConfig(shipped_model, (640, 480), learning=False)) == 0
     assert opened.app.view.look.scale == 2.0 and opened.sizes == [(640, 480)]
     assert opened.app.view.label_font.get_height() > 30  # 17 pixels at 1080 lines
 
@@ -108,3 +109,53 @@ def test_help_says_what_each_record_suffix_gives(tmp_path):
         Recorder(tmp_path / name, (640, 480))
         written = (tmp_path / name).read_text()
         assert written.count("\n") == lines and json.loads(written)["size"] == [640, 480]
+
+
+class Loader(FakeLoader):
+    """The model loader, telling when it was started and waited for."""
+
+    made: list[Loader] = []
+
+    def __init__(self, model_path, start: bool = True) -> None:
+        super().__init__(model_path)
+        self.events = ["start"] if start else []
+        Loader.made.append(self)
+
+    def start(self) -> None:
+        self.events.append("start")
+
+    def wait(self) -> None:
+        self.events.append("wait")
+
+
+@pytest.fixture
+def loaders(monkeypatch) -> list[Loader]:
+    monkeypatch.setattr(recognizer_module, "BackgroundRecognizer", Loader)
+    monkeypatch.setattr(Loader, "made", [])
+    return Loader.made
+
+
+def test_a_refused_profile_stops_the_board_before_the_model_starts_loading(loaders, no_window, shipped_model, tmp_path):
+    """A process that ends while ONNX Runtime loads the model on another thread is aborted
+    (exit 134): what the board refuses, it refuses before the loader starts."""
+    with pytest.raises(ValueError, match="is a folder"):
+        run_board(BoardConfig(shipped_model, profile=tmp_path))
+    assert [loader.events for loader in loaders] in ([], [[]])
+
+
+def test_the_board_returns_only_once_the_model_has_loaded(loaders, monkeypatch, shipped_model, capsys):
+    """The window that cannot open, as a user who quits at once: the process may end next."""
+    def no_display(*args, **kwargs):
+        raise pygame.error("No available video device")
+
+    monkeypatch.setattr(pygame.display, "set_mode", no_display)
+    assert run_board(BoardConfig(shipped_model, learning=False)) == 2
+    assert [loader.events for loader in loaders] == [["start", "wait"]]
+
+
+def test_the_model_loader_starts_when_told_and_can_be_waited_for(shipped_model):
+    loader = recognizer_module.BackgroundRecognizer(shipped_model, start=False)
+    assert not loader.ready
+    loader.start()
+    loader.wait()
+    assert loader.ready and loader.error is None

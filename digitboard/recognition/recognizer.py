@@ -166,14 +166,29 @@ def load_recognizer(model_path: str | os.PathLike[str]) -> Recognizer:
 
 
 class BackgroundRecognizer:
-    """Loads a recogniser on a thread, so the board accepts strokes while the model loads."""
+    """Loads a recogniser on a thread, so the board accepts strokes while the model loads.
 
-    def __init__(self, model_path: str | os.PathLike[str]) -> None:
+    A process must not end while the thread is in ONNX Runtime's or TensorFlow's native loading
+    code: their C++ runtime then aborts it ("terminate called without an active exception", exit
+    134). So the thread is not a daemon (the interpreter waits for it at exit), and a shell that
+    may refuse to start creates the loader with `start=False` and starts it once it will go on."""
+
+    def __init__(self, model_path: str | os.PathLike[str], start: bool = True) -> None:
         self.model_path = model_path
         self.error: ModelError | None = None
         self._recognizer: Recognizer | None = None
-        self._thread = threading.Thread(target=self._load, name="model-loader", daemon=True)
+        self._thread = threading.Thread(target=self._load, name="model-loader")
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Start loading the model on the thread."""
         self._thread.start()
+
+    def wait(self) -> None:
+        """Return once the load is over (loaded or failed), or at once if it never started."""
+        if self._thread.is_alive():
+            self._thread.join()
 
     def _load(self) -> None:
         try:

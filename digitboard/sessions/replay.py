@@ -8,10 +8,10 @@ import json
 import os
 import signal
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TextIO
 
+from digitboard import platforms
 from digitboard.core.board import Board, ModelInputs
 from digitboard.paths import same_file
 from digitboard.core.digits import Digit
@@ -128,22 +128,6 @@ class Terminated(Exception):
     """SIGTERM arrived: stop, keeping what was printed."""
 
 
-@contextmanager
-def _terminated_on_sigterm() -> Iterator[None]:
-    def on_sigterm(signum, frame) -> None:
-        raise Terminated
-
-    try:
-        previous = signal.signal(signal.SIGTERM, on_sigterm)
-    except ValueError:  # not the main thread: leave signals alone
-        yield
-        return
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 def run_replay(
     files: list[str], model: str | os.PathLike[str], out: str | None = None,
     profile: str | None = None, learning: bool = True, config: LearningConfig = LearningConfig(),
@@ -162,7 +146,7 @@ def run_replay(
         raise ValueError("--profile and --no-learning contradict each other; give one")
     if update_profile and not profile:
         raise ValueError("--update-profile needs --profile PATH: the profile to keep what the sessions teach in")
-    with _terminated_on_sigterm():
+    with platforms.sigterm_raises(Terminated):
         try:
             return _replay_files(files, model, out, profile, learning, config, update_profile)
         except Terminated:

@@ -12,7 +12,6 @@ ijson refused the text) by json's own scanner, keeping nothing of what it decode
 
 from __future__ import annotations
 
-import collections
 import json
 import json.decoder
 import json.scanner

@@ -25,8 +25,8 @@ from digitboard.core.board import Board  # noqa: E402
 from digitboard.core.controller import Button, Controller  # noqa: E402
 from digitboard.core.digits import Digit, Mark  # noqa: E402
 from digitboard.paths import same_file  # noqa: E402
-from digitboard.recognition.learning import LearningConfig  # noqa: E402
 from digitboard.sessions.recording import Recorder  # noqa: E402
+from digitboard.window.config import BoardConfig  # noqa: E402
 from digitboard.window.view import BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
 
 if TYPE_CHECKING:
@@ -45,9 +45,9 @@ class BoardApp:
     def __init__(
         self,
         board: Board,
-        size: tuple[int, int] = (640, 480),
+        size: tuple[int, int] = BoardConfig.size,
         recorder: Recorder | None = None,
-        save_dir: str | os.PathLike[str] = "digitboard-saves",
+        save_dir: str | os.PathLike[str] = BoardConfig.save_dir,
         status: Callable[[], str | None] = lambda: None,
         look: Look = Look(),
         clock: Callable[[], float] = time.monotonic,
@@ -272,37 +272,34 @@ def window_icon() -> pygame.Surface:
     return icon
 
 
-def run_board(
-    model: str | os.PathLike[str],
-    size: tuple[int, int] = (640, 480),
-    record: str | os.PathLike[str] | None = None,
-    force: bool = False,
-    save_dir: str | os.PathLike[str] = "digitboard-saves",
-    profile: str | os.PathLike[str] | None = None,
-    learning: bool = True,
-    learning_config: LearningConfig = LearningConfig(),
-) -> int:
+def run_board(config: BoardConfig = BoardConfig()) -> int:
     """Open the window at once, load the model behind it, and run the frame loop."""
     from digitboard.recognition.modelfile import check_model_file
     from digitboard.recognition.recognizer import BackgroundRecognizer
 
-    check_model_file(model)  # fail fast, before any window, on a file that cannot work
-    if record and learning:
+    check_model_file(config.model)  # fail fast, before any window, on a file that cannot work
+    size, record = config.size, config.record
+    if record and config.learning:
         from digitboard.recognition.profile import default_profile_path
 
-        if same_file(record, profile or default_profile_path()):
+        if same_file(record, config.profile or default_profile_path()):
             raise ValueError(f"--record {record} is the profile the board learns in; recording there would erase "
                              "your examples")
     problem = display_problem(os.environ)
     if problem is not None:  # checked before --record creates its file
         print(f"digitboard: {problem}", file=sys.stderr)
         return 2
-    recognizer = BackgroundRecognizer(model)  # loads on its thread while the window opens
+    # The model loads on its thread while the window opens, but only once the profile is known to
+    # be usable: a refusal (a folder or a foreign file named as the profile) ends the process, and a
+    # process that ends while ONNX Runtime or TensorFlow loads on another thread aborts
+    # ("terminate called without an active exception", exit 134) instead of exiting 2.
+    recognizer = BackgroundRecognizer(config.model, start=False)
     from digitboard.recognition.profile import (
         window_learner,  # the profile's examples load behind the window too
     )
 
-    learner = window_learner(recognizer, profile, learning_config) if learning else None
+    learner = window_learner(recognizer, config.profile, config.learning_config) if config.learning else None
+    recognizer.start()
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of
     # start-up (and ALSA errors on stderr) on a machine without sound.
     recorder = None
@@ -324,7 +321,7 @@ def run_board(
                   f"opening {fitted[0]}x{fitted[1]}", file=sys.stderr)
             size = fitted
         starting_from = learner.starting_from if learner is not None else None  # the examples a recording names
-        recorder = Recorder(record, size, force=force, profile=starting_from) if record else None
+        recorder = Recorder(record, size, force=config.force, profile=starting_from) if record else None
         pygame.display.set_icon(window_icon())
         pygame.display.set_caption(TITLE)
         try:
@@ -335,7 +332,7 @@ def run_board(
             return 2
         look = Look(scale=display_scale(max((h for _, h in desktops), default=1080)))
         app = BoardApp(
-            Board(learner or recognizer, learner), size, recorder, save_dir,
+            Board(learner or recognizer, learner), size, recorder, config.save_dir,
             status=lambda: None if recognizer.ready else "loading the model…", look=look,
         )
         if learner is not None:
@@ -347,7 +344,8 @@ def run_board(
                 recorder.close()  # the last action on disk before the process ends
             except OSError as error:
                 print(f"digitboard: the recording {record} may lack its last actions: {error}", file=sys.stderr)
-        pygame.quit()
+        pygame.quit()  # the window goes at once...
+        recognizer.wait()  # ...but the process ends only after the model's load (see above)
 
 
 def run_frame(app: BoardApp) -> pygame.Surface:

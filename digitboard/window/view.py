@@ -20,6 +20,7 @@ from digitboard.core.chooser import Row, panel_rects, row_at, rows_for
 from digitboard.core.digits import Digit, Ink, Mark
 from digitboard.core.keys import help_lines
 from digitboard.core.labels import Rect, RectGrid, place_labels
+from digitboard.window.config import BoardConfig
 
 BACKGROUND = (0, 0, 0)
 INK = (255, 255, 255)
@@ -122,7 +123,7 @@ def _near(rects: list[Rect], reach_x: int, reach_y: int):
 class BoardView:
     """Draws a board onto the window's surface, reusing what has not changed since last time."""
 
-    def __init__(self, look: Look = Look(), size: tuple[int, int] = (640, 480)) -> None:
+    def __init__(self, look: Look = Look(), size: tuple[int, int] = BoardConfig.size) -> None:
         self.look = look
         self.size = size  # the window's: where hit-testing lays the board out (the shell keeps it)
         self.label_font = pygame.font.Font(None, look.px(look.label_font))
