@@ -270,7 +270,7 @@ def a_path(text: str) -> str:
 
 def learning_config(corrections_only: bool, no_learning: bool):
     """The learning rule, learning from corrections alone if asked (which no learning contradicts)."""
-    from digitboard.recognition.learning import LearningConfig
+    from digitboard.profile.examples import LearningConfig
 
     if corrections_only and no_learning:
         raise ValueError("--corrections-only and --no-learning contradict each other; give one")
@@ -336,10 +336,7 @@ def main(argv: list[str] | None = None) -> int:
             workers = default_workers() if args.workers is None else args.workers
             return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads, workers))
         if args.command == "profile":
-            from digitboard.recognition.profile_command import (
-                ProfileRequest,
-                run_profile,
-            )
+            from digitboard.profile.command import ProfileRequest, run_profile
 
             return run_profile(ProfileRequest(
                 args.profile_path or args.profile, args.json, args.list, args.forget, args.export,

@@ -15,11 +15,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "digitboard"
 BASE = {"digitboard", "digitboard.paths", "digitboard.platforms"}
 MAY_IMPORT = {
     "recognition": set(),
+    "profile": {"recognition"},  # personal examples: the learner and its SQLite store
     "core": {"recognition"},
-    "sessions": {"core", "recognition"},
+    "sessions": {"core", "recognition", "profile"},
     "training": {"recognition"},
-    "window": {"core", "recognition", "sessions"},
-    "web": {"core", "recognition", "sessions"},
+    "window": {"core", "recognition", "sessions", "profile"},
+    "web": {"core", "recognition", "sessions", "profile"},
 }
 
 

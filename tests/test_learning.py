@@ -1,4 +1,4 @@
-"""Personal examples: how corrections change recognition (digitboard.recognition.learning), on the board and
+"""Personal examples: how corrections change recognition (digitboard.profile.learner), on the board and
 in replay. A fake recogniser with an embedding stands in for the CNN."""
 
 from __future__ import annotations
@@ -13,16 +13,9 @@ from conftest import FakeRecognizer, stroke
 from digitboard.cli import main
 from digitboard.core.actions import Correct, Undo
 from digitboard.core.board import Board
-from digitboard.recognition.learning import (
-    Example,
-    LearningConfig,
-    PersonalRecognizer,
-    adjust,
-    embed_examples,
-    one_hot,
-    personal_evidence,
-    unit_rows,
-)
+from digitboard.profile.evidence import adjust, one_hot, personal_evidence, unit_rows
+from digitboard.profile.examples import Example, LearningConfig
+from digitboard.profile.learner import PersonalRecognizer, embed_examples
 from digitboard.recognition.preprocess import digit_image
 from digitboard.sessions import replay
 from digitboard.sessions.format import parse_session
@@ -254,7 +247,7 @@ def test_a_digit_let_stand_right_after_it_was_read_is_not_embedded_again():
 
 
 def test_example_rows_follow_the_examples_added_and_removed_in_any_order():
-    from digitboard.recognition.learning import ExampleRows
+    from digitboard.profile.evidence import ExampleRows
 
     rng = np.random.default_rng(0)
     examples = []
@@ -361,7 +354,7 @@ def test_replay_learns_from_a_sessions_corrections_and_starts_each_session_afres
 
 
 def test_replay_with_a_profile_reads_it_and_never_writes_it(tmp_path, monkeypatch, capsys):
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.store import Profile
 
     profile_path = tmp_path / "profile.sqlite"
     strokes = [np.asarray(s, float) for s in SEVEN]
@@ -579,7 +572,7 @@ def test_a_forget_is_recorded_and_replays_the_same():
 
 # -- replay and the profile ------------------------------------------------------------------------
 def test_replay_with_update_profile_keeps_every_correction_even_one_that_confirms_the_reading(tmp_path, monkeypatch, capsys):
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.store import Profile
 
     monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
     own = int(EmbeddingFake().predict(image_batch(SEVEN))[0].argmax())
@@ -603,7 +596,8 @@ def test_replay_with_update_profile_keeps_every_correction_even_one_that_confirm
 
 def test_a_recording_names_its_examples_and_replay_with_that_profile_gives_what_the_board_showed(
         tmp_path, monkeypatch, capsys):
-    from digitboard.recognition.profile import Profile, window_learner
+    from digitboard.profile.loading import window_learner
+    from digitboard.profile.store import Profile
     from digitboard.sessions.recording import Recorder
 
     path = tmp_path / "p.sqlite"
@@ -677,7 +671,7 @@ def test_a_counter_correction_reads_again_the_digits_the_accident_misread_and_un
 
 # -- the profile's examples are never lost by the rules that choose which are in use --------------
 def stored_profile(path, examples) -> None:
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.store import Profile
 
     profile = Profile(path)
     for example in examples:
@@ -685,7 +679,7 @@ def stored_profile(path, examples) -> None:
 
 
 def loaded(path, config) -> PersonalRecognizer:
-    from digitboard.recognition.profile import window_learner
+    from digitboard.profile.loading import window_learner
 
     learner = window_learner(EmbeddingFake(), path, config)
     learner._loading.join(10)
@@ -694,7 +688,7 @@ def loaded(path, config) -> PersonalRecognizer:
 
 def test_learning_from_corrections_only_keeps_every_example_let_stand_in_the_profile(tmp_path):
     """Opening the board with --corrections-only once took a profile from 100 examples to 66."""
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.store import Profile
 
     path = tmp_path / "p.sqlite"
     stroke_points = [np.asarray(s, float) for s in SEVEN]
@@ -709,7 +703,7 @@ def test_the_examples_kept_are_the_most_recently_made_not_the_last_imported(tmp_
     """50 ones let stand today, then 50 imported from a year ago: a start kept the old ones."""
     import time as clock
 
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.store import Profile
 
     path = tmp_path / "p.sqlite"
     stroke_points = [np.asarray(s, float) for s in ONE]
@@ -726,7 +720,7 @@ def test_replay_update_profile_fails_when_the_profile_could_not_be_written(tmp_p
     """It once said nothing of it in its exit status: exit 0 after a write failed."""
     import errno
 
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.store import Profile
 
     monkeypatch.setattr(replay, "load_recognizer", lambda path: EmbeddingFake())
     path = tmp_path / "p.sqlite"

@@ -1,4 +1,4 @@
-"""The profile store (digitboard.recognition.profile) and `digitboard profile`: examples kept in
+"""The profile store (digitboard.profile.store) and `digitboard profile`: examples kept in
 SQLite, foreign files refused and left as they were, two processes at once, kill -9, a full disk,
 the import of an older JSON-lines profile, and the user's control (list, forget, export, import,
 clear and restore)."""
@@ -23,16 +23,12 @@ import pytest
 from test_learning import ONE, SEVEN, EmbeddingFake, image_batch, shifted
 
 from digitboard.cli import main
-from digitboard.recognition.learning import Example
-from digitboard.recognition.profile import (
-    OLD_PROFILE_NAME,
-    PROFILE_NAME,
-    NotAProfile,
-    Profile,
-    default_profile_path,
-    window_learner,
-)
-from digitboard.recognition.profile_command import ProfileRequest, picture, run_profile
+from digitboard.profile.examples import Example
+from digitboard.profile.legacy import OLD_PROFILE_NAME
+from digitboard.profile.loading import window_learner
+from digitboard.profile.schema import NotAProfile
+from digitboard.profile.store import PROFILE_NAME, Profile, default_profile_path
+from digitboard.profile.command import ProfileRequest, picture, run_profile
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -157,7 +153,7 @@ def test_an_import_of_the_older_profile_cut_short_leaves_no_profile_so_the_next_
         tmp_path, monkeypatch, capsys):
     """A full disk (or a kill) during the first start's import once left an empty profile in
     place: every later start showed 0 examples and never named the older file again."""
-    from digitboard.recognition import profile as profile_module
+    from digitboard.profile import store as profile_module
 
     old = tmp_path / OLD_PROFILE_NAME
     old.write_text("\n".join(json.dumps({"learn": {"id": f"e{i}", "label": i, "strokes": [[[0, 0], [10, 60]]]}})
@@ -198,8 +194,8 @@ def test_an_example_beyond_the_bounds_is_not_kept(tmp_path):
 WRITER = textwrap.dedent("""
     import sys
     import numpy as np
-    from digitboard.recognition.learning import Example
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.examples import Example
+    from digitboard.profile.store import Profile
     profile = Profile(sys.argv[1])
     for index in range(int(sys.argv[2])):
         profile.remember(Example(int(sys.argv[3]), [np.array([[0.0, 0.0], [1.0, float(index)]])]))
@@ -305,7 +301,7 @@ def test_the_window_learner_loads_the_profile_and_writes_each_correction_and_und
 def test_embeddings_are_kept_with_their_model_and_used_only_with_that_model(tmp_path):
     path = tmp_path / "p.sqlite"
     stored = example(3)
-    from digitboard.recognition.learning import unit_rows
+    from digitboard.profile.evidence import unit_rows
 
     stored.embedding = unit_rows(EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0])[0]  # as the board stores one
     stored.model = "model-a"
@@ -446,7 +442,7 @@ def test_the_profile_command_imports_an_older_profile_beside_the_default_one(tmp
     assert json.loads(captured.out)["corrected"] == {"1": 1} and "imported 1 personal example(s)" in captured.err
     assert old.is_file()
 def test_the_default_profile_is_in_the_tests_own_folder(user_data_folder):
-    from digitboard.recognition.profile import default_profile_path
+    from digitboard.profile.store import default_profile_path
     assert str(default_profile_path()).startswith(str(user_data_folder))
 
 
@@ -491,7 +487,7 @@ def test_an_imported_time_no_clock_can_show_is_a_damaged_example_skipped_and_cou
 def test_a_damaged_stored_embedding_is_made_again_from_the_strokes(tmp_path):
     """One of the wrong length made replay exit 2 with numpy's matmul message; one not of unit
     length made every digit read "7 · yours" at 100%."""
-    from digitboard.recognition.learning import unit_rows
+    from digitboard.profile.evidence import unit_rows
 
     path = tmp_path / "p.sqlite"
     sound = unit_rows(EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0])[0]
@@ -526,7 +522,7 @@ def test_a_profile_takes_examples_up_to_its_bound_and_again_after_one_is_forgott
     import dataclasses
     import errno as errors
 
-    from digitboard.recognition import profile as profile_module
+    from digitboard.profile import store as profile_module
 
     monkeypatch.setattr(profile_module, "BOUNDS", dataclasses.replace(profile_module.BOUNDS, examples=3))
     store = Profile(tmp_path / "p.sqlite")

@@ -15,12 +15,8 @@ from typing import TextIO
 from digitboard.core.board import Board, ModelInputs
 from digitboard.paths import same_file
 from digitboard.core.digits import Digit
-from digitboard.recognition.learning import (
-    Example,
-    LearningConfig,
-    PersonalRecognizer,
-    embed_examples,
-)
+from digitboard.profile.examples import Example, LearningConfig
+from digitboard.profile.learner import PersonalRecognizer, embed_examples
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
 from digitboard.sessions.files import read_sessions
 from digitboard.sessions.format import Session, SessionError
@@ -81,7 +77,7 @@ def replay_session(
 def recorded_examples(session: Session, examples: Sequence[Example]) -> tuple[list[Example], str | None]:
     """The examples a session was recorded with, of those given, and what differs (None: the same;
     a session that names no profile starts from all of them)."""
-    from digitboard.recognition.profile import example_identity
+    from digitboard.profile.rows import example_identity
 
     named = session.profile
     if named is None:
@@ -103,7 +99,7 @@ def _replayed(
     its state says whether it did (`"profile": "same"` or `"differs"`) when the session names them."""
     difference = None
     if learner is not None:
-        from digitboard.recognition.profile import example_identity
+        from digitboard.profile.rows import example_identity
 
         if session.profile is not None and example_identity(learner.examples).digest != session.profile["digest"]:
             difference = "the profile has changed since"
@@ -179,7 +175,8 @@ def _replay_files(
     examples: Sequence[Example] | None = None
     learner: PersonalRecognizer | None = None
     if learning:
-        from digitboard.recognition.profile import Profile, loaded_examples, model_fingerprint
+        from digitboard.profile.loading import loaded_examples
+        from digitboard.profile.store import Profile, model_fingerprint
 
         fingerprint = model_fingerprint(model) if os.path.isfile(model) else ""
         if update_profile:

@@ -25,7 +25,7 @@ from digitboard.core.board import Board  # noqa: E402
 from digitboard.core.controller import Button, Controller  # noqa: E402
 from digitboard.core.digits import Digit, Mark  # noqa: E402
 from digitboard.paths import same_file  # noqa: E402
-from digitboard.recognition.learning import LearningConfig  # noqa: E402
+from digitboard.profile.examples import LearningConfig  # noqa: E402
 from digitboard.sessions.recording import Recorder  # noqa: E402
 from digitboard.window.view import BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
 
@@ -288,7 +288,7 @@ def run_board(
 
     check_model_file(model)  # fail fast, before any window, on a file that cannot work
     if record and learning:
-        from digitboard.recognition.profile import default_profile_path
+        from digitboard.profile.store import default_profile_path
 
         if same_file(record, profile or default_profile_path()):
             raise ValueError(f"--record {record} is the profile the board learns in; recording there would erase "
@@ -298,9 +298,7 @@ def run_board(
         print(f"digitboard: {problem}", file=sys.stderr)
         return 2
     recognizer = BackgroundRecognizer(model)  # loads on its thread while the window opens
-    from digitboard.recognition.profile import (
-        window_learner,  # the profile's examples load behind the window too
-    )
+    from digitboard.profile.loading import window_learner
 
     learner = window_learner(recognizer, profile, learning_config) if learning else None
     # Only what the board uses: pygame.init() would also open the audio device, up to 0.1 s of

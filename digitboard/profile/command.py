@@ -5,6 +5,7 @@ backup, restore that backup."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -17,10 +18,15 @@ import cv2
 import numpy as np
 
 from digitboard.paths import require_readable_file, shown
+from digitboard.profile.examples import Example
+from digitboard.profile.legacy import read_old_profile
+from digitboard.profile.rows import ProfileContents
+from digitboard.profile.schema import NotAProfile
+from digitboard.profile.store import Profile, default_profile_path
 from digitboard.recognition.classes import DIGIT_CLASSES
-from digitboard.recognition.learning import Example
 from digitboard.recognition.preprocess import digit_image
-from digitboard.recognition.profile import Profile, default_profile_path, read_examples_file
+
+log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 ID_SHOWN = 8  # characters of an example's id `--list` shows; `--forget` takes any unique start of 4 or more
 PICTURE_SIZE = 16  # pixels a side of `--list`'s picture: 8 braille characters by 4 lines
@@ -40,6 +46,17 @@ class ProfileRequest:
     clear: bool = False
     restore: str | None = None  # a backup's path, or "latest"
     yes: bool = False
+
+
+def read_examples_file(path: Path) -> ProfileContents:
+    """The examples of a profile, an export, or an old JSON-lines profile (for `--import`)."""
+    try:
+        return Profile(path, writable=False).read()
+    except NotAProfile as refusal:
+        if not path.is_file() or "older JSON-lines" not in str(refusal):
+            raise
+    return read_old_profile(path)
+
 
 
 def counts(examples: list[Example]) -> dict:
@@ -128,7 +145,7 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
         profile.create()
         exists = True
         for notice in profile.notices:
-            print(f"digitboard: {notice}", file=sys.stderr)
+            log.warning(notice)
         profile.notices.clear()
     say = lambda text: print(text, file=stdout)
     if request.export:
@@ -148,7 +165,7 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
         contents = read_examples_file(source)
         added, held = profile.merge(contents.examples)
         for notice in profile.notices:
-            print(f"digitboard: {notice}", file=sys.stderr)
+            log.warning(notice)
         skipped = f", {contents.skipped} damaged one(s) skipped" if contents.skipped else ""
         say(f"imported {added} personal example(s) from {source} into {profile.path} ({held} already there{skipped})")
     if request.restore:
