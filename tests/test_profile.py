@@ -55,7 +55,7 @@ def test_examples_are_kept_and_forgotten_each_in_one_transaction(tmp_path):
     assert np.array_equal(stored.embedding, kept.embedding) and stored.image is None
     with sqlite3.connect(profile.path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
         assert connection.execute("PRAGMA application_id").fetchone()[0] == 0x64677462
 
 
@@ -259,6 +259,7 @@ def test_a_full_disk_gives_a_message_and_loses_nothing_kept(tmp_path, capsys):
         kept = 0
         for _ in range(200):
             learner.learn(image_batch(SEVEN)[0, ..., 0], big, 1)
+            learner.writer.flush(30)  # written behind, on the learner's thread
             if learner.journal is None:
                 break
             kept += 1
@@ -290,8 +291,10 @@ def test_the_window_learner_loads_the_profile_and_writes_each_correction_and_und
     assert learner.predict(image_batch(shifted(SEVEN, 50)))[0].argmax() == 4
     one = [[(300.0, 100.0), (300.0, 210.0)]]
     handle = learner.learn(image_batch(one)[0, ..., 0], [np.asarray(one[0])], 1)
+    learner.writer.flush(10)  # written behind, on the learner's thread
     assert labels(path) == [4, 1]
     learner.forget(handle)
+    assert learner.close(10)
     assert labels(path) == [4]
     again = window_learner(EmbeddingFake(), path)  # a second board starts from what the first left
     again._loading.join(5)

@@ -59,21 +59,21 @@ def read_examples_file(path: Path) -> ProfileContents:
 
 
 
-def counts(examples: list[Example]) -> dict:
-    """{"corrected": {"7": 1}, "let_stand": {"1": 8}, "tied": {...}}: digits as strings, only those held."""
+def counts(held: dict[tuple[str, int, bool], int]) -> dict:
+    """{"corrected": {"7": 1}, "let_stand": {"1": 8}, "tied": {...}}: digits as strings, only those
+    held, from Profile.counts (by kind, digit and whether tied to corrections)."""
     result: dict[str, dict[str, int]] = {"corrected": {}, "let_stand": {}, "tied": {}}
-    for example in sorted(examples, key=lambda example: example.label):
-        kinds = ["let_stand", "tied"] if example.tied_to else ["let_stand"] if example.accepted else ["corrected"]
-        for kind in kinds:
-            result[kind][str(example.label)] = result[kind].get(str(example.label), 0) + 1
+    for (kind, label, tied), count in sorted(held.items(), key=lambda item: item[0][1]):
+        for name in ["let_stand", "tied"] if tied else ["let_stand"] if kind == "let stand" else ["corrected"]:
+            result[name][str(label)] = result[name].get(str(label), 0) + count
     return result
 
 
-def summary(profile: Profile, examples: list[Example], skipped: int) -> str:
+def summary(profile: Profile, held: dict[tuple[str, int, bool], int], skipped: int) -> str:
     """The counts as text: where the profile is and how many examples of each digit."""
-    numbers = counts(examples)
+    numbers = counts(held)
     corrected, stood = numbers["corrected"], numbers["let_stand"]
-    lines = [(f"profile {profile.path}: {len(examples)} personal example(s), "
+    lines = [(f"profile {profile.path}: {sum(held.values())} personal example(s), "
               f"{sum(corrected.values())} corrected and {sum(stood.values())} let stand")]
     for digit in map(str, range(DIGIT_CLASSES)):
         fixed, let = corrected.get(digit, 0), stood.get(digit, 0)
@@ -198,17 +198,19 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
             say("nothing cleared")
     if request.as_json or request.list_examples or not (request.export or request.import_file or request.restore
                                             or request.forget or request.clear):
-        contents = profile.read()
-        if request.as_json:
-            say(json.dumps({"profile": str(profile.path), "examples": len(contents.examples),
-                            **counts(contents.examples), "skipped": contents.skipped}))
-        elif request.list_examples:
+        if request.list_examples and not request.as_json:
+            contents = profile.read()
             pictures = stdout.isatty() and shutil.get_terminal_size().columns >= 40
             for line in listing(contents.examples, pictures):
                 say(line)
             if not contents.examples:
                 say(f"{profile.path} holds no personal examples")
-        else:
-            say(summary(profile, contents.examples, contents.skipped))
+        else:  # counted by SQLite: no stroke is read
+            held, skipped = profile.counts()
+            if request.as_json:
+                say(json.dumps({"profile": str(profile.path), "examples": sum(held.values()), **counts(held),
+                                "skipped": skipped}))
+            else:
+                say(summary(profile, held, skipped))
     profile.close()
     return 0

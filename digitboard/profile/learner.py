@@ -24,6 +24,7 @@ import numpy as np
 
 from digitboard.profile.evidence import ExampleRows, adjust, closeness, personal_evidence, unit_rows
 from digitboard.profile.examples import EmbeddingRecognizer, Example, Explained, Journal, LearningConfig, drawing_key
+from digitboard.profile.writer import WritingThread
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.trajectory import trajectories, trajectory
@@ -50,9 +51,15 @@ class PersonalRecognizer:
         config: LearningConfig = LearningConfig(),
         journal: Journal | None = None,
         fingerprint: str = "",
+        write_behind: bool = False,
     ) -> None:
+        """`write_behind`: the journal is written on a thread of its own (the window's: a frame
+        never waits for the profile), which `close` finishes."""
         self.base = base
         self.config = config
+        self.writer: WritingThread | None = None
+        if journal is not None and write_behind:
+            journal = self.writer = WritingThread(journal, self._journal_failed)
         self.journal = journal
         self.fingerprint = fingerprint  # of the base model: stored embeddings by another model are recomputed
         self._examples: dict[str, Example] = {}  # by id, oldest first
@@ -264,17 +271,29 @@ class PersonalRecognizer:
         for example, kind in surplus:
             self.forget(example, write_down=kind and self.config.accepted_per_label > 0)
 
-    def _write_down(self, what: str, example: Example) -> None:
-        """Tell the journal; if it cannot be written (a full disk, a read-only folder), go on
-        learning for this session only, and say so once."""
-        if self.journal is None:
+    def _write_down(self, what: str, argument: object) -> None:
+        """Tell the journal (of an example learned or forgotten, or of embeddings made for stored
+        examples, if it keeps them); if it cannot be written (a full disk, a read-only folder), go
+        on learning for this session only, and say so once."""
+        journal = self.journal
+        write = getattr(journal, what, None)
+        if write is None:
             return
         try:
-            getattr(self.journal, what)(example)
+            write(argument)
         except OSError as error:
-            self.journal_error, self.journal = error, None
-            self.problem(f"cannot write personal examples ({error.strerror or error}); "
-                         "corrections are learned for this session only")
+            self._journal_failed(error)
+
+    def _journal_failed(self, error: OSError) -> None:
+        if self.journal_error is not None:
+            return
+        self.journal_error, self.journal = error, None
+        self.problem(f"cannot write personal examples ({error.strerror or error}); "
+                     "corrections are learned for this session only")
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Finish writing what was learned (a journal written behind); whether it finished in time."""
+        return self.writer.close(timeout) if self.writer is not None else True
 
     def problem(self, message: str) -> None:
         """Say what went wrong with the profile: to the "digitboard" logger (the shells show it on
@@ -308,8 +327,8 @@ class PersonalRecognizer:
                 loaded = load()
                 while not self.base.ready and getattr(self.base, "error", None) is None:
                     time.sleep(0.02)  # the model loads on its own thread; embed as soon as it can
-                if self.base.ready:
-                    embed_examples(self.base, loaded, self.fingerprint)  # else the model failed, which the shell reports
+                if self.base.ready:  # else the model failed, which the shell reports
+                    self._write_down("keep_embeddings", embed_examples(self.base, loaded, self.fingerprint))
             except Exception as error:  # a damaged profile must not take the board down
                 self.load_error = error
                 self.problem(f"personal examples not loaded ({error})")
@@ -330,8 +349,10 @@ class PersonalRecognizer:
         with self._lock:
             if self._matrix is None:
                 examples = list(self._examples.values())
-                embed_examples(self.base, examples, self.fingerprint)
+                made = embed_examples(self.base, examples, self.fingerprint)
                 self._matrix = ExampleRows(examples)
+                if made:
+                    self._write_down("keep_embeddings", made)
             return self._matrix.view()
 
 
@@ -339,11 +360,14 @@ def _copied(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(stroke, np.float64).copy() for stroke in strokes]
 
 
-def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example], fingerprint: str = "") -> None:
+def embed_examples(
+    recognizer: EmbeddingRecognizer, examples: Sequence[Example], fingerprint: str = "",
+) -> list[Example]:
     """Give every example without a sound embedding by the model `fingerprint` names (any model:
     "") the recogniser's embedding of its drawing, rendering its image first if it has none. A
     stored embedding of the wrong length, not finite or not of unit length (a damaged row) is
-    made again from the strokes, which are the example's truth."""
+    made again from the strokes, which are the example's truth. Returns the examples embedded now
+    (to be stored, so that the next start need not run the model on them)."""
     def sound(embedding: np.ndarray | None) -> bool:
         return (embedding is not None and embedding.ndim == 1 and bool(np.isfinite(embedding).all())
                 and abs(float(np.linalg.norm(embedding)) - 1.0) < 1e-3)
@@ -353,7 +377,7 @@ def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example],
     missing = [example for example in examples if not sound(example.embedding) or len(example.embedding) != usual
                or (fingerprint and example.model != fingerprint)]
     if not missing:
-        return
+        return []
     for example in missing:
         if example.image is None:
             example.image = digit_image(example.strokes)
@@ -367,5 +391,6 @@ def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example],
     for example in stale:  # the stored rows were of another model's width, all of them: made again too
         example.embedding = None
     if stale:
-        embed_examples(recognizer, stale, fingerprint)
+        missing += embed_examples(recognizer, stale, fingerprint)
+    return missing
 

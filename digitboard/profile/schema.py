@@ -12,7 +12,7 @@ from pathlib import Path
 from digitboard import platforms
 
 APPLICATION_ID = 0x64677462  # "dgtb" at byte 68 of the file: a digitboard profile, not any SQLite file
-SCHEMA_VERSION = 1  # PRAGMA user_version
+SCHEMA_VERSION = 2  # PRAGMA user_version: 1 had no index of the examples in use
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 SCHEMA = """
@@ -31,6 +31,16 @@ CREATE TABLE examples (
 """
 # A recording's names, read without the strokes (SQLite takes the index by itself).
 INDEX = "CREATE INDEX IF NOT EXISTS examples_by_digest ON examples (id, digest)"
+# Which examples a board reads with (the most recent of each kind and digit, and their ties),
+# chosen from this index alone: reading every row's record took as long as reading the strokes,
+# which lie before `created` in it.
+IN_USE_INDEX = "CREATE INDEX IF NOT EXISTS examples_in_use ON examples (kind, label, created, id, tied_to)"
+
+# What brings a profile of each older version to the next: run in one transaction when a
+# profile is opened to be written (one opened only to be read works at its own version).
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    1: (IN_USE_INDEX,),
+}
 
 
 class NotAProfile(ValueError):
@@ -80,6 +90,18 @@ def create_schema(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     connection.execute(SCHEMA)
     connection.execute(INDEX)
+    connection.execute(IN_USE_INDEX)
+
+
+def migrate(connection: sqlite3.Connection) -> int:
+    """Bring the profile to SCHEMA_VERSION (in the caller's transaction); the version it had."""
+    version = connection.execute("PRAGMA user_version").fetchone()[0]
+    for step in range(version, SCHEMA_VERSION):
+        for statement in MIGRATIONS[step]:
+            connection.execute(statement)
+    if version < SCHEMA_VERSION:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return version
 
 
 def new_database(path: Path) -> None:

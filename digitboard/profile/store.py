@@ -16,20 +16,27 @@ import errno
 import hashlib
 import logging
 import os
+import shutil
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
-from digitboard.profile.examples import Example
+import numpy as np
+
+from digitboard import platforms
+from digitboard.profile.examples import Example, LearningConfig
+from digitboard.profile.in_use import Entry, in_use
 from digitboard.profile.legacy import OLD_PROFILE_NAME, read_old_profile
 from digitboard.profile.rows import (
     BOUNDS,
     COLUMNS,
+    LATEST_CREATED,
     Identity,
     ProfileContents,
+    created_in_bounds,
     example_row,
     identity_of,
     row_example,
@@ -40,6 +47,7 @@ from digitboard.profile.schema import (
     NotAProfile,
     check_profile_file,
     create_schema,
+    migrate,
     new_database,
 )
 
@@ -48,6 +56,15 @@ log = logging.getLogger(__name__)  # what the user should hear of: the shells sh
 PROFILE_NAME = "profile.sqlite"
 BUSY_SECONDS = 10.0  # how long a change waits for another process's change to the same profile
 BACKUP_MARK = ".cleared-"  # `--clear` keeps the examples in "<profile>.cleared-<UTC time>"
+CANNOT_OPEN = 14  # SQLITE_CANTOPEN: a WAL profile whose shared-memory file cannot be made (read-only media)
+ROWS_AT_ONCE = 500  # rowids in one `IN (...)`: under SQLite's limit of bound parameters
+# A row whose shape is that of an example, checked without reading its points (for the counts).
+ROW_SHAPE = (f"typeof(id) = 'text' AND length(id) BETWEEN 1 AND {BOUNDS.id_length} "
+             "AND typeof(label) = 'integer' AND label BETWEEN 0 AND 9 AND kind IN ('corrected', 'let stand') "
+             f"AND typeof(points) = 'blob' AND length(points) % 8 = 0 AND length(points) BETWEEN 8 AND {8 * BOUNDS.points} "
+             "AND typeof(stroke_ends) = 'blob' AND length(stroke_ends) % 4 = 0 "
+             f"AND length(stroke_ends) BETWEEN 4 AND {4 * BOUNDS.strokes} "
+             f"AND typeof(created) IN ('real', 'integer') AND created BETWEEN 0 AND {LATEST_CREATED!r}")
 
 
 def default_profile_path() -> Path:
@@ -90,6 +107,7 @@ class Profile:
         self.notices: list[str] = []  # what opening it did that the user should hear of (an import)
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
+        self._snapshot: tempfile.TemporaryDirectory | None = None  # read-only media: a copy to read from
 
     # -- opening -------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -97,9 +115,32 @@ class Profile:
 
     def _connect(self, writable: bool) -> sqlite3.Connection:
         if writable:
-            uri = f"{self.target.as_uri()}?mode=rw"
-        else:
-            uri = f"{self.target.as_uri()}?mode=ro"
+            return self._checked(self.target.as_uri() + "?mode=rw")
+        try:
+            return self._checked(self.target.as_uri() + "?mode=ro")
+        except _CannotOpen:  # read-only media: SQLite cannot make the shared-memory file of a WAL profile
+            return self._checked(self._read_only_media_uri())
+
+    def _read_only_media_uri(self) -> str:
+        """How to read a WAL profile whose folder takes no files (a read-only stick or share): as
+        an immutable file when all of it is in the profile (no `-wal` beside it, or an empty one),
+        else from a copy of the profile and its `-wal` in a temporary folder, which SQLite reads
+        as usual (an immutable read would miss the examples still in the `-wal`)."""
+        wal = Path(f"{self.target}-wal")
+        if not wal.exists() or wal.stat().st_size == 0:
+            return self.target.as_uri() + "?mode=ro&immutable=1"
+        if self._snapshot is None:
+            self._snapshot = tempfile.TemporaryDirectory(prefix="digitboard-profile-")
+            copy = Path(self._snapshot.name) / self.target.name
+            try:
+                shutil.copyfile(self.target, copy)
+                shutil.copyfile(wal, f"{copy}-wal")
+            except OSError as error:
+                raise OSError(error.errno, f"cannot read the profile {self.path} ({error.strerror or error})") from None
+        return (Path(self._snapshot.name) / self.target.name).as_uri() + "?mode=ro"
+
+    def _checked(self, uri: str) -> sqlite3.Connection:
+        """A connection to `uri`, once its application id and version say it is a profile we can read."""
         try:
             connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None,
                                          check_same_thread=False)
@@ -116,6 +157,8 @@ class Profile:
             connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: a kill loses no commit
         except sqlite3.Error as error:
             connection.close()
+            if getattr(error, "sqlite_errorcode", None) == CANNOT_OPEN and "mode=ro" in uri and "immutable" not in uri:
+                raise _CannotOpen() from None
             raise _os_error(error, self.path, "read") from None
         except BaseException:
             connection.close()
@@ -139,7 +182,13 @@ class Profile:
                 raise OSError(errno.EROFS, f"the profile {self.path} is opened read only")
             if not check_profile_file(self.target, self.path):
                 self._create()
-            self._connection = self._connect(writable=True)
+            connection = self._connect(writable=True)
+            try:
+                _transaction(connection, migrate, self.path, "update")  # an older version's profile, brought up to date
+            except BaseException:
+                connection.close()
+                raise
+            self._connection = connection
         return self._connection
 
     def _create(self) -> None:
@@ -170,9 +219,9 @@ class Profile:
                 notice = (f"imported {added} personal example(s) from the older profile {old}{skipped}; "
                           "that file was left as it is")
             try:
-                os.link(temporary, self.target)
+                place_new_file(temporary, self.target)
             except FileExistsError:
-                check_profile_file(self.target, self.path)  # another board made it first: use theirs if it is one
+                _made_by_another(self.target, self.path)  # another board made it first: use theirs if it is one
                 notice = None  # and theirs did the import
         except sqlite3.Error as error:
             raise _os_error(error, self.path, "create") from None
@@ -190,6 +239,9 @@ class Profile:
             if self._connection is not None:
                 self._connection.close()
                 self._connection = None
+            if self._snapshot is not None:
+                self._snapshot.cleanup()
+                self._snapshot = None
 
     def _change(self, change: Callable[[sqlite3.Connection], object], doing: str = "write") -> object:
         """Run `change` as one transaction: all of it is kept, or none."""
@@ -233,6 +285,89 @@ class Profile:
             log.warning(f"skipped {contents.skipped} damaged example(s) of the profile {self.path}")
         return contents.examples
 
+    def entries(self) -> list[Entry]:
+        """A small entry for each example (no strokes, no embedding), read from the index of the
+        examples in use; rows whose entry is damaged are left out (and counted where they are read)."""
+        connection = self._reader()
+        if connection is None:
+            return []
+        try:
+            return [Entry(rowid, id, kind == "let stand", label, created,
+                          tuple(str(tied_to).split())[:BOUNDS.tied_to] if kind == "let stand" else ())
+                    for rowid, id, kind, label, created, tied_to in connection.execute(
+                        "SELECT rowid, id, kind, label, created, tied_to FROM examples LIMIT ?", (BOUNDS.examples,))
+                    if isinstance(id, str) and isinstance(label, int) and 0 <= label <= 9
+                    and created_in_bounds(created)]
+        except sqlite3.Error as error:
+            raise _os_error(error, self.path, "read") from None
+        finally:
+            connection.close()
+
+    def examples_of(self, entries: Sequence[Entry]) -> list[Example]:
+        """The examples these entries name, in the profile's order; damaged rows are skipped and
+        said once on the module's logger."""
+        connection = self._reader()
+        if connection is None:
+            return []
+        examples: list[Example] = []
+        skipped = 0
+        rowids = sorted(entry.rowid for entry in entries)
+        try:
+            for start in range(0, len(rowids), ROWS_AT_ONCE):
+                some = rowids[start:start + ROWS_AT_ONCE]
+                for row in connection.execute(f"SELECT {COLUMNS} FROM examples WHERE rowid IN "
+                                              f"({','.join('?' * len(some))}) ORDER BY rowid", some):
+                    try:
+                        examples.append(row_example(row))
+                    except (ValueError, TypeError):
+                        skipped += 1
+        except sqlite3.Error as error:
+            raise _os_error(error, self.path, "read") from None
+        finally:
+            connection.close()
+        if skipped:
+            log.warning(f"skipped {skipped} damaged example(s) of the profile {self.path}")
+        return examples
+
+    def examples_in_use(self, config: LearningConfig, ids: Iterable[str] | None = None) -> list[Example]:
+        """The examples a learner with `config` reads with (of those with `ids`, if given), read
+        without the strokes of the rest: what a board or a replay starts from."""
+        entries = self.entries()
+        if ids is not None:
+            wanted = set(ids)
+            entries = [entry for entry in entries if entry.id in wanted]
+        return self.examples_of(in_use(entries, config))
+
+    def counts(self) -> tuple[dict[tuple[str, int, bool], int], int]:
+        """How many examples of each (kind, digit, tied to corrections), and how many damaged rows,
+        counted by SQLite from each row's shape (no point is read: a damaged point inside a row of
+        the right shape is found where the row is read)."""
+        connection = self._reader()
+        if connection is None:
+            return {}, 0
+        try:
+            held = {(kind, label, bool(tied)): count for kind, label, tied, count in connection.execute(
+                f"SELECT kind, label, kind = 'let stand' AND tied_to != '', count(*) FROM examples WHERE {ROW_SHAPE} "
+                "GROUP BY 1, 2, 3")}
+            total = connection.execute("SELECT count(*) FROM examples").fetchone()[0]
+        except sqlite3.Error as error:
+            raise _os_error(error, self.path, "read") from None
+        finally:
+            connection.close()
+        return held, total - sum(held.values())
+
+    def digests(self) -> dict[str, str]:
+        """Each example's stored digest, by id (what a recording names examples by)."""
+        connection = self._reader()
+        if connection is None:
+            return {}
+        try:
+            return dict(connection.execute("SELECT id, digest FROM examples LIMIT ?", (BOUNDS.examples,)))
+        except sqlite3.Error as error:
+            raise _os_error(error, self.path, "read") from None
+        finally:
+            connection.close()
+
     def identity(self) -> Identity:
         """Which examples the profile holds now, cheaply (ids and stored digests only)."""
         connection = self._reader()
@@ -263,6 +398,17 @@ class Profile:
 
     def forget(self, example: Example) -> None:
         self._change(lambda connection: connection.execute("DELETE FROM examples WHERE id = ?", (example.id,)))
+
+    def keep_embeddings(self, examples: Sequence[Example]) -> None:
+        """Store the embeddings made for these examples, with the fingerprint of their model, in
+        one transaction: the next start reads them rather than running the model again. An
+        example forgotten meanwhile is left forgotten."""
+        rows = [(example.model, np.asarray(example.embedding, np.float32).tobytes(), example.id)
+                for example in examples
+                if example.embedding is not None and example.model and len(example.embedding) <= BOUNDS.embedding]
+        if rows:
+            self._change(lambda connection: connection.executemany(
+                "UPDATE examples SET model = ?, embedding = ? WHERE id = ?", rows))
 
     # -- `digitboard profile` ----------------------------------------------------------------------
     def forget_ids(self, ids: Iterable[str]) -> list[str]:
@@ -329,7 +475,7 @@ class Profile:
             if replace:
                 os.replace(temporary, destination)
             else:
-                os.link(temporary, destination)  # FileExistsError rather than a file replaced
+                place_new_file(temporary, destination)  # FileExistsError rather than a file replaced
         except sqlite3.Error as error:
             raise _os_error(error, Path(destination), "write") from None
         finally:
@@ -354,6 +500,40 @@ class Profile:
         self.copy_to(backup)
         self._change(lambda connection: connection.execute("DELETE FROM examples"))
         return count, backup
+
+
+class _CannotOpen(Exception):
+    """A read-only open SQLite could not make (read-only media): try another way to read."""
+
+
+def place_new_file(temporary: str | os.PathLike[str], target: Path) -> None:
+    """Give a finished file in `target`'s folder its name, never over anything there: a hard
+    link (FileExistsError if the name is taken), or where the file system has none (FAT, exFAT)
+    the name claimed empty, exclusively, and the file renamed over that claim. The caller
+    removes `temporary` afterwards."""
+    try:
+        os.link(temporary, target)
+        return
+    except FileExistsError:
+        raise
+    except OSError:  # EPERM on FAT and exFAT, ENOTSUP or EINVAL elsewhere: whatever it is, the claim is as safe
+        pass
+    os.close(platforms.create_new(target))  # FileExistsError if the name is taken
+    try:
+        os.replace(temporary, target)  # over our own empty claim only
+    except BaseException:
+        os.unlink(target)
+        raise
+
+
+def _made_by_another(target: Path, shown: Path) -> None:
+    """Check the profile another process made at `target` while this one made its own; where
+    there are no hard links, its name may be claimed but still empty for a moment."""
+    for _ in range(100):
+        if os.path.getsize(target) > 0:
+            break
+        time.sleep(0.02)
+    check_profile_file(target, shown)
 
 
 def _transaction(connection: sqlite3.Connection, change: Callable[[sqlite3.Connection], object], path: Path,

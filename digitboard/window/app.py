@@ -345,6 +345,9 @@ def run_board(
                 recorder.close()  # the last action on disk before the process ends
             except OSError as error:
                 print(f"digitboard: the recording {record} may lack its last actions: {error}", file=sys.stderr)
+        if learner is not None and not learner.close(timeout=30):  # the profile is written behind the frames
+            print("digitboard: the profile is still held by another program; the last examples may not be kept",
+                  file=sys.stderr)
         pygame.quit()
 
 
