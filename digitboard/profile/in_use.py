@@ -21,10 +21,11 @@ class Entry(NamedTuple):
     tied_to: tuple[str, ...]  # the corrections a digit let stand goes with
 
 
-def in_use(entries: Iterable[Entry], config: LearningConfig) -> list[Entry]:
+def in_use(entries: Iterable[Entry], config: LearningConfig, corrections_elsewhere: Iterable[str] = ()) -> list[Entry]:
     """The entries a learner with `config` keeps of these, in the profile's order: of each kind and
     digit the most recent by `created` (as PersonalRecognizer's trim keeps them), without the
-    digits let stand tied to a correction left out, which go with it there too."""
+    digits let stand tied to a correction left out, which go with it there too
+    (`corrections_elsewhere`: corrections of the profile not among `entries`, so left out)."""
     groups: dict[tuple[bool, int], list[Entry]] = {}
     for entry in sorted(entries, key=lambda entry: entry.rowid):
         groups.setdefault((entry.accepted, entry.label), []).append(entry)
@@ -35,5 +36,6 @@ def in_use(entries: Iterable[Entry], config: LearningConfig) -> list[Entry]:
         chosen += held[max(0, len(held) - cap):]
     left_out = {entry.id for entries_of in groups.values() for entry in entries_of if not entry.accepted} - {
         entry.id for entry in chosen}
+    left_out.update(corrections_elsewhere)
     chosen = [entry for entry in chosen if not (entry.accepted and left_out.intersection(entry.tied_to))]
     return sorted(chosen, key=lambda entry: entry.rowid)

@@ -23,13 +23,13 @@ class ReplayStart:
                  config: LearningConfig = LearningConfig(), fingerprint: str = "") -> None:
         self.recognizer, self.config, self.fingerprint = recognizer, config, fingerprint
         self.profile: Profile | None = None
-        self.entries: list[Entry] = []
         if path is not None:
             self.profile = Profile(path, writable=False)
             if not self.profile.exists():
                 raise FileNotFoundError(f"profile {self.profile.path} does not exist; give a profile written by "
                                         "the board or by `digitboard profile --export`")
-            self.entries = self.profile.entries()
+        self._in_use: list[Entry] | None = None  # of the whole profile: what a session naming no examples starts from
+        self._entries: list[Entry] | None = None  # every example's: read when a recording names examples
         self._digests: dict[str, str] | None = None  # stored, by id: read when a recording names examples
         self._read: dict[str, Example] = {}  # embedded, by id
         self._tried: set[str] = set()  # ids read (a damaged row is said once)
@@ -37,16 +37,24 @@ class ReplayStart:
     def for_session(self, named: dict | None) -> tuple[list[Example], str | None]:
         """The examples a session recorded with `named` (its header's profile) starts from, and
         what differs from what it names (None: the same, or it names none)."""
-        entries, difference = self.entries, None
-        if named is not None:
+        difference = None
+        if self.profile is None:
+            chosen: list[Entry] = []
+        elif named is None:
+            if self._in_use is None:
+                self._in_use = self.profile.entries_in_use(self.config)
+            chosen = self._in_use
+        else:
+            if self._entries is None:
+                self._entries = self.profile.entries()
             wanted = set(named["ids"])
-            entries = [entry for entry in self.entries if entry.id in wanted]
+            entries = [entry for entry in self._entries if entry.id in wanted]
             digests = self._stored_digests()
             if identity_of((entry.id, digests.get(entry.id, "")) for entry in entries).digest != named["digest"]:
                 missing = len(wanted) - len(entries)
                 difference = (f"{missing} of its {len(wanted)} examples missing" if missing
                               else "its examples differ from the profile's")
-        chosen = in_use(entries, self.config)
+            chosen = in_use(entries, self.config)
         unread = [entry for entry in chosen if entry.id not in self._tried]
         if unread and self.profile is not None:
             self._tried.update(entry.id for entry in unread)

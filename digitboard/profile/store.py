@@ -50,6 +50,7 @@ from digitboard.profile.schema import (
     migrate,
     new_database,
 )
+from digitboard.recognition.classes import DIGIT_CLASSES
 
 log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
@@ -329,14 +330,49 @@ class Profile:
             log.warning(f"skipped {skipped} damaged example(s) of the profile {self.path}")
         return examples
 
+    def entries_in_use(self, config: LearningConfig) -> list[Entry]:
+        """The entries of the examples a learner with `config` reads with, as `in_use` chooses
+        them from every entry, but asked of the index: the most recent of each kind and digit,
+        a few rows each, however large the profile."""
+        connection = self._reader()
+        if connection is None:
+            return []
+        entries: list[Entry] = []
+        try:
+            for kind, cap in (("corrected", config.corrected_per_label), ("let stand", config.accepted_per_label)):
+                for label in range(DIGIT_CLASSES) if cap else ():
+                    entries += [Entry(rowid, id, kind == "let stand", label, created,
+                                      tuple(str(tied_to).split())[:BOUNDS.tied_to] if kind == "let stand" else ())
+                                for rowid, id, created, tied_to in connection.execute(
+                                    "SELECT rowid, id, created, tied_to FROM examples WHERE kind = ? AND label = ? "
+                                    "AND created BETWEEN 0 AND ? ORDER BY created DESC, rowid DESC LIMIT ?",
+                                    (kind, label, LATEST_CREATED, cap))
+                                if isinstance(id, str) and created_in_bounds(created)]
+            have = {entry.id for entry in entries}
+            anchors = sorted({anchor for entry in entries for anchor in entry.tied_to} - have)
+            elsewhere = [id for start in range(0, len(anchors), ROWS_AT_ONCE)
+                         for some in [anchors[start:start + ROWS_AT_ONCE]]
+                         for (id,) in connection.execute(
+                             f"SELECT id FROM examples WHERE kind = 'corrected' AND id IN ({','.join('?' * len(some))})",
+                             some)]
+        except sqlite3.Error as error:
+            raise _os_error(error, self.path, "read") from None
+        finally:
+            connection.close()
+        return in_use(entries, config, corrections_elsewhere=elsewhere)
+
     def examples_in_use(self, config: LearningConfig, ids: Iterable[str] | None = None) -> list[Example]:
         """The examples a learner with `config` reads with (of those with `ids`, if given), read
-        without the strokes of the rest: what a board or a replay starts from."""
-        entries = self.entries()
-        if ids is not None:
-            wanted = set(ids)
-            entries = [entry for entry in entries if entry.id in wanted]
-        return self.examples_of(in_use(entries, config))
+        without the strokes of the rest: what a board or a replay starts from. Of `ids`, they
+        are asked of the index when the profile holds no other example among them (another
+        board may have written since `ids` were read), else chosen from every entry."""
+        if ids is None:
+            return self.examples_of(self.entries_in_use(config))
+        wanted = set(ids)
+        chosen = self.entries_in_use(config)
+        if not all(entry.id in wanted for entry in chosen):
+            chosen = in_use([entry for entry in self.entries() if entry.id in wanted], config)
+        return self.examples_of(chosen)
 
     def counts(self) -> tuple[dict[tuple[str, int, bool], int], int]:
         """How many examples of each (kind, digit, tied to corrections), and how many damaged rows,
