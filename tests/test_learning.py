@@ -621,6 +621,7 @@ def test_a_recording_names_its_examples_and_replay_with_that_profile_gives_what_
     recorder.close()
     board.classify_pending()
     shown = board.reading()
+    assert learner.close(10)  # what the learner writes behind, written
     assert len(Profile(path).read().examples) == 3  # the session taught the profile more since it began
     header = json.loads(recording.read_text().splitlines()[0])
     assert header["profile"]["ids"] == [stored.id] and header["profile"]["examples"] == 1

@@ -507,6 +507,7 @@ def test_a_damaged_stored_embedding_is_made_again_from_the_strokes(tmp_path):
         assert all(abs(np.linalg.norm(e.embedding) - 1) < 1e-3 and len(e.embedding) == len(sound) for e in learner.examples)
         probabilities = learner.predict(image_batch(shifted(ONE, 400)))[0]
         assert probabilities.max() < 0.999  # a one far from both examples is not pulled to 100%
+        assert learner.close(10)  # the embedding made again, stored
 
 
 def test_list_never_sends_an_imported_ids_escape_sequences_to_the_terminal(tmp_path, capsys):

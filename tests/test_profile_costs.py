@@ -12,10 +12,11 @@ import numpy as np
 from test_learning import ONE, SEVEN, EmbeddingFake, image_batch
 
 from digitboard.cli import main
-from digitboard.profile import store as store_module
+from digitboard.profile import queries
 from digitboard.profile.examples import Example, LearningConfig
 from digitboard.profile.learner import PersonalRecognizer
 from digitboard.profile.loading import ReplayStart, window_learner
+from digitboard.profile.rows import identity_of
 from digitboard.profile.store import Profile
 from digitboard.sessions import replay
 
@@ -30,15 +31,15 @@ def many(path, count: int, label: int = 1, accepted: bool = False, start: float 
 
 
 def rows_decoded(monkeypatch) -> list[int]:
-    """Count the rows whose strokes are decoded (store.row_example), from now on."""
+    """Count the rows whose strokes are decoded (queries.row_example), from now on."""
     decoded = []
-    real = store_module.row_example
+    real = queries.row_example
 
     def counting(row):
         decoded.append(1)
         return real(row)
 
-    monkeypatch.setattr(store_module, "row_example", counting)
+    monkeypatch.setattr(queries, "row_example", counting)
     return decoded
 
 
@@ -95,7 +96,7 @@ def test_a_session_naming_its_examples_starts_from_those_in_use_of_them(tmp_path
     named = Profile(path).identity()
     start = ReplayStart(path, EmbeddingFake(), CAPS)
     recorded = {"examples": 4, "ids": [example.id for example in old],
-                "digest": store_module.identity_of((id, digest) for id, digest in Profile(path).digests().items()
+                "digest": identity_of((id, digest) for id, digest in Profile(path).digests().items()
                                                    if id in {example.id for example in old}).digest}
     examples, difference = start.for_session(recorded)
     assert difference is None and [example.id for example in examples] == [example.id for example in old[-3:]]
@@ -134,7 +135,7 @@ def test_the_counts_read_no_stroke(tmp_path, monkeypatch, capsys):
     def no_strokes(row):
         raise AssertionError("a stroke was read")
 
-    monkeypatch.setattr(store_module, "row_example", no_strokes)
+    monkeypatch.setattr(queries, "row_example", no_strokes)
     capsys.readouterr()
     assert main(["profile", "--profile", str(path), "--json"]) == 0
     counted = __import__("json").loads(capsys.readouterr().out)

@@ -120,7 +120,7 @@ def test_without_hard_links_nothing_is_written_over_a_users_file(tmp_path, no_ha
     mine.write_bytes(b"the user's own file")
     assert main(["profile", "--profile", str(path), "--export", str(mine)]) == 2
     assert mine.read_bytes() == b"the user's own file" and "exists" in capsys.readouterr().err
-    from digitboard.profile.store import place_new_file
+    from digitboard.profile.media import place_new_file
 
     new = tmp_path / "new"
     new.write_bytes(b"new")

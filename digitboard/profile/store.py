@@ -16,31 +16,22 @@ import errno
 import hashlib
 import logging
 import os
-import shutil
 import sqlite3
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from digitboard import platforms
+import digitboard.profile.queries as queries
 from digitboard.profile.examples import Example, LearningConfig
 from digitboard.profile.in_use import Entry, in_use
 from digitboard.profile.legacy import OLD_PROFILE_NAME, read_old_profile
-from digitboard.profile.rows import (
-    BOUNDS,
-    COLUMNS,
-    LATEST_CREATED,
-    Identity,
-    ProfileContents,
-    created_in_bounds,
-    example_row,
-    identity_of,
-    row_example,
-)
+from digitboard.profile.media import CANNOT_OPEN, CannotOpen, made_by_another, place_new_file, read_only_media_uri
+from digitboard.profile.rows import BOUNDS, COLUMNS, Identity, ProfileContents, example_row, identity_of
 from digitboard.profile.schema import (
     APPLICATION_ID,
     SCHEMA_VERSION,
@@ -50,22 +41,12 @@ from digitboard.profile.schema import (
     migrate,
     new_database,
 )
-from digitboard.recognition.classes import DIGIT_CLASSES
 
 log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 PROFILE_NAME = "profile.sqlite"
 BUSY_SECONDS = 10.0  # how long a change waits for another process's change to the same profile
 BACKUP_MARK = ".cleared-"  # `--clear` keeps the examples in "<profile>.cleared-<UTC time>"
-CANNOT_OPEN = 14  # SQLITE_CANTOPEN: a WAL profile whose shared-memory file cannot be made (read-only media)
-ROWS_AT_ONCE = 500  # rowids in one `IN (...)`: under SQLite's limit of bound parameters
-# A row whose shape is that of an example, checked without reading its points (for the counts).
-ROW_SHAPE = (f"typeof(id) = 'text' AND length(id) BETWEEN 1 AND {BOUNDS.id_length} "
-             "AND typeof(label) = 'integer' AND label BETWEEN 0 AND 9 AND kind IN ('corrected', 'let stand') "
-             f"AND typeof(points) = 'blob' AND length(points) % 8 = 0 AND length(points) BETWEEN 8 AND {8 * BOUNDS.points} "
-             "AND typeof(stroke_ends) = 'blob' AND length(stroke_ends) % 4 = 0 "
-             f"AND length(stroke_ends) BETWEEN 4 AND {4 * BOUNDS.strokes} "
-             f"AND typeof(created) IN ('real', 'integer') AND created BETWEEN 0 AND {LATEST_CREATED!r}")
 
 
 def default_profile_path() -> Path:
@@ -119,26 +100,13 @@ class Profile:
             return self._checked(self.target.as_uri() + "?mode=rw")
         try:
             return self._checked(self.target.as_uri() + "?mode=ro")
-        except _CannotOpen:  # read-only media: SQLite cannot make the shared-memory file of a WAL profile
-            return self._checked(self._read_only_media_uri())
-
-    def _read_only_media_uri(self) -> str:
-        """How to read a WAL profile whose folder takes no files (a read-only stick or share): as
-        an immutable file when all of it is in the profile (no `-wal` beside it, or an empty one),
-        else from a copy of the profile and its `-wal` in a temporary folder, which SQLite reads
-        as usual (an immutable read would miss the examples still in the `-wal`)."""
-        wal = Path(f"{self.target}-wal")
-        if not wal.exists() or wal.stat().st_size == 0:
-            return self.target.as_uri() + "?mode=ro&immutable=1"
-        if self._snapshot is None:
-            self._snapshot = tempfile.TemporaryDirectory(prefix="digitboard-profile-")
-            copy = Path(self._snapshot.name) / self.target.name
+        except CannotOpen:  # read-only media: SQLite cannot make the shared-memory file of a WAL profile
+            if self._snapshot is None:
+                self._snapshot = tempfile.TemporaryDirectory(prefix="digitboard-profile-")
             try:
-                shutil.copyfile(self.target, copy)
-                shutil.copyfile(wal, f"{copy}-wal")
+                return self._checked(read_only_media_uri(self.target, Path(self._snapshot.name)))
             except OSError as error:
                 raise OSError(error.errno, f"cannot read the profile {self.path} ({error.strerror or error})") from None
-        return (Path(self._snapshot.name) / self.target.name).as_uri() + "?mode=ro"
 
     def _checked(self, uri: str) -> sqlite3.Connection:
         """A connection to `uri`, once its application id and version say it is a profile we can read."""
@@ -159,7 +127,7 @@ class Profile:
         except sqlite3.Error as error:
             connection.close()
             if getattr(error, "sqlite_errorcode", None) == CANNOT_OPEN and "mode=ro" in uri and "immutable" not in uri:
-                raise _CannotOpen() from None
+                raise CannotOpen() from None
             raise _os_error(error, self.path, "read") from None
         except BaseException:
             connection.close()
@@ -222,7 +190,7 @@ class Profile:
             try:
                 place_new_file(temporary, self.target)
             except FileExistsError:
-                _made_by_another(self.target, self.path)  # another board made it first: use theirs if it is one
+                made_by_another(self.target, self.path)  # another board made it first: use theirs if it is one
                 notice = None  # and theirs did the import
         except sqlite3.Error as error:
             raise _os_error(error, self.path, "create") from None
@@ -258,163 +226,77 @@ class Profile:
             return None
         return self._connect(writable=False)
 
-    def read(self) -> ProfileContents:
-        """The examples, oldest first; damaged rows are skipped and counted. No file: none."""
+    @contextmanager
+    def _reading(self) -> Iterator[sqlite3.Connection | None]:
+        """A connection to read with, closed after; None if there is no profile yet."""
         connection = self._reader()
         if connection is None:
-            return ProfileContents([], 0)
-        examples: list[Example] = []
-        skipped = 0
+            yield None
+            return
         try:
-            rows = connection.execute(f"SELECT {COLUMNS} FROM examples ORDER BY rowid LIMIT ?",  # as learned
-                                      (BOUNDS.examples,))
-            for row in rows:
-                try:
-                    examples.append(row_example(row))
-                except (ValueError, TypeError):
-                    skipped += 1
+            yield connection
         except sqlite3.Error as error:
             raise _os_error(error, self.path, "read") from None
         finally:
             connection.close()
-        return ProfileContents(examples, skipped)
 
-    def examples(self) -> list[Example]:
-        """The examples for a board to load (rendered and embedded later, by the model in use)."""
-        contents = self.read()
+    def _said(self, contents: ProfileContents) -> list[Example]:
         if contents.skipped:
             log.warning(f"skipped {contents.skipped} damaged example(s) of the profile {self.path}")
         return contents.examples
 
+    def read(self) -> ProfileContents:
+        """The examples, oldest first; damaged rows are skipped and counted. No file: none."""
+        with self._reading() as connection:
+            return queries.every_example(connection) if connection else ProfileContents([], 0)
+
+    def examples(self) -> list[Example]:
+        """The examples for a board to load (rendered and embedded later, by the model in use)."""
+        return self._said(self.read())
+
     def entries(self) -> list[Entry]:
-        """A small entry for each example (no strokes, no embedding), read from the index of the
-        examples in use; rows whose entry is damaged are left out (and counted where they are read)."""
-        connection = self._reader()
-        if connection is None:
-            return []
-        try:
-            return [Entry(rowid, id, kind == "let stand", label, created,
-                          tuple(str(tied_to).split())[:BOUNDS.tied_to] if kind == "let stand" else ())
-                    for rowid, id, kind, label, created, tied_to in connection.execute(
-                        "SELECT rowid, id, kind, label, created, tied_to FROM examples LIMIT ?", (BOUNDS.examples,))
-                    if isinstance(id, str) and isinstance(label, int) and 0 <= label <= 9
-                    and created_in_bounds(created)]
-        except sqlite3.Error as error:
-            raise _os_error(error, self.path, "read") from None
-        finally:
-            connection.close()
+        """A small entry for each example (queries.entries)."""
+        with self._reading() as connection:
+            return queries.entries(connection) if connection else []
+
+    def entries_in_use(self, config: LearningConfig) -> list[Entry]:
+        """The entries of the examples a learner with `config` reads with (queries.entries_in_use)."""
+        with self._reading() as connection:
+            return queries.entries_in_use(connection, config) if connection else []
 
     def examples_of(self, entries: Sequence[Entry]) -> list[Example]:
         """The examples these entries name, in the profile's order; damaged rows are skipped and
         said once on the module's logger."""
-        connection = self._reader()
-        if connection is None:
-            return []
-        examples: list[Example] = []
-        skipped = 0
-        rowids = sorted(entry.rowid for entry in entries)
-        try:
-            for start in range(0, len(rowids), ROWS_AT_ONCE):
-                some = rowids[start:start + ROWS_AT_ONCE]
-                for row in connection.execute(f"SELECT {COLUMNS} FROM examples WHERE rowid IN "
-                                              f"({','.join('?' * len(some))}) ORDER BY rowid", some):
-                    try:
-                        examples.append(row_example(row))
-                    except (ValueError, TypeError):
-                        skipped += 1
-        except sqlite3.Error as error:
-            raise _os_error(error, self.path, "read") from None
-        finally:
-            connection.close()
-        if skipped:
-            log.warning(f"skipped {skipped} damaged example(s) of the profile {self.path}")
-        return examples
-
-    def entries_in_use(self, config: LearningConfig) -> list[Entry]:
-        """The entries of the examples a learner with `config` reads with, as `in_use` chooses
-        them from every entry, but asked of the index: the most recent of each kind and digit,
-        a few rows each, however large the profile."""
-        connection = self._reader()
-        if connection is None:
-            return []
-        entries: list[Entry] = []
-        try:
-            for kind, cap in (("corrected", config.corrected_per_label), ("let stand", config.accepted_per_label)):
-                for label in range(DIGIT_CLASSES) if cap else ():
-                    entries += [Entry(rowid, id, kind == "let stand", label, created,
-                                      tuple(str(tied_to).split())[:BOUNDS.tied_to] if kind == "let stand" else ())
-                                for rowid, id, created, tied_to in connection.execute(
-                                    "SELECT rowid, id, created, tied_to FROM examples WHERE kind = ? AND label = ? "
-                                    "AND created BETWEEN 0 AND ? ORDER BY created DESC, rowid DESC LIMIT ?",
-                                    (kind, label, LATEST_CREATED, cap))
-                                if isinstance(id, str) and created_in_bounds(created)]
-            have = {entry.id for entry in entries}
-            anchors = sorted({anchor for entry in entries for anchor in entry.tied_to} - have)
-            elsewhere = [id for start in range(0, len(anchors), ROWS_AT_ONCE)
-                         for some in [anchors[start:start + ROWS_AT_ONCE]]
-                         for (id,) in connection.execute(
-                             f"SELECT id FROM examples WHERE kind = 'corrected' AND id IN ({','.join('?' * len(some))})",
-                             some)]
-        except sqlite3.Error as error:
-            raise _os_error(error, self.path, "read") from None
-        finally:
-            connection.close()
-        return in_use(entries, config, corrections_elsewhere=elsewhere)
+        with self._reading() as connection:
+            return self._said(queries.examples_of(connection, entries)) if connection else []
 
     def examples_in_use(self, config: LearningConfig, ids: Iterable[str] | None = None) -> list[Example]:
         """The examples a learner with `config` reads with (of those with `ids`, if given), read
         without the strokes of the rest: what a board or a replay starts from. Of `ids`, they
         are asked of the index when the profile holds no other example among them (another
         board may have written since `ids` were read), else chosen from every entry."""
-        if ids is None:
-            return self.examples_of(self.entries_in_use(config))
-        wanted = set(ids)
         chosen = self.entries_in_use(config)
-        if not all(entry.id in wanted for entry in chosen):
-            chosen = in_use([entry for entry in self.entries() if entry.id in wanted], config)
+        if ids is not None:
+            wanted = set(ids)
+            if not all(entry.id in wanted for entry in chosen):
+                chosen = in_use([entry for entry in self.entries() if entry.id in wanted], config)
         return self.examples_of(chosen)
 
     def counts(self) -> tuple[dict[tuple[str, int, bool], int], int]:
-        """How many examples of each (kind, digit, tied to corrections), and how many damaged rows,
-        counted by SQLite from each row's shape (no point is read: a damaged point inside a row of
-        the right shape is found where the row is read)."""
-        connection = self._reader()
-        if connection is None:
-            return {}, 0
-        try:
-            held = {(kind, label, bool(tied)): count for kind, label, tied, count in connection.execute(
-                f"SELECT kind, label, kind = 'let stand' AND tied_to != '', count(*) FROM examples WHERE {ROW_SHAPE} "
-                "GROUP BY 1, 2, 3")}
-            total = connection.execute("SELECT count(*) FROM examples").fetchone()[0]
-        except sqlite3.Error as error:
-            raise _os_error(error, self.path, "read") from None
-        finally:
-            connection.close()
-        return held, total - sum(held.values())
+        """How many examples of each (kind, digit, tied to corrections), and how many damaged rows
+        (queries.counts: no stroke is read)."""
+        with self._reading() as connection:
+            return queries.counts(connection) if connection else ({}, 0)
 
     def digests(self) -> dict[str, str]:
         """Each example's stored digest, by id (what a recording names examples by)."""
-        connection = self._reader()
-        if connection is None:
-            return {}
-        try:
-            return dict(connection.execute("SELECT id, digest FROM examples LIMIT ?", (BOUNDS.examples,)))
-        except sqlite3.Error as error:
-            raise _os_error(error, self.path, "read") from None
-        finally:
-            connection.close()
+        with self._reading() as connection:
+            return queries.digests(connection) if connection else {}
 
     def identity(self) -> Identity:
         """Which examples the profile holds now, cheaply (ids and stored digests only)."""
-        connection = self._reader()
-        if connection is None:
-            return identity_of([])
-        try:
-            return identity_of(connection.execute("SELECT id, digest FROM examples LIMIT ?", (BOUNDS.examples,)))
-        except sqlite3.Error as error:
-            raise _os_error(error, self.path, "read") from None
-        finally:
-            connection.close()
+        with self._reading() as connection:
+            return identity_of(queries.digests(connection).items()) if connection else identity_of([])
 
     # -- the Journal the board's learner writes to ------------------------------------------------
     def remember(self, example: Example) -> None:
@@ -536,40 +418,6 @@ class Profile:
         self.copy_to(backup)
         self._change(lambda connection: connection.execute("DELETE FROM examples"))
         return count, backup
-
-
-class _CannotOpen(Exception):
-    """A read-only open SQLite could not make (read-only media): try another way to read."""
-
-
-def place_new_file(temporary: str | os.PathLike[str], target: Path) -> None:
-    """Give a finished file in `target`'s folder its name, never over anything there: a hard
-    link (FileExistsError if the name is taken), or where the file system has none (FAT, exFAT)
-    the name claimed empty, exclusively, and the file renamed over that claim. The caller
-    removes `temporary` afterwards."""
-    try:
-        os.link(temporary, target)
-        return
-    except FileExistsError:
-        raise
-    except OSError:  # EPERM on FAT and exFAT, ENOTSUP or EINVAL elsewhere: whatever it is, the claim is as safe
-        pass
-    os.close(platforms.create_new(target))  # FileExistsError if the name is taken
-    try:
-        os.replace(temporary, target)  # over our own empty claim only
-    except BaseException:
-        os.unlink(target)
-        raise
-
-
-def _made_by_another(target: Path, shown: Path) -> None:
-    """Check the profile another process made at `target` while this one made its own; where
-    there are no hard links, its name may be claimed but still empty for a moment."""
-    for _ in range(100):
-        if os.path.getsize(target) > 0:
-            break
-        time.sleep(0.02)
-    check_profile_file(target, shown)
 
 
 def _transaction(connection: sqlite3.Connection, change: Callable[[sqlite3.Connection], object], path: Path,
