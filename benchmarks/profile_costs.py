@@ -68,17 +68,18 @@ def build(path: Path, count: int, digits: list[tuple[int, list[np.ndarray]]]) ->
           f"{path.stat().st_size / 2**20:.0f} MiB", flush=True)
 
 
-def measured(command: list[str], **kwargs) -> tuple[float, float, subprocess.CompletedProcess]:
-    """(seconds, peak resident MB, result) of a command run in a process of its own."""
+def measured(command: list[str], **kwargs) -> tuple[float, float, float]:
+    """(seconds, peak resident MB, CPU seconds) of a command run in a process of its own."""
     wrapper = ("import resource, subprocess, sys, time; start = time.perf_counter(); "
                "result = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE); "
-               "print(time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, "
-               "result.returncode); sys.stderr.buffer.write(result.stderr)")
+               "usage = resource.getrusage(resource.RUSAGE_CHILDREN); "
+               "print(time.perf_counter() - start, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, result.returncode); "
+               "sys.stderr.buffer.write(result.stderr)")
     result = subprocess.run([sys.executable, "-c", wrapper, *command], capture_output=True, text=True, **kwargs)
-    seconds, kilobytes, status = result.stdout.split()
+    seconds, kilobytes, cpu, status = result.stdout.split()
     if int(status) != 0:
         raise SystemExit(f"{' '.join(command)} exited {status}: {result.stderr.strip()}")
-    return float(seconds), int(kilobytes) / 1024, result
+    return float(seconds), int(kilobytes) / 1024, float(cpu)
 
 
 def digitboard(*arguments: str) -> list[str]:
@@ -129,15 +130,16 @@ def replay(folder: Path, model: Path) -> None:
                           (f"--profile of {SIZES['large']:,} examples, none embedded", ["--profile", str(large)]),
                           (f"--profile of {SIZES['large']:,} examples a board has used", ["--profile", str(used)])):
         runs = [measured(digitboard("replay", "--model", str(model), *options, str(session))) for _ in range(3)]
-        print(f"  {name}: median {statistics.median(run[0] for run in runs):.2f} s, "
-              f"peak {max(run[1] for run in runs):.0f} MB resident (3 runs)")
+        print(f"  {name}: median {statistics.median(run[0] for run in runs):.2f} s "
+              f"(CPU {statistics.median(run[2] for run in runs):.2f} s), peak {max(run[1] for run in runs):.0f} MB "
+              "resident (3 runs)")
 
 
 def counts(folder: Path) -> None:
     large = folder / f"large-{SIZES['large']:_}.sqlite"
-    seconds, megabytes, result = measured(digitboard("profile", "--profile", str(large), "--json"))
+    seconds, megabytes, cpu = measured(digitboard("profile", "--profile", str(large), "--json"))
     print(f"profile --json on {SIZES['large']:,} examples ({large.stat().st_size / 2**20:.0f} MiB): "
-          f"{seconds:.2f} s, peak {megabytes:.0f} MB resident")
+          f"{seconds:.2f} s (CPU {cpu:.2f} s), peak {megabytes:.0f} MB resident")
 
 
 def update(folder: Path, model: Path) -> None:
@@ -146,15 +148,18 @@ def update(folder: Path, model: Path) -> None:
     actions = [{"stroke": ONE}] + [{"correct": {"at": [300, 150], "label": index % 10}} for index in range(CORRECTIONS)]
     session.write_text(json.dumps({"size": [640, 480], "actions": actions}) + "\n")
     print(f"replay of one digit corrected {CORRECTIONS:,} times (load average {os.getloadavg()[0]:.1f}):")
-    seconds = {}
+    seconds, cpu = {}, {}
     for name in ("no profile", "--profile NEW --update-profile"):
         target = folder / "updated.sqlite"
-        target.unlink(missing_ok=True)
+        for leftover in (target, Path(f"{target}-wal"), Path(f"{target}-shm")):
+            leftover.unlink(missing_ok=True)
         options = ["--profile", str(target), "--update-profile"] if "update" in name else []
-        seconds[name], megabytes, _ = measured(digitboard("replay", "--model", str(model), *options, str(session)))
+        seconds[name], megabytes, cpu[name] = measured(digitboard("replay", "--model", str(model), *options, str(session)))
         kept = f"; {len(Profile(target).read().examples):,} examples kept" if options else ""
-        print(f"  {name}: {seconds[name]:.1f} s, peak {megabytes:.0f} MB{kept}")
-    print(f"  --update-profile takes {seconds['--profile NEW --update-profile'] / seconds['no profile']:.2f}x the time")
+        print(f"  {name}: {seconds[name]:.1f} s (CPU {cpu[name]:.1f} s), peak {megabytes:.0f} MB{kept}")
+    kept = "--profile NEW --update-profile"
+    print(f"  --update-profile takes {seconds[kept] / seconds['no profile']:.2f}x the time "
+          f"({cpu[kept] / cpu['no profile']:.2f}x the CPU time)")
 
 
 def stall(folder: Path, model: Path) -> None:

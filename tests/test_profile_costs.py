@@ -13,6 +13,7 @@ from test_learning import ONE, SEVEN, EmbeddingFake, image_batch
 
 from digitboard.cli import main
 from digitboard.profile import queries
+from digitboard.profile import store as store_module
 from digitboard.profile.examples import Example, LearningConfig
 from digitboard.profile.learner import PersonalRecognizer
 from digitboard.profile.loading import ReplayStart, window_learner
@@ -170,3 +171,28 @@ def test_the_frame_thread_never_writes_the_profile(tmp_path):
         holder.close()
     assert len(Profile(path).read().examples) == 2 and writers == ["profile-writer"]
     assert learner.journal_error is None
+
+
+def test_replay_keeping_corrections_commits_them_a_batch_at_a_time_and_keeps_each_whole(tmp_path, monkeypatch, capsys):
+    """--update-profile once paid a transaction (and a count) a correction: 100,000 corrections
+    took 116 s against 21 s without a profile. Each change stays whole; a failed one leaves the
+    ones before it."""
+    import dataclasses
+    import json
+
+    path = tmp_path / "p.sqlite"
+    session = tmp_path / "s.jsonl"
+    actions = [{"stroke": ONE[0]}] + [{"correct": {"at": [300, 150], "label": index % 10}} for index in range(5)]
+    session.write_text(json.dumps({"size": [640, 480], "actions": actions}) + "\n")
+    monkeypatch.setattr(replay, "load_recognizer", lambda model: EmbeddingFake())
+    monkeypatch.setattr(store_module, "BATCH_CHANGES", 2)
+    commits = []
+    real_commit = Profile._commit_batch
+    monkeypatch.setattr(Profile, "_commit_batch", lambda self: commits.append(1) or real_commit(self))
+    assert replay.run_replay([str(session)], "model.keras", profile=str(path), update_profile=True) == 0
+    assert len(Profile(path).read().examples) == 5 and len(commits) == 3  # after the 2nd, the 4th, and at the end
+    path = tmp_path / "small.sqlite"
+    monkeypatch.setattr(store_module, "BOUNDS", dataclasses.replace(store_module.BOUNDS, examples=3))
+    assert replay.run_replay([str(session)], "model.keras", profile=str(path), update_profile=True) == 2
+    assert len(Profile(path).read().examples) == 3  # the three that fit, each whole
+    assert "holds 3 examples, the most it may" in capsys.readouterr().err

@@ -59,7 +59,7 @@ class PersonalRecognizer:
         self.config = config
         self.writer: WritingThread | None = None
         if journal is not None and write_behind:
-            journal = self.writer = WritingThread(journal, self._journal_failed)
+            journal = self.writer = WritingThread(journal, self.journal_failed)
         self.journal = journal
         self.fingerprint = fingerprint  # of the base model: stored embeddings by another model are recomputed
         self._examples: dict[str, Example] = {}  # by id, oldest first
@@ -282,9 +282,10 @@ class PersonalRecognizer:
         try:
             write(argument)
         except OSError as error:
-            self._journal_failed(error)
+            self.journal_failed(error)
 
-    def _journal_failed(self, error: OSError) -> None:
+    def journal_failed(self, error: OSError) -> None:
+        """Go on for the session only, and say why once: the journal could not be written."""
         if self.journal_error is not None:
             return
         self.journal_error, self.journal = error, None

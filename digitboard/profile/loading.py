@@ -75,8 +75,8 @@ def window_learner(
 ) -> PersonalRecognizer:
     """The window's recogniser and learner; `starting_from` says which examples it starts from
     (None: no usable profile), for a recording to name. A path holding something other than a
-    profile raises NotAProfile; one that cannot be read or made leaves learning for the session only. The examples load on a thread while the model loads (only their ids are read
-    now), only those in use, with their stored embeddings (the ones the model makes are stored for
+    profile raises NotAProfile; one that cannot be read or made leaves learning for the session
+    only. The examples load on a thread while the model loads (only their ids are read now), only those in use, with their stored embeddings (the ones the model makes are stored for
 the next start); every example learned or forgotten is written to the profile as it happens, on
 the learner's writing thread, never in a frame (`learner.close()` finishes it)."""
     profile = Profile(path or default_profile_path())

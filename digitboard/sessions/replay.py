@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from typing import TextIO
 
 from digitboard.core.board import Board, ModelInputs
@@ -159,6 +159,7 @@ def _replay_files(
     recognizer = load_recognizer(model)
     start: ReplayStart | None = None
     learner: PersonalRecognizer | None = None
+    store = None
     if learning:
         from digitboard.profile.store import Profile, model_fingerprint
 
@@ -185,7 +186,10 @@ def _replay_files(
         for file in files:
             try:
                 for session in read_sessions(file, on_warning=warn):
-                    state = _replayed(session, recognizer, start, config, learner, profile, warn)
+                    keeping = store is not None and learner is not None and learner.journal is not None
+                    with store.batch(learner.journal_failed) if keeping else nullcontext():  # type: ignore[union-attr]
+                        # the profile's changes committed a thousand at once, and at the session's end
+                        state = _replayed(session, recognizer, start, config, learner, profile, warn)
                     stream.write(json.dumps(state) + "\n")
                     stream.flush()  # a session's line is out before the next starts: kept on a signal
             except SessionError as error:
