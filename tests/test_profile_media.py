@@ -142,6 +142,7 @@ def test_a_profile_of_the_first_version_is_read_and_brought_up_to_date(tmp_path)
     Profile(path).merge(examples(2))
     with sqlite3.connect(path) as connection:  # as the first version of the store left it
         connection.execute("DROP INDEX examples_in_use")
+        connection.execute("CREATE INDEX examples_by_digest ON examples (id, digest)")
         connection.execute("PRAGMA user_version = 1")
     assert len(Profile(path, writable=False).entries()) == 2  # read as it is
     with sqlite3.connect(path) as connection:
@@ -149,8 +150,9 @@ def test_a_profile_of_the_first_version_is_read_and_brought_up_to_date(tmp_path)
     Profile(path).merge(examples(1))
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
-        assert connection.execute("SELECT count(*) FROM sqlite_master WHERE name = 'examples_in_use'").fetchone()[0] == 1
-        plan = " ".join(row[-1] for row in connection.execute(
-            "EXPLAIN QUERY PLAN SELECT rowid, id, kind, label, created, tied_to FROM examples"))
-        assert "examples_in_use" in plan  # the entries come from the index, not the rows
+        indexes = {name for (name,) in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        assert "examples_in_use" in indexes and "examples_by_digest" not in indexes
+        for columns in ("rowid, id, kind, label, created, tied_to", "id, digest"):  # entries, a recording's names
+            plan = " ".join(row[-1] for row in connection.execute(f"EXPLAIN QUERY PLAN SELECT {columns} FROM examples"))
+            assert "COVERING INDEX examples_in_use" in plan  # from the index, not the rows
     assert len(Profile(path).read().examples) == 3

@@ -4,6 +4,7 @@ digest that names an example in a recording, and the identity of a set of exampl
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,7 +61,7 @@ def example_row(example: Example) -> tuple:
         raise ValueError(f"an example holds at most {BOUNDS.points} finite points")
     if not 0 < len(example.id) <= BOUNDS.id_length or len(example.tied_to) > BOUNDS.tied_to:
         raise ValueError("an example's id or ties are out of bounds")
-    ends = np.cumsum([len(stroke) for stroke in strokes]).astype(np.int32).tobytes()
+    ends = np.fromiter(itertools.accumulate(len(stroke) for stroke in strokes), np.int32, len(strokes)).tobytes()
     kind = "let stand" if example.accepted else "corrected"
     tied_to = " ".join(example.tied_to)
     embedding = None if example.embedding is None else np.asarray(example.embedding, np.float32).tobytes()

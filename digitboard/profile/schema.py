@@ -29,17 +29,16 @@ CREATE TABLE examples (
     digest TEXT NOT NULL        -- of what the example is (not its embedding): names it in a recording
 )
 """
-# A recording's names, read without the strokes (SQLite takes the index by itself).
-INDEX = "CREATE INDEX IF NOT EXISTS examples_by_digest ON examples (id, digest)"
 # Which examples a board reads with (the most recent of each kind and digit, and their ties),
-# chosen from this index alone: reading every row's record took as long as reading the strokes,
-# which lie before `created` in it.
-IN_USE_INDEX = "CREATE INDEX IF NOT EXISTS examples_in_use ON examples (kind, label, created, id, tied_to)"
+# chosen from this index alone, and a recording's names (ids and digests), read from it too:
+# reading every row's record took as long as reading the strokes, which lie before `created`.
+IN_USE_INDEX = "CREATE INDEX IF NOT EXISTS examples_in_use ON examples (kind, label, created, id, tied_to, digest)"
 
 # What brings a profile of each older version to the next: run in one transaction when a
 # profile is opened to be written (one opened only to be read works at its own version).
+# Version 1 had an index of (id, digest) alone, which every insert also had to keep.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
-    1: (IN_USE_INDEX,),
+    1: (IN_USE_INDEX, "DROP INDEX IF EXISTS examples_by_digest"),
 }
 
 
@@ -89,7 +88,6 @@ def create_schema(connection: sqlite3.Connection) -> None:
     connection.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
     connection.execute(SCHEMA)
-    connection.execute(INDEX)
     connection.execute(IN_USE_INDEX)
 
 
