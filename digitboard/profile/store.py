@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)  # what the user should hear of: the shells sh
 PROFILE_NAME = "profile.sqlite"
 BUSY_SECONDS = 10.0  # how long a change waits for another process's change to the same profile
 BACKUP_MARK = ".cleared-"  # `--clear` keeps the examples in "<profile>.cleared-<UTC time>"
-BATCH_CHANGES = 1000  # changes committed together in a batch (replay --update-profile)
 
 
 def default_profile_path() -> Path:
@@ -91,7 +90,7 @@ class Profile:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._snapshot: tempfile.TemporaryDirectory | None = None  # read-only media: a copy to read from
-        self._batched: int | None = None  # changes in the open batch (None: no batch, a transaction each)
+        self._batched = False  # in a batch: changes are savepoints of one transaction, committed at its end
 
     # -- opening -------------------------------------------------------------------------------
     def exists(self) -> bool:
@@ -219,55 +218,45 @@ class Profile:
         savepoint of the batch's transaction: all of it or none, committed with the batch."""
         with self._lock:
             connection = self._writer()
-            if self._batched is None:
+            if not self._batched:
                 return _transaction(connection, change, self.path, doing)
             try:
                 if not connection.in_transaction:
                     connection.execute("BEGIN IMMEDIATE")
                 connection.execute("SAVEPOINT change")
                 try:
-                    result = change(connection)
+                    return change(connection)
                 except BaseException:
                     connection.execute("ROLLBACK TO change")
                     raise
                 finally:
                     connection.execute("RELEASE change")
-                self._batched += 1
-                if self._batched >= BATCH_CHANGES:
-                    self._commit_batch()
             except sqlite3.Error as error:
                 raise _os_error(error, self.path, doing) from None
-            return result
 
     @contextmanager
     def batch(self, on_failure: Callable[[OSError], None]) -> Iterator[None]:
-        """Commit the changes made in the block together, every BATCH_CHANGES of them and at its
-        end (also when it ends by an error or a signal: each change is whole): replay's many
-        corrections cost one commit a thousand rather than one each. A kill loses at most the
-        changes since the last commit, never part of one. A last commit that fails is told to
-        `on_failure` (what a change that fails raises)."""
+        """Commit the changes made in the block together, at its end (also when it ends by an
+        error: each change is whole): many changes cost one commit rather than one each. A
+        commit that fails is told to `on_failure` (what a change that fails raises); the changes
+        committed before are kept."""
         with self._lock:
-            self._batched = 0
+            self._batched = True
         try:
             yield
         finally:
             with self._lock:
-                self._batched = None
+                self._batched = False
                 failure = None
                 if self._connection is not None and self._connection.in_transaction:
                     try:
-                        self._commit_batch()
+                        self._connection.execute("COMMIT")
                     except sqlite3.Error as error:
                         if self._connection.in_transaction:
                             self._connection.execute("ROLLBACK")
                         failure = _os_error(error, self.path, "write")
             if failure is not None:
                 on_failure(failure)
-
-    def _commit_batch(self) -> None:
-        self._connection.execute("COMMIT")  # type: ignore[union-attr]
-        if self._batched is not None:
-            self._batched = 0
 
     # -- reading -------------------------------------------------------------------------------
     def _reader(self) -> sqlite3.Connection | None:

@@ -1,16 +1,19 @@
 """The profile written on a thread of its own: a board's frame thread hands each change over and
 goes on drawing, however long the profile takes (another program's import holding it, a slow
-disk); the changes are written in the order they were made, each in its own transaction."""
+disk), and replay goes on reading while its corrections are written. The changes are written in
+the order they were made; those waiting together are committed together (each still whole)."""
 
 from __future__ import annotations
 
 import queue
 import threading
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 
 from digitboard.profile.examples import Example, Journal
 
-WRITE = ("remember", "forget", "keep_embeddings")
+WAITING = 10_000  # changes handed over and not written yet, at most: then the learner waits (replay's, not a person)
+TOGETHER = 1_000  # changes committed in one transaction, at most
 
 
 class WritingThread:
@@ -23,7 +26,7 @@ class WritingThread:
         self.journal = journal
         self.on_failure = on_failure
         self.failed = False
-        self._changes: queue.SimpleQueue[tuple[str, object] | None] = queue.SimpleQueue()
+        self._changes: queue.Queue[tuple[str, object] | None] = queue.Queue(WAITING)
         self._thread = threading.Thread(target=self._run, name="profile-writer", daemon=True)
         self._thread.start()
 
@@ -49,18 +52,39 @@ class WritingThread:
         return not self._thread.is_alive()
 
     def _run(self) -> None:
-        while (change := self._changes.get()) is not None:
-            what, argument = change
-            if not what:
-                argument.set()  # type: ignore[attr-defined]  # a flush: everything before it is done
-                continue
-            if self.failed:
-                continue
-            write = getattr(self.journal, what, None)
-            if write is None:  # a journal that keeps no embeddings
-                continue
-            try:
-                write(argument)
-            except OSError as error:
-                self.failed = True
-                self.on_failure(error)
+        stopping = False
+        while not stopping:
+            waiting = [self._changes.get()]
+            while len(waiting) < TOGETHER and waiting[-1] is not None:
+                try:
+                    waiting.append(self._changes.get_nowait())
+                except queue.Empty:
+                    break
+            if waiting[-1] is None:
+                stopping = True
+                waiting.pop()
+            self._write([change for change in waiting if change[0]])  # type: ignore[index]
+            for what, flushed in waiting:  # type: ignore[misc]
+                if not what:
+                    flushed.set()  # a flush: everything before it is written
+
+    def _write(self, changes: list[tuple[str, object]]) -> None:
+        """Write the changes, in one transaction if the journal takes batches (Profile.batch)."""
+        if not changes or self.failed:
+            return
+        batch = getattr(self.journal, "batch", None)
+        with batch(self._fail) if batch is not None and len(changes) > 1 else nullcontext():
+            for what, argument in changes:
+                write = getattr(self.journal, what, None)
+                if write is None:  # a journal that keeps no embeddings
+                    continue
+                try:
+                    write(argument)
+                except OSError as error:
+                    self._fail(error)
+                    return
+
+    def _fail(self, error: OSError) -> None:
+        if not self.failed:
+            self.failed = True
+            self.on_failure(error)

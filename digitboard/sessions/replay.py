@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from typing import TextIO
 
 from digitboard.core.board import Board, ModelInputs
@@ -159,7 +159,6 @@ def _replay_files(
     recognizer = load_recognizer(model)
     start: ReplayStart | None = None
     learner: PersonalRecognizer | None = None
-    store = None
     if learning:
         from digitboard.profile.store import Profile, model_fingerprint
 
@@ -168,7 +167,7 @@ def _replay_files(
             store = Profile(profile)  # type: ignore[arg-type]
             store.exists()  # refuses what is not a profile before anything is written
             learner = PersonalRecognizer(recognizer, store.examples_in_use(config), config, journal=store,
-                                         fingerprint=fingerprint)
+                                         fingerprint=fingerprint, write_behind=True)  # written while replay reads on
             for notice in store.notices:
                 print(f"digitboard replay: {notice}", file=sys.stderr)
         else:  # each session's examples in use, read and embedded once for every session
@@ -186,16 +185,15 @@ def _replay_files(
         for file in files:
             try:
                 for session in read_sessions(file, on_warning=warn):
-                    keeping = store is not None and learner is not None and learner.journal is not None
-                    with store.batch(learner.journal_failed) if keeping else nullcontext():  # type: ignore[union-attr]
-                        # the profile's changes committed a thousand at once, and at the session's end
-                        state = _replayed(session, recognizer, start, config, learner, profile, warn)
+                    state = _replayed(session, recognizer, start, config, learner, profile, warn)
                     stream.write(json.dumps(state) + "\n")
                     stream.flush()  # a session's line is out before the next starts: kept on a signal
             except SessionError as error:
                 failed.append(str(file))
                 print(f"digitboard replay: {error}", file=sys.stderr)
     finally:
+        if learner is not None:
+            learner.close()  # everything learned written (also on a signal: each change is whole)
         if out:
             stream.close()
     if len(files) > 1 and failed:  # with one file, its error line says it all
