@@ -539,3 +539,20 @@ def test_a_profile_takes_examples_up_to_its_bound_and_again_after_one_is_forgott
     store.forget(kept[0])
     store.remember(example(5))  # room again, though the largest row number is past the bound
     assert sorted(e.label for e in store.read().examples) == [2, 3, 5]
+
+
+def test_reading_a_profile_while_writing_it_keeps_sqlites_locks(tmp_path):
+    """Reading the header again (an open and a close of the file) dropped every POSIX lock the
+    process held on it, SQLite's own included: another process closing the profile then took
+    itself for its last user and deleted the -wal this one still wrote to ("disk I/O error")."""
+    path = tmp_path / "p.sqlite"
+    profile = Profile(path)
+    profile.remember(example(1))  # a connection to write with, open from now on
+    assert len(profile.read().examples) == 1  # a read beside it
+    other = subprocess.run([sys.executable, "-c", WRITER, str(path), "1", "7"], cwd=REPOSITORY, capture_output=True)
+    assert other.returncode == 0, other.stderr
+    assert (tmp_path / "p.sqlite-wal").exists()  # the other process knew it was not the last
+    profile.remember(example(3))
+    assert sorted(labels(path)) == [1, 3, 7]
+    profile.close()
+    assert sorted(labels(path)) == [1, 3, 7]

@@ -47,10 +47,11 @@ class NotAProfile(ValueError):
 
 
 # -- what is, and is not, a profile --------------------------------------------------------------
-def check_profile_file(path: Path, shown: Path | None = None) -> bool:
+def check_profile_file(path: Path, shown: Path | None = None, read_header: bool = True) -> bool:
     """Whether `path` holds a profile (False: nothing there yet); NotAProfile if it holds
     anything else, named `shown` (the path as the user gave it). The file type is checked
-    before any open, so a pipe is never opened."""
+    before any open, so a pipe is never opened. Without `read_header`, only the file type: the
+    header is read once, before SQLite opens the file (see Profile.exists)."""
     given, path = path, Path(path)
     path = shown or path
     try:
@@ -63,6 +64,8 @@ def check_profile_file(path: Path, shown: Path | None = None) -> bool:
         raise NotAProfile(f"{path} is a folder, not a digitboard profile; give a file's path")
     if not stat.S_ISREG(status.st_mode):
         raise NotAProfile(f"{path} is not a regular file (a pipe, a device or a socket), so not a digitboard profile")
+    if not read_header:
+        return True
     try:
         descriptor = platforms.open_for_reading(given)
     except OSError as error:

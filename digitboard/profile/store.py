@@ -90,11 +90,19 @@ class Profile:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._snapshot: tempfile.TemporaryDirectory | None = None  # read-only media: a copy to read from
+        self._header_read = False  # the file's header was read and is a profile's (exists)
         self._batched = False  # in a batch: changes are savepoints of one transaction, committed at its end
 
     # -- opening -------------------------------------------------------------------------------
     def exists(self) -> bool:
-        return check_profile_file(self.target, self.path)
+        """Whether the profile is there (NotAProfile if something else is). Its header is read
+        once: closing any descriptor of a file drops every POSIX lock this process holds on it,
+        SQLite's own included, and another process closing the profile then takes itself for its
+        last user and deletes the `-wal` this one still writes to. Later, only its type is checked."""
+        if self._header_read:
+            return check_profile_file(self.target, self.path, read_header=False)
+        self._header_read = check_profile_file(self.target, self.path)
+        return self._header_read
 
     def _connect(self, writable: bool) -> sqlite3.Connection:
         if writable:
@@ -150,7 +158,7 @@ class Profile:
         if self._connection is None:
             if not self.writable:
                 raise OSError(errno.EROFS, f"the profile {self.path} is opened read only")
-            if not check_profile_file(self.target, self.path):
+            if not self.exists():
                 self._create()
             connection = self._connect(writable=True)
             try:
@@ -201,6 +209,7 @@ class Profile:
                     os.unlink(leftover)
                 except FileNotFoundError:
                     pass
+        self._header_read = True  # ours, or another board's checked: never opened again but by SQLite
         if notice is not None:
             self.notices.append(notice)
 
@@ -262,7 +271,7 @@ class Profile:
     def _reader(self) -> sqlite3.Connection | None:
         """A connection of its own (the loading thread reads while the board writes); None if
         there is no profile yet."""
-        if not check_profile_file(self.target, self.path):
+        if not self.exists():
             return None
         return self._connect(writable=False)
 
