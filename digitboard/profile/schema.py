@@ -50,8 +50,8 @@ class NotAProfile(ValueError):
 def check_profile_file(path: Path, shown: Path | None = None, read_header: bool = True) -> bool:
     """Whether `path` holds a profile (False: nothing there yet); NotAProfile if it holds
     anything else, named `shown` (the path as the user gave it). The file type is checked
-    before any open, so a pipe is never opened. Without `read_header`, only the file type: the
-    header is read once, before SQLite opens the file (see Profile.exists)."""
+    before any open, so a pipe is never opened. Without `read_header`, only the file type
+    (SQLite has the file open in this process: see digitboard.profile.store.Profile.exists)."""
     given, path = path, Path(path)
     path = shown or path
     try:

@@ -20,6 +20,7 @@ import sqlite3
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -65,6 +66,20 @@ def model_fingerprint(model_path: str | os.PathLike[str]) -> str:
     return digest.hexdigest()[:16]
 
 
+# The profile files SQLite has open in this process, by (device, inode), and how many connections
+# each: their headers are not read again while they are (Profile.exists).
+_OPEN_FILES: Counter[tuple[int, int] | None] = Counter()
+_OPEN_FILES_LOCK = threading.Lock()
+
+
+def _file_key(path: Path) -> tuple[int, int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return status.st_dev, status.st_ino
+
+
 def _os_error(error: sqlite3.Error, path: Path, doing: str) -> OSError:
     """An SQLite failure as the OSError a user can act on."""
     code = getattr(error, "sqlite_errorcode", None)
@@ -90,21 +105,35 @@ class Profile:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._snapshot: tempfile.TemporaryDirectory | None = None  # read-only media: a copy to read from
-        self._header_read = False  # the file's header was read and is a profile's (exists)
+        self._keys: dict[int, tuple[int, int] | None] = {}  # the file each open connection is to (_OPEN_FILES)
         self._batched = False  # in a batch: changes are savepoints of one transaction, committed at its end
 
     # -- opening -------------------------------------------------------------------------------
     def exists(self) -> bool:
-        """Whether the profile is there (NotAProfile if something else is). Its header is read
-        once: closing any descriptor of a file drops every POSIX lock this process holds on it,
-        SQLite's own included, and another process closing the profile then takes itself for its
-        last user and deletes the `-wal` this one still writes to. Later, only its type is checked."""
-        if self._header_read:
-            return check_profile_file(self.target, self.path, read_header=False)
-        self._header_read = check_profile_file(self.target, self.path)
-        return self._header_read
+        """Whether the profile is there (NotAProfile if something else is). Its header is not
+        read while SQLite has the file open in this process: closing any descriptor of a file
+        drops every POSIX lock the process holds on it, SQLite's own included, and another
+        process closing the profile then takes itself for its last user and deletes the `-wal`
+        this one still writes to."""
+        return check_profile_file(self.target, self.path, read_header=_file_key(self.target) not in _OPEN_FILES)
 
     def _connect(self, writable: bool) -> sqlite3.Connection:
+        connection = self._open(writable)
+        key = _file_key(self.target)
+        with _OPEN_FILES_LOCK:
+            _OPEN_FILES[key] += 1
+            self._keys[id(connection)] = key
+        return connection
+
+    def _disconnect(self, connection: sqlite3.Connection) -> None:
+        connection.close()
+        with _OPEN_FILES_LOCK:
+            key = self._keys.pop(id(connection), None)
+            _OPEN_FILES[key] -= 1
+            if _OPEN_FILES[key] <= 0:
+                del _OPEN_FILES[key]
+
+    def _open(self, writable: bool) -> sqlite3.Connection:
         if writable:
             return self._checked(self.target.as_uri() + "?mode=rw")
         try:
@@ -164,7 +193,7 @@ class Profile:
             try:
                 _transaction(connection, migrate, self.path, "update")  # an older version's profile, brought up to date
             except BaseException:
-                connection.close()
+                self._disconnect(connection)
                 raise
             self._connection = connection
         return self._connection
@@ -209,14 +238,13 @@ class Profile:
                     os.unlink(leftover)
                 except FileNotFoundError:
                     pass
-        self._header_read = True  # ours, or another board's checked: never opened again but by SQLite
         if notice is not None:
             self.notices.append(notice)
 
     def close(self) -> None:
         with self._lock:
             if self._connection is not None:
-                self._connection.close()
+                self._disconnect(self._connection)
                 self._connection = None
             if self._snapshot is not None:
                 self._snapshot.cleanup()
@@ -287,7 +315,7 @@ class Profile:
         except sqlite3.Error as error:
             raise _os_error(error, self.path, "read") from None
         finally:
-            connection.close()
+            self._disconnect(connection)
 
     def _said(self, contents: ProfileContents) -> list[Example]:
         if contents.skipped:
@@ -438,7 +466,7 @@ class Profile:
             finally:
                 copy.close()
                 if source is not None:
-                    source.close()
+                    self._disconnect(source)
             if replace:
                 os.replace(temporary, destination)
             else:
