@@ -549,6 +549,7 @@ def test_reading_a_profile_while_writing_it_keeps_sqlites_locks(tmp_path):
     profile = Profile(path)
     profile.remember(example(1))  # a connection to write with, open from now on
     assert len(profile.read().examples) == 1  # a read beside it
+    assert len(Profile(path).read().examples) == 1  # and one by another Profile of the same process
     other = subprocess.run([sys.executable, "-c", WRITER, str(path), "1", "7"], cwd=REPOSITORY, capture_output=True)
     assert other.returncode == 0, other.stderr
     assert (tmp_path / "p.sqlite-wal").exists()  # the other process knew it was not the last
