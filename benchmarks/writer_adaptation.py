@@ -46,9 +46,10 @@ from digitboard import DEFAULT_MODEL  # noqa: E402
 from digitboard.core.actions import Correct, Stroke  # noqa: E402
 from digitboard.core.board import Board  # noqa: E402
 from digitboard.core.drawing import extent, fit_height, to_actions  # noqa: E402
+from digitboard.profile.evidence import adjust, one_hot, personal_evidence, unit_rows  # noqa: E402
+from digitboard.profile.examples import LearningConfig  # noqa: E402
+from digitboard.profile.learner import PersonalRecognizer  # noqa: E402
 from digitboard.recognition.classes import confident_digits  # noqa: E402
-from digitboard.profile.evidence import adjust, one_hot, personal_evidence, unit_rows
-from digitboard.profile.learner import PersonalRecognizer
 from digitboard.recognition.preprocess import digit_image  # noqa: E402
 from digitboard.recognition.recognizer import load_recognizer  # noqa: E402
 from digitboard.recognition.trajectory import trajectories, trajectory  # noqa: E402
