@@ -95,16 +95,22 @@ def start(folder: Path, model: Path) -> None:
     shutil.copyfile(source, profile)  # its embeddings are stored by the first start: a fresh copy each run
     print(f"a board's start on {SIZES['start']:,} examples stored without embeddings, the model loaded "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
-    for name in ("first start (embeds the examples in use, stores them)", "next start (embeddings stored)",
-                 "a start after that"):
+    runs = []
+    for run in range(6):
         started, cpu = time.perf_counter(), time.process_time()
         learner = window_learner(recognizer, profile, fingerprint=fingerprint)
         identity = time.perf_counter() - started
         learner._loading.join()
-        ready = time.perf_counter() - started
+        runs.append((time.perf_counter() - started, identity, time.process_time() - cpu))
         learner.close()
-        print(f"  {name}: {ready * 1000:.0f} ms until the examples are in use ({len(learner.examples):,} of them; "
-              f"{identity * 1000:.0f} ms of it before the window opens, the ids), CPU {1000 * (time.process_time() - cpu):.0f} ms")
+        if run == 0:
+            print(f"  first start (embeds the {len(learner.examples):,} examples in use, stores them): "
+                  f"{runs[0][0] * 1000:.0f} ms until they are in use, CPU {runs[0][2] * 1000:.0f} ms")
+    later = runs[1:]
+    print(f"  next starts (embeddings stored), {len(later)} of them: median {statistics.median(r[0] for r in later) * 1000:.0f} ms "
+          f"until the examples are in use (max {max(r[0] for r in later) * 1000:.0f}), of which before the window "
+          f"opens (the ids) {statistics.median(r[1] for r in later) * 1000:.0f} ms; CPU median "
+          f"{statistics.median(r[2] for r in later) * 1000:.0f} ms")
     started = time.perf_counter()
     everything = Profile(source).examples()
     read = time.perf_counter() - started

@@ -116,10 +116,8 @@ class Identity:
 def identity_of(digests: Iterable[tuple[str, str]]) -> Identity:
     """The identity of examples given as (id, digest) pairs, in any order."""
     pairs = sorted(digests)
-    digest = hashlib.blake2b(digest_size=16)
-    for id, row_digest in pairs:
-        digest.update(f"{id}:{row_digest}\n".encode())
-    return Identity(tuple(id for id, _ in pairs), digest.hexdigest())
+    text = "".join(f"{id}:{row_digest}\n" for id, row_digest in pairs)  # hashed at once: as line by line
+    return Identity(tuple(id for id, _ in pairs), hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
 
 
 def example_identity(examples: Iterable[Example]) -> Identity:
