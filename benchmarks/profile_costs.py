@@ -32,8 +32,8 @@ import numpy as np
 from digitboard import DEFAULT_MODEL
 from digitboard.profile.examples import Example
 from digitboard.profile.learner import PersonalRecognizer, embed_examples
-from digitboard.profile.loading import window_learner
-from digitboard.profile.store import Profile, model_fingerprint
+from digitboard.profile.loading import model_fingerprint, window_learner
+from digitboard.profile.store import Profile
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.recognizer import load_recognizer
 from digitboard.training.data import default_unipen_path

@@ -4,13 +4,23 @@ most recent of each kind and digit), never every stroke of a large profile."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 
 from digitboard.profile.examples import EmbeddingRecognizer, Example, LearningConfig
 from digitboard.profile.in_use import Entry, in_use
 from digitboard.profile.learner import PersonalRecognizer, embed_examples
 from digitboard.profile.rows import identity_of
-from digitboard.profile.store import Profile, default_profile_path, model_fingerprint
+from digitboard.profile.store import Profile, default_profile_path
+
+
+def model_fingerprint(model_path: str | os.PathLike[str]) -> str:
+    """A short name for a model file's exact bytes: stored embeddings are used only with that model."""
+    digest = hashlib.sha256()
+    with open(model_path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 class ReplayStart:

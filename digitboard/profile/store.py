@@ -13,14 +13,12 @@ written. Nothing is sent anywhere.
 from __future__ import annotations
 
 import errno
-import hashlib
 import logging
 import os
 import sqlite3
 import tempfile
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -42,11 +40,11 @@ from digitboard.profile.schema import (
     migrate,
     new_database,
 )
+from digitboard.profile.sqlite import BUSY_SECONDS, OPEN_FILES, OPEN_FILES_LOCK, file_key, os_error, transaction
 
 log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 PROFILE_NAME = "profile.sqlite"
-BUSY_SECONDS = 10.0  # how long a change waits for another process's change to the same profile
 BACKUP_MARK = ".cleared-"  # `--clear` keeps the examples in "<profile>.cleared-<UTC time>"
 
 
@@ -55,43 +53,6 @@ def default_profile_path() -> Path:
     import platformdirs
 
     return platformdirs.user_data_path("digitboard", appauthor=False) / PROFILE_NAME
-
-
-def model_fingerprint(model_path: str | os.PathLike[str]) -> str:
-    """A short name for a model file's exact bytes: stored embeddings are used only with that model."""
-    digest = hashlib.sha256()
-    with open(model_path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
-
-
-# The profile files SQLite has open in this process, by (device, inode), and how many connections
-# each: their headers are not read again while they are (Profile.exists).
-_OPEN_FILES: Counter[tuple[int, int] | None] = Counter()
-_OPEN_FILES_LOCK = threading.Lock()
-
-
-def _file_key(path: Path) -> tuple[int, int] | None:
-    try:
-        status = os.stat(path)
-    except OSError:
-        return None
-    return status.st_dev, status.st_ino
-
-
-def _os_error(error: sqlite3.Error, path: Path, doing: str) -> OSError:
-    """An SQLite failure as the OSError a user can act on."""
-    code = getattr(error, "sqlite_errorcode", None)
-    if code == sqlite3.SQLITE_FULL:
-        return OSError(errno.ENOSPC, f"cannot {doing} the profile {path}: the disk is full "
-                                     "(every example kept before is still there)")
-    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return OSError(errno.EBUSY, f"cannot {doing} the profile {path}: another program holds it for over "
-                                    f"{BUSY_SECONDS:g} s")
-    if code == sqlite3.SQLITE_READONLY:
-        return OSError(errno.EROFS, f"cannot {doing} the profile {path}: it is read only")
-    return OSError(errno.EIO, f"cannot {doing} the profile {path} ({error})")
 
 
 class Profile:
@@ -105,7 +66,7 @@ class Profile:
         self._lock = threading.Lock()
         self._connection: sqlite3.Connection | None = None
         self._snapshot: tempfile.TemporaryDirectory | None = None  # read-only media: a copy to read from
-        self._keys: dict[int, tuple[int, int] | None] = {}  # the file each open connection is to (_OPEN_FILES)
+        self._keys: dict[int, tuple[int, int] | None] = {}  # the file each open connection is to (OPEN_FILES)
         self._batched = False  # in a batch: changes are savepoints of one transaction, committed at its end
 
     # -- opening -------------------------------------------------------------------------------
@@ -115,23 +76,23 @@ class Profile:
         drops every POSIX lock the process holds on it, SQLite's own included, and another
         process closing the profile then takes itself for its last user and deletes the `-wal`
         this one still writes to."""
-        return check_profile_file(self.target, self.path, read_header=_file_key(self.target) not in _OPEN_FILES)
+        return check_profile_file(self.target, self.path, read_header=file_key(self.target) not in OPEN_FILES)
 
     def _connect(self, writable: bool) -> sqlite3.Connection:
         connection = self._open(writable)
-        key = _file_key(self.target)
-        with _OPEN_FILES_LOCK:
-            _OPEN_FILES[key] += 1
+        key = file_key(self.target)
+        with OPEN_FILES_LOCK:
+            OPEN_FILES[key] += 1
             self._keys[id(connection)] = key
         return connection
 
     def _disconnect(self, connection: sqlite3.Connection) -> None:
         connection.close()
-        with _OPEN_FILES_LOCK:
+        with OPEN_FILES_LOCK:
             key = self._keys.pop(id(connection), None)
-            _OPEN_FILES[key] -= 1
-            if _OPEN_FILES[key] <= 0:
-                del _OPEN_FILES[key]
+            OPEN_FILES[key] -= 1
+            if OPEN_FILES[key] <= 0:
+                del OPEN_FILES[key]
 
     def _open(self, writable: bool) -> sqlite3.Connection:
         if writable:
@@ -152,7 +113,7 @@ class Profile:
             connection = sqlite3.connect(uri, uri=True, timeout=BUSY_SECONDS, isolation_level=None,
                                          check_same_thread=False)
         except sqlite3.Error as error:
-            raise _os_error(error, self.path, "open") from None
+            raise os_error(error, self.path, "open") from None
         try:
             application, version = (connection.execute(f"PRAGMA {name}").fetchone()[0]
                                     for name in ("application_id", "user_version"))
@@ -166,7 +127,7 @@ class Profile:
             connection.close()
             if getattr(error, "sqlite_errorcode", None) == CANNOT_OPEN and "mode=ro" in uri and "immutable" not in uri:
                 raise CannotOpen() from None
-            raise _os_error(error, self.path, "read") from None
+            raise os_error(error, self.path, "read") from None
         except BaseException:
             connection.close()
             raise
@@ -191,7 +152,7 @@ class Profile:
                 self._create()
             connection = self._connect(writable=True)
             try:
-                _transaction(connection, migrate, self.path, "update")  # an older version's profile, brought up to date
+                transaction(connection, migrate, self.path, "update")  # an older version's profile, brought up to date
             except BaseException:
                 self._disconnect(connection)
                 raise
@@ -231,7 +192,7 @@ class Profile:
                 made_by_another(self.target, self.path)  # another board made it first: use theirs if it is one
                 notice = None  # and theirs did the import
         except sqlite3.Error as error:
-            raise _os_error(error, self.path, "create") from None
+            raise os_error(error, self.path, "create") from None
         finally:
             for leftover in (temporary, f"{temporary}-wal", f"{temporary}-shm"):
                 try:
@@ -256,7 +217,7 @@ class Profile:
         with self._lock:
             connection = self._writer()
             if not self._batched:
-                return _transaction(connection, change, self.path, doing)
+                return transaction(connection, change, self.path, doing)
             try:
                 if not connection.in_transaction:
                     connection.execute("BEGIN IMMEDIATE")
@@ -269,7 +230,7 @@ class Profile:
                 finally:
                     connection.execute("RELEASE change")
             except sqlite3.Error as error:
-                raise _os_error(error, self.path, doing) from None
+                raise os_error(error, self.path, doing) from None
 
     @contextmanager
     def batch(self, on_failure: Callable[[OSError], None]) -> Iterator[None]:
@@ -291,7 +252,7 @@ class Profile:
                     except sqlite3.Error as error:
                         if self._connection.in_transaction:
                             self._connection.execute("ROLLBACK")
-                        failure = _os_error(error, self.path, "write")
+                        failure = os_error(error, self.path, "write")
             if failure is not None:
                 on_failure(failure)
 
@@ -313,7 +274,7 @@ class Profile:
         try:
             yield connection
         except sqlite3.Error as error:
-            raise _os_error(error, self.path, "read") from None
+            raise os_error(error, self.path, "read") from None
         finally:
             self._disconnect(connection)
 
@@ -441,7 +402,7 @@ class Profile:
             added = connection.execute("SELECT count(*) FROM examples").fetchone()[0] - before
             return added, len(rows) - added
 
-        return _transaction(connection, insert, self.path, "write")  # type: ignore[return-value]
+        return transaction(connection, insert, self.path, "write")  # type: ignore[return-value]
 
     def copy_to(self, destination: Path, replace: bool = False) -> None:
         """A consistent copy of the profile at `destination`, a profile of its own: written
@@ -472,7 +433,7 @@ class Profile:
             else:
                 place_new_file(temporary, destination)  # FileExistsError rather than a file replaced
         except sqlite3.Error as error:
-            raise _os_error(error, Path(destination), "write") from None
+            raise os_error(error, Path(destination), "write") from None
         finally:
             try:
                 os.unlink(temporary)
@@ -495,20 +456,3 @@ class Profile:
         self.copy_to(backup)
         self._change(lambda connection: connection.execute("DELETE FROM examples"))
         return count, backup
-
-
-def _transaction(connection: sqlite3.Connection, change: Callable[[sqlite3.Connection], object], path: Path,
-                 doing: str) -> object:
-    try:
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            result = change(connection)
-            connection.execute("COMMIT")
-        except BaseException:
-            if connection.in_transaction:
-                connection.execute("ROLLBACK")
-            raise
-    except sqlite3.Error as error:
-        raise _os_error(error, path, doing) from None
-    return result
-

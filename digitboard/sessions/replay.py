@@ -160,7 +160,8 @@ def _replay_files(
     start: ReplayStart | None = None
     learner: PersonalRecognizer | None = None
     if learning:
-        from digitboard.profile.store import Profile, model_fingerprint
+        from digitboard.profile.loading import model_fingerprint
+        from digitboard.profile.store import Profile
 
         fingerprint = model_fingerprint(model) if os.path.isfile(model) else ""
         if update_profile:
