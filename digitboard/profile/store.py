@@ -125,7 +125,7 @@ class Profile:
             connection.execute("PRAGMA synchronous=NORMAL")  # in WAL mode: a kill loses no commit
         except sqlite3.Error as error:
             connection.close()
-            if getattr(error, "sqlite_errorcode", None) == CANNOT_OPEN and "mode=ro" in uri and "immutable" not in uri:
+            if getattr(error, "sqlite_errorcode", None) == CANNOT_OPEN and uri == self.target.as_uri() + "?mode=ro":
                 raise CannotOpen() from None
             raise os_error(error, self.path, "read") from None
         except BaseException:
