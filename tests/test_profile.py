@@ -153,21 +153,20 @@ def test_an_import_of_the_older_profile_cut_short_leaves_no_profile_so_the_next_
         tmp_path, monkeypatch, capsys):
     """A full disk (or a kill) during the first start's import once left an empty profile in
     place: every later start showed 0 examples and never named the older file again."""
-    from digitboard.profile import store as profile_module
+    from digitboard.profile import making
 
     old = tmp_path / OLD_PROFILE_NAME
     old.write_text("\n".join(json.dumps({"learn": {"id": f"e{i}", "label": i, "strokes": [[[0, 0], [10, 60]]]}})
                              for i in range(3)) + "\n")
-    real_merge = Profile._merge_unlocked
 
-    def full_disk(self, examples, connection):
+    def full_disk(connection, examples, shown):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(profile_module.Profile, "_merge_unlocked", full_disk)
-    with pytest.raises(OSError):
-        Profile(tmp_path / PROFILE_NAME).create()
+    with monkeypatch.context() as patched:
+        patched.setattr(making, "add_new", full_disk)
+        with pytest.raises(OSError):
+            Profile(tmp_path / PROFILE_NAME).create()
     assert not (tmp_path / PROFILE_NAME).exists() and sorted(p.name for p in tmp_path.iterdir()) == [OLD_PROFILE_NAME]
-    monkeypatch.setattr(profile_module.Profile, "_merge_unlocked", real_merge)
     learner = window_learner(EmbeddingFake(), tmp_path / PROFILE_NAME)
     learner._loading.join(5)
     assert len(learner.examples) == 3 and "imported 3 personal example(s)" in capsys.readouterr().err

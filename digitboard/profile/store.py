@@ -29,7 +29,8 @@ import digitboard.profile.queries as queries
 from digitboard.profile.examples import Example, LearningConfig
 from digitboard.profile.in_use import Entry, in_use
 from digitboard.profile.legacy import OLD_PROFILE_NAME, read_old_profile
-from digitboard.profile.media import CANNOT_OPEN, CannotOpen, made_by_another, place_new_file, read_only_media_uri
+from digitboard.profile.making import add_new, make_profile
+from digitboard.profile.media import CANNOT_OPEN, CannotOpen, place_new_file, read_only_media_uri
 from digitboard.profile.rows import BOUNDS, COLUMNS, Identity, ProfileContents, example_row, identity_of
 from digitboard.profile.schema import (
     APPLICATION_ID,
@@ -38,7 +39,6 @@ from digitboard.profile.schema import (
     check_profile_file,
     create_schema,
     migrate,
-    new_database,
 )
 from digitboard.profile.sqlite import BUSY_SECONDS, OPEN_FILES, OPEN_FILES_LOCK, file_key, os_error, transaction
 
@@ -160,45 +160,10 @@ class Profile:
         return self._connection
 
     def _create(self) -> None:
-        """A new profile, built beside the target with a profile.jsonl of an earlier version
-        beside it imported, and only then linked into place (never over a file another process
-        made meanwhile): a start cut short (a kill, a full disk) leaves no profile, so the next
-        one imports the older file again."""
-        folder = self.target.parent
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=f".{self.target.name}.", suffix=".new")
-        except OSError as error:
-            raise OSError(error.errno, f"cannot create the profile {self.path} ({error.strerror or error})") from None
-        os.close(descriptor)
-        notice = None
-        try:
-            new_database(Path(temporary))
-            old = self.old_profile_beside()
-            if old is not None:
-                contents = read_old_profile(old)
-                building = sqlite3.connect(temporary, isolation_level=None)
-                try:
-                    added, _ = self._merge_unlocked(contents.examples, connection=building)
-                    building.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # all of it in the file that is linked
-                finally:
-                    building.close()
-                skipped = f" ({contents.skipped} damaged line(s) skipped)" if contents.skipped else ""
-                notice = (f"imported {added} personal example(s) from the older profile {old}{skipped}; "
-                          "that file was left as it is")
-            try:
-                place_new_file(temporary, self.target)
-            except FileExistsError:
-                made_by_another(self.target, self.path)  # another board made it first: use theirs if it is one
-                notice = None  # and theirs did the import
-        except sqlite3.Error as error:
-            raise os_error(error, self.path, "create") from None
-        finally:
-            for leftover in (temporary, f"{temporary}-wal", f"{temporary}-shm"):
-                try:
-                    os.unlink(leftover)
-                except FileNotFoundError:
-                    pass
+        """A new profile in place, with a profile.jsonl of an earlier version beside it imported
+        (making.make_profile); what the import did is a notice for the user."""
+        old = self.old_profile_beside()
+        notice = make_profile(self.target, self.path, read_old_profile(old) if old is not None else None, old)
         if notice is not None:
             self.notices.append(notice)
 
@@ -389,20 +354,7 @@ class Profile:
     def merge(self, examples: Iterable[Example]) -> tuple[int, int]:
         """Add the examples this profile does not hold yet (by id); (added, already held)."""
         with self._lock:
-            return self._merge_unlocked(examples, self._writer())
-
-    def _merge_unlocked(self, examples: Iterable[Example], connection: sqlite3.Connection) -> tuple[int, int]:
-        rows = [example_row(example) for example in examples]
-
-        def insert(connection: sqlite3.Connection) -> tuple[int, int]:
-            before = connection.execute("SELECT count(*) FROM examples").fetchone()[0]
-            if before + len(rows) > BOUNDS.examples:
-                raise OSError(errno.EFBIG, f"the profile {self.path} would hold over {BOUNDS.examples:,} examples")
-            connection.executemany(f"INSERT OR IGNORE INTO examples ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", rows)
-            added = connection.execute("SELECT count(*) FROM examples").fetchone()[0] - before
-            return added, len(rows) - added
-
-        return transaction(connection, insert, self.path, "write")  # type: ignore[return-value]
+            return add_new(self._writer(), examples, self.path)
 
     def copy_to(self, destination: Path, replace: bool = False) -> None:
         """A consistent copy of the profile at `destination`, a profile of its own: written
