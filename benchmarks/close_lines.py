@@ -37,7 +37,7 @@ from digitboard import DEFAULT_MODEL
 from digitboard.core.board import Board
 from digitboard.core.actions import Clear
 from digitboard.core.drawing import extent, fit_height, to_actions
-from digitboard.recognition.learning import PersonalRecognizer
+from digitboard.profile.learner import PersonalRecognizer
 from digitboard.recognition.recognizer import load_recognizer
 from digitboard.training.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, default_nondigits_path, default_unipen_path
 

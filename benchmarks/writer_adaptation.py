@@ -48,15 +48,10 @@ from digitboard.core.acceptance import safe_to_learn  # noqa: E402
 from digitboard.core.board import Board  # noqa: E402
 from digitboard.core.digits import Prediction  # noqa: E402
 from digitboard.core.drawing import extent, fit_height, to_actions  # noqa: E402
+from digitboard.profile.evidence import adjust, one_hot, personal_evidence, unit_rows  # noqa: E402
+from digitboard.profile.examples import LearningConfig  # noqa: E402
+from digitboard.profile.learner import PersonalRecognizer  # noqa: E402
 from digitboard.recognition.classes import DIGIT_CLASSES  # noqa: E402
-from digitboard.recognition.learning import (  # noqa: E402
-    LearningConfig,
-    PersonalRecognizer,
-    adjust,
-    one_hot,
-    personal_evidence,
-    unit_rows,
-)
 from digitboard.recognition.preprocess import digit_image  # noqa: E402
 from digitboard.recognition.recognizer import load_recognizer  # noqa: E402
 from digitboard.recognition.trajectory import trajectories, trajectory  # noqa: E402
@@ -433,8 +428,8 @@ def timing(args: argparse.Namespace) -> int:
 def store_timing(args: argparse.Namespace) -> int:
     """Loading a profile of `--store-examples` examples (with the shipped model's embeddings), as
     the window's loading thread does; and its identity, which the window reads before it opens."""
-    from digitboard.recognition.learning import Example
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.examples import Example
+    from digitboard.profile.store import Profile
 
     digits = [d for ds in load_writers(args.unipen).values() for d in ds]
     rng = np.random.default_rng(0)
@@ -506,7 +501,7 @@ def scaling(args: argparse.Namespace) -> int:
                 corrections += 1
         rows = (size - 1) // COLUMNS + 1
         session = Session((COLUMNS * CELL[0], rows * CELL[1]), actions, f"{size} digits")
-        from digitboard.recognition.learning import PersonalRecognizer as Learner
+        from digitboard.profile.learner import PersonalRecognizer as Learner
 
         learner = Learner(recognizer)
         start, start_cpu = time.perf_counter(), time.process_time()

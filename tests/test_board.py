@@ -12,7 +12,7 @@ from digitboard.core.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.core.board import Board
 from digitboard.core.digits import Digit, Ink, Mark, Prediction
 from digitboard.recognition.classes import UNSURE_BELOW
-from digitboard.recognition.learning import Explained
+from digitboard.profile.examples import Explained
 from digitboard.recognition.preprocess import digit_image
 from digitboard.training.data import iter_unipen
 

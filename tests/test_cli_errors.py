@@ -448,7 +448,7 @@ def test_replay_into_a_closed_pipe_stops_quietly(real_model, tmp_path):
 def test_no_output_may_name_the_profile_in_use(tmp_path, shipped_model):
     """`replay --out P --profile P` and `--record P --force --profile P` once replaced the profile
     with one JSON line, exit 0."""
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.store import Profile
 
     profile = tmp_path / "mine.sqlite"
     Profile(profile).create()

@@ -15,12 +15,13 @@ PACKAGE = Path(__file__).resolve().parents[1] / "digitboard"
 BASE = {"digitboard", "digitboard.paths", "digitboard.platforms"}
 MAY_IMPORT = {
     "recognition": set(),
+    "profile": {"recognition"},  # personal examples: the learner and its SQLite store
     "core": {"recognition"},
-    "sessions": {"core", "recognition"},
+    "sessions": {"core", "recognition", "profile"},
     "training": {"recognition"},
-    "window": {"core", "recognition", "sessions"},
-    "web": {"core", "recognition", "sessions"},
-    "cli": {"core", "recognition", "sessions", "training", "window", "web"},
+    "window": {"core", "recognition", "sessions", "profile"},
+    "web": {"core", "recognition", "sessions", "profile"},
+    "cli": {"core", "recognition", "profile", "sessions", "training", "window", "web"},
 }
 
 

@@ -1,4 +1,4 @@
-"""The profile store (digitboard.recognition.profile) and `digitboard profile`: examples kept in
+"""The profile store (digitboard.profile.store) and `digitboard profile`: examples kept in
 SQLite, foreign files refused and left as they were, two processes at once, kill -9, a full disk,
 the import of an older JSON-lines profile, and the user's control (list, forget, export, import,
 clear and restore)."""
@@ -23,16 +23,12 @@ import pytest
 from test_learning import ONE, SEVEN, EmbeddingFake, image_batch, shifted
 
 from digitboard.cli import main
-from digitboard.recognition.learning import Example
-from digitboard.recognition.profile import (
-    OLD_PROFILE_NAME,
-    PROFILE_NAME,
-    NotAProfile,
-    Profile,
-    default_profile_path,
-    window_learner,
-)
-from digitboard.recognition.profile_command import ProfileRequest, picture, run_profile
+from digitboard.profile.examples import Example
+from digitboard.profile.legacy import OLD_PROFILE_NAME
+from digitboard.profile.loading import window_learner
+from digitboard.profile.schema import NotAProfile
+from digitboard.profile.store import PROFILE_NAME, Profile, default_profile_path
+from digitboard.profile.command import ProfileRequest, picture, run_profile
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 
@@ -59,7 +55,7 @@ def test_examples_are_kept_and_forgotten_each_in_one_transaction(tmp_path):
     assert np.array_equal(stored.embedding, kept.embedding) and stored.image is None
     with sqlite3.connect(profile.path) as connection:
         assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert connection.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert connection.execute("PRAGMA user_version").fetchone()[0] == 2
         assert connection.execute("PRAGMA application_id").fetchone()[0] == 0x64677462
 
 
@@ -157,21 +153,20 @@ def test_an_import_of_the_older_profile_cut_short_leaves_no_profile_so_the_next_
         tmp_path, monkeypatch, capsys):
     """A full disk (or a kill) during the first start's import once left an empty profile in
     place: every later start showed 0 examples and never named the older file again."""
-    from digitboard.recognition import profile as profile_module
+    from digitboard.profile import making
 
     old = tmp_path / OLD_PROFILE_NAME
     old.write_text("\n".join(json.dumps({"learn": {"id": f"e{i}", "label": i, "strokes": [[[0, 0], [10, 60]]]}})
                              for i in range(3)) + "\n")
-    real_merge = Profile._merge_unlocked
 
-    def full_disk(self, examples, connection):
+    def full_disk(connection, examples, shown):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(profile_module.Profile, "_merge_unlocked", full_disk)
-    with pytest.raises(OSError):
-        Profile(tmp_path / PROFILE_NAME).create()
+    with monkeypatch.context() as patched:
+        patched.setattr(making, "add_new", full_disk)
+        with pytest.raises(OSError):
+            Profile(tmp_path / PROFILE_NAME).create()
     assert not (tmp_path / PROFILE_NAME).exists() and sorted(p.name for p in tmp_path.iterdir()) == [OLD_PROFILE_NAME]
-    monkeypatch.setattr(profile_module.Profile, "_merge_unlocked", real_merge)
     learner = window_learner(EmbeddingFake(), tmp_path / PROFILE_NAME)
     learner._loading.join(5)
     assert len(learner.examples) == 3 and "imported 3 personal example(s)" in capsys.readouterr().err
@@ -198,8 +193,8 @@ def test_an_example_beyond_the_bounds_is_not_kept(tmp_path):
 WRITER = textwrap.dedent("""
     import sys
     import numpy as np
-    from digitboard.recognition.learning import Example
-    from digitboard.recognition.profile import Profile
+    from digitboard.profile.examples import Example
+    from digitboard.profile.store import Profile
     profile = Profile(sys.argv[1])
     for index in range(int(sys.argv[2])):
         profile.remember(Example(int(sys.argv[3]), [np.array([[0.0, 0.0], [1.0, float(index)]])]))
@@ -263,6 +258,7 @@ def test_a_full_disk_gives_a_message_and_loses_nothing_kept(tmp_path, capsys):
         kept = 0
         for _ in range(200):
             learner.learn(image_batch(SEVEN)[0, ..., 0], big, 1)
+            learner.writer.flush(30)  # written behind, on the learner's thread
             if learner.journal is None:
                 break
             kept += 1
@@ -294,8 +290,10 @@ def test_the_window_learner_loads_the_profile_and_writes_each_correction_and_und
     assert learner.predict(image_batch(shifted(SEVEN, 50)))[0].argmax() == 4
     one = [[(300.0, 100.0), (300.0, 210.0)]]
     handle = learner.learn(image_batch(one)[0, ..., 0], [np.asarray(one[0])], 1)
+    learner.writer.flush(10)  # written behind, on the learner's thread
     assert labels(path) == [4, 1]
     learner.forget(handle)
+    assert learner.close(10)
     assert labels(path) == [4]
     again = window_learner(EmbeddingFake(), path)  # a second board starts from what the first left
     again._loading.join(5)
@@ -305,7 +303,7 @@ def test_the_window_learner_loads_the_profile_and_writes_each_correction_and_und
 def test_embeddings_are_kept_with_their_model_and_used_only_with_that_model(tmp_path):
     path = tmp_path / "p.sqlite"
     stored = example(3)
-    from digitboard.recognition.learning import unit_rows
+    from digitboard.profile.evidence import unit_rows
 
     stored.embedding = unit_rows(EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0])[0]  # as the board stores one
     stored.model = "model-a"
@@ -446,7 +444,7 @@ def test_the_profile_command_imports_an_older_profile_beside_the_default_one(tmp
     assert json.loads(captured.out)["corrected"] == {"1": 1} and "imported 1 personal example(s)" in captured.err
     assert old.is_file()
 def test_the_default_profile_is_in_the_tests_own_folder(user_data_folder):
-    from digitboard.recognition.profile import default_profile_path
+    from digitboard.profile.store import default_profile_path
     assert str(default_profile_path()).startswith(str(user_data_folder))
 
 
@@ -491,7 +489,7 @@ def test_an_imported_time_no_clock_can_show_is_a_damaged_example_skipped_and_cou
 def test_a_damaged_stored_embedding_is_made_again_from_the_strokes(tmp_path):
     """One of the wrong length made replay exit 2 with numpy's matmul message; one not of unit
     length made every digit read "7 · yours" at 100%."""
-    from digitboard.recognition.learning import unit_rows
+    from digitboard.profile.evidence import unit_rows
 
     path = tmp_path / "p.sqlite"
     sound = unit_rows(EmbeddingFake().embed_and_predict(image_batch(SEVEN))[0])[0]
@@ -508,6 +506,7 @@ def test_a_damaged_stored_embedding_is_made_again_from_the_strokes(tmp_path):
         assert all(abs(np.linalg.norm(e.embedding) - 1) < 1e-3 and len(e.embedding) == len(sound) for e in learner.examples)
         probabilities = learner.predict(image_batch(shifted(ONE, 400)))[0]
         assert probabilities.max() < 0.999  # a one far from both examples is not pulled to 100%
+        assert learner.close(10)  # the embedding made again, stored
 
 
 def test_list_never_sends_an_imported_ids_escape_sequences_to_the_terminal(tmp_path, capsys):
@@ -526,7 +525,7 @@ def test_a_profile_takes_examples_up_to_its_bound_and_again_after_one_is_forgott
     import dataclasses
     import errno as errors
 
-    from digitboard.recognition import profile as profile_module
+    from digitboard.profile import store as profile_module
 
     monkeypatch.setattr(profile_module, "BOUNDS", dataclasses.replace(profile_module.BOUNDS, examples=3))
     store = Profile(tmp_path / "p.sqlite")
@@ -539,3 +538,21 @@ def test_a_profile_takes_examples_up_to_its_bound_and_again_after_one_is_forgott
     store.forget(kept[0])
     store.remember(example(5))  # room again, though the largest row number is past the bound
     assert sorted(e.label for e in store.read().examples) == [2, 3, 5]
+
+
+def test_reading_a_profile_while_writing_it_keeps_sqlites_locks(tmp_path):
+    """Reading the header again (an open and a close of the file) dropped every POSIX lock the
+    process held on it, SQLite's own included: another process closing the profile then took
+    itself for its last user and deleted the -wal this one still wrote to ("disk I/O error")."""
+    path = tmp_path / "p.sqlite"
+    profile = Profile(path)
+    profile.remember(example(1))  # a connection to write with, open from now on
+    assert len(profile.read().examples) == 1  # a read beside it
+    assert len(Profile(path).read().examples) == 1  # and one by another Profile of the same process
+    other = subprocess.run([sys.executable, "-c", WRITER, str(path), "1", "7"], cwd=REPOSITORY, capture_output=True)
+    assert other.returncode == 0, other.stderr
+    assert (tmp_path / "p.sqlite-wal").exists()  # the other process knew it was not the last
+    profile.remember(example(3))
+    assert sorted(labels(path)) == [1, 3, 7]
+    profile.close()
+    assert sorted(labels(path)) == [1, 3, 7]

@@ -20,7 +20,7 @@ from digitboard import DEFAULT_MODEL
 from digitboard.cli import main
 from digitboard.core.board import Board
 from digitboard.core.drawing import extent, fit_height, to_actions
-from digitboard.recognition.learning import PersonalRecognizer
+from digitboard.profile.learner import PersonalRecognizer
 from digitboard.sessions import replay
 from digitboard.sessions.files import read_sessions
 from digitboard.sessions.format import parse_session

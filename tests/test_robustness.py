@@ -511,3 +511,40 @@ def test_a_recording_cut_at_any_byte_reads_as_the_actions_before_the_cut(actions
         assert session.actions == actions[:len(session.actions)]
         assert len(session.actions) in (whole_lines, whole_lines + 1)  # a cut just before a newline keeps its line
         assert len(warnings) == (len(session.actions) == whole_lines and not kept.endswith(b"\n"))
+
+
+# Profiles of a few examples: each (digit, let stand, when made, which earlier corrections it is tied to).
+profile_rows = st.lists(st.tuples(st.integers(0, 2), st.booleans(), st.integers(0, 6), st.lists(st.integers(0, 30),
+                                                                                                  max_size=2)),
+                        max_size=40)
+
+
+@settings(max_examples=SOAK or 60, deadline=None)
+@given(rows=profile_rows, caps=st.tuples(st.integers(0, 3), st.integers(1, 3)), forgotten=st.sets(st.integers(0, 39)))
+def test_the_examples_a_start_reads_are_those_a_learner_given_all_of_them_keeps(rows, caps, forgotten):
+    """A board and replay read only the examples in use, chosen from the profile's index before
+    any stroke is read: equal times, ties to corrections (some forgotten since), caps of zero."""
+    from test_learning import ONE
+
+    from digitboard.profile.examples import Example, LearningConfig
+    from digitboard.profile.in_use import in_use
+    from digitboard.profile.learner import PersonalRecognizer
+    from digitboard.profile.store import Profile
+
+    config = LearningConfig(accepted_per_label=caps[0], corrected_per_label=caps[1])
+    strokes = [np.asarray(stroke, float) for stroke in ONE]
+    examples: list[Example] = []
+    for label, accepted, created, ties in rows:
+        corrections = [example.id for example in examples if not example.accepted]
+        tied = tuple(sorted({corrections[tie % len(corrections)] for tie in ties})) if accepted and corrections else ()
+        examples.append(Example(label, strokes, accepted=accepted, tied_to=tied, created=float(created)))
+    with tempfile.TemporaryDirectory() as folder:
+        profile = Profile(Path(folder) / "p.sqlite")
+        profile.merge(examples)
+        profile.forget_ids([examples[index].id for index in forgotten if index < len(examples)
+                            and not examples[index].accepted])  # and the digits let stand tied to them
+        held = profile.read().examples
+        kept = sorted(example.id for example in PersonalRecognizer(FakeRecognizer(), held, config).examples)
+        assert sorted(example.id for example in profile.examples_in_use(config)) == kept
+        assert sorted(entry.id for entry in in_use(profile.entries(), config)) == kept
+        profile.close()

@@ -12,7 +12,7 @@ from test_window import centre, click, digit_strokes, draw, frame
 from digitboard.core.actions import Correct
 from digitboard.core.board import Board
 from digitboard.core.chooser import FORGET
-from digitboard.recognition.learning import PersonalRecognizer
+from digitboard.profile.learner import PersonalRecognizer
 from digitboard.window.app import BoardApp
 
 

@@ -39,7 +39,7 @@ def on_doubted_lines(board: list[Digit], digits: Iterable[Digit]) -> set[int]:
 
 
 class Learner(Protocol):
-    """Learns the user's handwriting (digitboard.recognition.learning): the board tells it of each digit the
+    """Learns the user's handwriting (digitboard.profile.learner): the board tells it of each digit the
     user corrects, and of each they let stand, read with confidence, when they go on to write
     another (`accept`)."""
 

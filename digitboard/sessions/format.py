@@ -259,7 +259,7 @@ def recording_header(size: tuple[int, int], profile: dict | None = None) -> dict
     return header if profile is None else {**header, "profile": profile}
 
 
-PROFILE_IDS_LIMIT = 200_000  # a profile's examples, at most (digitboard.recognition.profile)
+PROFILE_IDS_LIMIT = 200_000  # a profile's examples, at most (digitboard.profile.store)
 
 
 def _profile(value, where: str) -> dict | None:

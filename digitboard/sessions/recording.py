@@ -32,7 +32,7 @@ class Recorder:
     def __init__(self, path: str | os.PathLike[str], size: tuple[int, int], force: bool = False,
                  profile: object | None = None) -> None:
         """`profile` names the personal examples the board starts from (anything with a
-        `to_json()`: digitboard.recognition.profile.Identity), so replay can start from them too."""
+        `to_json()`: digitboard.profile.rows.Identity), so replay can start from them too."""
         self.path = Path(path)
         named = None if profile is None else profile.to_json()  # type: ignore[attr-defined]
         self.session = Session(size, profile=named)

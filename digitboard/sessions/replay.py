@@ -15,12 +15,9 @@ from digitboard import platforms
 from digitboard.core.board import Board, ModelInputs
 from digitboard.paths import same_file
 from digitboard.core.digits import Digit
-from digitboard.recognition.learning import (
-    Example,
-    LearningConfig,
-    PersonalRecognizer,
-    embed_examples,
-)
+from digitboard.profile.examples import Example, LearningConfig
+from digitboard.profile.learner import PersonalRecognizer
+from digitboard.profile.loading import ReplayStart
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
 from digitboard.sessions.files import read_sessions
 from digitboard.sessions.format import Session, SessionError
@@ -78,42 +75,26 @@ def replay_session(
     return board_state(board, session.name)
 
 
-def recorded_examples(session: Session, examples: Sequence[Example]) -> tuple[list[Example], str | None]:
-    """The examples a session was recorded with, of those given, and what differs (None: the same;
-    a session that names no profile starts from all of them)."""
-    from digitboard.recognition.profile import example_identity
-
-    named = session.profile
-    if named is None:
-        return list(examples), None
-    wanted = set(named["ids"])
-    chosen = [example for example in examples if example.id in wanted]
-    if example_identity(chosen).digest == named["digest"]:
-        return chosen, None
-    missing = len(wanted) - len(chosen)
-    return chosen, (f"{missing} of its {len(wanted)} examples missing" if missing
-                    else "its examples differ from the profile's")
-
-
 def _replayed(
-    session: Session, recognizer: Recognizer, examples: Sequence[Example] | None, config: LearningConfig,
+    session: Session, recognizer: Recognizer, start: ReplayStart | None, config: LearningConfig,
     learner: PersonalRecognizer | None, profile: str | None, warn,
 ) -> dict:
     """One session replayed from the examples it was recorded with, if the profile holds them;
     its state says whether it did (`"profile": "same"` or `"differs"`) when the session names them."""
     difference = None
     if learner is not None:
-        from digitboard.recognition.profile import example_identity
+        from digitboard.profile.rows import example_identity
 
         if session.profile is not None and example_identity(learner.examples).digest != session.profile["digest"]:
             difference = "the profile has changed since"
         state = replay_session(session, recognizer, config=config, learner=learner)
     else:
-        if examples is not None:
-            examples, difference = recorded_examples(session, examples)
+        examples = None
+        if start is not None:
+            examples, difference = start.for_session(session.profile)
         state = replay_session(session, recognizer, examples, config)
     if session.profile is not None:
-        if examples is None and learner is None:
+        if start is None and learner is None:
             difference = "replayed without learning"
         elif not profile and session.profile["examples"]:
             difference = "no --profile given"
@@ -160,21 +141,22 @@ def _replay_files(
     config: LearningConfig, update_profile: bool = False,
 ) -> int:
     recognizer = load_recognizer(model)
-    examples: Sequence[Example] | None = None
+    start: ReplayStart | None = None
     learner: PersonalRecognizer | None = None
     if learning:
-        from digitboard.recognition.profile import Profile, loaded_examples, model_fingerprint
+        from digitboard.profile.loading import model_fingerprint
+        from digitboard.profile.store import Profile
 
         fingerprint = model_fingerprint(model) if os.path.isfile(model) else ""
         if update_profile:
             store = Profile(profile)  # type: ignore[arg-type]
             store.exists()  # refuses what is not a profile before anything is written
-            learner = PersonalRecognizer(recognizer, store.examples(), config, journal=store, fingerprint=fingerprint)
+            learner = PersonalRecognizer(recognizer, store.examples_in_use(config), config, journal=store,
+                                         fingerprint=fingerprint, write_behind=True)  # written while replay reads on
             for notice in store.notices:
                 print(f"digitboard replay: {notice}", file=sys.stderr)
-        else:
-            examples = loaded_examples(profile)[0] if profile else []
-            embed_examples(recognizer, examples, fingerprint)  # once, for every session
+        else:  # each session's examples in use, read and embedded once for every session
+            start = ReplayStart(profile, recognizer, config, fingerprint)
     try:
         stream: TextIO = open(out, "w", encoding="utf-8") if out else sys.stdout
     except OSError as error:
@@ -188,13 +170,15 @@ def _replay_files(
         for file in files:
             try:
                 for session in read_sessions(file, on_warning=warn):
-                    state = _replayed(session, recognizer, examples, config, learner, profile, warn)
+                    state = _replayed(session, recognizer, start, config, learner, profile, warn)
                     stream.write(json.dumps(state) + "\n")
                     stream.flush()  # a session's line is out before the next starts: kept on a signal
             except SessionError as error:
                 failed.append(str(file))
                 print(f"digitboard replay: {error}", file=sys.stderr)
     finally:
+        if learner is not None:
+            learner.close()  # everything learned written (also on a signal: each change is whole)
         if out:
             stream.close()
     if len(files) > 1 and failed:  # with one file, its error line says it all

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, request
 from werkzeug.exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 
 from digitboard.core.actions import Correct, Delete
-from digitboard.recognition.learning import Example
+from digitboard.profile.examples import Example
 from digitboard.recognition.preprocess import STROKE_WIDTH
 from digitboard.sessions.files import decode_session_bytes
 from digitboard.sessions.format import Session, SessionError, parse_action, parse_session

@@ -15,7 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from digitboard.recognition.learning import EmbeddingRecognizer, drawing_key
+from digitboard.profile.examples import EmbeddingRecognizer, drawing_key
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.trajectory import trajectory
 

@@ -280,7 +280,7 @@ def run_board(config: BoardConfig = BoardConfig()) -> int:
     check_model_file(config.model)  # fail fast, before any window, on a file that cannot work
     size, record = config.size, config.record
     if record and config.learning:
-        from digitboard.recognition.profile import default_profile_path
+        from digitboard.profile.store import default_profile_path
 
         if same_file(record, config.profile or default_profile_path()):
             raise ValueError(f"--record {record} is the profile the board learns in; recording there would erase "
@@ -294,9 +294,7 @@ def run_board(config: BoardConfig = BoardConfig()) -> int:
     # process that ends while ONNX Runtime or TensorFlow loads on another thread aborts
     # ("terminate called without an active exception", exit 134) instead of exiting 2.
     recognizer = BackgroundRecognizer(config.model, start=False)
-    from digitboard.recognition.profile import (
-        window_learner,  # the profile's examples load behind the window too
-    )
+    from digitboard.profile.loading import window_learner  # the profile's examples load behind the window too
 
     learner = window_learner(recognizer, config.profile, config.learning_config) if config.learning else None
     recognizer.start()
@@ -344,6 +342,9 @@ def run_board(config: BoardConfig = BoardConfig()) -> int:
                 recorder.close()  # the last action on disk before the process ends
             except OSError as error:
                 print(f"digitboard: the recording {record} may lack its last actions: {error}", file=sys.stderr)
+        if learner is not None and not learner.close(timeout=30):  # the profile is written behind the frames
+            print("digitboard: the profile is still held by another program; the last examples may not be kept",
+                  file=sys.stderr)
         pygame.quit()  # the window goes at once...
         recognizer.wait()  # ...but the process ends only after the model's load (see above)
 

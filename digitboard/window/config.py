@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digitboard import DEFAULT_MODEL
-from digitboard.recognition.learning import LearningConfig
+from digitboard.profile.examples import LearningConfig
 
 MAX_SIDE = 16384  # pixels: SDL's largest window side
 

@@ -14,18 +14,17 @@ docs/learning.md.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 
+from digitboard.profile.evidence import ExampleRows, adjust, closeness, personal_evidence, unit_rows
+from digitboard.profile.examples import EmbeddingRecognizer, Example, Explained, Journal, LearningConfig, drawing_key
+from digitboard.profile.writer import WritingThread
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.trajectory import trajectories, trajectory
@@ -33,132 +32,6 @@ from digitboard.recognition.trajectory import trajectories, trajectory
 log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 RECENT_EMBEDDINGS = 256  # embeddings of digits read lately kept for `accept`, at most
-
-
-@dataclass(frozen=True)
-class LearningConfig:
-    """How far personal examples reach and how hard they pull: chosen by leaving each
-    cross-validation fold's writers out in turn (docs/learning.md, benchmarks/writer_adaptation.py)."""
-
-    similarity_floor: float = 0.85  # cosine similarity at or below which an example says nothing
-    strength: float = 16.0  # log-odds added to a label per fully similar example of it
-    accepted_per_label: int = 50  # digits let stand kept as examples, the most recent of each label; 0: none
-    corrected_per_label: int = 100  # corrections in use, the most recent of each label (the profile keeps all):
-    # a digit is read in bounded time, and replay stays linear however long the session
-
-    def __post_init__(self) -> None:
-        if (not 0 <= self.similarity_floor < 1 or self.strength < 0 or self.accepted_per_label < 0
-                or self.corrected_per_label < 1):
-            raise ValueError(f"not a learning configuration: {self}")
-
-
-@dataclass(eq=False)  # an example is itself: undo forgets this one, not an equal one
-class Example:
-    """A digit the user labelled, or let stand: enough to recompute everything with another model."""
-
-    label: int
-    strokes: list[np.ndarray]  # (n, 2) float64 board pixels each, in drawing order
-    image: np.ndarray | None = None  # (28, 28) float32 in [0, 1]: the model input, rendered when first needed
-    id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    created: float = field(default_factory=time.time)  # seconds since the epoch
-    embedding: np.ndarray | None = None  # (D,) float32 of unit length, by the model named in `model`
-    accepted: bool = False  # let stand with the board's reading, not corrected
-    tied_to: tuple[str, ...] = ()  # let stand with a reading only these corrections gave: goes with them
-    model: str = ""  # the fingerprint of the model the embedding came from ("": unknown)
-
-    def __post_init__(self) -> None:
-        if not 0 <= self.label < DIGIT_CLASSES:
-            raise ValueError(f"a digit's label is 0 to 9, not {self.label}")
-
-
-@dataclass(frozen=True)
-class Explained:
-    """A batch read with learning, and why: what the model alone said, and for each digit whose
-    label the personal examples changed, those examples (ids, closest first)."""
-
-    probabilities: np.ndarray  # (N, C) after learning
-    own: np.ndarray  # (N, C) the model's own
-    reasons: list[tuple[str, ...]]  # per digit; () when the model alone gives the same label
-
-
-class EmbeddingRecognizer(Protocol):
-    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """(N, 28, 28, 1) float32 and paths (N, 64, 5) -> ((N, D) float32 embeddings, (N, C) probabilities)."""
-        ...
-
-    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray: ...
-
-
-class Journal(Protocol):
-    """Where learned and forgotten examples are written down (digitboard.recognition.profile.Profile)."""
-
-    def remember(self, example: Example) -> None: ...
-
-    def forget(self, example: Example) -> None: ...
-
-
-def unit_rows(vectors: np.ndarray) -> np.ndarray:
-    """Rows scaled to unit length, float32; an all-zero row (no unit fired) stays zero."""
-    vectors = np.asarray(vectors, np.float32)
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
-
-
-def one_hot(labels: Sequence[int] | np.ndarray) -> np.ndarray:
-    """(M, 10) float32: row i is 1 at labels[i]."""
-    return np.eye(DIGIT_CLASSES, dtype=np.float32)[np.asarray(labels, np.int64)]
-
-
-BLOCK_ROWS = 1024  # examples compared at once: OpenBLAS runs a product this small on one thread
-
-
-def closeness(embeddings: np.ndarray, example_embeddings: np.ndarray, floor: float) -> np.ndarray:
-    """(N, M) float32: (s - floor) / (1 - floor) for cosine similarity s above the floor, else 0.
-    `example_embeddings` are (M, D) of unit length.
-
-    The product is taken in blocks of BLOCK_ROWS examples: a larger one makes OpenBLAS start its
-    threads, which costs 10 to 20 times the work itself at 5,000 examples (2.8 ms against 0.14 ms
-    of CPU a digit, measured on a busy two-core machine) and competes with the board's own thread."""
-    rows = unit_rows(embeddings)
-    similarity = np.empty((len(rows), len(example_embeddings)), np.float32)
-    for start in range(0, len(example_embeddings), BLOCK_ROWS):
-        np.matmul(rows, example_embeddings[start:start + BLOCK_ROWS].T, out=similarity[:, start:start + BLOCK_ROWS])
-    similarity -= np.float32(floor)
-    np.maximum(similarity, 0.0, out=similarity)
-    return similarity / np.float32(1.0 - floor)
-
-
-def personal_evidence(
-    embeddings: np.ndarray, example_embeddings: np.ndarray, example_one_hot: np.ndarray, floor: float
-) -> np.ndarray:
-    """For each digit and label, the summed closeness of that label's examples: (N, 10) float32.
-
-    `example_embeddings` are (M, D) of unit length, `example_one_hot` their labels (M, 10). An
-    example at cosine similarity s adds (s - floor) / (1 - floor) when s > floor, else 0, so one
-    identical example adds 1 and examples at or below the floor add nothing.
-    """
-    return closeness(embeddings, example_embeddings, floor) @ example_one_hot
-
-
-def adjust(probabilities: np.ndarray, evidence: np.ndarray, strength: float) -> np.ndarray:
-    """Raise each label's log-probability by `strength` times its evidence; rows sum to 1.
-
-    Rows without evidence come back exactly as given. A model's 11th column ("not a digit")
-    gets no evidence of its own but is renormalised with the rest.
-    """
-    probabilities = np.asarray(probabilities)
-    adjusted = probabilities.copy()
-    moved = evidence.max(axis=1) > 0
-    if not moved.any():
-        return adjusted
-    rows = np.maximum(probabilities[moved].astype(np.float64), 1e-12)  # a zero must stay movable
-    boost = np.zeros_like(rows)
-    boost[:, :DIGIT_CLASSES] = strength * evidence[moved]
-    boost -= boost.max(axis=1, keepdims=True)  # exp never overflows
-    rows *= np.exp(boost)
-    adjusted[moved] = (rows / rows.sum(axis=1, keepdims=True)).astype(adjusted.dtype)
-    return adjusted
-
-
 REASONS_KEPT = 64  # the closest examples named as a reading's reasons, at most
 
 
@@ -178,9 +51,15 @@ class PersonalRecognizer:
         config: LearningConfig = LearningConfig(),
         journal: Journal | None = None,
         fingerprint: str = "",
+        write_behind: bool = False,
     ) -> None:
+        """`write_behind`: the journal is written on a thread of its own (the window's: a frame
+        never waits for the profile), which `close` finishes."""
         self.base = base
         self.config = config
+        self.writer: WritingThread | None = None
+        if journal is not None and write_behind:
+            journal = self.writer = WritingThread(journal, self.journal_failed)
         self.journal = journal
         self.fingerprint = fingerprint  # of the base model: stored embeddings by another model are recomputed
         self._examples: dict[str, Example] = {}  # by id, oldest first
@@ -392,17 +271,30 @@ class PersonalRecognizer:
         for example, kind in surplus:
             self.forget(example, write_down=kind and self.config.accepted_per_label > 0)
 
-    def _write_down(self, what: str, example: Example) -> None:
-        """Tell the journal; if it cannot be written (a full disk, a read-only folder), go on
-        learning for this session only, and say so once."""
-        if self.journal is None:
+    def _write_down(self, what: str, argument: object) -> None:
+        """Tell the journal (of an example learned or forgotten, or of embeddings made for stored
+        examples, if it keeps them); if it cannot be written (a full disk, a read-only folder), go
+        on learning for this session only, and say so once."""
+        journal = self.journal
+        write = getattr(journal, what, None)
+        if write is None:
             return
         try:
-            getattr(self.journal, what)(example)
+            write(argument)
         except OSError as error:
-            self.journal_error, self.journal = error, None
-            self.problem(f"cannot write personal examples ({error.strerror or error}); "
-                         "corrections are learned for this session only")
+            self.journal_failed(error)
+
+    def journal_failed(self, error: OSError) -> None:
+        """Go on for the session only, and say why once: the journal could not be written."""
+        if self.journal_error is not None:
+            return
+        self.journal_error, self.journal = error, None
+        self.problem(f"cannot write personal examples ({error.strerror or error}); "
+                     "corrections are learned for this session only")
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Finish writing what was learned (a journal written behind); whether it finished in time."""
+        return self.writer.close(timeout) if self.writer is not None else True
 
     def problem(self, message: str) -> None:
         """Say what went wrong with the profile: to the "digitboard" logger (the shells show it on
@@ -436,8 +328,8 @@ class PersonalRecognizer:
                 loaded = load()
                 while not self.base.ready and getattr(self.base, "error", None) is None:
                     time.sleep(0.02)  # the model loads on its own thread; embed as soon as it can
-                if self.base.ready:
-                    embed_examples(self.base, loaded, self.fingerprint)  # else the model failed, which the shell reports
+                if self.base.ready:  # else the model failed, which the shell reports
+                    self._write_down("keep_embeddings", embed_examples(self.base, loaded, self.fingerprint))
             except Exception as error:  # a damaged profile must not take the board down
                 self.load_error = error
                 self.problem(f"personal examples not loaded ({error})")
@@ -458,74 +350,25 @@ class PersonalRecognizer:
         with self._lock:
             if self._matrix is None:
                 examples = list(self._examples.values())
-                embed_examples(self.base, examples, self.fingerprint)
+                made = embed_examples(self.base, examples, self.fingerprint)
                 self._matrix = ExampleRows(examples)
+                if made:
+                    self._write_down("keep_embeddings", made)
             return self._matrix.view()
-
-
-class ExampleRows:
-    """The examples' embeddings (M, D) and one-hot labels (M, 10) as matrices, kept row by row:
-    a long session adds an example, and forgets the oldest, at nearly every digit."""
-
-    def __init__(self, examples: Sequence[Example]) -> None:
-        self.examples: list[Example] = []  # the example of each row
-        self._rows: dict[int, int] = {}  # id(example) -> its row
-        self._embeddings = np.zeros((0, 0), np.float32)
-        self._labels = np.zeros((0, DIGIT_CLASSES), np.float32)
-        for example in examples:
-            self.add(example)
-
-    def add(self, example: Example) -> None:
-        assert example.embedding is not None, "an example is embedded before it becomes a row"
-        count, width = len(self.examples), len(example.embedding)
-        if count == 0 and self._embeddings.shape[1] != width:  # the first example sets the width
-            self._embeddings = np.zeros((64, width), np.float32)
-            self._labels = np.zeros((64, DIGIT_CLASSES), np.float32)
-        elif count == len(self._embeddings):  # full: twice the room
-            self._embeddings = np.concatenate([self._embeddings, np.zeros_like(self._embeddings)])
-            self._labels = np.concatenate([self._labels, np.zeros_like(self._labels)])
-        self._embeddings[count] = example.embedding
-        self._labels[count] = 0.0
-        self._labels[count, example.label] = 1.0
-        self._rows[id(example)] = count
-        self.examples.append(example)
-
-    def remove(self, example: Example) -> None:
-        """Drop the example's row: the last row moves into its place (the order of rows is no matter)."""
-        row = self._rows.pop(id(example), None)
-        if row is None:
-            return
-        last = len(self.examples) - 1
-        if row != last:
-            moved = self.examples[last]
-            self._embeddings[row], self._labels[row] = self._embeddings[last], self._labels[last]
-            self.examples[row] = moved
-            self._rows[id(moved)] = row
-        self.examples.pop()
-
-    def view(self) -> tuple[np.ndarray, np.ndarray]:
-        count = len(self.examples)
-        return self._embeddings[:count], self._labels[:count]
-
-
-def drawing_key(image: np.ndarray, path: np.ndarray | None) -> bytes:
-    """What a model reads of a drawing (its image, and its path if the model reads one), hashed
-    to 16 bytes: a key for readings kept between calls."""
-    digest = hashlib.blake2b(np.ascontiguousarray(image, np.float32).tobytes(), digest_size=16)
-    if path is not None:
-        digest.update(np.ascontiguousarray(path, np.float32).tobytes())
-    return digest.digest()
 
 
 def _copied(strokes: Sequence[np.ndarray]) -> list[np.ndarray]:
     return [np.asarray(stroke, np.float64).copy() for stroke in strokes]
 
 
-def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example], fingerprint: str = "") -> None:
+def embed_examples(
+    recognizer: EmbeddingRecognizer, examples: Sequence[Example], fingerprint: str = "",
+) -> list[Example]:
     """Give every example without a sound embedding by the model `fingerprint` names (any model:
     "") the recogniser's embedding of its drawing, rendering its image first if it has none. A
     stored embedding of the wrong length, not finite or not of unit length (a damaged row) is
-    made again from the strokes, which are the example's truth."""
+    made again from the strokes, which are the example's truth. Returns the examples embedded now
+    (to be stored, so that the next start need not run the model on them)."""
     def sound(embedding: np.ndarray | None) -> bool:
         return (embedding is not None and embedding.ndim == 1 and bool(np.isfinite(embedding).all())
                 and abs(float(np.linalg.norm(embedding)) - 1.0) < 1e-3)
@@ -535,7 +378,7 @@ def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example],
     missing = [example for example in examples if not sound(example.embedding) or len(example.embedding) != usual
                or (fingerprint and example.model != fingerprint)]
     if not missing:
-        return
+        return []
     for example in missing:
         if example.image is None:
             example.image = digit_image(example.strokes)
@@ -549,12 +392,6 @@ def embed_examples(recognizer: EmbeddingRecognizer, examples: Sequence[Example],
     for example in stale:  # the stored rows were of another model's width, all of them: made again too
         example.embedding = None
     if stale:
-        embed_examples(recognizer, stale, fingerprint)
+        missing += embed_examples(recognizer, stale, fingerprint)
+    return missing
 
-
-def counts_by_label(labels: Iterable[int]) -> list[int]:
-    """How many examples of each digit, 0 to 9."""
-    counts = [0] * DIGIT_CLASSES
-    for label in labels:
-        counts[label] += 1
-    return counts

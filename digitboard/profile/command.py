@@ -5,6 +5,7 @@ backup, restore that backup."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import sys
@@ -17,10 +18,15 @@ import cv2
 import numpy as np
 
 from digitboard.paths import require_readable_file, shown
+from digitboard.profile.examples import Example
+from digitboard.profile.legacy import read_old_profile
+from digitboard.profile.rows import ProfileContents
+from digitboard.profile.schema import NotAProfile
+from digitboard.profile.store import Profile, default_profile_path
 from digitboard.recognition.classes import DIGIT_CLASSES
-from digitboard.recognition.learning import Example
 from digitboard.recognition.preprocess import digit_image
-from digitboard.recognition.profile import Profile, default_profile_path, read_examples_file
+
+log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
 ID_SHOWN = 8  # characters of an example's id `--list` shows; `--forget` takes any unique start of 4 or more
 PICTURE_SIZE = 16  # pixels a side of `--list`'s picture: 8 braille characters by 4 lines
@@ -42,21 +48,32 @@ class ProfileRequest:
     yes: bool = False
 
 
-def counts(examples: list[Example]) -> dict:
-    """{"corrected": {"7": 1}, "let_stand": {"1": 8}, "tied": {...}}: digits as strings, only those held."""
+def read_examples_file(path: Path) -> ProfileContents:
+    """The examples of a profile, an export, or an old JSON-lines profile (for `--import`)."""
+    try:
+        return Profile(path, writable=False).read()
+    except NotAProfile as refusal:
+        if not path.is_file() or "older JSON-lines" not in str(refusal):
+            raise
+    return read_old_profile(path)
+
+
+
+def counts(held: dict[tuple[str, int, bool], int]) -> dict:
+    """{"corrected": {"7": 1}, "let_stand": {"1": 8}, "tied": {...}}: digits as strings, only those
+    held, from Profile.counts (by kind, digit and whether tied to corrections)."""
     result: dict[str, dict[str, int]] = {"corrected": {}, "let_stand": {}, "tied": {}}
-    for example in sorted(examples, key=lambda example: example.label):
-        kinds = ["let_stand", "tied"] if example.tied_to else ["let_stand"] if example.accepted else ["corrected"]
-        for kind in kinds:
-            result[kind][str(example.label)] = result[kind].get(str(example.label), 0) + 1
+    for (kind, label, tied), count in sorted(held.items(), key=lambda item: item[0][1]):
+        for name in ["let_stand", "tied"] if tied else ["let_stand"] if kind == "let stand" else ["corrected"]:
+            result[name][str(label)] = result[name].get(str(label), 0) + count
     return result
 
 
-def summary(profile: Profile, examples: list[Example], skipped: int) -> str:
+def summary(profile: Profile, held: dict[tuple[str, int, bool], int], skipped: int) -> str:
     """The counts as text: where the profile is and how many examples of each digit."""
-    numbers = counts(examples)
+    numbers = counts(held)
     corrected, stood = numbers["corrected"], numbers["let_stand"]
-    lines = [(f"profile {profile.path}: {len(examples)} personal example(s), "
+    lines = [(f"profile {profile.path}: {sum(held.values())} personal example(s), "
               f"{sum(corrected.values())} corrected and {sum(stood.values())} let stand")]
     for digit in map(str, range(DIGIT_CLASSES)):
         fixed, let = corrected.get(digit, 0), stood.get(digit, 0)
@@ -128,7 +145,7 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
         profile.create()
         exists = True
         for notice in profile.notices:
-            print(f"digitboard: {notice}", file=sys.stderr)
+            log.warning(notice)
         profile.notices.clear()
     say = lambda text: print(text, file=stdout)
     if request.export:
@@ -148,7 +165,7 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
         contents = read_examples_file(source)
         added, held = profile.merge(contents.examples)
         for notice in profile.notices:
-            print(f"digitboard: {notice}", file=sys.stderr)
+            log.warning(notice)
         skipped = f", {contents.skipped} damaged one(s) skipped" if contents.skipped else ""
         say(f"imported {added} personal example(s) from {source} into {profile.path} ({held} already there{skipped})")
     if request.restore:
@@ -181,17 +198,19 @@ def run_profile(request: ProfileRequest, stdin: TextIO | None = None, stdout: Te
             say("nothing cleared")
     if request.as_json or request.list_examples or not (request.export or request.import_file or request.restore
                                             or request.forget or request.clear):
-        contents = profile.read()
-        if request.as_json:
-            say(json.dumps({"profile": str(profile.path), "examples": len(contents.examples),
-                            **counts(contents.examples), "skipped": contents.skipped}))
-        elif request.list_examples:
+        if request.list_examples and not request.as_json:
+            contents = profile.read()
             pictures = stdout.isatty() and shutil.get_terminal_size().columns >= 40
             for line in listing(contents.examples, pictures):
                 say(line)
             if not contents.examples:
                 say(f"{profile.path} holds no personal examples")
-        else:
-            say(summary(profile, contents.examples, contents.skipped))
+        else:  # counted by SQLite: no stroke is read
+            held, skipped = profile.counts()
+            if request.as_json:
+                say(json.dumps({"profile": str(profile.path), "examples": sum(held.values()), **counts(held),
+                                "skipped": skipped}))
+            else:
+                say(summary(profile, held, skipped))
     profile.close()
     return 0

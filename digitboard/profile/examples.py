@@ -1,0 +1,87 @@
+"""What a personal example is, how learning is configured, and what the learner reads with
+and writes to (the model's embeddings, the journal): the words every part of learning shares."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from digitboard.recognition.classes import DIGIT_CLASSES
+
+@dataclass(frozen=True)
+class LearningConfig:
+    """How far personal examples reach and how hard they pull: chosen by leaving each
+    cross-validation fold's writers out in turn (docs/learning.md, benchmarks/writer_adaptation.py)."""
+
+    similarity_floor: float = 0.85  # cosine similarity at or below which an example says nothing
+    strength: float = 16.0  # log-odds added to a label per fully similar example of it
+    accepted_per_label: int = 50  # digits let stand kept as examples, the most recent of each label; 0: none
+    corrected_per_label: int = 100  # corrections in use, the most recent of each label (the profile keeps all):
+    # a digit is read in bounded time, and replay stays linear however long the session
+
+    def __post_init__(self) -> None:
+        if (not 0 <= self.similarity_floor < 1 or self.strength < 0 or self.accepted_per_label < 0
+                or self.corrected_per_label < 1):
+            raise ValueError(f"not a learning configuration: {self}")
+
+
+@dataclass(eq=False)  # an example is itself: undo forgets this one, not an equal one
+class Example:
+    """A digit the user labelled, or let stand: enough to recompute everything with another model."""
+
+    label: int
+    strokes: list[np.ndarray]  # (n, 2) float64 board pixels each, in drawing order
+    image: np.ndarray | None = None  # (28, 28) float32 in [0, 1]: the model input, rendered when first needed
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    created: float = field(default_factory=time.time)  # seconds since the epoch
+    embedding: np.ndarray | None = None  # (D,) float32 of unit length, by the model named in `model`
+    accepted: bool = False  # let stand with the board's reading, not corrected
+    tied_to: tuple[str, ...] = ()  # let stand with a reading only these corrections gave: goes with them
+    model: str = ""  # the fingerprint of the model the embedding came from ("": unknown)
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.label < DIGIT_CLASSES:
+            raise ValueError(f"a digit's label is 0 to 9, not {self.label}")
+
+
+@dataclass(frozen=True)
+class Explained:
+    """A batch read with learning, and why: what the model alone said, and for each digit whose
+    label the personal examples changed, those examples (ids, closest first)."""
+
+    probabilities: np.ndarray  # (N, C) after learning
+    own: np.ndarray  # (N, C) the model's own
+    reasons: list[tuple[str, ...]]  # per digit; () when the model alone gives the same label
+
+
+class EmbeddingRecognizer(Protocol):
+    def embed_and_predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(N, 28, 28, 1) float32 and paths (N, 64, 5) -> ((N, D) float32 embeddings, (N, C) probabilities)."""
+        ...
+
+    def predict(self, images: np.ndarray, paths: np.ndarray | None = None) -> np.ndarray: ...
+
+
+
+class Journal(Protocol):
+    """Where learned and forgotten examples are written down (digitboard.profile.store.Profile),
+    and the embeddings made for stored examples kept."""
+
+    def remember(self, example: Example) -> None: ...
+
+    def forget(self, example: Example) -> None: ...
+
+
+def drawing_key(image: np.ndarray, path: np.ndarray | None) -> bytes:
+    """What a model reads of a drawing (its image, and its path if the model reads one), hashed
+    to 16 bytes: a key for readings kept between calls."""
+    digest = hashlib.blake2b(np.ascontiguousarray(image, np.float32).tobytes(), digest_size=16)
+    if path is not None:
+        digest.update(np.ascontiguousarray(path, np.float32).tobytes())
+    return digest.digest()
+
