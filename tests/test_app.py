@@ -21,7 +21,7 @@ from digitboard.sessions.files import read_sessions
 from digitboard.sessions.recording import Recorder
 from digitboard.window import app as board_app
 from digitboard.window.app import BoardApp, run_frame, run_loop
-from digitboard.window.view import INK
+from digitboard.window.look import INK
 
 BOX, UNSURE = Mark.READ.color, Mark.UNSURE.color
 

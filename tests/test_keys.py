@@ -21,7 +21,7 @@ def test_the_readme_shows_the_key_table():
 
 
 def test_the_window_help_lists_every_binding():
-    from digitboard.window.view import HELP_LINES
+    from digitboard.window.panels import HELP_LINES
 
     assert HELP_LINES == help_lines()
     assert [shown for shown, _ in HELP_LINES[-len(BINDINGS):]] == [binding.shown for binding in BINDINGS]

@@ -43,7 +43,7 @@ from digitboard.sessions.format import Session, SessionError, parse_session
 from digitboard.sessions.recording import Recorder
 from digitboard.sessions.replay import replay_session
 from digitboard.window.app import BoardApp, run_frame
-from digitboard.window.view import INK
+from digitboard.window.look import INK
 
 SOAK = int(os.environ.get("DIGITBOARD_SOAK_EXAMPLES", "0"))
 

@@ -16,7 +16,8 @@ from digitboard.core.labels import overlap
 from digitboard.recognition.preprocess import digit_image
 from digitboard.sessions.replay import digit_state
 from digitboard.window.app import BoardApp, key_name, run_frame, stroke_events, window_icon
-from digitboard.window.view import PLATE, BoardView, Look, display_scale
+from digitboard.window.look import PLATE, Look, display_scale
+from digitboard.window.view import BoardView
 
 BOX, CORRECTED = Mark.READ.color, Mark.CORRECTED.color
 
@@ -136,7 +137,7 @@ def test_an_unsure_digit_names_the_next_likeliest_digits(window, tmp_path):
     prediction = app.board.digits[0].prediction
     (label,) = app.view.label_rects
     expected = f"{prediction.text} or {prediction.alternatives[1][0]}, {prediction.alternatives[2][0]}"
-    assert app.view._text(expected, (250, 170, 40), app.view.label_font).get_width() + 6 == label[2]
+    assert app.view.texts.render(expected, (250, 170, 40), app.view.label_font).get_width() + 6 == label[2]
 
 
 # -- the status strip --------------------------------------------------------------------------
@@ -171,7 +172,7 @@ def test_the_strip_stays_whole_at_small_sizes_and_the_help_opens_on_f1(app, size
     draw(app, *digit_strokes(20, 20, 60))
     left, right = app.view.status_texts
     assert right == "F1: keys" and left == f"reads {app.board.reading()}"
-    assert app.view.status_font.size(left)[0] + app.view.status_font.size(right)[0] < size[0] - 16
+    assert app.view.strip.font.size(left)[0] + app.view.strip.font.size(right)[0] < size[0] - 16
     before = pixels(run_frame(app))
     shown = pixels(frame(app, key(pygame.K_F1)))
     assert app.controller.show_help and np.any(before != shown)

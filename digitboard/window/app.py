@@ -27,7 +27,8 @@ from digitboard.core.digits import Digit, Mark  # noqa: E402
 from digitboard.paths import same_file  # noqa: E402
 from digitboard.sessions.recording import Recorder  # noqa: E402
 from digitboard.window.config import BoardConfig  # noqa: E402
-from digitboard.window.view import BoardView, Look, Status, display_scale, draw_polyline  # noqa: E402
+from digitboard.window.look import Look, Status, display_scale, draw_polyline  # noqa: E402
+from digitboard.window.view import BoardView  # noqa: E402
 
 if TYPE_CHECKING:
     from digitboard.recognition.recognizer import BackgroundRecognizer

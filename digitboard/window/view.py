@@ -1,5 +1,6 @@
-"""What the window shows, drawn onto a pygame surface: the ink, each digit's box and label, the
-status strip and the help panel. Draws only; the window, events and clock are digitboard.window.app's.
+"""What the window shows, drawn onto a pygame surface: the ink, each digit's box and label, and
+a digit's panel of alternatives, with the status strip and the help panel around them
+(digitboard.window.panels). Draws only; the window, events and clock are digitboard.window.app's.
 
 Drawing is incremental: finished strokes go once each onto an ink layer; the board's picture
 (ink, boxes, labels) is composed again only when the board changes (`Board.version`); the stroke
@@ -10,95 +11,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 import pygame
 
 from digitboard.core.actions import Point
 from digitboard.core.board import Board
 from digitboard.core.chooser import Row, panel_rects, row_at, rows_for
-from digitboard.core.digits import Digit, Ink, Mark
-from digitboard.core.keys import help_lines
+from digitboard.core.digits import Digit, Ink
 from digitboard.core.labels import Rect, RectGrid, place_labels
 from digitboard.window.config import BoardConfig
-
-BACKGROUND = (0, 0, 0)
-INK = (255, 255, 255)
-PLATE = (28, 28, 34)  # behind label text, and the status strip
-HOVER = (60, 60, 74)  # behind the chooser's row under the pointer
-TEXT = (205, 205, 205)
-DIM_TEXT = (140, 140, 150)
-HELP_LINES = help_lines()  # the pointer, then the keys (digitboard.core.keys)
-KEY_COLOR = Mark.UNSURE.color  # the keys' names in the help panel
-MESSAGE_SECONDS = 4.0  # a message shows this long, fading out over its last second
-SUBPIXEL_BITS = 2  # OpenCV draws at quarter-pixel precision
-
-
-@dataclass(frozen=True)
-class Look:
-    """Sizes on screen, in pixels at `scale` 1 (a display about 1080 pixels high)."""
-
-    scale: float = 1.0
-    label_font: int = 24
-    status_font: int = 18
-    box_line: int = 2  # the width of a box's line
-    box_gap: int = 2  # between the ink and its box, and between a box and its label
-
-    def px(self, pixels: float) -> int:
-        return max(1, round(pixels * self.scale))
-
-
-def display_scale(desktop_height: int) -> float:
-    """How much larger than at 1080 lines text and lines should be on this display (1 to 3)."""
-    return min(max(desktop_height / 1080, 1.0), 3.0)
-
-
-def ink_width(digit_height: float) -> float:
-    """The pen's width for writing of this height: about a twelfth, 2 to 10 pixels (MNIST's
-    strokes are an eighth of its digits; a little finer reads better on a screen)."""
-    return min(max(digit_height / 12, 2.0), 10.0)
-
-
-DEFAULT_INK_WIDTH = ink_width(84)  # before anything is written: a mouse digit is 60 to 150 px
-
-
-@dataclass(frozen=True)
-class Status:
-    """The status strip's text: the reading on the left, a message or hint on the right."""
-
-    reading: str
-    message: str = ""
-    message_age: float = 0.0  # seconds since the message was set
-
-    @property
-    def message_alpha(self) -> int:
-        fade = min(max(MESSAGE_SECONDS - self.message_age, 0.0), 1.0)
-        return round(255 * fade)
-
-
-def draw_polyline(surface: pygame.Surface, points: np.ndarray, width: float,
-                  origin: tuple[int, int] = (0, 0)) -> None:
-    """Anti-aliased white ink with round ends and joins along `points` ((n, 2) float pixels,
-    `origin` at the surface's top-left), drawn by OpenCV straight into the 32-bit surface."""
-    assert surface.get_bytesize() == 4, "OpenCV draws into 4-byte pixels"
-    if len(points) == 0:
-        return
-    scaled = np.round((np.clip(points, -1e5, 1e5) - origin) * (1 << SUBPIXEL_BITS)).astype(np.int32)  # (n, 2)
-    if len(scaled) > 2:  # points closer than a quarter pixel to the line through them add nothing
-        scaled = cv2.approxPolyDP(scaled.reshape(-1, 1, 2), 1.0, False).reshape(-1, 2)
-    thickness = max(1, round(width))
-    pixels = pygame.surfarray.pixels2d(surface)  # (w, h) uint32, x first; locks the surface
-    try:
-        height, width_px = surface.get_height(), surface.get_width()
-        canvas = pixels.T.view(np.uint8).reshape(height, width_px, 4)  # rows first, 4 bytes a pixel
-        if len(scaled) == 1:
-            cv2.circle(canvas, tuple(int(v) for v in scaled[0]), max(1, round(width / 2)) << SUBPIXEL_BITS,
-                       (255, 255, 255, 255), -1, cv2.LINE_AA, SUBPIXEL_BITS)
-        else:
-            cv2.polylines(canvas, [scaled], False, (255, 255, 255, 255), thickness, cv2.LINE_AA, SUBPIXEL_BITS)
-    finally:
-        del pixels
-
+from digitboard.window.look import (
+    BACKGROUND,
+    DEFAULT_INK_WIDTH,
+    DIM_TEXT,
+    HOVER,
+    PLATE,
+    TEXT,
+    Look,
+    Status,
+    Texts,
+    draw_polyline,
+    ink_width,
+)
+from digitboard.window.panels import HelpPanel, StatusStrip
 
 @dataclass(eq=False)
 class _Entry:
@@ -127,7 +62,9 @@ class BoardView:
         self.look = look
         self.size = size  # the window's: where hit-testing lays the board out (the shell keeps it)
         self.label_font = pygame.font.Font(None, look.px(look.label_font))
-        self.status_font = pygame.font.Font(None, look.px(look.status_font))
+        self.texts = Texts()
+        self.strip = StatusStrip(look, self.texts)
+        self.help = HelpPanel(look)
         self.ink: pygame.Surface | None = None  # finished strokes, each drawn once
         self.inked: list[Ink] = []  # the strokes on the ink layer: the board's own objects
         self.widths: dict[int, float] = {}  # each stroke's ink width by stroke id, kept for redraws
@@ -137,20 +74,22 @@ class BoardView:
         self._pen_drawn = 0  # ...and how many of its points
         self._pen_rects: list[pygame.Rect] = []  # where pen ink went on the picture since it was composed
         self.label_rects: list[Rect] = []  # where the labels went
-        self.status_texts: tuple[str, str] = ("", "")  # the strip's left and right text, as shown
-        self._strip: pygame.Surface | None = None
-        self._help: pygame.Surface | None = None  # the help panel, made for a board of _help_area
-        self._help_area: tuple[int, int] | None = None
-        self._fonts: dict[int, pygame.font.Font] = {}
-        self.help_rect: pygame.Rect | None = None  # where the help panel was last drawn
-        self._strip_key: tuple | None = None
-        self._texts: dict[tuple, pygame.Surface] = {}
         self._entries: dict[Digit, _Entry] = {}  # each digit as last drawn, in reading order
         self._layout_area: Rect | None = None
 
     # -- the parts ----------------------------------------------------------------------------
     def strip_height(self) -> int:
-        return self.status_font.get_linesize() + self.look.px(8)
+        return self.strip.height()
+
+    @property
+    def status_texts(self) -> tuple[str, str]:
+        """The strip's left and right text, as last shown."""
+        return self.strip.shown
+
+    @property
+    def help_rect(self) -> pygame.Rect | None:
+        """Where the help panel was last drawn."""
+        return self.help.rect
 
     def board_area(self, size: tuple[int, int]) -> Rect:
         """The part of the window ink shows in: all but the status strip."""
@@ -159,16 +98,6 @@ class BoardView:
     def pen_width(self, board: Board) -> float:
         """The width of the stroke being drawn: that of the last stroke written, or a default."""
         return self.widths.get(board.strokes[-1].id, DEFAULT_INK_WIDTH) if board.strokes else DEFAULT_INK_WIDTH
-
-    def _text(self, text: str, color: tuple[int, int, int], font: pygame.font.Font,
-              background: tuple[int, int, int] = PLATE) -> pygame.Surface:
-        key = (text, color, background, id(font))
-        surface = self._texts.get(key)
-        if surface is None:
-            if len(self._texts) > 4096:
-                self._texts.clear()
-            surface = self._texts[key] = font.render(text, True, color, background)
-        return surface
 
     # -- the ink layer --------------------------------------------------------------------------
     def update_ink(self, board: Board, size: tuple[int, int]) -> list[pygame.Rect] | None:
@@ -342,7 +271,7 @@ class BoardView:
 
     def _entry(self, digit: Digit, state: tuple) -> _Entry:
         color = digit.mark.color
-        labels = [self._text(text, color, self.label_font) for text in digit.label_texts]
+        labels = [self.texts.render(text, color, self.label_font) for text in digit.label_texts]
         pad = self.look.px(3)
         sizes = [(label.get_width() + 2 * pad, label.get_height()) for label in labels]
         return _Entry(state, self.box_rect(digit), color, labels, sizes)
@@ -368,80 +297,6 @@ class BoardView:
             self._pen, self._pen_drawn = pen, len(pen.points)
         return self.picture
 
-    # -- the status strip and the help ------------------------------------------------------------
-    def _fit(self, text: str, width: int) -> str:
-        """`text`, cut short with "…" to fit `width` pixels of the status font."""
-        if self.status_font.size(text)[0] <= width:
-            return text
-        low, high = 0, len(text)  # the longest start of the text that fits, found by halving
-        while low < high:
-            middle = (low + high + 1) // 2
-            if self.status_font.size(text[:middle] + "…")[0] <= width:
-                low = middle
-            else:
-                high = middle - 1
-        return text[:low] + "…" if low else ""
-
-    def _draw_status(self, surface: pygame.Surface, status: Status) -> None:
-        width, height = surface.get_size()
-        key = (status.reading, status.message if status.message_alpha > 0 else "", status.message_alpha, width)
-        if key != self._strip_key:
-            self._strip = self._render_strip(width, status)
-            self._strip_key = key
-        surface.blit(self._strip, (0, height - self.strip_height()))
-
-    def _render_strip(self, width: int, status: Status) -> pygame.Surface:
-        """The strip: what the board reads on the left; a message, or how to see the keys, right."""
-        strip = pygame.Surface((width, self.strip_height()), 0, 32)
-        strip.fill(PLATE)
-        margin = self.look.px(8)
-        y = (strip.get_height() - self.status_font.get_linesize()) // 2
-        message = status.message if status.message_alpha > 0 else ""
-        right_text = message or "F1: keys"
-        left_text = f"reads {status.reading}" if status.reading else "draw digits with the mouse"
-        room = width - 3 * margin
-        right_text = self._fit(right_text, room - min(self.status_font.size(left_text)[0], room // 3))
-        right = self._text(right_text, TEXT if message else DIM_TEXT, self.status_font)
-        if message:
-            right = right.copy()
-            right.set_alpha(status.message_alpha)
-        left_text = self._fit(left_text, room - right.get_width())
-        strip.blit(self._text(left_text, TEXT, self.status_font), (margin, y))
-        strip.blit(right, (width - margin - right.get_width(), y))
-        self.status_texts = (left_text, right_text)
-        return strip
-
-    def _help_panel(self, font_size: int) -> pygame.Surface:
-        font = self._fonts.get(font_size) or self._fonts.setdefault(font_size, pygame.font.Font(None, font_size))
-        margin = self.look.px(10)
-        keys = [font.render(key, True, KEY_COLOR, PLATE) for key, _ in HELP_LINES]
-        meanings = [font.render(meaning, True, TEXT, PLATE) for _, meaning in HELP_LINES]
-        key_width = max(k.get_width() for k in keys)
-        panel = pygame.Surface((key_width + max(m.get_width() for m in meanings) + 3 * margin,
-                                len(HELP_LINES) * font.get_linesize() + 2 * margin), 0, 32)
-        panel.fill(PLATE)
-        pygame.draw.rect(panel, DIM_TEXT, panel.get_rect(), 1)
-        for row, (key, meaning) in enumerate(zip(keys, meanings)):
-            y = margin + row * font.get_linesize()
-            panel.blit(key, (margin, y))
-            panel.blit(meaning, (2 * margin + key_width, y))
-        return panel
-
-    def _draw_help(self, surface: pygame.Surface) -> None:
-        """The keys, in a panel in the middle of the board; in smaller type if the window is small."""
-        area = pygame.Rect(self.board_area(surface.get_size()))
-        if self._help is None or self._help_area != area.size:
-            size = self.look.px(self.look.status_font)
-            panel = self._help_panel(size)
-            while size > 10 and (panel.get_width() > area.width or panel.get_height() > area.height):
-                size -= 1
-                panel = self._help_panel(size)
-            self._help, self._help_area = panel, area.size
-        rect = self._help.get_rect(center=area.center)
-        rect.clamp_ip(area)
-        surface.blit(self._help, rect)
-        self.help_rect = rect
-
     # -- the chooser -------------------------------------------------------------------------------
     def _draw_chooser(self, surface: pygame.Surface, board: Board, digit: Digit,
                       pointer: tuple[float, float] | None) -> None:
@@ -455,7 +310,7 @@ class BoardView:
         for index, (rect, row) in enumerate(placed):
             background = HOVER if index == hover else PLATE
             surface.fill(background, rect)
-            text = self._text(row.text, TEXT if row.is_label else DIM_TEXT, self.label_font, background)
+            text = self.texts.render(row.text, TEXT if row.is_label else DIM_TEXT, self.label_font, background)
             if row.label == digit.label:
                 pygame.draw.rect(surface, digit.mark.color, rect, 1)  # what it shows now
             surface.blit(text, (rect[0] + pad, rect[1] + pad // 2))
@@ -469,8 +324,8 @@ class BoardView:
         open, and the keys if asked for."""
         self.size = surface.get_size()  # the window's, should it have changed unannounced
         surface.blit(self._update_picture(board, surface.get_size()), (0, 0))
-        self._draw_status(surface, status)
+        self.strip.draw(surface, status)
         if choosing is not None:
             self._draw_chooser(surface, board, choosing, pointer)
         if show_help:
-            self._draw_help(surface)
+            self.help.draw(surface, pygame.Rect(self.board_area(surface.get_size())))
