@@ -567,15 +567,17 @@ def test_a_speck_beside_the_writing_is_no_digit_and_is_left_out_of_the_reading(f
     assert lone.digits[0].speck and lone.reading() == ""
 
 
-def test_a_digit_standing_within_reach_of_another_is_not_learned():
-    """The stems of an H, written a little apart, are each read "1": neither is an example."""
+def test_the_digits_of_a_number_written_close_together_are_learned():
+    """Digits a quarter of a height apart (as a number is written) on a line read wholly as
+    digits are each an example, as are lines close together; what keeps the stems of an H from
+    being learned is its bar, read as no digit (test_nothing_on_a_line_left_with_a_doubt_is_learned)."""
     fake = FakeRecognizer(confidence=0.95)
     learner = RecordingLearner(fake)
     board = Board(fake, learner)
     add(board, [(100, 100), (100, 200)])
     add(board, [(125, 100), (125, 200)])  # a quarter of the height beside it: two digits, close
-    add(board, [(400, 100), (400, 200)])  # a 1 standing on its own
+    add(board, [(400, 100), (400, 200)])
     add(board, [(400, 220), (400, 320)])  # and one on the line below, a fifth of a height under it
     assert len(board.digits) == 4
     board.apply(Clear())
-    assert len(learner.accepted) == 2  # lines close together do not stop learning
+    assert len(learner.accepted) == 4

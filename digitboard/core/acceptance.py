@@ -16,7 +16,6 @@ from digitboard.core.reading import reading_lines
 # board a 1). Set before any measurement, not tuned: docs/learning.md, "Digits let stand".
 LEARN_LET_STAND_FROM = 0.9
 LEARN_NOT_A_DIGIT_BELOW = 0.05
-LEARN_CLEAR_OF = 0.3  # and no other digit beside it within this share of its height (the stems of an H, each a "1")
 
 
 def safe_to_learn(prediction: Prediction) -> bool:

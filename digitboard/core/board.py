@@ -12,10 +12,10 @@ from typing import Protocol
 
 import numpy as np
 
-from digitboard.core.acceptance import LEARN_CLEAR_OF, Learner, on_doubted_lines, safe_to_learn
+from digitboard.core.acceptance import Learner, on_doubted_lines, safe_to_learn
 from digitboard.core.actions import Action, Clear, Correct, Delete, Forget, Stroke, Undo
 from digitboard.core.digits import Digit, Ink, Pen, Prediction
-from digitboard.core.grouping import DigitIndex, place, stands_near_another
+from digitboard.core.grouping import DigitIndex, place
 from digitboard.core.reading import reading_lines
 from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
 from digitboard.recognition.recognizer import Recognizer
@@ -329,9 +329,10 @@ class Board:
         """Tell the learner of the digits the user has visibly accepted: every digit on the board
         when it is cleared, or, as a new digit starts at height `above`, those wholly above it
         (the user went on to a line below). Of these, each uncorrected, read safely enough to
-        learn from (acceptance.safe_to_learn), on a line showing no doubt, standing clear of
-        other digits (not a stem of an H read as a 1), and not an example yet. Digits drawn before are read first,
-        live and in replay alike (the window has read them already, at their pen lift)."""
+        learn from (acceptance.safe_to_learn), on a line showing no doubt (a letter among digits
+        read as digits, the stems of an H each read 1 beside its bar), and not an example yet.
+        Digits drawn before are read first, live and in replay alike (the window has read them
+        already, at their pen lift)."""
         if self.learner is None:
             return
         self.classify_pending()
@@ -342,8 +343,7 @@ class Board:
         for digit in accepted.values():
             prediction = digit.prediction
             if (digit.accepted is None and digit.corrected is None and prediction is not None
-                    and safe_to_learn(prediction) and not digit.speck and id(digit) not in doubted
-                    and not stands_near_another(self, digit, LEARN_CLEAR_OF)):
+                    and safe_to_learn(prediction) and not digit.speck and id(digit) not in doubted):
                 strokes = [ink.points for ink in digit.strokes]
                 reading = {"reasons": prediction.reasons} if prediction.reasons else {}
                 digit.accepted = self.learner.accept(self.render(digit), strokes, prediction.label, self.trace(digit),

@@ -332,21 +332,6 @@ def _met(board: BoardToGroup, ink: Ink, lines: Lines) -> list[Digit]:
     return met
 
 
-def stands_near_another(board: BoardToGroup, digit: Digit, reach: float) -> bool:
-    """Whether another digit stands beside the digit, on its line, within `reach` (a share of
-    the taller one's height): maybe parts of one drawing the board kept apart (a stem of an H,
-    its bar with the other stem), not a digit standing on its own. Digits of the lines above
-    and below, however close, are not beside it."""
-    span = np.array([reach * max(digit.height, 1.0), 0.0])
-    for other in board.index.near(digit.low - span, digit.high + span):
-        if other is digit or other.speck:
-            continue
-        gap = _gap(digit.low, digit.high, other.low, other.high)
-        if gap[1] == 0 and gap[0] <= reach * max(digit.height, other.height, 1.0):
-            return True
-    return False
-
-
 def _one_drawing(board: BoardToGroup, ink: Ink, met: list[Digit], touching: Digit | None) -> bool:
     """Whether the digits `met` and the stroke are one drawing: read together, the classifier finds
     them "not a digit", or one digit with more confidence than the stroke joined to `touching` (as it
