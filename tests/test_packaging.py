@@ -38,6 +38,9 @@ def test_a_wheel_holds_the_model_and_works_from_any_folder(tmp_path):
     with zipfile.ZipFile(wheel) as archive:
         for name in SHIPPED:
             assert archive.read(f"digitboard/{name}") == (ROOT / name).read_bytes(), name
+        packed = {name.rsplit("/", 1)[0] for name in archive.namelist() if name.endswith("/__init__.py")}
+    checked_out = {init.parent.relative_to(ROOT).as_posix() for init in (ROOT / "digitboard").rglob("__init__.py")}
+    assert checked_out <= packed, f"packages left out of the wheel: {sorted(checked_out - packed)}"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, timeout=600, capture_output=True)
     elsewhere = tmp_path / "elsewhere"
