@@ -136,9 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", metavar="ADDRESS", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
     serve.add_argument("--port", type=int, metavar="N", default=8000, help="port to listen on (default: 8000; 0: any free port)")
     serve.add_argument("--threads", type=int, metavar="N", default=8, help="requests a process answers at once (default: 8)")
-    serve.add_argument("--workers", type=int, metavar="N", default=None,
-                       help="processes, a core each (default: one a core where processes fork, Linux and macOS; "
-                            "else 1)")
+    serve.add_argument("--workers", type=int, metavar="N", default=1,
+                       help="processes, under gunicorn, behind nginx (Linux, macOS; default: 1, waitress)")
     serve.add_argument("--model", dest="serve_model", metavar="PATH", default=None, help="the .keras model (default: the shipped best.keras)")
     replay.add_argument("--profile", dest="replay_profile", metavar="PATH", type=a_path,
                         help="start every session with this profile's personal examples (read, never written, "
@@ -330,11 +329,10 @@ def main(argv: list[str] | None = None) -> int:
                               profile=profile, learning=not no_learning, config=config,
                               update_profile=args.update_profile)
         if args.command == "serve":
-            from digitboard.web.app import WebConfig, default_workers
+            from digitboard.web.app import WebConfig
             from digitboard.web.server import run_serve
 
-            workers = default_workers() if args.workers is None else args.workers
-            return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads, workers))
+            return run_serve(WebConfig(args.serve_model or args.model, args.host, args.port, args.threads, args.workers))
         if args.command == "profile":
             from digitboard.recognition.profile_command import (
                 ProfileRequest,

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from digitboard import DEFAULT_MODEL, platforms
+from digitboard import DEFAULT_MODEL
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
 from digitboard.sessions.format import COORDINATE_LIMIT, Limits
 from digitboard.web.api import blueprint as api_blueprint
@@ -42,13 +42,6 @@ SECURITY_HEADERS = {
 
 
 
-def default_workers() -> int:
-    """A worker a core where processes fork, else one."""
-    from digitboard.recognition.batches import usable_cores
-
-    return min(usable_cores(), 64) if platforms.can_fork() else 1
-
-
 @dataclass(frozen=True)
 class WebConfig:
     """Everything the web board can be told, with its defaults; the CLI and tests build one."""
@@ -57,7 +50,9 @@ class WebConfig:
     host: str = "127.0.0.1"  # localhost unless told otherwise
     port: int = 8000
     threads: int = 8  # requests a process answers at once; the model releases the GIL while it runs
-    workers: int = 1  # processes, each a waitress on one shared socket (digitboard.web.workers)
+    # Processes: one is waitress, which no slow client can hold up; more run under gunicorn's
+    # arbiter, behind nginx (docs/web.md, Serving more people).
+    workers: int = 1
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
     max_corrections: int = MAX_CORRECTIONS
