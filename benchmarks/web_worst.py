@@ -21,6 +21,7 @@ import time
 import numpy as np
 
 from digitboard.web.app import (
+    EXAMPLES_REFUSED,
     MAX_BODY_BYTES,
     MAX_CORRECTIONS,
     MAX_EXAMPLE_POINTS,
@@ -96,8 +97,16 @@ def broken_flood(rng: np.random.Generator) -> dict | str:
     return json.dumps(key_flood(rng))[:-2] + "x"
 
 
+def examples_at_refusal(rng: np.random.Generator) -> dict:
+    """Many separate digits and the most examples a request may hold (the newest are read)."""
+    session = many_digits(rng)
+    session["examples"] = [{"label": int(rng.integers(10)), "strokes": [wiggle(rng, MAX_EXAMPLE_POINTS, (100, 100), 60)]}
+                           for _ in range(EXAMPLES_REFUSED)]
+    return session
+
+
 def example_flood(rng: np.random.Generator) -> dict:
-    """A megabyte of small examples: the newest are read, the rest left out with a note."""
+    """A megabyte of small examples (refused: too many examples)."""
     session = many_digits(rng)
     room = MAX_BODY_BYTES - len(json.dumps(session)) - 1000
     session["examples"] = filled({"label": 3, "strokes": [wiggle(rng, 12, (100, 100), 30)]}, room)
@@ -109,7 +118,8 @@ KINDS = {"overlapping strokes, corrected": (overlapping, 200), "separate digits,
          f"separate digits, corrected, {MAX_EXAMPLES} examples": (with_examples, 200),
          "1 MiB of key presses": (key_flood, 400), "1 MiB of one-point strokes": (tiny_strokes, 400),
          "1 MiB of key presses, not JSON at its end": (broken_flood, 400),
-         "separate digits, corrected, 1 MiB of examples": (example_flood, 200)}
+         "separate digits, corrected, 1 MiB of examples": (example_flood, 400),
+         f"separate digits, corrected, {EXAMPLES_REFUSED} examples": (examples_at_refusal, 200)}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -104,6 +104,10 @@ def check_shape(body: bytes, config) -> None:
         return  # a byte-order mark json.loads refuses: replay's decoding takes it
     if not isinstance(data, dict):
         return
+    examples = data.get("examples")
+    if isinstance(examples, list) and len(examples) > config.examples_refused:  # decoding them all would cost more than reading
+        raise SessionError(f"{AT}: field 'examples': too many examples ({len(examples):,}; the newest "
+                           f"{config.max_examples} are read, and more than {config.examples_refused} are refused)")
     field = "strokes" if "strokes" in data and "actions" not in data else "actions"
     listed = data.get(field)
     if isinstance(listed, list):

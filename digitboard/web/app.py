@@ -23,7 +23,8 @@ MAX_BODY_BYTES = 1024 * 1024  # a request body over 1 MiB is refused with 413
 # starts its session afresh from the strokes on the board long before it reaches them.
 WEB_LIMITS = Limits(actions=80, points=5_000)  # a board of some 50 digits; the page starts afresh at half
 MAX_CORRECTIONS = 10  # corrections and deletions in one session: each one reads the board and learns
-MAX_EXAMPLES = 50  # the user's own examples a request may carry (the page keeps 200, sends the newest 50)
+MAX_EXAMPLES = 20  # the user's own examples a request reads (the page keeps 200, sends the newest 20)
+EXAMPLES_REFUSED = 5 * MAX_EXAMPLES  # more is no page's request: refused before any is decoded
 MAX_EXAMPLE_POINTS = 100  # points in one example, all its strokes together: the page resamples to fit
 MAX_BOARD_SIDE = COORDINATE_LIMIT  # a board's width or height, in pixels, as far as a point may lie
 
@@ -57,6 +58,7 @@ class WebConfig:
     limits: Limits = WEB_LIMITS
     max_corrections: int = MAX_CORRECTIONS
     max_examples: int = MAX_EXAMPLES
+    examples_refused: int = EXAMPLES_REFUSED
     max_example_points: int = MAX_EXAMPLE_POINTS
     max_board_side: int = MAX_BOARD_SIDE
 
