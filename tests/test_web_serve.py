@@ -318,12 +318,14 @@ def test_bad_options_stop_with_one_line(arguments, message):
     assert process.returncode == 2 and stderr == message and stdout == ""
 
 
-def test_a_port_in_use_stops_with_one_line(shipped_model):
+@pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=needs_gunicorn)])
+def test_a_port_in_use_stops_with_one_line(shipped_model, workers):
+    """Bound by digitboard itself, also before gunicorn starts: one line, not gunicorn's retries."""
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        process = serve("--port", str(port))
+        process = serve("--port", str(port), "--workers", workers)
         stdout, stderr = process.communicate(timeout=START_SECONDS)
     assert process.returncode == 2
     assert re.fullmatch(rf"digitboard: cannot listen on 127\.0\.0\.1 port {port} \(.+\)\n", stderr)
