@@ -94,14 +94,14 @@ def check_shape(body: bytes, config) -> None:
     (C, a few milliseconds a megabyte) before the checked decoding, which is exact but costs
     Python work for every action (a megabyte of key presses took seconds). A body json.loads
     cannot read gets the error replay's decoding gives, from the same fast decoder."""
+    body = body.removeprefix(b"\xef\xbb\xbf")  # UTF-8's byte-order mark, which replay's decoding takes
     try:
         data = json.loads(body)
     except UnicodeDecodeError:
         return  # replay's decoding says which encoding it is, at once
     except (ValueError, RecursionError):
-        text = body.decode("utf-8", errors="replace").removeprefix("\ufeff")
-        decode_json(text, WHERE)  # raises replay's message for the same bytes
-        return  # a byte-order mark json.loads refuses: replay's decoding takes it
+        decode_json(body.decode("utf-8", errors="replace"), WHERE)  # raises replay's message for the same bytes
+        return
     if not isinstance(data, dict):
         return
     examples = data.get("examples")
