@@ -6,19 +6,24 @@ Starts `digitboard serve` on a free localhost port (its default workers, or --wo
 never finishing, and meanwhile posts --requests real one-digit sessions (UNIPEN pen digits) from
 --clients normal clients, one request at a time each, --pause seconds apart. Prints how many normal requests were
 answered, their p50, p99 and max latency, and whether the slow connections were still open at
-the end (they must be held, not refused, for the test to mean anything).
+the end (they must be held, not refused, for the test to mean anything). With --costly N, N more
+clients post the costliest requests back to back meanwhile (benchmarks/web_worst.py's: at the
+bounds, of drawings never seen before, and megabyte floods the server refuses), and it prints
+how many of those were answered and how.
 
 Bounded in time (--seconds, at most 120) and in count (at most 200 slow connections and 2,000
 requests); it sends traffic to localhost only.
 
     python benchmarks/web_slow_clients.py                    # 50 slow, 4 clients, 200 requests
     python benchmarks/web_slow_clients.py --workers 1
+    python benchmarks/web_slow_clients.py --slow 0 --costly 16  # 16 costly clients beside the normal ones
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import json
 import os
 import signal
 import socket
@@ -30,6 +35,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from web_load import one_digit_board, percentile, post, start_server
+from web_worst import key_flood, many_digits, overlapping, tiny_strokes
 
 from digitboard.training.data import default_unipen_path, load_unipen
 
@@ -80,6 +86,23 @@ def normal_client(host: str, port: int, path: str, bodies: list[bytes], latencie
             errors.append(f"status {status}: {answer[:80]!r}")
 
 
+def costly_client(host: str, port: int, path: str, bodies: list[bytes], stop: threading.Event,
+                  outcomes: list[str]) -> None:
+    """Post the costliest requests back to back, each on its own connection, until `stop`."""
+    number = 0
+    while not stop.is_set():
+        body = bodies[number % len(bodies)]
+        number += 1
+        connection = http.client.HTTPConnection(host, port, timeout=60)
+        try:
+            status, _, _ = post(connection, path, body)
+            outcomes.append(str(status))
+        except (OSError, http.client.HTTPException) as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--slow", type=int, default=50, help="connections trickling their headers (default: 50)")
@@ -88,9 +111,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=0.3, help="seconds between a client's requests (default: 0.3)")
     parser.add_argument("--seconds", type=float, default=60.0, help="the most the run may take (default: 60)")
     parser.add_argument("--workers", type=int, help="the server's processes (digitboard serve --workers)")
+    parser.add_argument("--costly", type=int, default=0, help="clients posting the costliest requests (default: 0)")
     parser.add_argument("--unipen", default=str(default_unipen_path()), help="UNIPEN .jsonl.gz")
     args = parser.parse_args(argv)
-    if not (0 <= args.slow <= 200 and 1 <= args.clients <= 32 and 1 <= args.requests <= 2000
+    if not (0 <= args.slow <= 200 and 0 <= args.costly <= 32 and 1 <= args.clients <= 32 and 1 <= args.requests <= 2000
             and 0 < args.seconds <= 120 and 0 <= args.pause <= 5):
         parser.error("expected 0 to 200 slow connections, 1 to 32 clients, 1 to 2,000 requests, at most 120 seconds")
     if not Path(args.unipen).is_file():
@@ -99,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     rng = np.random.default_rng(0)
     digits = load_unipen(args.unipen)
     bodies = [one_digit_board(digits[i], rng) for i in rng.choice(len(digits), args.requests)]
+    costly_bodies = [json.dumps(make(rng)).encode() for _ in range(10)
+                     for make in (overlapping, many_digits, key_flood, tiny_strokes)] if args.costly else []
 
     process, url = start_server(8, args.workers)
     parts = urlsplit(url)
@@ -109,6 +135,12 @@ def main(argv: list[str] | None = None) -> int:
         slow = [threading.Thread(target=trickle, args=(host, port, stop, opened, still_open), daemon=True)
                 for _ in range(args.slow)]
         for thread in slow:
+            thread.start()
+        costly_outcomes: list[str] = []
+        costly = [threading.Thread(target=costly_client, args=(host, port, path, costly_bodies[i::args.costly] or costly_bodies,
+                                                                 stop, costly_outcomes), daemon=True)
+                  for i in range(args.costly)]
+        for thread in costly:
             thread.start()
         time.sleep(3.0)  # every slow connection open and trickling before the normal requests
         latencies: list[float] = []
@@ -125,13 +157,16 @@ def main(argv: list[str] | None = None) -> int:
             thread.join()
         wall = time.monotonic() - began
         stop.set()
-        for thread in slow:
-            thread.join(timeout=5)
+        for thread in slow + costly:
+            thread.join(timeout=60)
         print(f"web_slow_clients: {url} (workers: {args.workers or 'default'}), {os.cpu_count()} CPUs; "
               f"{opened[0]} of {args.slow} slow connections opened, {still_open[0]} still open and trickling at the end")
         print(f"{args.clients} normal clients, {len(latencies)} of {args.requests} requests answered in {wall:.1f} s: "
               f"p50 {percentile(latencies, 50) * 1000:.1f} ms, p99 {percentile(latencies, 99) * 1000:.1f} ms, "
               f"max {max(latencies, default=0) * 1000:.1f} ms; errors {len(errors)}")
+        if args.costly:
+            tally = {outcome: costly_outcomes.count(outcome) for outcome in sorted(set(costly_outcomes))}
+            print(f"{args.costly} costly clients: {len(costly_outcomes)} requests, answered {tally}")
         for error in sorted(set(errors))[:5]:
             print(f"  error: {error}")
     finally:

@@ -20,7 +20,16 @@ import time
 
 import numpy as np
 
-from digitboard.web.app import MAX_CORRECTIONS, MAX_EXAMPLE_POINTS, MAX_EXAMPLES, WEB_LIMITS, WebConfig, create_app
+from digitboard.web.app import (
+    EXAMPLES_REFUSED,
+    MAX_BODY_BYTES,
+    MAX_CORRECTIONS,
+    MAX_EXAMPLE_POINTS,
+    MAX_EXAMPLES,
+    WEB_LIMITS,
+    WebConfig,
+    create_app,
+)
 
 SIZE = [1600, 900]
 
@@ -68,8 +77,49 @@ def with_examples(rng: np.random.Generator) -> dict:
     return session
 
 
-KINDS = {"overlapping strokes, corrected": overlapping, "separate digits, corrected": many_digits,
-         f"separate digits, corrected, {MAX_EXAMPLES} examples": with_examples}
+def filled(item, room: int = MAX_BODY_BYTES - 1000) -> list:
+    """As many `item`s as `room` bytes of a body hold (by default, a body just under the size limit)."""
+    return [item] * (room // (len(json.dumps(item)) + 2))
+
+
+def key_flood(rng: np.random.Generator) -> dict:
+    """A megabyte of key presses (refused: too many actions)."""
+    return {"size": SIZE, "actions": filled({"key": "n"})}
+
+
+def tiny_strokes(rng: np.random.Generator) -> dict:
+    """A megabyte of one-point strokes (refused: too many actions)."""
+    return {"size": SIZE, "actions": filled({"stroke": [[round(float(rng.uniform(0, 900)), 1), 1.5]]})}
+
+
+def broken_flood(rng: np.random.Generator) -> dict | str:
+    """A megabyte of key presses that is not JSON at its very end (refused: not valid JSON)."""
+    return json.dumps(key_flood(rng))[:-2] + "x"
+
+
+def examples_at_refusal(rng: np.random.Generator) -> dict:
+    """Many separate digits and the most examples a request may hold (the newest are read)."""
+    session = many_digits(rng)
+    session["examples"] = [{"label": int(rng.integers(10)), "strokes": [wiggle(rng, MAX_EXAMPLE_POINTS, (100, 100), 60)]}
+                           for _ in range(EXAMPLES_REFUSED)]
+    return session
+
+
+def example_flood(rng: np.random.Generator) -> dict:
+    """A megabyte of small examples (refused: too many examples)."""
+    session = many_digits(rng)
+    room = MAX_BODY_BYTES - len(json.dumps(session)) - 1000
+    session["examples"] = filled({"label": 3, "strokes": [wiggle(rng, 12, (100, 100), 30)]}, room)
+    return session
+
+
+# What each kind is answered: a request within the bounds is read; a flood is refused.
+KINDS = {"overlapping strokes, corrected": (overlapping, 200), "separate digits, corrected": (many_digits, 200),
+         f"separate digits, corrected, {MAX_EXAMPLES} examples": (with_examples, 200),
+         "1 MiB of key presses": (key_flood, 400), "1 MiB of one-point strokes": (tiny_strokes, 400),
+         "1 MiB of key presses, not JSON at its end": (broken_flood, 400),
+         "separate digits, corrected, 1 MiB of examples": (example_flood, 400),
+         f"separate digits, corrected, {EXAMPLES_REFUSED} examples": (examples_at_refusal, 200)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,23 +134,25 @@ def main(argv: list[str] | None = None) -> int:
     print(f"web_worst: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs; bounds {WEB_LIMITS.actions} actions, {WEB_LIMITS.points:,} points, {MAX_CORRECTIONS} corrections, "
           f"{MAX_EXAMPLES} examples of {MAX_EXAMPLE_POINTS:,} points")
     worst = 0.0
-    for name, make in KINDS.items():
+    for name, (make, expected) in KINDS.items():
         times, cpus, size = [], [], 0
         for _ in range(args.repeats):
-            body = json.dumps(make(rng)).encode()
+            made = make(rng)
+            body = (made if isinstance(made, str) else json.dumps(made)).encode()
             size = len(body)
             began, cpu = time.perf_counter(), time.process_time()
             response = client.post("/api/read", data=body, content_type="application/json")
             wall = (time.perf_counter() - began) * 1000
             cpus.append((time.process_time() - cpu) * 1000)  # this process's CPU, the model's threads included
-            if response.status_code != 200:
+            if response.status_code != expected:
                 print(f"web_worst: {name}: answered {response.status_code} {response.get_data(as_text=True)[:200]}")
                 return 1
-            server = float(re.search(r"dur=([\d.]+)", response.headers["Server-Timing"])[1])
-            times.append(server)
-            digits = len(response.get_json()["digits"])
+            timing = re.search(r"dur=([\d.]+)", response.headers.get("Server-Timing", ""))
+            times.append(float(timing[1]) if timing else wall)  # a refusal carries no Server-Timing
+            answer = response.get_json()
+            digits = f"{len(answer['digits'])} digits read" if "digits" in answer else f"refused: {answer['error'][:60]}"
             worst = max(worst, wall)
-        print(f"{name}: {size / 1024:.0f} KB, {digits} digits read; server time median {np.median(times):.1f} ms, "
+        print(f"{name}: {size / 1024:.0f} KB, {digits}; server time median {np.median(times):.1f} ms, "
               f"max {max(times):.1f} ms; CPU median {np.median(cpus):.1f} ms, max {max(cpus):.1f} ms over {args.repeats}")
     print(f"worst request, as the client saw it: {worst:.1f} ms; load average {os.getloadavg()[0]:.1f} after")
     return 0

@@ -1,6 +1,7 @@
 """Everything that differs by operating system, in one place: opening a file the user named
 without hanging on a named pipe, reading a pipe in slices a signal can get between, hearing
-Ctrl+C and SIGTERM while TensorFlow holds the main thread, and starting worker processes.
+Ctrl+C and SIGTERM while TensorFlow holds the main thread, a server's stop signals, and
+whether worker processes can be forked.
 
 Each function asks the running Python what it has (`hasattr(os, "O_NONBLOCK")`) rather than
 which system it is, so Linux, macOS and Windows each take the branch that works there, and a
@@ -16,7 +17,7 @@ import select
 import signal
 import socket
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 PathLike = str | os.PathLike[str]
@@ -110,13 +111,30 @@ def read_into(descriptor: int, buffer: memoryview | bytearray) -> int:
 
 
 def can_fork() -> bool:
-    """Whether this platform starts processes by forking (Linux and macOS; not Windows)."""
+    """Whether this platform starts processes by forking (Linux and macOS; not Windows), as a
+    pre-fork server's supervisor (gunicorn's arbiter) needs."""
     return hasattr(os, "fork")
 
 
-def fork_worker() -> int:
-    """os.fork(): 0 in the child, the child's id in the parent. Only where `can_fork()`."""
-    return os.fork()
+# The signals that ask a server to stop: SIGTERM (a service manager, `kill`), Ctrl+C, and on
+# Windows Ctrl+Break (SIGBREAK, which only Windows' Python names).
+_STOP_SIGNALS = ("SIGTERM", "SIGINT", "SIGBREAK")
+
+
+@contextmanager
+def stop_signals(handler: Callable[[int], None]) -> Iterator[None]:
+    """Within the block, a signal asking the process to stop calls `handler(its number)` on the
+    main thread instead of ending the process; the previous handlers come back after it."""
+    previous = {}
+    try:
+        for name in _STOP_SIGNALS:
+            number = getattr(signal, name, None)
+            if number is not None:
+                previous[number] = signal.signal(number, lambda received, frame: handler(received))
+        yield
+    finally:
+        for number, handling in previous.items():
+            signal.signal(number, handling)
 
 
 class SignalWaiter:

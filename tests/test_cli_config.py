@@ -71,16 +71,16 @@ def served(monkeypatch) -> list:
 
 
 def test_serve_takes_webconfigs_defaults(served, capsys):
-    from digitboard.web.app import WebConfig, default_workers
+    from digitboard.web.app import WebConfig
 
     assert main(["serve"]) == 0
-    assert served == [WebConfig(workers=default_workers())]  # where processes fork: a worker a core
+    assert served == [WebConfig()]
     with pytest.raises(SystemExit):
         main(["serve", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     defaults = WebConfig()
     assert f"(default: {defaults.host}," in text and f"(default: {defaults.port};" in text
-    assert f"(default: {defaults.threads})" in text
+    assert f"(default: {defaults.threads})" in text and f"default: {defaults.workers}, waitress" in text
 
 
 def test_serve_options_set_webconfigs_fields(served):
@@ -89,7 +89,7 @@ def test_serve_options_set_webconfigs_fields(served):
     assert main(["serve", "--model", "m.keras", "--host", "0.0.0.0", "--port", "0", "--threads", "2",
                  "--workers", "3"]) == 0
     assert main(["--model", "n.keras", "serve"]) == 0  # the model given before the command, as for replay
-    assert served == [WebConfig(Path("m.keras"), "0.0.0.0", 0, 2, 3), WebConfig(Path("n.keras"), workers=served[1].workers)]
+    assert served == [WebConfig(Path("m.keras"), "0.0.0.0", 0, 2, 3), WebConfig(Path("n.keras"))]
 
 
 def test_options_given_before_the_command_apply_to_it():

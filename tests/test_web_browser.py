@@ -27,7 +27,7 @@ from digitboard.core.drawing import extent, fit_height
 from digitboard.sessions.format import Limits
 from digitboard.training.data import HELD_OUT_CONTRIBUTORS, DrawnDigit, load_unipen
 from digitboard.web.app import WebConfig, create_app
-from digitboard.web.server import create_server, server_url
+from digitboard.web.waitress_server import create_server, server_url
 
 webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
 from selenium.webdriver.chrome.service import Service  # noqa: E402
@@ -63,11 +63,19 @@ class RecordingServer:
         self.bodies: list[bytes] = []
         answer = self.app.wsgi_app
 
+        self.statuses: list[str] = []  # each /api/read answer's status
+
         def recording_app(environ, start_response):
             if environ["PATH_INFO"] == "/api/read":
                 body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
                 self.bodies.append(body)
                 environ["wsgi.input"] = io.BytesIO(body)
+
+                def recording_start(status, headers, *rest):
+                    self.statuses.append(status)
+                    return start_response(status, headers, *rest)
+
+                return answer(environ, recording_start)
             return answer(environ, start_response)
 
         self.app.wsgi_app = recording_app
@@ -589,28 +597,9 @@ def test_a_second_finger_never_draws(browser_paths, server, tmp_path):
 
 # -- labels: the page and the desktop board follow one rule ----------------------------------------
 
-def label_cases() -> list[tuple[list, list, tuple]]:
-    """Random boards, and tight three-line boards of small and large writing."""
-    rng = np.random.default_rng(5)
-    cases = []
-    for _ in range(40):
-        count = int(rng.integers(1, 30))
-        boxes = [(int(rng.integers(-50, 660)), int(rng.integers(-50, 470)), int(rng.integers(1, 200)),
-                  int(rng.integers(1, 200))) for _ in range(count)]
-        cases.append((boxes, [[(60, 18), (16, 18)]] * count, (0, 0, 640, 450)))
-    for height, gap in [(40, 0.3), (60, 0.4), (90, 0.5), (120, 0.3)]:
-        boxes = []
-        for line in range(3):
-            left = 10
-            while left < 1000:
-                width = int(rng.integers(height // 4, height))
-                boxes.append((left, int(20 + line * height * (1 + gap)), width, height))
-                left += width + int(rng.integers(2, height // 3))
-        cases.append((boxes, [[(62, 22), (20, 22)]] * len(boxes), (0, 0, 1080, 600)))
-    return cases
-
-
 def test_the_page_places_labels_by_the_desktop_boards_rule(desktop):
+    from test_web_labels import label_cases
+
     from digitboard.core.labels import place_labels
 
     for boxes, options, area in label_cases():
@@ -823,3 +812,52 @@ def test_the_board_never_moves_or_shrinks_while_three_lines_are_written(size, br
         assert browser_errors(driver) == []
     finally:
         driver.quit()
+
+
+CORRECTIONS = int(os.environ.get("DIGITBOARD_WEB_CORRECTIONS", 200))
+
+
+def test_200_corrections_in_one_visit_all_still_shown_corrected_after_a_reload(desktop, server, tmp_path):
+    """Corrections survive the page's own session restarts (every few corrections, at the
+    server's bounds) and a reload; no request of the visit is refused, with 200 examples kept."""
+    desktop.execute_script("localStorage.clear(); sessionStorage.clear()")
+    server.bodies.clear()
+    server.statuses.clear()
+    page = desktop.find_element(By.TAG_NAME, "body")
+    left, top = canvas_origin(desktop)
+    per_board = 8
+    for number in range(CORRECTIONS):
+        place = number % per_board
+        x, y = 80 + 110 * (place % 4), 80 + 170 * (place // 4)
+        sent = len(server.bodies)
+        # A wavy stroke; the first ones have more points than an example may hold, so the page
+        # must resample them (the rest are shorter only to keep the test quick).
+        steps = 240 if number < 3 else 30
+        draw(desktop, [np.array([[x + 12 * np.sin(step * 40 / steps), y + step * 120 / steps] for step in range(steps)])])
+        wait_for(lambda: answered(desktop) > sent and len(server.bodies) > sent
+                 and len(desktop.find_elements(By.CSS_SELECTOR, ".box")) == place + 1, "the stroke's digit")
+        hover = ActionBuilder(desktop, mouse=PointerInput(interaction.POINTER_MOUSE, "mouse"), duration=0)
+        hover.pointer_action.move_to_location(int(left + x), int(top + y + 60))
+        hover.perform()
+        page.send_keys(str(number % 10))
+        wait_for(lambda: len(server.bodies) > sent + 1 and answered(desktop) >= len(server.bodies)
+                 and len(stored_examples(desktop)) == min(number + 1, 200), "the correction's answer")
+        if place == per_board - 1 and number < CORRECTIONS - 1:
+            page.send_keys("n")
+            wait_for(lambda: answered(desktop) >= len(server.bodies), "the clear's answer")
+    labels = desktop.find_elements(By.CSS_SELECTOR, ".label")
+    assert len(labels) == per_board and all("corrected" in label.get_attribute("class") for label in labels)
+    before = [label.text for label in labels]
+    kept = [example["label"] for example in stored_examples(desktop)]
+    assert kept == [number % 10 for number in range(CORRECTIONS)][-200:], (len(kept), kept)
+    assert max(sum(len(stroke) for stroke in example["strokes"]) for example in stored_examples(desktop)) <= \
+        server.app.config["DIGITBOARD"].max_example_points
+
+    requests = len(server.bodies)
+    desktop.refresh()
+    wait_for(lambda: len(server.bodies) > requests and answered(desktop) >= 1, "the reloaded page's answer")
+    labels = desktop.find_elements(By.CSS_SELECTOR, ".label")
+    assert [label.text for label in labels] == before
+    assert all("corrected" in label.get_attribute("class") for label in labels)
+    assert set(server.statuses) == {"200 OK"}, [status for status in server.statuses if status != "200 OK"][:3]
+    assert browser_errors(desktop) == []

@@ -40,19 +40,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def start_server(port: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "digitboard", "serve", "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+
+
 @pytest.fixture(scope="module")
-def balanced(request, tmp_path_factory) -> Iterator[tuple[int, Path, list[int]]]:
-    """nginx on a free port in front of two `digitboard serve`; yields its port, its upstream log
-    and the servers' ports."""
+def balanced(request, tmp_path_factory) -> Iterator[tuple[int, Path, list[int], list[subprocess.Popen]]]:
+    """nginx on a free port in front of two `digitboard serve`; yields its port, its upstream log,
+    the servers' ports and their processes (a test may replace one: the list is the fixture's)."""
     if NGINX is None:
         pytest.skip("no nginx on PATH: apt-get install nginx (Debian's package; .ci/run installs it)")
     request.getfixturevalue("shipped_model")
     folder = tmp_path_factory.mktemp("nginx")
     folder.chmod(0o755)  # nginx's workers may run as another user and must reach their files
     ports = [free_port(), free_port()]
-    servers = [subprocess.Popen([sys.executable, "-m", "digitboard", "serve", "--port", str(port), "--workers", "1"],
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
-               for port in ports]
+    servers = [start_server(port) for port in ports]
     nginx = None
     try:
         for server in servers:
@@ -88,7 +91,7 @@ http {{
                     pytest.fail(f"nginx did not start: {nginx.stderr.read() if nginx.poll() is not None else ''}"
                                 f"{(folder / 'error.log').read_text() if (folder / 'error.log').exists() else ''}")
                 time.sleep(0.1)
-        yield front, folder / "access.log", ports
+        yield front, folder / "access.log", ports, servers
     finally:
         if nginx is not None:
             nginx.send_signal(signal.SIGQUIT)  # nginx's graceful stop
@@ -104,7 +107,7 @@ http {{
 def test_two_servers_behind_nginx_both_answer_and_answer_as_replay(balanced, unipen_path, tmp_path):
     from test_web_api import drawn_sessions, replay_lines
 
-    front, access_log, ports = balanced
+    front, access_log, ports, _ = balanced
     sessions = drawn_sessions(unipen_path, 12)
     answers = []
     connection = http.client.HTTPConnection("127.0.0.1", front, timeout=30)
@@ -123,3 +126,59 @@ def test_two_servers_behind_nginx_both_answer_and_answer_as_replay(balanced, uni
     time.sleep(0.5)  # nginx writes its log line as each answer goes out
     upstreams = [line.split()[0] for line in access_log.read_text().splitlines()]
     assert {f"127.0.0.1:{port}" for port in ports} <= set(upstreams), upstreams  # both servers answered
+
+
+def test_a_rolling_restart_behind_nginx_gives_no_error(balanced, unipen_path):
+    """Clients post through nginx while one server is stopped (SIGTERM) and started again, then
+    the other: every request is answered."""
+    import threading
+
+    from test_web_api import drawn_sessions
+
+    front, _, ports, servers = balanced
+    term = getattr(signal, "SIGTERM", None)
+    if term is None:
+        pytest.skip("no SIGTERM to send here")
+    bodies = [json.dumps(session) for session in drawn_sessions(unipen_path, 16)]
+    outcomes: list[str] = []
+    done = threading.Event()
+
+    def client(offset: int) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", front, timeout=30)
+        number = offset
+        while not done.is_set():
+            number += 1
+            try:
+                connection.request("POST", "/api/read", body=bodies[number % len(bodies)],
+                                   headers={"Content-Type": "application/json"})
+                response = connection.getresponse()
+                response.read()
+                outcomes.append(str(response.status))
+            except (OSError, http.client.HTTPException) as error:
+                outcomes.append(repr(error))
+                connection.close()
+                connection = http.client.HTTPConnection("127.0.0.1", front, timeout=30)
+        connection.close()
+
+    clients = [threading.Thread(target=client, args=(offset,)) for offset in range(4)]
+    for thread in clients:
+        thread.start()
+    try:
+        for index, port in enumerate(ports):
+            time.sleep(3)  # the server restarted before is back in nginx's choice (fail_timeout=2s)
+            servers[index].send_signal(term)
+            assert servers[index].wait(timeout=30) == 0
+            servers[index].stdout.close()
+            servers[index].stderr.close()
+            servers[index] = start_server(port)
+            line = servers[index].stdout.readline()
+            assert "http://" in line, f"digitboard serve did not start again: {line!r}"
+        time.sleep(1)
+    finally:
+        done.set()
+        for thread in clients:
+            thread.join(timeout=60)
+    errors = [outcome for outcome in outcomes if outcome != "200"]
+    print(f"rolling restart behind nginx: {len(outcomes):,} requests, {len(errors):,} errors")
+    assert errors == [], (len(errors), errors[:5])
+    assert len(outcomes) > 50

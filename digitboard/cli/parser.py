@@ -191,8 +191,7 @@ def add_serve_parser(commands) -> None:
     serve.add_argument("--threads", type=int, metavar="N", default=WebDefault("threads"),
                        help="requests a process answers at once (default: %(default)s)")
     serve.add_argument("--workers", type=int, metavar="N", default=WebDefault("workers"),
-                       help="processes, a core each (default: one a core where processes fork, Linux and macOS; "
-                            "else 1)")
+                       help="processes, under gunicorn, behind nginx (Linux, macOS; default: %(default)s, waitress)")
 
 
 def add_profile_parser(commands) -> None:

@@ -20,11 +20,9 @@ class WebDefault:
 
 
 def run_serve_command(args: argparse.Namespace) -> int:
-    from digitboard.web.app import WebConfig, default_workers
+    from digitboard.web.app import WebConfig
     from digitboard.web.server import run_serve
 
     fields = {field.name for field in dataclasses.fields(WebConfig)}
     options = {name: value for name, value in vars(args).items() if name in fields and not isinstance(value, WebDefault)}
-    if isinstance(args.workers, WebDefault):  # where processes fork, a worker a core
-        options["workers"] = default_workers()
     return run_serve(WebConfig(**options))

@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from digitboard import DEFAULT_MODEL, platforms
+from digitboard import DEFAULT_MODEL
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
 from digitboard.sessions.format import COORDINATE_LIMIT, Limits
 from digitboard.web.api import blueprint as api_blueprint
@@ -23,8 +23,9 @@ MAX_BODY_BYTES = 1024 * 1024  # a request body over 1 MiB is refused with 413
 # starts its session afresh from the strokes on the board long before it reaches them.
 WEB_LIMITS = Limits(actions=80, points=5_000)  # a board of some 50 digits; the page starts afresh at half
 MAX_CORRECTIONS = 10  # corrections and deletions in one session: each one reads the board and learns
-MAX_EXAMPLES = 20  # the user's own examples a request may carry (the page keeps its newest 20)
-MAX_EXAMPLE_POINTS = 300  # points in one example, all its strokes together (a drawn digit has 30 to 150)
+MAX_EXAMPLES = 20  # the user's own examples a request reads (the page keeps 200, sends the newest 20)
+EXAMPLES_REFUSED = 5 * MAX_EXAMPLES  # more is no page's request: refused before any is decoded
+MAX_EXAMPLE_POINTS = 100  # points in one example, all its strokes together: the page resamples to fit
 MAX_BOARD_SIDE = COORDINATE_LIMIT  # a board's width or height, in pixels, as far as a point may lie
 
 # No inline script or style, nothing from another origin, and never shown inside a frame.
@@ -42,13 +43,6 @@ SECURITY_HEADERS = {
 
 
 
-def default_workers() -> int:
-    """A worker a core where processes fork, else one."""
-    from digitboard.recognition.batches import usable_cores
-
-    return min(usable_cores(), 64) if platforms.can_fork() else 1
-
-
 @dataclass(frozen=True)
 class WebConfig:
     """Everything the web board can be told, with its defaults; the CLI and tests build one."""
@@ -57,11 +51,14 @@ class WebConfig:
     host: str = "127.0.0.1"  # localhost unless told otherwise
     port: int = 8000
     threads: int = 8  # requests a process answers at once; the model releases the GIL while it runs
-    workers: int = 1  # processes, each a waitress on one shared socket (digitboard.web.workers)
+    # Processes: one is waitress, which no slow client can hold up; more run under gunicorn's
+    # arbiter, behind nginx (docs/web.md, Serving more people).
+    workers: int = 1
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
     max_corrections: int = MAX_CORRECTIONS
     max_examples: int = MAX_EXAMPLES
+    examples_refused: int = EXAMPLES_REFUSED
     max_example_points: int = MAX_EXAMPLE_POINTS
     max_board_side: int = MAX_BOARD_SIDE
 

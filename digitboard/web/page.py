@@ -1,17 +1,36 @@
-"""The page: one HTML document; its script and style are static files beside it."""
+"""The page: one HTML document; its script and style are static files beside it. The rules the
+page shares with the desktop board and the server (the key table, the tap rule, the bounds on
+a request) are Python's, handed to the page as JSON in the document, never written twice."""
 
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template
 
 from digitboard.core.chooser import CLICK_REACH
+from digitboard.core.keys import COMMANDS
 
 blueprint = Blueprint("page", __name__)
+
+STORED_EXAMPLES = 200  # corrections the page keeps in the browser (it sends the newest max_examples)
+
+
+def page_rules(config) -> dict:
+    """What the page must do as the board does and the server allows; `config` is the WebConfig."""
+    return {
+        "maxActions": config.limits.actions,
+        "maxPoints": config.limits.points,
+        "maxCorrections": config.max_corrections,
+        "maxExamples": config.max_examples,
+        "maxExamplePoints": config.max_example_points,
+        "storedExamples": STORED_EXAMPLES,
+        # The desktop board's click (digitboard.core.chooser.is_click): a press whose points stay
+        # within this many pixels of where it began is a tap; one that goes further is a stroke.
+        "clickReach": CLICK_REACH,
+        # The desktop board's keys (digitboard.core.keys): key name -> command.
+        "keys": {key: command.value for key, command in COMMANDS.items()},
+    }
 
 
 @blueprint.get("/")
 def board() -> str:
-    config = current_app.config["DIGITBOARD"]
-    # The desktop board's click, so that one press is a tap or a stroke alike in both.
-    return render_template("board.html", limits=config.limits, max_examples=config.max_examples,
-                           click_reach=CLICK_REACH)
+    return render_template("board.html", rules=page_rules(current_app.config["DIGITBOARD"]))

@@ -1,7 +1,8 @@
 // The web board's page: draws ink with Pointer Events, sends the whole session to the server
 // when the pen lifts and on every edit, and draws the digits that come back. The server keeps
 // no state, so the session travels whole with every request, and with it the user's own
-// examples (corrections from earlier sessions), which stay in this browser's localStorage.
+// examples (corrections from earlier sessions), which stay in this browser's localStorage. The
+// board itself is kept in sessionStorage, so that a reload shows it as it was.
 
 import {placeLabels as placeLabelRects} from "./labels.js";
 
@@ -10,6 +11,7 @@ const BOX_PADDING = INK_WIDTH / 2 + 2; // boxes are around the ink's points, so 
 const LABEL_GAP = 2; // CSS pixels between a label and its digit's box, as on the desktop board
 const LONG_PRESS_MS = 500; // a finger or pen held still this long on a digit opens its panel
 const EXAMPLES_KEY = "digitboard.examples";
+const BOARD_KEY = "digitboard.board";
 
 const board = document.getElementById("board");
 const canvas = document.getElementById("ink");
@@ -18,23 +20,27 @@ const panel = document.getElementById("alternatives");
 const readingText = document.getElementById("reading");
 const statusText = document.getElementById("status");
 const readUrl = board.dataset.readUrl;
-// The server's bounds on a session; the page starts afresh well before reaching them.
-const maxActions = Number(board.dataset.maxActions);
-const maxPoints = Number(board.dataset.maxPoints);
-const maxExamples = Number(board.dataset.maxExamples);
+// The rules the page shares with the desktop board and the server, from Python (page.py): the
+// server's bounds on a session (the page starts afresh well before reaching them), the key
+// table, and the tap rule.
+const rules = JSON.parse(document.getElementById("rules").textContent);
+const {maxActions, maxPoints, maxCorrections, maxExamples, maxExamplePoints, storedExamples: examplesKept} = rules;
 // CSS pixels: a press whose points stay this close to where it began is a tap; one that goes
 // further is a stroke. The desktop board's own click (digitboard.core.chooser.CLICK_REACH).
-const clickReach = Number(board.dataset.clickReach);
+const clickReach = rules.clickReach;
 const context = canvas.getContext("2d");
 
 // The session in the documented format: actions in order, points [x, y, ms since its start].
 let actions = [];
 let sessionId = newId(); // examples learned in this session travel as its actions, not as examples
-const sessionStart = performance.now();
+let sessionStart = performance.now(); // a restored board's times go on after its last
 let strokes = []; // every stroke of the session, by id: the board numbers its strokes so
 let onBoard = []; // ids of the strokes the board still has, in drawing order
 // Edits undo can take back, as on the board: {stroke}, {cleared}, {corrected}, {deleted}.
 let history = [];
+// Each correction made, {ids, label, at, example}: a session started afresh corrects again the
+// digits still on the board, so that they stay shown corrected.
+let corrections = [];
 let digits = []; // the last answer's digits
 let labelSpots = []; // where each digit's label went: [left, top, right, bottom] or null
 let pen = null; // the press being drawn: {pointerId, points, moved, closedPanel, onPanel, row, heldOpen, timer}
@@ -253,7 +259,10 @@ function undo() {
   closePanel();
   if (edit.cleared) onBoard = edit.cleared; // undoing a clear brings the board back
   else if (edit.deleted) onBoard = [...onBoard, ...edit.deleted].sort((a, b) => a - b);
-  else if (edit.corrected) forgetExample(edit.corrected);
+  else if (edit.corrected) {
+    forgetExample(edit.corrected);
+    corrections = corrections.filter((made) => made.example !== edit.corrected);
+  }
   else onBoard.pop();
   actions.push({key: "ctrl+z"});
   scheduleInk();
@@ -285,9 +294,11 @@ function aimAt(digit) {
 function correct(digit, label) {
   closePanel();
   if (!digits.includes(digit)) return;
-  actions.push({correct: {at: aimAt(digit), label}});
+  const at = aimAt(digit);
+  actions.push({correct: {at, label}});
   const example = {id: newId(), session: sessionId, label,
-                   strokes: digit.strokes.map((id) => strokes[id].map(([x, y]) => [x, y]))};
+                   strokes: resampled(digit.strokes.map((id) => strokes[id]), maxExamplePoints)};
+  corrections.push({ids: [...digit.strokes], label, at, example: example.id});
   rememberExample(example);
   history.push({corrected: example.id});
   read();
@@ -308,17 +319,75 @@ function pointCount() {
   return actions.reduce((count, action) => count + (action.stroke ? action.stroke.length : 0), 0);
 }
 
+function editCount() {
+  return actions.filter((action) => action.correct || action.delete).length;
+}
+
 function compactSession() {
   // A long-used page would outgrow the server's bounds on a session. Its strokes still on the
   // board, drawn again in order, make the same board (undo takes back the last edit first, so
-  // each kept stroke met exactly the kept strokes before it); older undo history is lost, and
-  // this session's corrections go on teaching as the user's examples.
-  if (actions.length <= maxActions / 2 && pointCount() <= maxPoints / 2) return;
+  // each kept stroke met exactly the kept strokes before it), and each corrected digit still on
+  // it is corrected again, so it stays shown corrected; older undo history is lost, and this
+  // session's corrections go on teaching as the user's examples.
+  if (actions.length <= maxActions / 2 && pointCount() <= maxPoints / 2 && editCount() <= maxCorrections / 2) return;
+  const kept = new Set(onBoard);
+  const latest = new Map(); // by the digit's strokes: its last correction
+  for (const made of corrections) {
+    if (!made.ids.every((id) => kept.has(id))) continue;
+    latest.delete(made.ids.join(","));
+    latest.set(made.ids.join(","), made);
+  }
+  const renumbered = new Map(onBoard.map((id, index) => [id, index]));
+  corrections = [...latest.values()].slice(-(maxCorrections - 1)) // room for the next; older ones teach as examples
+    .map((made) => ({...made, ids: made.ids.map((id) => renumbered.get(id))}));
   strokes = onBoard.map((id) => strokes[id]);
   onBoard = strokes.map((_, id) => id);
-  actions = strokes.map((points) => ({stroke: points}));
+  actions = [...strokes.map((points) => ({stroke: points})),
+             ...corrections.map(({at, label}) => ({correct: {at, label}}))];
   history = onBoard.map((id) => ({stroke: id}));
   sessionId = newId();
+}
+
+function resampled(drawn, most) {
+  // A drawing of at most `most` points in all, each stroke keeping its ends and a share of the
+  // points as even along its length as its own points allow: the form the server accepts.
+  const total = drawn.reduce((count, points) => count + points.length, 0);
+  if (total <= most) return drawn.map((points) => points.map(([x, y]) => [x, y]));
+  return drawn.map((points) => {
+    const share = Math.max(Math.min(points.length, 2), Math.floor((points.length / total) * most));
+    if (share >= points.length) return points.map(([x, y]) => [x, y]);
+    const picked = [];
+    for (let i = 0; i < share; i++) {
+      const [x, y] = points[Math.round((i * (points.length - 1)) / Math.max(1, share - 1))];
+      picked.push([x, y]);
+    }
+    return picked;
+  });
+}
+
+// -- the board kept over a reload of the page -------------------------------------------------------
+
+function saveBoard() {
+  try {
+    const last = actions.reduce((time, action) => (action.stroke ? action.stroke[action.stroke.length - 1][2] : time), 0);
+    sessionStorage.setItem(BOARD_KEY, JSON.stringify({actions, strokes, onBoard, history, corrections, sessionId, last}));
+  } catch { /* storage off or full: a reload starts a fresh board */ }
+}
+
+function restoreBoard() {
+  // Only a reload (or back and forward) brings the board back; a new visit starts a fresh one.
+  const [navigation] = performance.getEntriesByType("navigation");
+  if (!navigation || navigation.type === "navigate") return false;
+  try {
+    const kept = JSON.parse(sessionStorage.getItem(BOARD_KEY) || "null");
+    if (!kept || !Array.isArray(kept.actions) || !kept.actions.length) return false;
+    ({actions, strokes, onBoard, history, sessionId} = kept);
+    corrections = Array.isArray(kept.corrections) ? kept.corrections : [];
+    sessionStart = performance.now() - (Number(kept.last) || 0) - 1; // a stroke's times never go back
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 // -- the user's examples: kept in this browser only ---------------------------------------------
@@ -334,7 +403,7 @@ function storedExamples() {
 
 function storeExamples(examples) {
   try {
-    localStorage.setItem(EXAMPLES_KEY, JSON.stringify(examples.slice(-maxExamples)));
+    localStorage.setItem(EXAMPLES_KEY, JSON.stringify(examples.slice(-examplesKept)));
   } catch {
     say("This browser keeps no examples: corrections teach this page only");
   }
@@ -373,22 +442,22 @@ function showExampleCount() {
   button.title = count ? `${count} of your corrected digits are kept in this browser` : "no examples kept";
 }
 
-// -- keys: one table, as the desktop board's ----------------------------------------------------
+// -- keys: the desktop board's table (digitboard.core.keys, in rules.keys) ------------------------
 
-const KEY_BINDINGS = {
-  "escape": () => closePanel(),
-  "ctrl+z": () => undo(),
-  "backspace": () => undo(),
-  "n": () => clear(),
-  "delete": () => { const digit = choosing || aimedDigit(); if (digit) deleteDigit(digit); },
-  "digit": (value) => { const digit = choosing || aimedDigit(); if (digit) correct(digit, value); },
+// What each of the board's commands does on the page; the page has no save or help of its own.
+const COMMANDS = {
+  escape: () => closePanel(),
+  undo: () => undo(),
+  clear: () => clear(),
+  delete: () => { const digit = choosing || aimedDigit(); if (digit) deleteDigit(digit); },
+  correct: (key) => { const digit = choosing || aimedDigit(); if (digit) correct(digit, Number(key)); },
 };
 
 function keyName(event) {
+  // As a session file names keys: a character, or a lower-case key name, "ctrl+" before it.
   if (event.altKey) return null;
   const key = event.key.toLowerCase();
-  if (event.ctrlKey || event.metaKey) return key === "z" ? "ctrl+z" : null;
-  return /^[0-9]$/.test(key) ? "digit" : key;
+  return event.ctrlKey || event.metaKey ? `ctrl+${key}` : key;
 }
 
 function aimedDigit() {
@@ -398,10 +467,10 @@ function aimedDigit() {
 
 document.addEventListener("keydown", (event) => {
   const name = keyName(event);
-  const command = name && KEY_BINDINGS[name];
+  const command = name && COMMANDS[rules.keys[name]];
   if (!command) return;
   event.preventDefault();
-  command(Number(event.key));
+  command(name);
 });
 
 document.getElementById("undo").addEventListener("click", undo);
@@ -417,6 +486,7 @@ function say(message) {
 
 async function read() {
   compactSession();
+  saveBoard();
   const number = ++requestsSent;
   const examples = examplesToSend();
   const session = {size: boardSize(), actions, ...(examples.length ? {examples} : {})};
@@ -436,7 +506,7 @@ async function read() {
   if (number <= newestShown) return; // a newer answer is already on the board
   newestShown = number;
   board.dataset.answered = String(number); // how many requests the board shows the answer of (for tests)
-  say("");
+  say(answer.notes ? `Some of your kept corrections were left out: ${answer.notes[0]}` : "");
   showDigits(answer.digits, answer.reading);
 }
 
@@ -608,3 +678,7 @@ function closePanel() {
 new ResizeObserver(fitCanvas).observe(canvas);
 fitCanvas();
 showExampleCount();
+if (restoreBoard()) {
+  scheduleInk();
+  read();
+}
