@@ -113,6 +113,19 @@ def start_chromium(paths: tuple[str, str], size: tuple[int, int], phone: bool = 
     return driver
 
 
+def open_board(paths: tuple[str, str], server, kind: str):
+    """Chromium on the board: a phone with touch for "touch", else a desktop with a mouse; the
+    requests the server has seen so far forgotten."""
+    driver = start_chromium(paths, PHONE if kind == "touch" else DESKTOP, phone=kind == "touch")
+    try:
+        driver.get(server.url)
+    except BaseException:
+        driver.quit()
+        raise
+    server.bodies.clear()
+    return driver
+
+
 @pytest.fixture
 def desktop(browser_paths, server):
     driver = start_chromium(browser_paths, DESKTOP)
@@ -501,10 +514,8 @@ def test_no_stroke_is_lost_at_a_human_pace_even_starting_on_a_label(kind, size, 
 @pytest.mark.parametrize("kind", ["mouse", "pen", "touch"])
 def test_a_stroke_starting_in_the_middle_of_a_label_draws_and_a_tap_on_it_opens_the_panel(kind, browser_paths, server,
                                                                                            held_out_digits, tmp_path):
-    driver = start_chromium(browser_paths, PHONE if kind == "touch" else DESKTOP, phone=kind == "touch")
+    driver = open_board(browser_paths, server, kind)
     try:
-        driver.get(server.url)
-        server.bodies.clear()
         first, _ = write_number([pick(held_out_digits, 7, 2)], 40, 160, 120)
         draw(driver, [first], kind=kind)
         settle(driver, server, 1, tmp_path)
@@ -537,10 +548,8 @@ def test_a_stroke_starting_in_the_middle_of_a_label_draws_and_a_tap_on_it_opens_
 @pytest.mark.parametrize("kind", ["mouse", "touch"])
 def test_a_small_stroke_starting_on_a_label_is_ink_and_only_a_still_press_opens_the_panel(kind, browser_paths, server,
                                                                                           held_out_digits, tmp_path):
-    driver = start_chromium(browser_paths, PHONE if kind == "touch" else DESKTOP, phone=kind == "touch")
+    driver = open_board(browser_paths, server, kind)
     try:
-        driver.get(server.url)
-        server.bodies.clear()
         draw(driver, write_number([pick(held_out_digits, 7, 1)], 40, 160, 120), kind=kind)
         settle(driver, server, 1, tmp_path)
         panel = driver.find_element(By.ID, "alternatives")
@@ -689,10 +698,8 @@ def test_corrections_on_the_page_teach_the_session_as_replay_and_stay_in_the_bro
 @pytest.mark.parametrize("kind", ["mouse", "touch"])
 def test_a_press_that_moves_on_an_open_panel_is_ink_and_a_still_one_picks_a_row(kind, browser_paths, server,
                                                                                  held_out_digits, tmp_path):
-    driver = start_chromium(browser_paths, PHONE if kind == "touch" else DESKTOP, phone=kind == "touch")
+    driver = open_board(browser_paths, server, kind)
     try:
-        driver.get(server.url)
-        server.bodies.clear()
         driver.execute_script("localStorage.clear()")
         draw(driver, write_number([pick(held_out_digits, 3, 1), pick(held_out_digits, 2, 1)], 40, 60, 120), kind=kind)
         settle(driver, server, 2, tmp_path)
