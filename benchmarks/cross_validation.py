@@ -53,15 +53,16 @@ from digitboard.training.calibration import (  # noqa: E402
 )
 from digitboard.training.data import DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
 from digitboard.training.config import TrainConfig  # noqa: E402
-from digitboard.training.dataset import prepare_data, split_off, synthetic_junk  # noqa: E402
+from digitboard.training.dataset import drawing_sources, prepare_data, split_off, synthetic_junk  # noqa: E402
 from digitboard.training.train import train_model, train_path_model  # noqa: E402
 
 FOLDS = (("syn",), ("apa", "apb", "art"), ("ced", "gmd", "imp"))  # 4,554 / 2,895 / 2,749 digits
 # Candidate recipes: changes to TrainConfig's defaults. Few, because each costs three trainings.
 RECIPES = {
-    "A": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000},
-    "B": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000},
-    "C": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000, "style_variants": 0.0},
+    "A": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000, "plain_ones": 0},
+    "B": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 0},
+    "C": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000, "style_variants": 0.0, "plain_ones": 0},
+    "L": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # B with plain 1s
 }
 UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
 SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first
@@ -144,7 +145,7 @@ def run_path_fold(recipe: str, fold: int, config: TrainConfig, args) -> Path:
     rng = np.random.default_rng(config.seed + fold)
     drawn, nondigits = drawn_training_data(args.unipen, args.nondigits, exclude=held_out)
     training, validation = [], []
-    for drawings in (drawn, nondigits, synthetic_junk(config.junk, rng)):
+    for drawings, _, _ in drawing_sources(drawn, nondigits, config, rng):
         for_training, for_validation = split_off(drawings, config.validation_fraction, None, rng)
         training += for_training
         validation += for_validation

@@ -127,11 +127,11 @@ def test_the_path_model_gets_the_pen_drawings_split_as_the_images_are_unless_tol
     stroke = [np.array([[0.0, 0.0], [3.0, 9.0]])]
     drawn = [DrawnDigit(index % 10, "x", stroke) for index in range(30)]
     nondigits = [DrawnDigit(10, "x", stroke, "A") for _ in range(20)]
-    config = TrainConfig(junk=10)
+    config = TrainConfig(junk=10, plain_ones=10)
     data = dataset.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, config)
     training, validation = data.drawings
-    assert len(training) + len(validation) == 30 + 20 + 10 and len(validation) == 3 + 2 + 1
-    assert sum(d.label < 10 for d in training) == 27  # the digits the CNN renders for training
+    assert len(training) + len(validation) == 30 + 20 + 10 + 10 and len(validation) == 3 + 2 + 1 + 1
+    assert sum(d.label < 10 for d in training) == 27 + 9  # the digits the CNN renders for training
     alone = dataset.prepare_data(load_mnist(tiny_mnist), drawn, nondigits, dataclasses.replace(config, paths=False))
     assert alone.drawings == ([], []) and len(alone.train) == len(data.train)
 

@@ -122,7 +122,7 @@ def add_train_parser(commands) -> None:
     train.add_argument("--unipen", metavar="PATH", help="pen-drawn digits (.jsonl.gz) to train on as well (default: ../shared/data if present)")
     train.add_argument("--nondigits", metavar="PATH", help="pen-drawn letters and symbols (.jsonl.gz), taught as not digits "
                                            "(default: ../shared/data if present)")
-    train.add_argument("--no-drawn", dest="drawn", action="store_false", help="train on MNIST (and synthetic junk) alone")
+    train.add_argument("--no-drawn", dest="drawn", action="store_false", help="train on MNIST (and synthetic junk and plain 1s) alone")
     train.add_argument("--out", metavar="PATH", help=f"where to write the model (default: {defaults.out}); it must not exist yet")
     train.add_argument("--force", action="store_true", help="replace an existing --out and its ONNX copy")
     train.add_argument("--epochs", type=int, metavar="N", help=f"epochs of the CNN at most (default: {defaults.epochs})")

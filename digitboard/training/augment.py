@@ -111,7 +111,7 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
 # -- synthetic junk: what a board receives that is no digit -----------------------------------
 # Real letters and symbols teach most of "not a digit"; these add what no pen data set holds:
 # a stray click, a two-pixel wiggle of the mouse, a scribble. Coordinates are whole board pixels,
-# as the mouse gives them. No straight line is made: a line is a 1.
+# as the mouse gives them. No straight line is made: a line is a 1 (plain_one_strokes).
 
 
 def line_like(points: np.ndarray, thinness: float = 0.25) -> bool:
@@ -148,3 +148,16 @@ def junk_strokes(rng: np.random.Generator) -> list[np.ndarray]:
             strokes.append(np.round(path))
         if not line_like(np.concatenate(strokes)):
             return strokes
+
+
+def plain_one_strokes(rng: np.random.Generator) -> list[np.ndarray]:
+    """A plain 1 as a mouse draws it: one straight stroke, mostly top to bottom, within 12 degrees
+    of upright, of any length and sampling, in whole board pixels. Pen data sets hold few strokes
+    this straight, and without them a ruler-straight bar reads more "not a digit" than 1."""
+    length = rng.uniform(15, 400)
+    angle = np.deg2rad(rng.uniform(-12, 12))
+    top = rng.uniform(50, 400, 2)
+    bottom = top + length * np.array([np.sin(angle), np.cos(angle)])
+    ends = (top, bottom) if rng.random() < 0.9 else (bottom, top)
+    points = np.linspace(*ends, int(rng.integers(2, 61)))
+    return [np.round(points + rng.normal(0, 0.4, points.shape))]

@@ -30,6 +30,7 @@ class TrainConfig:
     drawn_copies: int = 2  # renderings of each pen-drawn digit, with random stroke widths
     nondigit_copies: int = 2  # renderings of each pen-drawn letter or symbol
     junk: int = 8000  # synthetic clicks, wiggles and scribbles
+    plain_ones: int = 1000  # synthetic ruler-straight 1s (digitboard.training.augment.plain_one_strokes)
     style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
     # The trajectory model read beside the CNN (digitboard.recognition.trajectory), trained on the pen-drawn
     # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
@@ -61,8 +62,8 @@ class TrainConfig:
             raise ValueError("--temperature applies to the CNN and the path model pooled, not to --no-paths")
         if not math.isfinite(self.not_a_digit_shift):
             raise ValueError(f"--not-a-digit-shift must be a finite number, got {self.not_a_digit_shift}")
-        if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0:
-            raise ValueError("--patience must be at least 1, nondigit-copies and junk at least 0")
+        if self.patience < 1 or self.nondigit_copies < 0 or self.junk < 0 or self.plain_ones < 0:
+            raise ValueError("--patience must be at least 1, nondigit-copies, junk and plain-ones at least 0")
         if not (self.learning_rate > 0 and math.isfinite(self.learning_rate)):
             raise ValueError(f"--learning-rate must be a positive number, got {self.learning_rate}")
         if not 0 < self.image_weight <= 1:

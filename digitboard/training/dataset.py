@@ -11,9 +11,12 @@ import numpy as np
 
 from digitboard.recognition.classes import NOT_A_DIGIT
 from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
-from digitboard.training.augment import Augmentation, flagged_one, junk_strokes, slashed_zero
+from digitboard.training.augment import Augmentation, flagged_one, junk_strokes, plain_one_strokes, slashed_zero
 from digitboard.training.config import TrainConfig
 from digitboard.training.data import DrawnDigit, Mnist, to_model_input
+
+
+SYNTHETIC = "synthetic"  # the contributor of drawings made here, not by a person
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,25 @@ def render_drawn_digits(
 
 def synthetic_junk(count: int, rng: np.random.Generator) -> list[DrawnDigit]:
     """`count` clicks, wiggles and scribbles (digitboard.training.augment.junk_strokes), as NOT_A_DIGIT."""
-    return [DrawnDigit(NOT_A_DIGIT, "synthetic", junk_strokes(rng), "junk") for _ in range(count)]
+    return [DrawnDigit(NOT_A_DIGIT, SYNTHETIC, junk_strokes(rng), "junk") for _ in range(count)]
+
+
+def synthetic_ones(count: int, rng: np.random.Generator) -> list[DrawnDigit]:
+    """`count` ruler-straight 1s (digitboard.training.augment.plain_one_strokes)."""
+    return [DrawnDigit(1, SYNTHETIC, plain_one_strokes(rng), "line") for _ in range(count)]
+
+
+def drawing_sources(
+    drawn: Sequence[DrawnDigit], nondigits: Sequence[DrawnDigit], config: TrainConfig, rng: np.random.Generator
+) -> list[tuple[Sequence[DrawnDigit], int, float]]:
+    """Every source of drawings both models train on, each with the copies of it the CNN sees and
+    the share of its 0s and 1s drawn slashed or flagged: the pen-drawn digits and non-digits, the
+    synthetic junk and the plain 1s (at most `config.sample_limit` of each)."""
+    limit = config.sample_limit
+    junk = synthetic_junk(min(config.junk, limit or config.junk), rng)
+    ones = synthetic_ones(min(config.plain_ones, limit or config.plain_ones), rng)
+    return [(drawn, config.drawn_copies, config.style_variants), (nondigits, config.nondigit_copies, 0.0),
+            (junk, 1, 0.0), (ones, 1, 0.0)]
 
 
 def split_off(items: Sequence, fraction: float, limit: int | None, rng: np.random.Generator) -> tuple[list, list]:
@@ -80,8 +101,8 @@ def prepare_data(
     mnist: Mnist, drawn: Sequence[DrawnDigit], nondigits: Sequence[DrawnDigit], config: TrainConfig
 ) -> Prepared:
     """Split MNIST's training set into train and validation (the test set stays untouched) and add
-    pen-drawn digits, pen-drawn non-digits and synthetic junk, rendered as the board renders
-    them, to both in the same proportion."""
+    pen-drawn digits, pen-drawn non-digits, synthetic junk and plain 1s, rendered as the board
+    renders them, to both in the same proportion."""
     rng = np.random.default_rng(config.seed)
     limit = config.sample_limit
     order = rng.permutation(len(mnist.y_train))[:limit]
@@ -92,12 +113,9 @@ def prepare_data(
     test_count = min(len(mnist.y_test), limit or len(mnist.y_test))
     test = Split(to_model_input(mnist.x_test[:test_count]), mnist.y_test[:test_count].astype(np.int64))
 
-    junk = synthetic_junk(min(config.junk, limit or config.junk), rng)
     path_train: list[DrawnDigit] = []
     path_validation: list[DrawnDigit] = []
-    for drawings, copies, variants in ((drawn, config.drawn_copies, config.style_variants),
-                                       (nondigits, config.nondigit_copies, 0.0),
-                                       (junk, 1, 0.0)):
+    for drawings, copies, variants in drawing_sources(drawn, nondigits, config, rng):
         if not drawings or not copies:
             continue
         for_training, for_validation = split_off(drawings, config.validation_fraction, limit, rng)
@@ -105,7 +123,8 @@ def prepare_data(
         validation = validation + render_drawn_digits(for_validation, 1, rng)
         path_train += for_training
         path_validation += for_validation
-    with_paths = config.paths and any(d.label != NOT_A_DIGIT for d in path_train)
+    # The path model learns from pen-drawn digits; synthetic drawings alone teach it nothing worth shipping.
+    with_paths = config.paths and any(d.label != NOT_A_DIGIT and d.contributor != SYNTHETIC for d in path_train)
     return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []))
 
 
