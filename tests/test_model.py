@@ -222,6 +222,24 @@ def test_synthetic_junk_big_enough_to_be_read_is_never_a_straight_line():
             assert not line_like(points), points
 
 
+def test_synthetic_plain_ones_are_single_straight_upright_strokes_of_any_length_and_sampling():
+    """What the training adds so that a ruler-straight bar reads 1: one line-like stroke within 12
+    degrees of upright, mostly drawn downwards, of many lengths and point counts, taught as a 1."""
+    from digitboard.training.augment import line_like
+    from digitboard.training.dataset import SYNTHETIC, synthetic_ones
+
+    ones = synthetic_ones(500, np.random.default_rng(0))
+    assert {(d.label, d.contributor, len(d.strokes)) for d in ones} == {(1, SYNTHETIC, 1)}
+    strokes = [d.strokes[0] for d in ones]
+    assert all(line_like(points, thinness=0.1) for points in strokes)
+    slants = [np.degrees(np.arctan2(abs(p[-1, 0] - p[0, 0]), abs(p[-1, 1] - p[0, 1]))) for p in strokes]
+    assert max(slants) <= 13 and min(slants) < 2
+    downwards = np.mean([p[-1, 1] > p[0, 1] for p in strokes])
+    assert 0.8 < downwards < 1
+    counts, lengths = [len(p) for p in strokes], [np.ptp(p[:, 1]) for p in strokes]
+    assert min(counts) == 2 and max(counts) > 50 and min(lengths) < 30 and max(lengths) > 300
+
+
 def test_a_pool_saved_before_temperatures_existed_reads_at_temperature_one():
     """Models saved before the temperature have no such key in their config: they load and read
     exactly as before."""
