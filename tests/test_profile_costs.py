@@ -234,3 +234,33 @@ def test_changes_waiting_to_be_written_are_committed_together(tmp_path):
     writing.remember(changes[1])
     assert writing.close(10) and [error.errno for error in failures] == [28]  # said once, then nothing written
     assert len(journal.written) == 6
+
+
+def test_a_run_of_examples_written_in_one_go_is_what_one_at_a_time_writes(tmp_path, monkeypatch):
+    """remember_all inserts many rows a statement; near the bound, and on a failure, it writes one
+    at a time, so the ones before the example that does not fit are kept, each whole."""
+    import dataclasses
+    import errno
+
+    examples = [Example(index % 10, [np.asarray(stroke, float) + index for stroke in ONE], created=1e9 + index,
+                        accepted=index % 3 == 0, tied_to=("a" * 32,) if index % 3 == 0 else ())
+                for index in range(150)]  # more than one statement's rows
+    together, apart = Profile(tmp_path / "together.sqlite"), Profile(tmp_path / "apart.sqlite")
+    together.remember_all(examples)
+    for example in examples:
+        apart.remember(example)
+
+    def rows(profile: Profile) -> list[tuple]:
+        with sqlite3.connect(profile.path) as connection:
+            return connection.execute("SELECT rowid, * FROM examples ORDER BY rowid").fetchall()
+
+    assert len(rows(together)) == 150 and rows(together) == rows(apart)
+    monkeypatch.setattr(store_module, "BOUNDS", dataclasses.replace(store_module.BOUNDS, examples=3))
+    small = Profile(tmp_path / "small.sqlite")
+    try:
+        small.remember_all(examples[:5])
+    except OSError as error:
+        assert error.errno == errno.EFBIG
+    else:
+        raise AssertionError("a profile took more examples than its bound")
+    assert [example.id for example in small.read().examples] == [example.id for example in examples[:3]]

@@ -14,6 +14,7 @@ docs/learning.md.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -63,7 +64,8 @@ class PersonalRecognizer:
         self.journal = journal
         self.fingerprint = fingerprint  # of the base model: stored embeddings by another model are recomputed
         self._examples: dict[str, Example] = {}  # by id, oldest first
-        self._by_kind: dict[tuple[bool, int], dict[str, Example]] = {}  # (accepted, label) -> by id, oldest first
+        # (accepted, label) -> by id, in the order they were made (`created`; in the order they came if at once)
+        self._by_kind: dict[tuple[bool, int], dict[str, Example]] = {}
         self._tied: dict[str, set[str]] = {}  # a correction's id -> the ids of the examples tied to it
         self._matrix: ExampleRows | None = None  # the examples' embeddings and labels as matrices
         self._lock = threading.RLock()  # examples may arrive from a loading thread
@@ -189,7 +191,9 @@ class PersonalRecognizer:
     ) -> Example:
         """A new example, with its embedding if the digit was read lately (no second model run)."""
         image = np.asarray(image, np.float32)
-        embedding = self._recent.get(drawing_key(image, trajectory(list(strokes)) if path is None else path))
+        embedding = None
+        if self._recent:  # else nothing to look up, and no drawing to hash (replay's corrections, most)
+            embedding = self._recent.get(drawing_key(image, trajectory(list(strokes)) if path is None else path))
         return Example(label, _copied(strokes), image, accepted=accepted, model=self.fingerprint,
                        embedding=None if embedding is None else unit_rows(embedding))
 
@@ -233,7 +237,13 @@ class PersonalRecognizer:
         if previous is not None:
             self._remove(previous)
         self._examples[example.id] = example
-        self._by_kind.setdefault((example.accepted, example.label), {})[example.id] = example
+        kind = self._by_kind.setdefault((example.accepted, example.label), {})
+        newest = next(reversed(kind.values()), None)
+        kind[example.id] = example
+        if newest is not None and example.created < newest.created:  # older than one held (an import, a restore)
+            in_order = sorted(kind.values(), key=lambda held: held.created)  # stable: as they came, if made at once
+            kind.clear()
+            kind.update((held.id, held) for held in in_order)
         for anchor in example.tied_to:
             self._tied.setdefault(anchor, set()).add(example.id)
         if self._matrix is not None and example.embedding is not None and example.model == (self.fingerprint or example.model):
@@ -266,8 +276,8 @@ class PersonalRecognizer:
             for kind in (True, False) if accepted is None else (accepted,):
                 cap = self.config.accepted_per_label if kind else self.config.corrected_per_label
                 for digit in range(DIGIT_CLASSES) if label is None else (label,):
-                    held = sorted(self._by_kind.get((kind, digit), {}).values(), key=lambda example: example.created)
-                    surplus += [(example, kind) for example in held[:max(0, len(held) - cap)]]
+                    held = self._by_kind.get((kind, digit), {})  # oldest first: no sort at each correction
+                    surplus += [(example, kind) for example in itertools.islice(held.values(), max(0, len(held) - cap))]
         for example, kind in surplus:
             self.forget(example, write_down=kind and self.config.accepted_per_label > 0)
 

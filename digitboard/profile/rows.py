@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import math
+import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -32,11 +33,10 @@ BOUNDS = Bounds()
 
 # -- rows ----------------------------------------------------------------------------------------
 def _digest(id: str, label: int, kind: str, points: bytes, ends: bytes, tied_to: str) -> str:
-    digest = hashlib.blake2b(digest_size=16)
-    for part in (id.encode(), bytes([label]), kind.encode(), points, ends, tied_to.encode()):
-        digest.update(len(part).to_bytes(8, "little"))
-        digest.update(part)
-    return digest.hexdigest()
+    parts = (id.encode(), bytes([label]), kind.encode(), points, ends, tied_to.encode())
+    # Each part after its length, hashed in one call: as one update a part, at half the cost.
+    return hashlib.blake2b(b"".join([len(part).to_bytes(8, "little") + part for part in parts]),
+                           digest_size=16).hexdigest()
 
 
 LATEST_CREATED = 32_503_680_000.0  # seconds since the epoch: the year 3000, later than any example is made
@@ -56,12 +56,12 @@ def example_row(example: Example) -> tuple:
     strokes = [np.asarray(stroke, np.float32).reshape(-1, 2) for stroke in example.strokes]
     if not strokes or len(strokes) > BOUNDS.strokes or any(len(stroke) == 0 for stroke in strokes):
         raise ValueError(f"an example holds 1 to {BOUNDS.strokes} strokes of at least one point")
-    points = np.concatenate(strokes)
+    points = np.concatenate(strokes) if len(strokes) > 1 else strokes[0]
     if len(points) > BOUNDS.points or not np.isfinite(points).all():
         raise ValueError(f"an example holds at most {BOUNDS.points} finite points")
     if not 0 < len(example.id) <= BOUNDS.id_length or len(example.tied_to) > BOUNDS.tied_to:
         raise ValueError("an example's id or ties are out of bounds")
-    ends = np.fromiter(itertools.accumulate(len(stroke) for stroke in strokes), np.int32, len(strokes)).tobytes()
+    ends = struct.pack(f"={len(strokes)}i", *itertools.accumulate(len(stroke) for stroke in strokes))  # int32s
     kind = "let stand" if example.accepted else "corrected"
     tied_to = " ".join(example.tied_to)
     embedding = None if example.embedding is None else np.asarray(example.embedding, np.float32).tobytes()

@@ -48,6 +48,15 @@ PROFILE_NAME = "profile.sqlite"
 BACKUP_MARK = ".cleared-"  # `--clear` keeps the examples in "<profile>.cleared-<UTC time>"
 
 
+INSERT = f"INSERT OR REPLACE INTO examples ({COLUMNS}) VALUES"
+ROW_VALUES = "(?,?,?,?,?,?,?,?,?,?)"  # one row's: as many as COLUMNS
+ROWS_A_STATEMENT = 64  # rows inserted by one statement: 640 values, within SQLite's oldest limit of 999
+
+
+def _largest_rowid(connection: sqlite3.Connection) -> int:
+    return connection.execute("SELECT max(rowid) FROM examples").fetchone()[0] or 0
+
+
 def default_profile_path() -> Path:
     """The platform's user data folder for digitboard (e.g. ~/.local/share/digitboard on Linux)."""
     import platformdirs
@@ -309,13 +318,45 @@ class Profile:
             # The rows number at most the largest rowid (each has its own, from 1): looking that up
             # is one step down the table's b-tree, where counting reads every row of an index, at
             # every insert; the exact count is needed only near the bound.
-            if (connection.execute("SELECT max(rowid) FROM examples").fetchone()[0] or 0) >= BOUNDS.examples:
+            if _largest_rowid(connection) >= BOUNDS.examples:
                 count = connection.execute("SELECT count(*) FROM examples").fetchone()[0]
                 if count >= BOUNDS.examples:
                     raise OSError(errno.EFBIG, f"the profile {self.path} holds {count:,} examples, the most it may")
-            connection.execute(f"INSERT OR REPLACE INTO examples ({COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)", row)
+            connection.execute(f"{INSERT} {ROW_VALUES}", row)
 
         self._change(insert)
+
+    def remember_all(self, examples: Sequence[Example]) -> None:
+        """Write these examples in order, each whole, as `remember` one after another would: the
+        first that cannot be written raises, the ones before it kept. Far from the profile's
+        bound, all of them go in one change of a few statements: replay keeping 100,000
+        corrections spent more time writing each in a change of its own (four statements, each
+        letting go of Python's lock and waiting to take it back from replay's thread) than
+        replaying them."""
+        try:
+            rows = [example_row(example) for example in examples]
+        except ValueError:  # one beyond the bounds: the ones before it are written, then it raises
+            rows = []
+
+        def insert_all(connection: sqlite3.Connection) -> bool:
+            if _largest_rowid(connection) + len(rows) > BOUNDS.examples:
+                return False  # it may be reached on the way: each row checks it
+            for start in range(0, len(rows), ROWS_A_STATEMENT):
+                chunk = rows[start:start + ROWS_A_STATEMENT]
+                connection.execute(f"{INSERT} {', '.join([ROW_VALUES] * len(chunk))}",
+                                   [value for row in chunk for value in row])
+            return True
+
+        if rows:
+            try:
+                if self._change(insert_all):
+                    return
+            except OSError as error:
+                if error.errno == errno.EBUSY:  # held by another program: one at a time would wait as long again
+                    raise
+                # else (a full disk) one at a time, below: the ones before the failing one are kept
+        for example in examples:
+            self.remember(example)
 
     def forget(self, example: Example) -> None:
         self._change(lambda connection: connection.execute("DELETE FROM examples WHERE id = ?", (example.id,)))

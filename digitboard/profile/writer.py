@@ -5,15 +5,46 @@ the order they were made; those waiting together are committed together (each st
 
 from __future__ import annotations
 
-import queue
+import itertools
 import threading
+from collections import deque
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 
 from digitboard.profile.examples import Example, Journal
 
 WAITING = 10_000  # changes handed over and not written yet, at most: then the learner waits (replay's, not a person)
-TOGETHER = 1_000  # changes committed in one transaction, at most
+TOGETHER = 10_000  # changes committed in one transaction, at most
+GATHERING = 0.05  # seconds a change waits for the ones after it, unless a flush or the close comes
+
+Change = tuple[str, object]  # ("remember", an example), ("forget", ...), ("keep_embeddings", ...), ("", a flush)
+
+
+class Waiting:
+    """The changes handed over and not written yet, at most `bound`: put one at a time, taken all
+    at once (queue.Queue took a lock, and notified, for each one taken)."""
+
+    def __init__(self, bound: int) -> None:
+        self.bound = bound
+        self._changes: deque[Change | None] = deque()
+        self._changed = threading.Condition()
+
+    def put(self, change: Change | None) -> None:
+        with self._changed:
+            while len(self._changes) >= self.bound:
+                self._changed.wait()
+            self._changes.append(change)
+            if len(self._changes) == 1:  # the writer waits only while there is none
+                self._changed.notify_all()
+
+    def take(self, most: int, wait: bool = True) -> list[Change | None]:
+        """Up to `most` changes, oldest first; with `wait`, at least one."""
+        with self._changed:
+            while wait and not self._changes:
+                self._changed.wait()
+            taken = [self._changes.popleft() for _ in range(min(most, len(self._changes)))]
+            self._changed.notify_all()  # a learner waiting for room
+        return taken
 
 
 class WritingThread:
@@ -26,7 +57,8 @@ class WritingThread:
         self.journal = journal
         self.on_failure = on_failure
         self.failed = False
-        self._changes: queue.Queue[tuple[str, object] | None] = queue.Queue(WAITING)
+        self._changes = Waiting(WAITING)
+        self._hurry = threading.Event()  # a flush or the close is waiting: write without gathering
         self._thread = threading.Thread(target=self._run, name="profile-writer", daemon=True)
         self._thread.start()
 
@@ -43,46 +75,60 @@ class WritingThread:
         """Wait until every change handed over so far is written (or dropped); whether it was in time."""
         written = threading.Event()
         self._changes.put(("", written))
+        self._hurry.set()
         return written.wait(timeout)
 
     def close(self, timeout: float | None = None) -> bool:
         """Write what is waiting, then stop the thread; whether it finished in time."""
         self._changes.put(None)
+        self._hurry.set()
         self._thread.join(timeout)
         return not self._thread.is_alive()
 
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            waiting = [self._changes.get()]
-            while len(waiting) < TOGETHER and waiting[-1] is not None:
-                try:
-                    waiting.append(self._changes.get_nowait())
-                except queue.Empty:
-                    break
-            if waiting[-1] is None:
+            waiting = self._changes.take(TOGETHER)
+            if len(waiting) < TOGETHER and waiting[0] is not None and waiting[0][0]:
+                # A change: let the ones a burst brings right after it gather first. Written as
+                # they came, a few at a time, each write let go of Python's lock, and took it back
+                # from the thread making the changes, hundreds of times a second (replay).
+                self._hurry.wait(GATHERING)
+                waiting += self._changes.take(TOGETHER - len(waiting), wait=False)
+            self._hurry.clear()
+            if None in waiting:  # the close: the last thing handed over
                 stopping = True
-                waiting.pop()
-            self._write([change for change in waiting if change[0]])  # type: ignore[index]
-            for what, flushed in waiting:  # type: ignore[misc]
+                waiting = waiting[:waiting.index(None)]
+            changes: list[Change] = waiting  # type: ignore[assignment]
+            self._write([change for change in changes if change[0]])
+            for what, flushed in changes:
                 if not what:
-                    flushed.set()  # a flush: everything before it is written
+                    flushed.set()  # type: ignore[attr-defined]  # a flush: everything before it is written
 
-    def _write(self, changes: list[tuple[str, object]]) -> None:
-        """Write the changes, in one transaction if the journal takes batches (Profile.batch)."""
+    def _write(self, changes: list[Change]) -> None:
+        """Write the changes, in one transaction if the journal takes batches (Profile.batch), and
+        each run of examples learned one after another in one go if it takes them so
+        (Profile.remember_all)."""
         if not changes or self.failed:
             return
         batch = getattr(self.journal, "batch", None)
+        remember_all = getattr(self.journal, "remember_all", None)
         with batch(self._fail) if batch is not None and len(changes) > 1 else nullcontext():
-            for what, argument in changes:
-                write = getattr(self.journal, what, None)
-                if write is None:  # a journal that keeps no embeddings
-                    continue
-                try:
-                    write(argument)
-                except OSError as error:
-                    self._fail(error)
-                    return
+            for what, run in itertools.groupby(changes, key=lambda change: change[0]):
+                arguments = [argument for _, argument in run]
+                if what == "remember" and remember_all is not None and len(arguments) > 1:
+                    writes = [(remember_all, arguments)]
+                else:
+                    write = getattr(self.journal, what, None)
+                    if write is None:  # a journal that keeps no embeddings
+                        continue
+                    writes = [(write, argument) for argument in arguments]
+                for write, argument in writes:
+                    try:
+                        write(argument)
+                    except OSError as error:
+                        self._fail(error)
+                        return
 
     def _fail(self, error: OSError) -> None:
         if not self.failed:
