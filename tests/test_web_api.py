@@ -17,7 +17,7 @@ from digitboard.core.drawing import extent, fit_height
 from digitboard.sessions.files import read_sessions
 from digitboard.sessions.format import COORDINATE_LIMIT, SessionError, parse_session
 from digitboard.training.data import HELD_OUT_CONTRIBUTORS, load_unipen
-from digitboard.web.app import MAX_BODY_BYTES, MAX_EXAMPLE_POINTS, MAX_EXAMPLES, WEB_LIMITS, create_app
+from digitboard.web.app import MAX_BODY_BYTES, MAX_CORRECTIONS, MAX_EXAMPLE_POINTS, MAX_EXAMPLES, WEB_LIMITS, create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 WEB = ROOT / "digitboard" / "web"
@@ -42,10 +42,11 @@ def real_app(request):
 
 
 def replay_lines(tmp_path: Path, sessions: list[dict]) -> list[dict]:
-    """What `digitboard replay` prints for `sessions`, run through the command itself."""
+    """What `digitboard replay --corrections-only` prints for `sessions` (the web board learns from
+    corrections only, digitboard.web.learning), run through the command itself."""
     sessions_file, out = tmp_path / "sessions.jsonl", tmp_path / "replayed.jsonl"
     sessions_file.write_text("".join(json.dumps(session) + "\n" for session in sessions))
-    assert digitboard_main(["replay", str(sessions_file), "--out", str(out)]) == 0
+    assert digitboard_main(["replay", "--corrections-only", str(sessions_file), "--out", str(out)]) == 0
     return [json.loads(line) for line in out.read_text().splitlines()]
 
 
@@ -82,7 +83,11 @@ def test_answers_exactly_what_replay_prints_for_real_drawn_sessions(real_app, un
         for _ in range(2):  # the second time from the server's memory of drawings (digitboard.web.memo)
             response = client.post("/api/read", json=session)
             assert response.status_code == 200, response.get_data(as_text=True)
-            assert response.get_data(as_text=True) == json.dumps(printed)  # same keys, order and numbers
+            answer = response.get_data(as_text=True)
+            if "correct" in json.dumps(session["actions"]):  # and then what the correction taught, after replay's
+                assert answer.startswith(json.dumps(printed)[:-1] + ', "learned": [{"action": ')
+                answer = json.dumps({key: value for key, value in json.loads(answer).items() if key != "learned"})
+            assert answer == json.dumps(printed)  # same keys, order and numbers
             assert response.mimetype == "application/json"
 
 
@@ -415,7 +420,8 @@ def test_examples_teach_a_request_as_a_profile_teaches_replay(real_app, unipen_p
     assert digitboard_main(["profile", "--profile", str(profile), "--import", str(exported)]) == 0
     session_file, out = tmp_path / "session.json", tmp_path / "replayed.jsonl"
     session_file.write_text(json.dumps(session))
-    assert digitboard_main(["replay", str(session_file), "--profile", str(profile), "--out", str(out)]) == 0
+    assert digitboard_main(["replay", "--corrections-only", str(session_file), "--profile", str(profile),
+                            "--out", str(out)]) == 0
     replayed = json.loads(out.read_text())
     replayed.pop("session")
     assert taught.get_json() == replayed
@@ -502,3 +508,95 @@ def test_too_many_corrections_in_one_request_is_400(client):
     assert response.get_json() == {"error": "session:1: field 'actions': too many corrections and deletions (11; at most 10)"}
     response = client.post("/api/read", json={"size": [640, 480], "actions": [{"stroke": [[10, 10], [10, 60]]}, *corrections[1:]]})
     assert response.status_code == 200
+
+
+# -- what a session's corrections teach: the board's rule, as the page keeps it ---------------------
+
+def edit_sessions(count: int, seed: int) -> list[dict]:
+    """Random sessions of strokes, undos, clears, corrections and deletions (the last two aimed at
+    a stroke's first point), on a 640x480 board."""
+    rng = np.random.default_rng(seed)
+    sessions = []
+    for _ in range(count):
+        actions, firsts = [], []
+        for _ in range(int(rng.integers(4, 30))):
+            kind = rng.choice(["stroke", "stroke", "stroke", "undo", "clear", "correct", "correct", "delete"])
+            if kind == "stroke" or not firsts:
+                x, y = rng.uniform(20, 600), rng.uniform(20, 440)
+                points = np.cumsum(rng.normal(0, 6, (int(rng.integers(2, 160)), 2)), axis=0) + [x, y]
+                actions.append({"stroke": np.round(points, 1).tolist()})
+                firsts.append(actions[-1]["stroke"][0])
+            elif kind == "undo":
+                actions.append({"key": "ctrl+z"})
+            elif kind == "clear":
+                actions.append({"key": "n"})
+            else:
+                at = firsts[int(rng.integers(len(firsts)))]
+                actions.append({"correct": {"at": at, "label": int(rng.integers(10))}} if kind == "correct"
+                               else {"delete": {"at": at}})
+        edits = [index for index, action in enumerate(actions) if "correct" in action or "delete" in action]
+        for index in edits[MAX_CORRECTIONS:]:  # within the web board's bound
+            actions[index] = {"key": "ctrl+z"}
+        sessions.append({"size": [640, 480], "actions": actions})
+    return sessions
+
+
+def test_learned_is_what_undo_leaves_of_the_sessions_corrections(client):
+    """The page keeps the examples the answer's `learned` lists; they are exactly the corrections
+    whose edit the board still holds (an undone one's goes, one under a later clear stays), each in
+    the form a request's example takes, as the core board decides it (digitboard.core.board)."""
+    from conftest import FakeRecognizer as Recognizer
+
+    from digitboard.core.board import Board, _Corrected
+    from digitboard.web.learning import PageLearner, example_strokes
+    from digitboard.web.memo import DrawingMemo
+
+    seen = 0
+    for session in edit_sessions(60, seed=4):
+        answer = client.post("/api/read", json=session)
+        assert answer.status_code == 200, answer.get_json()
+        learner = PageLearner(Recognizer(), [], DrawingMemo(), MAX_EXAMPLE_POINTS)
+        board = Board(learner, learner)
+        corrections = {}
+        for index, action in enumerate(parse_session(session, "s").actions):
+            board.apply(action)
+            if "correct" in session["actions"][index] and board.history and isinstance(board.history[-1], _Corrected) \
+                    and id(board.history[-1]) not in corrections:
+                corrections[id(board.history[-1])] = (index, board.history[-1])
+        held = [(index, edit) for index, edit in corrections.values()  # in the board's history, and not taken back
+                if any(edit is kept for kept in board.history) and learner.example(edit.handle.id) is edit.handle]
+        learned = answer.get_json().get("learned", [])
+        assert [example["action"] for example in learned] == [index for index, _ in held], session
+        for example, (index, edit) in zip(learned, held):
+            drawn = [ink.points for ink in edit.digit.strokes if ink.id in example["digit"]]
+            assert example["label"] == session["actions"][index]["correct"]["label"]
+            assert example["strokes"] == [stroke.tolist() for stroke in example_strokes(drawn, MAX_EXAMPLE_POINTS)]
+            assert sum(map(len, example["strokes"])) <= MAX_EXAMPLE_POINTS
+        seen += len(learned)
+    assert seen > 20
+
+
+def test_a_correction_teaches_the_rest_of_its_visit_as_it_teaches_the_next(real_app, unipen_path):
+    """A drawing corrected, then drawn again below in the same session, reads as it does on a
+    fresh board sent the example the first answer taught (what the page keeps and sends on the
+    next visit): the same label, confidence and mark, on 40 boards of four real digits."""
+    digits = load_unipen(unipen_path, HELD_OUT_CONTRIBUTORS)
+    rng = np.random.default_rng(1)
+    client = real_app.test_client()
+    for _ in range(40):
+        strokes, left = [], 40
+        for digit in [digits[i] for i in rng.choice(len(digits), 4, replace=False)]:
+            strokes.append([np.round(stroke) for stroke in fit_height(digit.strokes, 130, (left, 80))])
+            left += extent(strokes[-1])[0] + 130 / 3
+        actions = [{"stroke": stroke.tolist()} for drawing in strokes for stroke in drawing]
+        first = client.post("/api/read", json={"size": [1100, 700], "actions": actions}).get_json()["digits"][0]
+        x, y, w, h = first["box"]
+        label = first["alternatives"][1][0]  # a label the model doubts: what the user teaches must show
+        again = [{"stroke": (stroke + [0, 250]).tolist()} for stroke in strokes[0]]
+        same = client.post("/api/read", json={"size": [1100, 700], "actions": [
+            *actions, {"correct": {"at": [x + w / 2, y + h / 2], "label": label}}, *again]}).get_json()
+        kept = [{"label": example["label"], "strokes": example["strokes"]} for example in same["learned"]]
+        following = client.post("/api/read", json={"size": [1100, 700], "actions": again, "examples": kept}).get_json()
+        read = lambda digit: (digit["label"], digit["confidence"], digit["mark"], digit["alternatives"])
+        assert [read(digit) for digit in same["digits"] if digit["box"][1] > 300] == \
+            [read(digit) for digit in following["digits"]]

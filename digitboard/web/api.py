@@ -1,7 +1,8 @@
-"""The API: `POST /api/read` takes one session and answers what `digitboard replay` prints for
-it, without the `session` field; a session may carry the user's examples (`"examples"`), read
-as `digitboard replay --profile` reads a profile's. Nothing is kept between requests and nothing
-is written.
+"""The API: `POST /api/read` takes one session and answers what `digitboard replay
+--corrections-only` prints for it, without the `session` field, and with the examples its
+corrections taught (`"learned"`, digitboard.web.learning); a session may carry the user's examples
+(`"examples"`), read as `digitboard replay --profile` reads a profile's. Nothing is kept between
+requests and nothing is written.
 
 Every request's cost is bounded by what it asks for: its shape (actions, points, examples) is
 counted on the fast, C-decoded JSON before any action is parsed, so a body over the bounds is
@@ -24,7 +25,7 @@ from digitboard.recognition.preprocess import STROKE_WIDTH
 from digitboard.sessions.files import decode_session_bytes
 from digitboard.sessions.format import Session, SessionError, check_limits, parse_action, parse_session
 from digitboard.sessions.stream import decode_json
-from digitboard.sessions.replay import replay_session
+from digitboard.web.learning import read_session
 from digitboard.web.memo import DrawingMemo
 from digitboard.web.responses import json_response
 
@@ -43,11 +44,11 @@ def read() -> Response:
     if not request.is_json:  # a form or text/plain is not a session, whatever its bytes
         raise UnsupportedMediaType(f"{WHERE}: send the session as JSON (Content-Type: application/json)")
     session, examples, notes = request_from_body(body, config)
-    # Like `digitboard replay --profile` with the user's examples (none: a fresh profile): the
-    # session's own corrections and the digits let stand in it teach the rest of it.
+    # Like `digitboard replay --corrections-only --profile` with the user's examples (none: a
+    # fresh profile): the session's own corrections teach the rest of it, as the page keeps them.
     extensions = current_app.extensions
-    result = replay_session(session, extensions["digitboard.recognition.recognizer"], examples=examples,
-                            model_inputs=extensions["digitboard.drawings"])
+    result = read_session(session, extensions["digitboard.recognition.recognizer"], examples,
+                          extensions["digitboard.drawings"], config.max_example_points)
     result.pop("session")
     if notes:
         result["notes"] = notes  # only when an example was left out: otherwise replay's answer exactly

@@ -24,7 +24,7 @@ const readUrl = board.dataset.readUrl;
 // server's bounds on a session (the page starts afresh well before reaching them), the key
 // table, and the tap rule.
 const rules = JSON.parse(document.getElementById("rules").textContent);
-const {maxActions, maxPoints, maxCorrections, maxExamples, maxExamplePoints, storedExamples: examplesKept} = rules;
+const {maxActions, maxPoints, maxCorrections, maxExamples, storedExamples: examplesKept} = rules;
 // CSS pixels: a press whose points stay this close to where it began is a tap; one that goes
 // further is a stroke. The desktop board's own click (digitboard.core.chooser.CLICK_REACH).
 const clickReach = rules.clickReach;
@@ -36,11 +36,12 @@ let sessionId = newId(); // examples learned in this session travel as its actio
 let sessionStart = performance.now(); // a restored board's times go on after its last
 let strokes = []; // every stroke of the session, by id: the board numbers its strokes so
 let onBoard = []; // ids of the strokes the board still has, in drawing order
-// Edits undo can take back, as on the board: {stroke}, {cleared}, {corrected}, {deleted}.
-let history = [];
-// Each correction made, {ids, label, at, example}: a session started afresh corrects again the
-// digits still on the board, so that they stay shown corrected.
-let corrections = [];
+// What the newest answer says of the board: the actions it read, and the strokes it left on the
+// board. Undo, a deletion and the examples kept follow the server's board (the desktop board's
+// own rule, digitboard.core.board); the page only guesses ahead until the answer comes.
+let served = {count: 0, onBoard: []};
+let deleting = new Map(); // a deletion not answered yet: its action's index -> the strokes it took
+let forgottenBefore = 0; // actions before this index teach nothing kept ("Forget my handwriting")
 let digits = []; // the last answer's digits
 let labelSpots = []; // where each digit's label went: [left, top, right, bottom] or null
 let pen = null; // the press being drawn: {pointerId, points, moved, closedPanel, onPanel, row, heldOpen, timer}
@@ -243,29 +244,19 @@ function smallestBoxAt(x, y, padding = 0) {
 // -- edits: the same as on the desktop board ----------------------------------------------------
 
 function addStroke(points) {
-  const id = strokes.length;
   strokes.push(points);
-  onBoard.push(id);
   actions.push({stroke: points});
-  history.push({stroke: id});
-  scheduleInk();
+  followAnswer();
   read();
 }
 
 function undo() {
+  // The board takes back its last edit still in effect, by its own rule (digitboard.core.board):
+  // the page sends the key and draws what the answer leaves on the board.
   if (dropPen()) return; // undo during a stroke drops that stroke, which was never an edit
-  const edit = history.pop();
-  if (!edit) return;
+  if (!actions.length) return;
   closePanel();
-  if (edit.cleared) onBoard = edit.cleared; // undoing a clear brings the board back
-  else if (edit.deleted) onBoard = [...onBoard, ...edit.deleted].sort((a, b) => a - b);
-  else if (edit.corrected) {
-    forgetExample(edit.corrected);
-    corrections = corrections.filter((made) => made.example !== edit.corrected);
-  }
-  else onBoard.pop();
   actions.push({key: "ctrl+z"});
-  scheduleInk();
   read();
 }
 
@@ -273,11 +264,24 @@ function clear() {
   dropPen();
   closePanel();
   if (!onBoard.length) return; // clearing an empty board is no edit
-  history.push({cleared: onBoard});
-  onBoard = [];
   actions.push({key: "n"});
-  scheduleInk();
+  followAnswer();
   read();
+}
+
+function followAnswer() {
+  // The ink: the strokes the newest answer left on the board, and what the actions since do
+  // (a stroke adds itself, a clear takes all, a deletion its digit's; an undo waits for its answer).
+  let board = [...served.onBoard];
+  let id = actions.slice(0, served.count).filter((action) => action.stroke).length;
+  for (let index = served.count; index < actions.length; index++) {
+    const action = actions[index];
+    if (action.stroke) board.push(id++);
+    else if (action.key === "n") board = [];
+    else if (deleting.has(index)) board = board.filter((stroke) => !deleting.get(index).has(stroke));
+  }
+  onBoard = board;
+  scheduleInk();
 }
 
 function aimAt(digit) {
@@ -292,15 +296,10 @@ function aimAt(digit) {
 }
 
 function correct(digit, label) {
+  // The example it teaches is kept as the answer gives it (learned): see keepLearned.
   closePanel();
   if (!digits.includes(digit)) return;
-  const at = aimAt(digit);
-  actions.push({correct: {at, label}});
-  const example = {id: newId(), session: sessionId, label,
-                   strokes: resampled(digit.strokes.map((id) => strokes[id]), maxExamplePoints)};
-  corrections.push({ids: [...digit.strokes], label, at, example: example.id});
-  rememberExample(example);
-  history.push({corrected: example.id});
+  actions.push({correct: {at: aimAt(digit), label}});
   read();
 }
 
@@ -308,10 +307,8 @@ function deleteDigit(digit) {
   closePanel();
   if (!digits.includes(digit)) return;
   actions.push({delete: {at: aimAt(digit)}});
-  const gone = new Set(digit.strokes);
-  history.push({deleted: onBoard.filter((id) => gone.has(id))});
-  onBoard = onBoard.filter((id) => !gone.has(id));
-  scheduleInk();
+  deleting.set(actions.length - 1, new Set(digit.strokes));
+  followAnswer();
   read();
 }
 
@@ -324,45 +321,39 @@ function editCount() {
 }
 
 function compactSession() {
-  // A long-used page would outgrow the server's bounds on a session. Its strokes still on the
-  // board, drawn again in order, make the same board (undo takes back the last edit first, so
-  // each kept stroke met exactly the kept strokes before it), and each corrected digit still on
-  // it is corrected again, so it stays shown corrected; older undo history is lost, and this
-  // session's corrections go on teaching as the user's examples.
+  // A long-used page would outgrow the server's bounds on a session. Once an answer has read the
+  // whole session, its strokes still on the board, drawn again in order, make the same board
+  // (undo takes back the last edit first, so each kept stroke met exactly the kept strokes
+  // before it), and each corrected digit still on it is corrected again right after its last
+  // stroke, as it was, so it stays shown corrected; older undo history is lost. The examples of
+  // corrections made again travel as the new session's; the others, as the user's examples.
   if (actions.length <= maxActions / 2 && pointCount() <= maxPoints / 2 && editCount() <= maxCorrections / 2) return;
-  const kept = new Set(onBoard);
-  const latest = new Map(); // by the digit's strokes: its last correction
-  for (const made of corrections) {
-    if (!made.ids.every((id) => kept.has(id))) continue;
-    latest.delete(made.ids.join(","));
-    latest.set(made.ids.join(","), made);
-  }
+  if (served.count !== actions.length) return; // an edit not answered yet: the board is not known
   const renumbered = new Map(onBoard.map((id, index) => [id, index]));
-  corrections = [...latest.values()].slice(-(maxCorrections - 1)) // room for the next; older ones teach as examples
-    .map((made) => ({...made, ids: made.ids.map((id) => renumbered.get(id))}));
+  const again = digits.filter((digit) => digit.corrected).slice(-(maxCorrections - 1)); // room for the next
+  const after = new Map(again.map((digit) => [renumbered.get(Math.max(...digit.strokes)), digit]));
+  const aims = new Map(again.map((digit) => [digit, aimAt(digit)])); // from the strokes as numbered now
+  const fresh = newId();
+  const stored = storedExamples();
   strokes = onBoard.map((id) => strokes[id]);
+  actions = [];
+  for (const [id, points] of strokes.entries()) {
+    actions.push({stroke: points});
+    const digit = after.get(id);
+    if (!digit) continue;
+    actions.push({correct: {at: aims.get(digit), label: digit.label}});
+    const action = actions.length - 1; // its example goes on as the new session's, until the answer says
+    const example = stored.find((kept) => kept.session === sessionId && String(kept.digit) === String(digit.strokes));
+    if (example) Object.assign(example, {id: `${fresh}.${action}`, session: fresh, action, digit: digit.strokes.map((old) => renumbered.get(old))});
+  }
+  storeExamples(stored);
+  for (const digit of digits) digit.strokes = digit.strokes.map((id) => renumbered.get(id)); // the answer shown, in the new numbers
   onBoard = strokes.map((_, id) => id);
-  actions = [...strokes.map((points) => ({stroke: points})),
-             ...corrections.map(({at, label}) => ({correct: {at, label}}))];
-  history = onBoard.map((id) => ({stroke: id}));
-  sessionId = newId();
-}
-
-function resampled(drawn, most) {
-  // A drawing of at most `most` points in all, each stroke keeping its ends and a share of the
-  // points as even along its length as its own points allow: the form the server accepts.
-  const total = drawn.reduce((count, points) => count + points.length, 0);
-  if (total <= most) return drawn.map((points) => points.map(([x, y]) => [x, y]));
-  return drawn.map((points) => {
-    const share = Math.max(Math.min(points.length, 2), Math.floor((points.length / total) * most));
-    if (share >= points.length) return points.map(([x, y]) => [x, y]);
-    const picked = [];
-    for (let i = 0; i < share; i++) {
-      const [x, y] = points[Math.round((i * (points.length - 1)) / Math.max(1, share - 1))];
-      picked.push([x, y]);
-    }
-    return picked;
-  });
+  served = {count: 0, onBoard: []};
+  deleting = new Map();
+  forgottenBefore = 0;
+  sessionId = fresh;
+  followAnswer();
 }
 
 // -- the board kept over a reload of the page -------------------------------------------------------
@@ -370,7 +361,7 @@ function resampled(drawn, most) {
 function saveBoard() {
   try {
     const last = actions.reduce((time, action) => (action.stroke ? action.stroke[action.stroke.length - 1][2] : time), 0);
-    sessionStorage.setItem(BOARD_KEY, JSON.stringify({actions, strokes, onBoard, history, corrections, sessionId, last}));
+    sessionStorage.setItem(BOARD_KEY, JSON.stringify({actions, strokes, onBoard, sessionId, forgottenBefore, last}));
   } catch { /* storage off or full: a reload starts a fresh board */ }
 }
 
@@ -381,8 +372,9 @@ function restoreBoard() {
   try {
     const kept = JSON.parse(sessionStorage.getItem(BOARD_KEY) || "null");
     if (!kept || !Array.isArray(kept.actions) || !kept.actions.length) return false;
-    ({actions, strokes, onBoard, history, sessionId} = kept);
-    corrections = Array.isArray(kept.corrections) ? kept.corrections : [];
+    ({actions, strokes, onBoard, sessionId} = kept);
+    forgottenBefore = Number(kept.forgottenBefore) || 0;
+    served = {count: 0, onBoard: []}; // the answer to the session read again says what is on the board
     sessionStart = performance.now() - (Number(kept.last) || 0) - 1; // a stroke's times never go back
     return true;
   } catch {
@@ -409,19 +401,25 @@ function storeExamples(examples) {
   }
 }
 
-function rememberExample(example) {
-  storeExamples([...storedExamples(), example]);
-  showExampleCount();
-}
-
-function forgetExample(id) {
-  storeExamples(storedExamples().filter((example) => example.id !== id));
+function keepLearned(learned) {
+  // This session's examples are those the answer says its corrections still teach, in the form
+  // the server learned them (an undone correction's is gone): kept as the next visit will send them.
+  const own = (learned || []).filter((example) => example.action >= forgottenBefore)
+    .map(({action, digit, label, strokes: drawn}) => ({id: `${sessionId}.${action}`, session: sessionId, action, digit, label, strokes: drawn}));
+  const stored = storedExamples();
+  const before = stored.filter((example) => example.session === sessionId);
+  if (JSON.stringify(before.map((example) => example.id)) === JSON.stringify(own.map((example) => example.id))) return;
+  storeExamples([...stored.filter((example) => example.session !== sessionId), ...own]);
   showExampleCount();
 }
 
 function examplesToSend() {
-  // Corrections of earlier sessions; this session's own travel as its `correct` actions.
-  return storedExamples().filter((example) => example.session !== sessionId).slice(-maxExamples)
+  // The newest examples as the next visit will send them: this session's own travel as its
+  // `correct` actions, so they leave room for that many fewer of the earlier ones.
+  const own = storedExamples().filter((example) => example.session === sessionId).length
+    + actions.slice(served.count).filter((action) => action.correct).length;
+  const others = storedExamples().filter((example) => example.session !== sessionId);
+  return others.slice(Math.max(0, others.length - Math.max(0, maxExamples - own)))
     .map(({label, strokes: drawn}) => ({label, strokes: drawn}));
 }
 
@@ -429,7 +427,7 @@ function forgetHandwriting() {
   try {
     localStorage.removeItem(EXAMPLES_KEY);
   } catch { /* nothing was kept */ }
-  sessionId = newId(); // nothing learned before this moment travels again
+  forgottenBefore = actions.length; // nothing learned before this moment is kept again
   showExampleCount();
   say("Your handwriting is forgotten: this browser keeps no examples now");
   if (actions.length) read();
@@ -485,9 +483,10 @@ function say(message) {
 }
 
 async function read() {
-  compactSession();
   saveBoard();
   const number = ++requestsSent;
+  const count = actions.length;
+  const asked = sessionId;
   const examples = examplesToSend();
   const session = {size: boardSize(), actions, ...(examples.length ? {examples} : {})};
   let answer;
@@ -503,11 +502,17 @@ async function read() {
     if (number > newestShown) say(`Not read: ${error.message}`);
     return;
   }
-  if (number <= newestShown) return; // a newer answer is already on the board
+  if (number <= newestShown || asked !== sessionId) return; // a newer answer is already on the board
   newestShown = number;
-  board.dataset.answered = String(number); // how many requests the board shows the answer of (for tests)
   say(answer.notes ? `Some of your kept corrections were left out: ${answer.notes[0]}` : "");
+  served = {count, onBoard: answer.digits.flatMap((digit) => digit.strokes).sort((a, b) => a - b)};
+  for (const index of deleting.keys()) if (index < count) deleting.delete(index);
+  keepLearned(answer.learned);
+  followAnswer();
   showDigits(answer.digits, answer.reading);
+  compactSession();
+  saveBoard();
+  board.dataset.answered = String(number); // how many requests the board shows the answer of (for tests)
 }
 
 // -- what the server answered: boxes, labels, the reading ------------------------------------------
