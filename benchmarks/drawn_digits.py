@@ -15,7 +15,7 @@ Prints, per institution and overall:
 - the classic Keras MNIST tutorial's recipe on the isolated digits and numbers, beside ours.
 
     python benchmarks/drawn_digits.py                          # writers held out from training
-    python benchmarks/drawn_digits.py --cross-validation reports/cv/B     # every writer, by the fold model that never saw them
+    python benchmarks/drawn_digits.py --cross-validation reports/cv/L/pooled     # every writer, by the fold model that never saw them
 
 Every layout is drawn at random (sizes, places, gaps) from --seed; the same seed gives the same
 sessions. Which writers a model saw decides what a figure means: say it beside the figure.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
 from digitboard.core.actions import Stroke
 from digitboard.core.board import Board
@@ -33,9 +32,6 @@ def readings(recognizer) -> list[tuple[str, int, float]]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="the shipped model reads a plain vertical stroke as 1 at only 54-85%: "
-                   "training taught straight lines among the synthetic junk as 'not a digit' "
-                   "(see docs/cross-validation.md); a model trained without them is not shipped yet")
 def test_a_plain_vertical_stroke_of_any_length_and_sampling_reads_one_with_confidence(shipped_model):
     from digitboard.recognition.recognizer import load_recognizer
 
