@@ -708,3 +708,18 @@ def test_an_older_profiles_example_larger_than_a_row_holds_is_imported_as_a_row_
     assert contents.skipped == 0 and [e.id for e in contents.examples] == ["large"]
     assert sum(len(stroke) for stroke in contents.examples[0].strokes) <= BOUNDS.points
 
+
+def test_a_digit_let_stand_is_kept_only_if_the_profile_can_tie_it_to_the_corrections_behind_it(tmp_path):
+    """Tied to more corrections than a row holds, it was kept in memory, and the profile refused it
+    (raising into the board, or ending the thread that writes the profile)."""
+    from digitboard.profile.learner import PersonalRecognizer
+    from digitboard.profile.rows import BOUNDS
+
+    corrections = [example(1, shifted(ONE, index)) for index in range(BOUNDS.tied_to + 1)]
+    profile = Profile(tmp_path / "p.sqlite")
+    learner = PersonalRecognizer(EmbeddingFake(), corrections, journal=profile)
+    image, strokes = image_batch(ONE)[0, ..., 0], [np.asarray(ONE[0], float)]
+    assert learner.accept(image, strokes, 1, reasons=[e.id for e in corrections]) is None
+    tied = learner.accept(image, strokes, 1, reasons=[e.id for e in corrections[:BOUNDS.tied_to]])
+    assert len(tied.tied_to) == BOUNDS.tied_to and learner.refused == 0
+    assert [(e.id, len(e.tied_to)) for e in profile.read().examples] == [(tied.id, BOUNDS.tied_to)]

@@ -25,7 +25,7 @@ import numpy as np
 
 from digitboard.profile.evidence import ExampleRows, adjust, closeness, personal_evidence, unit_rows
 from digitboard.profile.examples import EmbeddingRecognizer, Example, Explained, Journal, LearningConfig, drawing_key
-from digitboard.profile.rows import strokes_within_bounds
+from digitboard.profile.rows import BOUNDS, strokes_within_bounds
 from digitboard.profile.writer import WritingThread
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.preprocess import digit_image
@@ -168,7 +168,8 @@ class PersonalRecognizer:
 
         A reading the model alone would not have given (`reasons`: the examples that gave it) is
         no evidence of its own: the example is tied to the corrections behind it and goes with
-        them; with none left, it is not kept at all."""
+        them; with none left, or more than a stored example may be tied to (`BOUNDS.tied_to`: the
+        profile would refuse it), it is not kept at all."""
         if self.config.accepted_per_label == 0:
             return None
         anchors: set[str] = set()
@@ -180,7 +181,7 @@ class PersonalRecognizer:
                 if not behind.accepted:
                     anchors.add(id)
                 anchors.update(anchor for anchor in behind.tied_to if anchor in self._examples)
-        if reasons and not anchors:
+        if (reasons and not anchors) or len(anchors) > BOUNDS.tied_to:
             return None
         example = self._example(image, strokes, label, path, accepted=True)
         example.tied_to = tuple(sorted(anchors))
