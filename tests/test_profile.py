@@ -556,3 +556,170 @@ def test_reading_a_profile_while_writing_it_keeps_sqlites_locks(tmp_path):
     assert sorted(labels(path)) == [1, 3, 7]
     profile.close()
     assert sorted(labels(path)) == [1, 3, 7]
+
+
+# -- a drawing larger than a row holds -------------------------------------------------------------
+def scribble(points: int = 0, dots: int = 0) -> list[np.ndarray]:
+    """A one drawn in more points (one stroke, the pen barely moving between them) or more
+    strokes (dots down a line) than an example holds."""
+    if points:
+        return [np.column_stack([300.0 + (np.arange(points) % 2) * 0.5, np.linspace(100.0, 210.0, points)])]
+    return [np.array([[300.0, 100.0 + index * 110.0 / dots]]) for index in range(dots)]
+
+
+def learn(learner, strokes, label: int):
+    strokes = [np.asarray(stroke, float) for stroke in strokes]
+    from digitboard.recognition.preprocess import digit_image
+
+    return learner.learn(digit_image(strokes), strokes, label)
+
+
+@pytest.mark.parametrize("drawn", [scribble(points=25_000), scribble(dots=250)], ids=["points", "strokes"])
+def test_a_correction_larger_than_a_row_holds_is_kept_and_so_is_the_next(tmp_path, drawn):
+    """Its row was refused, which ended the thread writing the profile: no correction after it
+    was kept. The learner keeps it as the profile can hold it, so what the profile keeps teaches
+    as the example learned did."""
+    from digitboard.profile.learner import embed_examples
+    from digitboard.profile.rows import BOUNDS
+
+    path = tmp_path / "p.sqlite"
+    learner = window_learner(EmbeddingFake(), path)
+    learner._loading.join(5)
+    large, ordinary = learn(learner, drawn, 1), learn(learner, SEVEN, 7)
+    learner.predict(image_batch(ONE))  # the examples embedded, as at the next reading
+    assert learner.close(10)
+    stored = Profile(path).read().examples
+    assert [(e.id, e.label) for e in stored] == [(large.id, 1), (ordinary.id, 7)]
+    assert learner.journal_error is None and learner.refused == 0
+    kept = stored[0].strokes
+    assert len(kept) <= BOUNDS.strokes and sum(len(stroke) for stroke in kept) <= BOUNDS.points
+    assert len(kept) == len(large.strokes) and all(np.allclose(a, b) for a, b in zip(kept, large.strokes))
+    (afresh,) = embed_examples(EmbeddingFake(), [Example(1, kept)])  # as a board reading the profile embeds it
+    assert np.allclose(afresh.embedding, large.embedding, atol=1e-5)
+
+
+def test_the_writer_skips_an_example_it_cannot_encode_says_so_and_writes_the_rest(tmp_path, monkeypatch, capsys):
+    """A ValueError from encoding a row ended the writer's thread, silently: every later change
+    was dropped, and a flush or close waited for it in vain."""
+    from digitboard.profile import store as store_module
+
+    real, go_on = store_module.example_row, __import__("threading").Event()
+
+    def example_row(example):
+        go_on.wait(10)  # the first write waits: those learned meanwhile are written together
+        if example.label == 2:
+            raise ValueError("an example holds at most 20000 finite points")
+        return real(example)
+
+    monkeypatch.setattr(store_module, "example_row", example_row)
+    path = tmp_path / "p.sqlite"
+    learner = window_learner(EmbeddingFake(), path)
+    learner._loading.join(5)
+    said: list[str] = []
+    learner.on_problem = said.append
+    for label in (1, 3, 2, 4):  # written in one go (remember_all), the one refused among them
+        learn(learner, SEVEN, label)
+    go_on.set()
+    assert learner.writer.flush(10)
+    learn(learner, SEVEN, 2)  # written alone (remember)
+    learn(learner, SEVEN, 5)
+    assert learner.writer.flush(10) and learner.writer._thread.is_alive()
+    assert learner.close(10)
+    assert labels(path) == [1, 3, 4, 5]
+    assert learner.refused == 2 and learner.journal_error is None and learner.journal is learner.writer
+    assert said == ["an example could not be kept in the profile (an example holds at most 20000 finite points); "
+                    "it is learned for this session only"]
+    assert "could not be kept in the profile" in capsys.readouterr().err
+    assert [e.label for e in learner.examples] == [1, 3, 2, 4, 2, 5]  # learned all the same
+
+
+def test_whatever_a_write_raises_the_writer_goes_on_and_the_failure_is_told():
+    from digitboard.profile.writer import WritingThread
+
+    class Broken:
+        def remember(self, example: Example) -> None:
+            raise KeyError(example.label)
+
+        def forget(self, example: Example) -> None:
+            pass
+
+    failures: list[OSError] = []
+    writing = WritingThread(Broken(), failures.append)
+    writing.remember(example(1))
+    assert writing.flush(10) and writing._thread.is_alive()
+    writing.remember(example(2))
+    assert writing.close(10)
+    assert [(error.errno, error.strerror) for error in failures] == [(errno.EIO, "KeyError: 1")]
+
+
+def replay_in_time(arguments: dict, seconds: float = 60) -> int:
+    """run_replay's exit status; fails if it has not finished within `seconds`."""
+    from digitboard.sessions import replay
+
+    finished: list[int] = []
+    thread = __import__("threading").Thread(target=lambda: finished.append(replay.run_replay(**arguments)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    assert not thread.is_alive(), "replay --update-profile never finished"
+    return finished[0]
+
+
+def test_replay_keeping_a_correction_larger_than_a_row_holds_finishes_and_says_what_it_kept(
+        tmp_path, monkeypatch, capsys):
+    """With the writer's thread gone, replay waited forever once WAITING changes were handed over."""
+    from digitboard.profile import store as store_module
+    from digitboard.profile import writer as writer_module
+    from digitboard.sessions import replay
+
+    monkeypatch.setattr(writer_module, "WAITING", 2)  # reached at once, rather than after 10,000 changes
+    monkeypatch.setattr(replay, "load_recognizer", lambda model: EmbeddingFake())
+    large = [[round(float(x), 1), round(float(y), 2)] for x, y in scribble(points=25_000)[0]]
+    actions = [{"stroke": large}, {"correct": {"at": [300, 150], "label": 1}}, {"stroke": SEVEN[0]}]
+    actions += [{"correct": {"at": [120, 150], "label": label}} for label in range(10)]
+    session = tmp_path / "s.jsonl"
+    session.write_text(json.dumps({"size": [640, 480], "actions": actions}) + "\n")
+    path = tmp_path / "p.sqlite"
+    arguments = {"files": [str(session)], "model": "model.keras", "profile": str(path), "update_profile": True}
+    assert replay_in_time(arguments) == 0
+    assert labels(path) == [1, *range(10)]
+    real = store_module.example_row
+
+    def example_row(example):
+        if sum(len(stroke) for stroke in example.strokes) > 1000:
+            raise ValueError("an example holds at most 20000 finite points")
+        return real(example)
+
+    monkeypatch.setattr(store_module, "example_row", example_row)  # the profile refuses the large one after all
+    path = tmp_path / "refusing.sqlite"
+    capsys.readouterr()
+    assert replay_in_time({**arguments, "profile": str(path)}) == 2
+    assert labels(path) == [*range(10)]
+    assert "--update-profile: 1 example(s) could not be kept in the profile" in capsys.readouterr().err
+
+
+def test_an_older_profiles_example_larger_than_a_row_holds_is_imported_as_a_row_holds_it(tmp_path):
+    from digitboard.profile.legacy import read_old_profile
+    from digitboard.profile.rows import BOUNDS
+
+    old = tmp_path / OLD_PROFILE_NAME
+    drawn = [stroke.tolist() for stroke in scribble(points=25_000)]
+    old.write_text(json.dumps({"learn": {"id": "large", "label": 1, "strokes": drawn}}) + "\n")
+    contents = read_old_profile(old)
+    assert contents.skipped == 0 and [e.id for e in contents.examples] == ["large"]
+    assert sum(len(stroke) for stroke in contents.examples[0].strokes) <= BOUNDS.points
+
+
+def test_a_digit_let_stand_is_kept_only_if_the_profile_can_tie_it_to_the_corrections_behind_it(tmp_path):
+    """Tied to more corrections than a row holds, it was kept in memory, and the profile refused it
+    (raising into the board, or ending the thread that writes the profile)."""
+    from digitboard.profile.learner import PersonalRecognizer
+    from digitboard.profile.rows import BOUNDS
+
+    corrections = [example(1, shifted(ONE, index)) for index in range(BOUNDS.tied_to + 1)]
+    profile = Profile(tmp_path / "p.sqlite")
+    learner = PersonalRecognizer(EmbeddingFake(), corrections, journal=profile)
+    image, strokes = image_batch(ONE)[0, ..., 0], [np.asarray(ONE[0], float)]
+    assert learner.accept(image, strokes, 1, reasons=[e.id for e in corrections]) is None
+    tied = learner.accept(image, strokes, 1, reasons=[e.id for e in corrections[:BOUNDS.tied_to]])
+    assert len(tied.tied_to) == BOUNDS.tied_to and learner.refused == 0
+    assert [(e.id, len(e.tied_to)) for e in profile.read().examples] == [(tied.id, BOUNDS.tied_to)]

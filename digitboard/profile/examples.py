@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -75,6 +76,26 @@ class Journal(Protocol):
     def remember(self, example: Example) -> None: ...
 
     def forget(self, example: Example) -> None: ...
+
+
+def example_strokes(strokes: Sequence[np.ndarray], most: int) -> list[np.ndarray]:
+    """A drawing of `most` points in all, the form an example is kept and sent in: each stroke
+    keeps its ends and a share of its points as even along it as its own points allow. Its ends
+    are kept whatever its share, so a drawing of many strokes may keep up to two points a stroke
+    more than `most`."""
+    total = sum(len(stroke) for stroke in strokes)
+    if total <= most:
+        return [np.asarray(stroke, np.float64)[:, :2].copy() for stroke in strokes]
+    kept = []
+    for stroke in strokes:
+        stroke = np.asarray(stroke, np.float64)[:, :2]
+        share = max(min(len(stroke), 2), len(stroke) * most // total)
+        if share >= len(stroke):
+            kept.append(stroke.copy())
+            continue
+        picked = np.floor(np.arange(share) * (len(stroke) - 1) / max(1, share - 1) + 0.5).astype(int)
+        kept.append(stroke[picked])
+    return kept
 
 
 def drawing_key(image: np.ndarray, path: np.ndarray | None) -> bytes:

@@ -25,6 +25,7 @@ import numpy as np
 
 from digitboard.profile.evidence import ExampleRows, adjust, closeness, personal_evidence, unit_rows
 from digitboard.profile.examples import EmbeddingRecognizer, Example, Explained, Journal, LearningConfig, drawing_key
+from digitboard.profile.rows import BOUNDS, strokes_within_bounds
 from digitboard.profile.writer import WritingThread
 from digitboard.recognition.classes import DIGIT_CLASSES
 from digitboard.recognition.preprocess import digit_image
@@ -60,7 +61,7 @@ class PersonalRecognizer:
         self.config = config
         self.writer: WritingThread | None = None
         if journal is not None and write_behind:
-            journal = self.writer = WritingThread(journal, self.journal_failed)
+            journal = self.writer = WritingThread(journal, self.journal_failed, self.journal_refused)
         self.journal = journal
         self.fingerprint = fingerprint  # of the base model: stored embeddings by another model are recomputed
         self._examples: dict[str, Example] = {}  # by id, oldest first
@@ -72,6 +73,7 @@ class PersonalRecognizer:
         self._loading: threading.Thread | None = None
         self.load_error: Exception | None = None
         self.journal_error: OSError | None = None
+        self.refused = 0  # examples the journal would not keep: learned for this session only
         self.on_problem: Callable[[str], None] | None = None  # also told of each problem (the window's strip)
         self.problems: list[str] = []  # every problem said so far
         self.starting_from: object | None = None  # the profile's name for the examples it started from
@@ -166,7 +168,8 @@ class PersonalRecognizer:
 
         A reading the model alone would not have given (`reasons`: the examples that gave it) is
         no evidence of its own: the example is tied to the corrections behind it and goes with
-        them; with none left, it is not kept at all."""
+        them; with none left, or more than a stored example may be tied to (`BOUNDS.tied_to`: the
+        profile would refuse it), it is not kept at all."""
         if self.config.accepted_per_label == 0:
             return None
         anchors: set[str] = set()
@@ -178,7 +181,7 @@ class PersonalRecognizer:
                 if not behind.accepted:
                     anchors.add(id)
                 anchors.update(anchor for anchor in behind.tied_to if anchor in self._examples)
-        if reasons and not anchors:
+        if (reasons and not anchors) or len(anchors) > BOUNDS.tied_to:
             return None
         example = self._example(image, strokes, label, path, accepted=True)
         example.tied_to = tuple(sorted(anchors))
@@ -189,7 +192,13 @@ class PersonalRecognizer:
     def _example(
         self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None, accepted: bool,
     ) -> Example:
-        """A new example, with its embedding if the digit was read lately (no second model run)."""
+        """A new example, with its embedding if the digit was read lately (no second model run).
+        A drawing beyond what the profile can hold is kept as it can hold it, here as there
+        (rows.strokes_within_bounds): rendered and embedded afresh at the next reading, as it
+        would be when the profile is read."""
+        within = strokes_within_bounds(strokes)
+        if within is not strokes:
+            return Example(label, _copied(within), None, accepted=accepted, model=self.fingerprint)
         image = np.asarray(image, np.float32)
         embedding = None
         if self._recent:  # else nothing to look up, and no drawing to hash (replay's corrections, most)
@@ -284,7 +293,8 @@ class PersonalRecognizer:
     def _write_down(self, what: str, argument: object) -> None:
         """Tell the journal (of an example learned or forgotten, or of embeddings made for stored
         examples, if it keeps them); if it cannot be written (a full disk, a read-only folder), go
-        on learning for this session only, and say so once."""
+        on learning for this session only, and say so once. An example it refuses is learned
+        for this session only, and counted."""
         journal = self.journal
         write = getattr(journal, what, None)
         if write is None:
@@ -293,6 +303,8 @@ class PersonalRecognizer:
             write(argument)
         except OSError as error:
             self.journal_failed(error)
+        except ValueError as error:
+            self.journal_refused(error)
 
     def journal_failed(self, error: OSError) -> None:
         """Go on for the session only, and say why once: the journal could not be written."""
@@ -301,6 +313,14 @@ class PersonalRecognizer:
         self.journal_error, self.journal = error, None
         self.problem(f"cannot write personal examples ({error.strerror or error}); "
                      "corrections are learned for this session only")
+
+    def journal_refused(self, error: ValueError) -> None:
+        """Count an example the journal would not keep (beyond a profile's bounds), learned for
+        this session only; say the first. The journal goes on keeping the others."""
+        self.refused += 1
+        if self.refused == 1:
+            self.problem(f"an example could not be kept in the profile ({error}); "
+                         "it is learned for this session only")
 
     def close(self, timeout: float | None = None) -> bool:
         """Finish writing what was learned (a journal written behind); whether it finished in time."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from digitboard.profile.examples import Example
-from digitboard.profile.rows import BOUNDS, ProfileContents, created_in_bounds, example_row
+from digitboard.profile.rows import BOUNDS, ProfileContents, created_in_bounds, example_row, strokes_within_bounds
 from digitboard.profile.schema import NotAProfile
 from digitboard.recognition.classes import DIGIT_CLASSES
 
@@ -60,6 +60,7 @@ def _old_example(row: dict) -> Example:
     created = row.get("created", 0.0)
     if not created_in_bounds(created):
         raise ValueError("not an example")
+    strokes = list(strokes_within_bounds(strokes))  # a drawing larger than a row holds: kept as one holds it
     example = Example(label, strokes, None, str(row["id"])[:BOUNDS.id_length], float(created), accepted=accepted)
     example_row(example)  # within the bounds
     return example

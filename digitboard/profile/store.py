@@ -328,15 +328,13 @@ class Profile:
 
     def remember_all(self, examples: Sequence[Example]) -> None:
         """Write these examples in order, each whole, as `remember` one after another would: the
-        first that cannot be written raises, the ones before it kept. Far from the profile's
-        bound, all of them go in one change of a few statements: replay keeping 100,000
-        corrections spent more time writing each in a change of its own (four statements, each
-        letting go of Python's lock and waiting to take it back from replay's thread) than
-        replaying them."""
-        try:
-            rows = [example_row(example) for example in examples]
-        except ValueError:  # one beyond the bounds: the ones before it are written, then it raises
-            rows = []
+        first that cannot be written raises, the ones before it kept; but a ValueError (one
+        beyond the bounds, `example_row`) comes before any is written, so that the caller may
+        write the others. Far from the profile's bound, all of them go in one change of a few
+        statements: replay keeping 100,000 corrections spent more time writing each in a change
+        of its own (four statements, each letting go of Python's lock and waiting to take it back
+        from replay's thread) than replaying them."""
+        rows = [example_row(example) for example in examples]
 
         def insert_all(connection: sqlite3.Connection) -> bool:
             if _largest_rowid(connection) + len(rows) > BOUNDS.examples:

@@ -5,6 +5,7 @@ the order they were made; those waiting together are committed together (each st
 
 from __future__ import annotations
 
+import errno
 import itertools
 import threading
 from collections import deque
@@ -51,12 +52,18 @@ class WritingThread:
     """A Journal that passes each change to `journal` on its own thread. The first change that
     fails (an OSError: a full disk, a read-only folder, a profile held too long) is told to
     `on_failure` from that thread, and the changes after it are dropped: the learner goes on for
-    the session only, as it would with the failure in hand."""
+    the session only, as it would with the failure in hand. An example the journal refuses (a
+    ValueError: beyond a profile's bounds) is skipped, counted in `refused` and told to
+    `on_refused`; the changes after it are written. Whatever a write raises, the thread goes on
+    taking changes, so no flush, close or learner handing one over waits for it in vain."""
 
-    def __init__(self, journal: Journal, on_failure: Callable[[OSError], None]) -> None:
+    def __init__(self, journal: Journal, on_failure: Callable[[OSError], None],
+                 on_refused: Callable[[ValueError], None] | None = None) -> None:
         self.journal = journal
         self.on_failure = on_failure
+        self.on_refused = on_refused
         self.failed = False
+        self.refused = 0  # examples skipped, the journal refusing them
         self._changes = Waiting(WAITING)
         self._hurry = threading.Event()  # a flush or the close is waiting: write without gathering
         self._thread = threading.Thread(target=self._run, name="profile-writer", daemon=True)
@@ -100,7 +107,10 @@ class WritingThread:
                 stopping = True
                 waiting = waiting[:waiting.index(None)]
             changes: list[Change] = waiting  # type: ignore[assignment]
-            self._write([change for change in changes if change[0]])
+            try:
+                self._write([change for change in changes if change[0]])
+            except Exception as error:  # no write should raise it: a failed write all the same, never a dead thread
+                self._fail(OSError(errno.EIO, f"{type(error).__name__}: {error}"))
             for what, flushed in changes:
                 if not what:
                     flushed.set()  # type: ignore[attr-defined]  # a flush: everything before it is written
@@ -117,18 +127,29 @@ class WritingThread:
             for what, run in itertools.groupby(changes, key=lambda change: change[0]):
                 arguments = [argument for _, argument in run]
                 if what == "remember" and remember_all is not None and len(arguments) > 1:
-                    writes = [(remember_all, arguments)]
+                    writes = deque([(remember_all, arguments)])
                 else:
                     write = getattr(self.journal, what, None)
                     if write is None:  # a journal that keeps no embeddings
                         continue
-                    writes = [(write, argument) for argument in arguments]
-                for write, argument in writes:
+                    writes = deque((write, argument) for argument in arguments)
+                while writes:
+                    write, argument = writes.popleft()
                     try:
                         write(argument)
                     except OSError as error:
                         self._fail(error)
                         return
+                    except ValueError as error:  # an example the journal will not keep
+                        if write is remember_all:  # it refuses them all before writing any: one at a time, then
+                            writes.extendleft(reversed([(self.journal.remember, example) for example in argument]))
+                        else:
+                            self._refuse(error)
+
+    def _refuse(self, error: ValueError) -> None:
+        self.refused += 1
+        if self.on_refused is not None:
+            self.on_refused(error)
 
     def _fail(self, error: OSError) -> None:
         if not self.failed:

@@ -187,5 +187,9 @@ def _replay_files(
         print(f"digitboard replay: --update-profile: the profile {profile} was not updated in full "
               f"({learner.journal_error.strerror or learner.journal_error})", file=sys.stderr)
         return 2
+    if learner is not None and learner.refused:  # the first said when it happened: not a success either
+        print(f"digitboard replay: --update-profile: {learner.refused} example(s) could not be kept in the "
+              f"profile {profile}; everything else learned is kept", file=sys.stderr)
+        return 2
     return 2 if failed else 0
 

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import numpy as np
-
 from digitboard.core.actions import Correct
 from digitboard.core.board import Board
-from digitboard.profile.examples import EmbeddingRecognizer, Example, LearningConfig
+from digitboard.profile.examples import EmbeddingRecognizer, Example, LearningConfig, example_strokes
 from digitboard.profile.learner import PersonalRecognizer
 from digitboard.recognition.preprocess import STROKE_WIDTH
 from digitboard.sessions.format import Session
@@ -23,24 +21,6 @@ from digitboard.web.memo import DrawingMemo
 
 # Corrections only: the page keeps no digit let stand, so a visit must not learn from them either.
 WEB_LEARNING = LearningConfig(accepted_per_label=0)
-
-
-def example_strokes(strokes: Sequence[np.ndarray], most: int) -> list[np.ndarray]:
-    """A drawing of at most `most` points in all, the form an example is kept and sent in: each
-    stroke keeps its ends and a share of its points as even along it as its own points allow."""
-    total = sum(len(stroke) for stroke in strokes)
-    if total <= most:
-        return [np.asarray(stroke, np.float64)[:, :2].copy() for stroke in strokes]
-    kept = []
-    for stroke in strokes:
-        stroke = np.asarray(stroke, np.float64)[:, :2]
-        share = max(min(len(stroke), 2), len(stroke) * most // total)
-        if share >= len(stroke):
-            kept.append(stroke.copy())
-            continue
-        picked = np.floor(np.arange(share) * (len(stroke) - 1) / max(1, share - 1) + 0.5).astype(int)
-        kept.append(stroke[picked])
-    return kept
 
 
 class PageLearner(PersonalRecognizer):
