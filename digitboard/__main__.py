@@ -1,5 +1,3 @@
-import sys
+from digitboard.cli import run
 
-from digitboard.cli import main
-
-sys.exit(main())
+run()

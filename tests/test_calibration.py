@@ -65,10 +65,17 @@ def test_the_reliability_table_and_its_error():
 
 
 def test_a_temperature_is_refused_where_it_would_be_ignored():
-    from digitboard.training.config import TrainConfig
+    from digitboard.cli import build_parser
+    from digitboard.training.config import POOLED_TEMPERATURE, TrainConfig
 
     with pytest.raises(ValueError, match="--temperature"):
         TrainConfig(temperature=0.0)
     with pytest.raises(ValueError, match="--no-paths"):
         TrainConfig(temperature=1.2, paths=False)
-    assert TrainConfig(temperature=1.2).temperature == 1.2
+    assert TrainConfig(temperature=1.2).pooled_temperature == 1.2
+    # The default (the recipe's chosen temperature) belongs to the pooled model: a CNN alone is a
+    # valid run without one, from the command line as from the notebook.
+    assert TrainConfig(paths=False).temperature is None and TrainConfig().pooled_temperature == POOLED_TEMPERATURE
+    assert build_parser().parse_args(["train", "--no-paths"]).paths is False
+    TrainConfig(**{name: value for name, value in vars(build_parser().parse_args(["train", "--no-paths"])).items()
+                   if name in {"paths", "temperature"}})

@@ -461,3 +461,34 @@ def test_no_output_may_name_the_profile_in_use(tmp_path, shipped_model):
     result = run_command("--record", str(profile), "--force", "--profile", str(profile), cwd=tmp_path)
     assert result.returncode == 2 and "is the profile" in result.stderr
     assert profile.read_bytes() == before
+
+
+@pytest.mark.parametrize(("status", "tensorflow", "ends"), [(143, True, "os._exit"), (130, True, "os._exit"),
+                                                            (143, False, "sys.exit"), (0, True, "sys.exit"),
+                                                            (2, True, "sys.exit")])
+def test_the_process_entry_point_skips_the_teardown_only_after_an_interrupted_tensorflow_run(
+        monkeypatch, status, tensorflow, ends):
+    """`run` (the script and `python -m digitboard`) exits with main's status; after SIGTERM or
+    Ctrl+C with TensorFlow loaded it ends without the interpreter's teardown, where TensorFlow's
+    native threads could abort the process (exit 134)."""
+    import sys
+    import types
+
+    from digitboard.cli import dispatch
+
+    monkeypatch.setattr(dispatch, "main", lambda: status)
+    if tensorflow:
+        monkeypatch.setitem(sys.modules, "tensorflow", types.ModuleType("tensorflow"))
+    else:
+        monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    ended = []
+
+    def os_exit(code):
+        ended.append(("os._exit", code))
+        raise SystemExit(code)
+
+    monkeypatch.setattr(dispatch.os, "_exit", os_exit)
+    with pytest.raises(SystemExit) as exited:
+        dispatch.run()
+    assert exited.value.code == status
+    assert (ended[0][0] if ended else "sys.exit") == ends

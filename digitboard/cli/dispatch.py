@@ -4,7 +4,9 @@ goes wrong for the user into one line on standard error and an exit status."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+from typing import NoReturn
 
 from digitboard import TRAIN_EXTRA_HINT, needs_training_extra
 from digitboard.cli.parser import build_parser
@@ -34,3 +36,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt as interrupt:
         return interrupted_status(interrupt)
+
+
+def run() -> NoReturn:
+    """The process's entry point (the `digitboard` script, `python -m digitboard`): `main`, its
+    status the process's exit status. A command stopped by SIGTERM or Ctrl+C once TensorFlow has
+    started ends without the interpreter's teardown: its clean-up has run by then, and TensorFlow's
+    native threads, still at work, could abort the teardown ("terminate called without an active
+    exception", exit 134 instead of 143 or 130; 1 training run in 12 stopped by SIGTERM)."""
+    status = main()
+    if status in (128 + signal.SIGINT, 128 + signal.SIGTERM) and "tensorflow" in sys.modules:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(status)
+    sys.exit(status)

@@ -141,7 +141,7 @@ def add_train_parser(commands) -> None:
                        help=f"added to the shipped model's 'not a digit' log-odds (default: {defaults.not_a_digit_shift:g}; 0: none)")
     train.add_argument("--temperature", type=float, metavar="TEMPERATURE",
                        help=f"the pooled log-probabilities are divided by it, so the confidence shown is calibrated "
-                            f"(default: {defaults.temperature:g})")
+                            f"(default: {defaults.pooled_temperature:g})")
     train.add_argument("--quick", action="store_true", help="a first look in about 3 minutes: fewer images and epochs")
     train.add_argument("--init", metavar="PATH", help="start from this .keras model's weights (fine-tuning) instead of from scratch")
 

@@ -255,9 +255,9 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
                      f"drawings; {config.path_epochs} epochs")
             path_model, path_minutes = train_path_model(data.drawings, config, partial, progress=progress)
             minutes += path_minutes
-            model = pooled_model(model, path_model, config.image_weight, config.not_a_digit_shift, config.temperature)
+            model = pooled_model(model, path_model, config.image_weight, config.not_a_digit_shift, config.pooled_temperature)
             announce(f"pooled with the CNN at weight {config.image_weight:g} for the image, at temperature "
-                     f'{config.temperature:g}; "not a digit" shifted by {config.not_a_digit_shift:+g} in log-odds')
+                     f'{config.pooled_temperature:g}; "not a digit" shifted by {config.not_a_digit_shift:+g} in log-odds')
             model.save(partial)
         elif config.not_a_digit_shift and eleven:
             from digitboard.training.model import shift_not_a_digit_logit
