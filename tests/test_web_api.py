@@ -548,7 +548,8 @@ def test_learned_is_what_undo_leaves_of_the_sessions_corrections(client):
     from conftest import FakeRecognizer as Recognizer
 
     from digitboard.core.board import Board, _Corrected
-    from digitboard.web.learning import PageLearner, example_strokes
+    from digitboard.profile.examples import fitted_strokes
+    from digitboard.web.learning import PageLearner
     from digitboard.web.memo import DrawingMemo
 
     seen = 0
@@ -570,10 +571,40 @@ def test_learned_is_what_undo_leaves_of_the_sessions_corrections(client):
         for example, (index, edit) in zip(learned, held):
             drawn = [ink.points for ink in edit.digit.strokes if ink.id in example["digit"]]
             assert example["label"] == session["actions"][index]["correct"]["label"]
-            assert example["strokes"] == [stroke.tolist() for stroke in example_strokes(drawn, MAX_EXAMPLE_POINTS)]
+            assert example["strokes"] == [stroke.tolist() for stroke in fitted_strokes(drawn, MAX_EXAMPLE_POINTS // 2, MAX_EXAMPLE_POINTS)]
             assert sum(map(len, example["strokes"])) <= MAX_EXAMPLE_POINTS
         seen += len(learned)
     assert seen > 20
+
+
+def test_a_correction_of_many_strokes_is_kept_in_a_form_the_next_request_takes(client):
+    """A digit of more strokes than an example keeps points for (a 1 gone over 60 times) is learned
+    joined where the pen was lifted the shortest way, within MAX_EXAMPLE_POINTS with every end: the
+    page keeps it, and the next visit's request takes it with no note."""
+    strokes = [[[300.0 + i % 5, 150.0], [300.0 + i % 5, 200.0], [300.0 + i % 5, 250.0]] for i in range(60)]
+    session = {"size": [640, 480], "actions": [*({"stroke": stroke} for stroke in strokes),
+                                               {"correct": {"at": strokes[0][0], "label": 1}}]}
+    answer = client.post("/api/read", json=session).get_json()
+    (example,) = answer["learned"]
+    assert example["label"] == 1 and len(example["strokes"]) <= MAX_EXAMPLE_POINTS // 2
+    assert sum(map(len, example["strokes"])) <= MAX_EXAMPLE_POINTS
+    following = client.post("/api/read", json={"size": [640, 480], "strokes": [],
+                                                 "examples": [{"label": 1, "strokes": example["strokes"]}]})
+    assert following.status_code == 200 and "notes" not in following.get_json()
+
+
+def test_fitted_strokes_keep_a_drawing_within_its_bounds_and_leave_a_small_one_alone():
+    from digitboard.profile.examples import fitted_strokes
+
+    small = [np.array([[0.0, 0.0], [5.0, 5.0]]), np.array([[9.0, 0.0]])]
+    assert [stroke.tolist() for stroke in fitted_strokes(small, 2, 3)] == [stroke.tolist() for stroke in small]
+    rng = np.random.default_rng(0)
+    for count, length in ((300, 2), (3, 5000), (120, 40), (1, 1)):
+        drawn = [rng.uniform(0, 500, (length, 2)) for _ in range(count)]
+        for most_strokes, most_points in ((50, 100), (200, 20_000)):
+            kept = fitted_strokes(drawn, most_strokes, most_points)
+            assert len(kept) <= most_strokes and sum(map(len, kept)) <= most_points
+            assert kept[0][0].tolist() == drawn[0][0].tolist() and kept[-1][-1].tolist() == drawn[-1][-1].tolist()
 
 
 def test_a_correction_teaches_the_rest_of_its_visit_as_it_teaches_the_next(real_app, unipen_path):

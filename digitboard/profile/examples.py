@@ -98,6 +98,28 @@ def example_strokes(strokes: Sequence[np.ndarray], most: int) -> list[np.ndarray
     return kept
 
 
+def fitted_strokes(strokes: Sequence[np.ndarray], most_strokes: int, most_points: int) -> list[np.ndarray]:
+    """A drawing of at most `most_strokes` strokes and `most_points` points, ends included: the
+    strokes drawn one after another joined where the pen was lifted the shortest way until few
+    enough remain, then each resampled (`example_strokes`) with room left for its two ends. What
+    changed renders alike, not the same: an example of it is rendered afresh."""
+    drawn = [np.asarray(stroke, np.float64)[:, :2] for stroke in strokes]
+    if len(drawn) <= most_strokes and sum(len(stroke) for stroke in drawn) <= most_points:
+        return drawn
+    if len(drawn) > most_strokes:
+        lifts = [float(np.hypot(*(after[0] - before[-1]))) for before, after in zip(drawn, drawn[1:])]
+        joined = set(np.argsort(lifts, kind="stable")[:len(drawn) - most_strokes].tolist())  # lifts bridged with ink
+        runs: list[list[np.ndarray]] = [[drawn[0]]]
+        for index, stroke in enumerate(drawn[1:]):
+            if index in joined:
+                runs[-1].append(stroke)
+            else:
+                runs.append([stroke])
+        drawn = [np.concatenate(run) for run in runs]
+    # Every stroke keeps its ends: two points a stroke are left for them beyond the share.
+    return example_strokes(drawn, most_points - 2 * len(drawn))
+
+
 def drawing_key(image: np.ndarray, path: np.ndarray | None) -> bytes:
     """What a model reads of a drawing (its image, and its path if the model reads one), hashed
     to 16 bytes: a key for readings kept between calls."""

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from digitboard.profile.examples import Example, example_strokes
+from digitboard.profile.examples import Example, fitted_strokes
 from digitboard.recognition.classes import DIGIT_CLASSES
 
 
@@ -34,25 +34,11 @@ BOUNDS = Bounds()
 
 def strokes_within_bounds(strokes: Sequence[np.ndarray]) -> Sequence[np.ndarray]:
     """A drawing as an example may hold it: `strokes` themselves if they are within the bounds;
-    else at most `BOUNDS.strokes` strokes (those drawn one after another joined where the pen was
-    lifted the shortest way) of at most `BOUNDS.points` points (`example_strokes`). What changed
-    renders alike, not the same: an example of it is rendered and embedded afresh."""
+    else at most `BOUNDS.strokes` strokes of at most `BOUNDS.points` points (`fitted_strokes`)."""
     if ((len(strokes) <= BOUNDS.strokes and sum(len(stroke) for stroke in strokes) <= BOUNDS.points)
             or any(len(stroke) == 0 for stroke in strokes)):  # within, or no drawing: example_row says which
         return strokes
-    drawn = [np.asarray(stroke, np.float64)[:, :2] for stroke in strokes]
-    if len(drawn) > BOUNDS.strokes:
-        lifts = [float(np.hypot(*(after[0] - before[-1]))) for before, after in zip(drawn, drawn[1:])]
-        joined = set(np.argsort(lifts, kind="stable")[:len(drawn) - BOUNDS.strokes].tolist())  # lifts bridged with ink
-        runs: list[list[np.ndarray]] = [[drawn[0]]]
-        for index, stroke in enumerate(drawn[1:]):
-            if index in joined:
-                runs[-1].append(stroke)
-            else:
-                runs.append([stroke])
-        drawn = [np.concatenate(run) for run in runs]
-    # Every stroke keeps its ends: two points a stroke are left for them beyond the share.
-    return example_strokes(drawn, BOUNDS.points - 2 * len(drawn))
+    return fitted_strokes(strokes, BOUNDS.strokes, BOUNDS.points)
 
 
 # -- rows ----------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from digitboard.core.actions import Correct
 from digitboard.core.board import Board
-from digitboard.profile.examples import EmbeddingRecognizer, Example, LearningConfig, example_strokes
+from digitboard.profile.examples import EmbeddingRecognizer, Example, LearningConfig, fitted_strokes
 from digitboard.profile.learner import PersonalRecognizer
 from digitboard.recognition.preprocess import STROKE_WIDTH
 from digitboard.sessions.format import Session
@@ -24,8 +24,8 @@ WEB_LEARNING = LearningConfig(accepted_per_label=0)
 
 
 class PageLearner(PersonalRecognizer):
-    """A learner that keeps each correction as the page will keep it (`example_strokes`, at most
-    `max_points` points), and remembers which of the session's corrections gave which example."""
+    """A learner that keeps each correction as the page will keep it (`fitted_strokes`, at most
+    `max_points` points, ends included, so that a later request takes it back), and remembers which of the session's corrections gave which example."""
 
     def __init__(self, base: EmbeddingRecognizer, examples: Sequence[Example], drawings: DrawingMemo,
                  max_points: int) -> None:
@@ -35,7 +35,7 @@ class PageLearner(PersonalRecognizer):
         self.taught: list[Example] = []  # the session's corrections, in order
 
     def learn(self, image, strokes, label, path=None, reasons=(), own_label=None) -> Example:
-        kept = example_strokes(strokes, self.max_points)
+        kept = fitted_strokes(strokes, self.max_points // 2, self.max_points)  # two ends a stroke at least
         image, path = self.drawings.model_input(kept, STROKE_WIDTH)  # as a request's example renders
         example = super().learn(image, kept, label, path, reasons, own_label)
         self.taught.append(example)
