@@ -25,7 +25,8 @@ WEB_LEARNING = LearningConfig(accepted_per_label=0)
 
 class PageLearner(PersonalRecognizer):
     """A learner that keeps each correction as the page will keep it (`fitted_strokes`, at most
-    `max_points` points, ends included, so that a later request takes it back), and remembers which of the session's corrections gave which example."""
+    `max_points` points, ends included, so that a later request takes it back), and remembers
+    which of the session's corrections gave which example."""
 
     def __init__(self, base: EmbeddingRecognizer, examples: Sequence[Example], drawings: DrawingMemo,
                  max_points: int) -> None:
