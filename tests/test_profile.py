@@ -352,13 +352,25 @@ def test_list_shows_each_example_and_forget_removes_it_with_what_is_tied_to_it(t
         profile.remember(stored)
     assert main(["profile", "--profile", str(path), "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert len(lines) == 3 and lines[0].startswith(f"{anchor.id[:8]}  7  ") and lines[0].endswith("corrected")
-    assert lines[2].endswith(f"let stand, tied to {anchor.id[:8]}")
-    assert main(["profile", "--profile", str(path), "--forget", anchor.id[:8]]) == 0
+    shown = lines[0].split()[0]  # made within a minute, the three ids share their first eight characters
+    assert len(shown) > 8 and anchor.id.startswith(shown) and not other.id.startswith(shown)
+    assert len(lines) == 3 and lines[0].startswith(f"{shown}  7  ") and lines[0].endswith("corrected")
+    assert lines[2].endswith(f"let stand, tied to {shown}")
+    assert main(["profile", "--profile", str(path), "--forget", shown]) == 0
     assert "forgot 1 personal example(s) and 1 let stand tied to them" in capsys.readouterr().out
     assert [e.id for e in Profile(path).read().examples] == [other.id]
     assert main(["profile", "--profile", str(path), "--forget", "zzzz"]) == 2
     assert "matches no example" in capsys.readouterr().err and labels(path) == [2]
+
+
+def test_list_shows_each_id_by_its_shortest_start_no_other_shares_eight_characters_at_least():
+    from digitboard.profile.command import short_ids
+
+    ids = ["0123456789ab", "0123456789ac", "01234567ffff", "abcdef", "ab"]
+    assert short_ids(ids) == {"0123456789ab": "0123456789ab", "0123456789ac": "0123456789ac",
+                              "01234567ffff": "01234567f", "abcdef": "abcdef", "ab": "ab"}
+    assert short_ids(["0123456789ab", "fedcba9876543210"]) == {"0123456789ab": "01234567", "fedcba9876543210": "fedcba98"}
+    assert short_ids([]) == {}
 
 
 def test_list_draws_a_small_picture_of_each_example():

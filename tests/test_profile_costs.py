@@ -236,6 +236,16 @@ def test_changes_waiting_to_be_written_are_committed_together(tmp_path):
     assert len(journal.written) == 6
 
 
+def test_rows_a_statement_keeps_within_what_this_sqlite_takes():
+    connection = sqlite3.connect(":memory:")
+    assert store_module.rows_a_statement(connection) == min(store_module.ROWS_A_STATEMENT,
+                                                            connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // 10)
+    connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 999)  # SQLite before 3.32
+    assert store_module.rows_a_statement(connection) == 99
+    connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 5)
+    assert store_module.rows_a_statement(connection) == 1
+
+
 def test_a_run_of_examples_written_in_one_go_is_what_one_at_a_time_writes(tmp_path, monkeypatch):
     """remember_all inserts many rows a statement; near the bound, and on a failure, it writes one
     at a time, so the ones before the example that does not fit are kept, each whole."""
@@ -244,7 +254,8 @@ def test_a_run_of_examples_written_in_one_go_is_what_one_at_a_time_writes(tmp_pa
 
     examples = [Example(index % 10, [np.asarray(stroke, float) + index for stroke in ONE], created=1e9 + index,
                         accepted=index % 3 == 0, tied_to=("a" * 32,) if index % 3 == 0 else ())
-                for index in range(150)]  # more than one statement's rows
+                for index in range(150)]
+    monkeypatch.setattr(store_module, "ROWS_A_STATEMENT", 64)  # more than one statement's rows
     together, apart = Profile(tmp_path / "together.sqlite"), Profile(tmp_path / "apart.sqlite")
     together.remember_all(examples)
     for example in examples:
@@ -264,3 +275,30 @@ def test_a_run_of_examples_written_in_one_go_is_what_one_at_a_time_writes(tmp_pa
     else:
         raise AssertionError("a profile took more examples than its bound")
     assert [example.id for example in small.read().examples] == [example.id for example in examples[:3]]
+
+
+def test_new_examples_ids_are_time_ordered_uuids_never_repeated_by_a_forked_process(monkeypatch):
+    """Ids grow with time (the profile's index of ids is written at its end), without asking the
+    system for randomness at each one; a process forked from this one draws other ids."""
+    import os
+    import time
+    import uuid
+
+    from digitboard.profile import examples as examples_module
+
+    source = examples_module._IdSource()
+    monkeypatch.setattr(os, "urandom", lambda size: (_ for _ in ()).throw(AssertionError("asked the system")))
+    before = time.time_ns() // 1_000_000
+    ids = [source.new_id() for _ in range(1000)]
+    after = time.time_ns() // 1_000_000
+    parsed = [uuid.UUID(id) for id in ids]
+    assert len(set(ids)) == 1000 and all(len(id) == 32 for id in ids)
+    assert {(value.version, value.variant) for value in parsed} == {(7, uuid.RFC_4122)}
+    made = [value.int >> 80 for value in parsed]
+    assert made == sorted(made) and before <= made[0] and made[-1] <= after
+
+    parent = examples_module._IdSource()
+    twin = examples_module._IdSource()
+    twin._random.setstate(parent._random.getstate())  # a fork's copy of the parent's generator
+    monkeypatch.setattr(os, "getpid", lambda: twin._pid + 1)  # ... in another process
+    assert {twin.new_id()[13:] for _ in range(5)}.isdisjoint(parent.new_id()[13:] for _ in range(5))

@@ -4,12 +4,14 @@ backup, restore that backup."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
 import shutil
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -28,7 +30,7 @@ from digitboard.recognition.preprocess import digit_image
 
 log = logging.getLogger(__name__)  # what the user should hear of: the shells show it (digitboard.cli)
 
-ID_SHOWN = 8  # characters of an example's id `--list` shows; `--forget` takes any unique start of 4 or more
+ID_SHOWN = 8  # characters of an example's id `--list` shows at least; `--forget` takes any unique start of 4 or more
 PICTURE_SIZE = 16  # pixels a side of `--list`'s picture: 8 braille characters by 4 lines
 
 
@@ -97,14 +99,27 @@ def picture(example: Example) -> list[str]:
     return lines
 
 
+def short_ids(ids: Iterable[str]) -> dict[str, str]:
+    """Each id's shortest start that no other of `ids` shares, of ID_SHOWN characters at least
+    (as git shortens commit names): ids begin with the time they were made
+    (examples.new_example_id), so the examples of one minute share their first eight."""
+    ordered = sorted(set(ids))
+    shared = [0] * len(ordered)  # the most characters an id's start shares with another's
+    for index in range(1, len(ordered)):
+        common = len(os.path.commonprefix(ordered[index - 1:index + 1]))
+        shared[index - 1], shared[index] = max(shared[index - 1], common), common
+    return {id: id[:max(ID_SHOWN, length + 1)] for id, length in zip(ordered, shared)}
+
+
 def listing(examples: list[Example], pictures: bool) -> list[str]:
     """One line an example (id, digit, kind, when), each followed by its picture if asked."""
     lines = []
+    short = short_ids(itertools.chain.from_iterable((example.id, *example.tied_to) for example in examples))
     for example in examples:  # an imported id may hold escape sequences: shown quoted, never sent raw
-        kind = ("let stand, tied to " + ", ".join(shown(id[:ID_SHOWN]) for id in example.tied_to)
+        kind = ("let stand, tied to " + ", ".join(shown(short[id]) for id in example.tied_to)
                 if example.tied_to else "let stand" if example.accepted else "corrected")
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(example.created))
-        lines.append(f"{shown(example.id[:ID_SHOWN])}  {example.label}  {when}  {kind}")
+        lines.append(f"{shown(short[example.id])}  {example.label}  {when}  {kind}")
         if pictures:
             lines += [f"    {line}" for line in picture(example)]
     return lines
