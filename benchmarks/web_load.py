@@ -8,12 +8,13 @@ Starts `digitboard serve` on a free localhost port (or uses --url), then:
    server remembers each drawing's reading (digitboard.web.memo), so the two differ;
 2. N concurrent clients, each on its own keep-alive connection, posting one-digit sessions (real
    UNIPEN pen digits, ../shared/data/unipen-dev.jsonl.gz, each at its own random size, so no
-   drawing repeats) back to back: requests per second, p50 and p99 latency as the client sees
-   it, and errors (any failure or status but 200).
+   drawing repeats) back to back, or at a fixed rate in all (--rate): requests per second, p50
+   and p99 latency as the client sees it, and errors (any failure or status but 200).
 Bounded in count and in time; it sends traffic to localhost only, unless --url says otherwise.
 
     python benchmarks/web_load.py                 # 16 clients for 10 s, at most 20,000 requests
     python benchmarks/web_load.py --clients 32 --seconds 5
+    python benchmarks/web_load.py --rate 300      # 16 clients sending 300 requests/s in all, on a schedule
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy as np
 
 from digitboard.core.drawing import extent, fit_height
 from digitboard.training.data import DrawnDigit, default_unipen_path, load_unipen
+from digitboard.web.app import WebConfig
 
 WARM_UP_REQUESTS = 100
 BIG_BOARD_REQUESTS = 40  # boards of each kind
@@ -99,19 +101,26 @@ def post(connection: http.client.HTTPConnection, path: str, body: bytes) -> tupl
 
 
 def client(host: str, port: int, path: str, bodies: list[bytes], start: int, step: int, deadline: float,
-           budget: list[int], results: Results) -> None:
-    """Post sessions back to back on one keep-alive connection until the deadline or the budget."""
+           budget: list[int], results: Results, rate: float | None = None) -> None:
+    """Post sessions on one keep-alive connection until the deadline or the budget: back to back,
+    or with `rate` (this client's requests a second) each at its time on a fixed schedule, its
+    latency counted from that time, so that a late answer also delays what waits behind it
+    rather than hiding it (a closed loop's "coordinated omission")."""
     connection = http.client.HTTPConnection(host, port, timeout=30)
     index = 0
     bodies = bodies[start::step]  # a client of its own share: no session is posted twice unless the budget
+    first = time.perf_counter() + (start / step / rate if rate else 0.0)  # the clients' schedules interleaved
     while time.monotonic() < deadline:
         with results.lock:
             if budget[0] <= 0:
                 break
             budget[0] -= 1
         body = bodies[index % len(bodies)]
-        index += 1
         began = time.perf_counter()
+        if rate:
+            began = first + index / rate
+            time.sleep(max(0.0, began - time.perf_counter()))
+        index += 1
         try:
             status, answer, server_ms = post(connection, path, body)
         except (OSError, http.client.HTTPException) as error:
@@ -177,14 +186,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default: 16)")
     parser.add_argument("--seconds", type=float, default=10.0, help="how long the load runs, at most (default: 10)")
     parser.add_argument("--max-requests", type=int, default=20_000, help="requests under load, at most (default: 20,000)")
-    parser.add_argument("--threads", type=int, default=8, help="the server's threads (digitboard serve --threads)")
+    parser.add_argument("--threads", type=int, default=WebConfig().threads,
+                        help=f"the server's threads (digitboard serve --threads; default: {WebConfig().threads})")
     parser.add_argument("--workers", type=int, help="the server's processes (digitboard serve --workers; default: its own)")
     parser.add_argument("--url", help="an already running web board to load instead of starting one")
     parser.add_argument("--unipen", default=str(default_unipen_path()), help="UNIPEN .jsonl.gz")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--rate", type=float,
+                        help="requests a second from all clients together, each on a fixed schedule (default: "
+                             "back to back, as fast as answered); latency counts from each request's scheduled time")
     args = parser.parse_args(argv)
     if not 1 <= args.clients <= 256 or not 0 < args.seconds <= 300 or not 1 <= args.max_requests <= 1_000_000:
         parser.error("expected 1 to 256 clients, at most 300 seconds and 1 to 1,000,000 requests")
+    if args.rate is not None and not 0 < args.rate <= 100_000:
+        parser.error("--rate: expected a number of requests a second above 0")
     if not Path(args.unipen).is_file():
         print(f"web_load: no UNIPEN digits at {args.unipen}: the load needs real drawn sessions; "
               "pass --unipen PATH or set DIGITBOARD_UNIPEN", file=sys.stderr)
@@ -240,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
         deadline = began + args.seconds
         threads = [
             threading.Thread(target=client, args=(host, port, path, one_digit[:-WARM_UP_REQUESTS], i, args.clients,
-                                                  deadline, budget, load))
+                                                  deadline, budget, load,
+                                                  args.rate / args.clients if args.rate else None))
             for i in range(args.clients)
         ]
         for thread in threads:
@@ -252,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         if server_cpu is not None:
             server_cpu = cpu_seconds(process.pid) - server_cpu
         done = len(load.latencies)
-        print(f"{args.clients} clients, one-digit sessions, {wall:.1f} s: {done:,} answered, "
+        paced = f" paced at {args.rate:g} requests/s" if args.rate else ""
+        print(f"{args.clients} clients{paced}, one-digit sessions, {wall:.1f} s: {done:,} answered, "
               f"{done / wall:,.0f} requests/s, p50 {percentile(load.latencies, 50) * 1000:.1f} ms, "
               f"p99 {percentile(load.latencies, 99) * 1000:.1f} ms, max {max(load.latencies, default=0) * 1000:.1f} ms, "
               f"errors {len(load.errors)}; server time median {percentile(load.server_times, 50):.2f} ms")

@@ -8,7 +8,7 @@ never finishing, and meanwhile posts --requests real one-digit sessions (UNIPEN 
 answered, their p50, p99 and max latency, and whether the slow connections were still open at
 the end (they must be held, not refused, for the test to mean anything). With --costly N, N more
 clients post the costliest requests back to back meanwhile (benchmarks/web_worst.py's: at the
-bounds, of drawings never seen before, and megabyte floods the server refuses), and it prints
+bounds, of drawings never seen before, and floods of a full body the server refuses), and it prints
 how many of those were answered and how.
 
 Bounded in time (--seconds, at most 120) and in count (at most 200 slow connections and 2,000
@@ -38,6 +38,7 @@ from web_load import one_digit_board, percentile, post, start_server
 from web_worst import key_flood, many_digits, overlapping, tiny_strokes
 
 from digitboard.training.data import default_unipen_path, load_unipen
+from digitboard.web.app import WebConfig
 
 
 def trickle(host: str, port: int, stop: threading.Event, opened: list[int], still_open: list[int]) -> None:
@@ -111,6 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pause", type=float, default=0.3, help="seconds between a client's requests (default: 0.3)")
     parser.add_argument("--seconds", type=float, default=60.0, help="the most the run may take (default: 60)")
     parser.add_argument("--workers", type=int, help="the server's processes (digitboard serve --workers)")
+    parser.add_argument("--threads", type=int, default=WebConfig().threads,
+                        help=f"the server's threads (digitboard serve --threads; default: {WebConfig().threads})")
     parser.add_argument("--costly", type=int, default=0, help="clients posting the costliest requests (default: 0)")
     parser.add_argument("--unipen", default=str(default_unipen_path()), help="UNIPEN .jsonl.gz")
     args = parser.parse_args(argv)
@@ -126,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
     costly_bodies = [json.dumps(make(rng)).encode() for _ in range(10)
                      for make in (overlapping, many_digits, key_flood, tiny_strokes)] if args.costly else []
 
-    process, url = start_server(8, args.workers)
+    process, url = start_server(args.threads, args.workers)
     parts = urlsplit(url)
     host, port, path = parts.hostname, parts.port, "/api/read"
     stop = threading.Event()

@@ -64,7 +64,7 @@ def many_digits(rng: np.random.Generator) -> dict:
         centre = (40 + 55 * (number % 28), 40 + 55 * (number // 28))
         centres.append(centre)
         actions.append({"stroke": wiggle(rng, points, centre, 20)})
-        if number % (strokes // MAX_CORRECTIONS) == 0 and len(actions) < WEB_LIMITS.actions:
+        if number % (strokes // MAX_CORRECTIONS) == 0 and len(actions) - number - 1 < MAX_CORRECTIONS:
             actions.append({"correct": {"at": list(centre), "label": int(rng.integers(10))}})
     return {"size": SIZE, "actions": actions}
 
@@ -83,17 +83,17 @@ def filled(item, room: int = MAX_BODY_BYTES - 1000) -> list:
 
 
 def key_flood(rng: np.random.Generator) -> dict:
-    """A megabyte of key presses (refused: too many actions)."""
+    """A full body (just under MAX_BODY_BYTES) of key presses (refused: too many actions)."""
     return {"size": SIZE, "actions": filled({"key": "n"})}
 
 
 def tiny_strokes(rng: np.random.Generator) -> dict:
-    """A megabyte of one-point strokes (refused: too many actions)."""
+    """A full body of one-point strokes (refused: too many actions)."""
     return {"size": SIZE, "actions": filled({"stroke": [[round(float(rng.uniform(0, 900)), 1), 1.5]]})}
 
 
 def broken_flood(rng: np.random.Generator) -> dict | str:
-    """A megabyte of key presses that is not JSON at its very end (refused: not valid JSON)."""
+    """A full body of key presses that is not JSON at its very end (refused: not valid JSON)."""
     return json.dumps(key_flood(rng))[:-2] + "x"
 
 
@@ -106,7 +106,7 @@ def examples_at_refusal(rng: np.random.Generator) -> dict:
 
 
 def example_flood(rng: np.random.Generator) -> dict:
-    """A megabyte of small examples (refused: too many examples)."""
+    """A full body of small examples (refused: too many examples)."""
     session = many_digits(rng)
     room = MAX_BODY_BYTES - len(json.dumps(session)) - 1000
     session["examples"] = filled({"label": 3, "strokes": [wiggle(rng, 12, (100, 100), 30)]}, room)
@@ -116,9 +116,9 @@ def example_flood(rng: np.random.Generator) -> dict:
 # What each kind is answered: a request within the bounds is read; a flood is refused.
 KINDS = {"overlapping strokes, corrected": (overlapping, 200), "separate digits, corrected": (many_digits, 200),
          f"separate digits, corrected, {MAX_EXAMPLES} examples": (with_examples, 200),
-         "1 MiB of key presses": (key_flood, 400), "1 MiB of one-point strokes": (tiny_strokes, 400),
-         "1 MiB of key presses, not JSON at its end": (broken_flood, 400),
-         "separate digits, corrected, 1 MiB of examples": (example_flood, 400),
+         "a full body of key presses": (key_flood, 400), "a full body of one-point strokes": (tiny_strokes, 400),
+         "a full body of key presses, not JSON at its end": (broken_flood, 400),
+         "separate digits, corrected, a full body of examples": (example_flood, 400),
          f"separate digits, corrected, {EXAMPLES_REFUSED} examples": (examples_at_refusal, 200)}
 
 

@@ -93,7 +93,7 @@ def test_a_chunked_session_is_read_and_a_chunked_flood_is_a_json_413(served):
     connection.request("POST", "/api/read", body=flood, encode_chunked=True, headers={"Content-Type": "application/json"})
     response = connection.getresponse()
     assert response.status == 413
-    assert json.loads(response.read())["error"].startswith("session: the request body is over 1,048,576 bytes")
+    assert json.loads(response.read())["error"].startswith(f"session: the request body is over {MAX_BODY_BYTES:,} bytes")
     connection.close()
 
 

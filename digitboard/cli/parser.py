@@ -189,7 +189,7 @@ def add_serve_parser(commands) -> None:
     serve.add_argument("--port", type=int, metavar="N", default=WebDefault("port"),
                        help="port to listen on (default: %(default)s; 0: any free port)")
     serve.add_argument("--threads", type=int, metavar="N", default=WebDefault("threads"),
-                       help="requests a process answers at once (default: %(default)s)")
+                       help="threads answering small requests in a process; one more answers large ones (default: %(default)s)")
     serve.add_argument("--workers", type=int, metavar="N", default=WebDefault("workers"),
                        help="processes, under gunicorn, behind nginx (Linux, macOS; default: %(default)s, waitress)")
 

@@ -17,14 +17,16 @@ from digitboard.web.memo import DrawingMemo, MemoRecognizer
 from digitboard.web.page import blueprint as page_blueprint
 from digitboard.web.responses import http_error, unexpected_error
 
-MAX_BODY_BYTES = 1024 * 1024  # a request body over 1 MiB is refused with 413
+# A request body over 256 KiB is refused with 413: the largest a page sends (80 actions of 5,000
+# timed points, 20 examples) is under 200 KiB, and a body the bounds refuse costs its decoding.
+MAX_BODY_BYTES = 256 * 1024
 # The most one request may hold, so that no request keeps a worker busy for long: the costliest
 # request within them is measured by benchmarks/web_worst.py (docs/web.md, Bounds). The page
 # starts its session afresh from the strokes on the board long before it reaches them.
 WEB_LIMITS = Limits(actions=80, points=5_000)  # a board of some 50 digits; the page starts afresh at half
 MAX_CORRECTIONS = 10  # corrections and deletions in one session: each one reads the board and learns
 MAX_EXAMPLES = 20  # the user's own examples a request reads (the page keeps 200, sends the newest 20)
-EXAMPLES_REFUSED = 5 * MAX_EXAMPLES  # more is no page's request: refused before any is decoded
+EXAMPLES_REFUSED = 2 * MAX_EXAMPLES  # more is no page's request: refused before any is decoded
 MAX_EXAMPLE_POINTS = 100  # points in one example, all its strokes together: the page resamples to fit
 MAX_BOARD_SIDE = COORDINATE_LIMIT  # a board's width or height, in pixels, as far as a point may lie
 
@@ -50,7 +52,10 @@ class WebConfig:
     model: Path = DEFAULT_MODEL
     host: str = "127.0.0.1"  # localhost unless told otherwise
     port: int = 8000
-    threads: int = 8  # requests a process answers at once; the model releases the GIL while it runs
+    # Threads answering requests of small bodies; one more answers large ones (digitboard.web.lanes).
+    # Two answered the most one-digit boards from 16 clients (docs/web.md): more only take turns.
+    threads: int = 2
+    heavy_bytes: int = 64 * 1024  # a body of more is a heavy request, answered in a lane of its own
     # Processes: one is waitress, which no slow client can hold up; more run under gunicorn's
     # arbiter, behind nginx (docs/web.md, Serving more people).
     workers: int = 1
@@ -68,6 +73,8 @@ class WebConfig:
             raise ValueError(f"--port {self.port}: expected a port number from 0 to 65535")
         if not 1 <= self.threads <= 256:
             raise ValueError(f"--threads {self.threads}: expected 1 to 256 threads")
+        if self.heavy_bytes < 0:
+            raise ValueError(f"heavy_bytes {self.heavy_bytes}: expected a number of bytes")
         if not 1 <= self.workers <= 64:
             raise ValueError(f"--workers {self.workers}: expected 1 to 64 worker processes")
 

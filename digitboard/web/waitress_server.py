@@ -24,13 +24,14 @@ from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask, WSGITask
 
 from digitboard import platforms
-from digitboard.web.app import SECURITY_HEADERS, WebConfig, board_url, cannot_listen
+from digitboard.web.app import MAX_BODY_BYTES, SECURITY_HEADERS, WebConfig, board_url, cannot_listen
+from digitboard.web.lanes import LaneDispatcher
 
 # waitress reads a whole request body before the application sees it, and would spill bodies
 # over 512 KiB to a temporary file. Bodies up to this size are held in memory and reach the
-# application, which refuses those over 1 MiB with a JSON 413; waitress refuses larger ones
-# itself, unread. Nothing is ever written to disk.
-BODY_BUFFER_BYTES = 4 * 1024 * 1024
+# application, which refuses those over MAX_BODY_BYTES with a JSON 413; waitress refuses larger
+# ones itself, unread. Nothing is ever written to disk.
+BODY_BUFFER_BYTES = 4 * MAX_BODY_BYTES
 RESPONSE_BUFFER_BYTES = 16 * 1024 * 1024  # far above the largest answer, so never a file either
 # Open connections a process holds, idle or trickling ones included; past it, new ones wait in
 # the listening socket's queue. Each costs a few kilobytes, no thread.
@@ -79,9 +80,12 @@ def create_server(app: Flask, config: WebConfig):
     """A waitress server for `app`, listening on the configured address; not yet answering."""
     import waitress
 
+    lanes = LaneDispatcher(config.heavy_bytes)  # digitboard.web.lanes: large bodies in a lane of their own
+    lanes.set_thread_count(config.threads)
     try:
         server = waitress.create_server(
             app,
+            _dispatcher=lanes,
             host=config.host,
             port=config.port,
             threads=config.threads,
