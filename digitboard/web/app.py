@@ -55,10 +55,10 @@ class WebConfig:
     # Threads answering requests of small bodies; one more answers large ones (digitboard.web.lanes).
     # Two answered the most one-digit boards from 16 clients (docs/web.md): more only take turns.
     threads: int = 2
-    heavy_bytes: int = 64 * 1024  # a body of more is a heavy request, answered in a lane of its own
     # Processes: one is waitress, which no slow client can hold up; more run under gunicorn's
     # arbiter, behind nginx (docs/web.md, Serving more people).
     workers: int = 1
+    heavy_bytes: int = 64 * 1024  # a body of more is a heavy request, answered in a lane of its own
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
     max_corrections: int = MAX_CORRECTIONS
