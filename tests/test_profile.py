@@ -354,7 +354,9 @@ def test_list_shows_each_example_and_forget_removes_it_with_what_is_tied_to_it(t
     lines = capsys.readouterr().out.splitlines()
     shown = lines[0].split()[0]  # made within a minute, the three ids share their first eight characters
     assert len(shown) > 8 and anchor.id.startswith(shown) and not other.id.startswith(shown)
-    assert len(lines) == 3 and lines[0].startswith(f"{shown}  7  ") and lines[0].endswith("corrected")
+    assert len(lines) == 3 and lines[0].startswith(shown) and lines[0].endswith("corrected")
+    digit_columns = {line.index(f" {line.split()[1]} ", len(line.split()[0])) for line in lines}
+    assert len(digit_columns) == 1 and lines[0].split()[1] == "7"  # the digits in one column
     assert lines[2].endswith(f"let stand, tied to {shown}")
     assert main(["profile", "--profile", str(path), "--forget", shown]) == 0
     assert "forgot 1 personal example(s) and 1 let stand tied to them" in capsys.readouterr().out
@@ -371,6 +373,14 @@ def test_list_shows_each_id_by_its_shortest_start_no_other_shares_eight_characte
                               "01234567ffff": "01234567f", "abcdef": "abcdef", "ab": "ab"}
     assert short_ids(["0123456789ab", "fedcba9876543210"]) == {"0123456789ab": "01234567", "fedcba9876543210": "fedcba98"}
     assert short_ids([]) == {}
+    from digitboard.profile.command import listing
+
+    made = [example(digit) for digit in (1, 2, 3)]
+    for made_one, id in zip(made, ("0123456789abcdef", "0123456789abcdee", "fedcba9876543210")):
+        made_one.id = id
+    lines = listing(made, pictures=False)
+    assert [line.split()[0] for line in lines] == ["0123456789abcdef", "0123456789abcdee", "fedcba98"]
+    assert {line.index(f"  {digit}  ") for line, digit in zip(lines, (1, 2, 3))} == {16}  # one column
 
 
 def test_list_draws_a_small_picture_of_each_example():

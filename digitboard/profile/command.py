@@ -115,11 +115,13 @@ def listing(examples: list[Example], pictures: bool) -> list[str]:
     """One line an example (id, digit, kind, when), each followed by its picture if asked."""
     lines = []
     short = short_ids(itertools.chain.from_iterable((example.id, *example.tied_to) for example in examples))
-    for example in examples:  # an imported id may hold escape sequences: shown quoted, never sent raw
+    # An imported id may hold escape sequences: shown quoted, never sent raw.
+    width = max((len(shown(short[example.id])) for example in examples), default=0)  # the columns line up
+    for example in examples:
         kind = ("let stand, tied to " + ", ".join(shown(short[id]) for id in example.tied_to)
                 if example.tied_to else "let stand" if example.accepted else "corrected")
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(example.created))
-        lines.append(f"{shown(short[example.id])}  {example.label}  {when}  {kind}")
+        lines.append(f"{shown(short[example.id]):{width}}  {example.label}  {when}  {kind}")
         if pictures:
             lines += [f"    {line}" for line in picture(example)]
     return lines
