@@ -58,7 +58,7 @@ class WebConfig:
     # Processes: one is waitress, which no slow client can hold up; more run under gunicorn's
     # arbiter, behind nginx (docs/web.md, Serving more people).
     workers: int = 1
-    heavy_bytes: int = 64 * 1024  # a body of more is a heavy request, answered in a lane of its own
+    heavy_bytes: int = 64 * 1024  # a body of more is a heavy request, answered in a lane of its own (a nearly full board's)
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
     max_corrections: int = MAX_CORRECTIONS
