@@ -3,10 +3,10 @@ own, so that they never hold up small ones.
 
 Answering is Python work, and a process runs one thread of Python at a time: threads answering
 at once only take turns, and every turn costs (one-digit boards from 16 clients, on two cores:
-one thread answered 495 requests/s, 8 threads 285/s, each request costing twice the processor
-time). So few threads answer; but a queue that few threads take in turn puts a small request
-behind every costly one before it (16 clients posting the costliest boards: other clients'
-p99 1.4 s with two threads). waitress has read a request whole before any thread takes it, so
+two threads answered 411 to 504 requests/s, eight 285 to 376, each request costing up to twice
+the processor time). So few threads answer; but a queue that few threads take in turn puts a
+small request behind every costly one before it (16 clients posting the costliest boards: other
+clients' p99 1.4 s with two threads and one queue; 164 to 182 ms with the lanes). waitress has read a request whole before any thread takes it, so
 its body's size is known, and a request's work grows with it (its points, strokes and examples):
 bodies over `heavy_bytes` wait in a queue of their own, answered by their own thread, beside the
 small ones' threads. A client posting the costliest boards over and over then slows the others
