@@ -392,8 +392,8 @@ def test_a_long_used_page_starts_its_session_afresh_from_the_board(browser_paths
         wait_for(lambda: len(small.bodies) == 9, "the page to send the long stroke")
         assert [action.get("stroke") for action in json.loads(small.bodies[-1])["actions"]][:2] == [sent[4]["stroke"], sent[7]["stroke"]]
         assert len(json.loads(small.bodies[-1])["actions"]) == 3
-        message = "Not read: session:1: field 'actions': too many points (7"
-        wait_for(lambda: shown(driver)["status"].startswith(message), "the page to show the server's error")
+        message = "Board full: N clears it, Ctrl+Z takes the last stroke back (not read: session:1: field 'actions': too many points (7"
+        wait_for(lambda: shown(driver)["status"].startswith(message), "the page to say the board is full, and why")
         assert len(shown(driver)["boxes"]) == 2  # the last board read stays on the page
     finally:
         driver.quit()

@@ -477,9 +477,16 @@ document.getElementById("forget").addEventListener("click", forgetHandwriting);
 
 // -- asking the server -------------------------------------------------------------------------
 
-function say(message) {
+function say(message, detail = message) {
   // The status line is one line of fixed size (a longer message is cut short): its title has it all.
-  statusText.textContent = statusText.title = message;
+  statusText.textContent = message;
+  statusText.title = detail;
+}
+
+function boardFull() {
+  // Past the server's bounds on a session even started afresh (the strokes on the board alone):
+  // every request is refused until strokes go, so say how, before the server's reason.
+  return actions.length > maxActions || pointCount() > maxPoints;
 }
 
 async function read() {
@@ -499,7 +506,13 @@ async function read() {
     answer = await response.json().catch(() => ({})); // a proxy's error page is not JSON
     if (!response.ok || !answer.digits) throw new Error(answer.error || `the server answered ${response.status}`);
   } catch (error) {
-    if (number > newestShown) say(`Not read: ${error.message}`);
+    if (number <= newestShown) return;
+    if (boardFull()) {
+      say(`Board full: N clears it, Ctrl+Z takes the last stroke back (not read: ${error.message})`,
+          `The server reads at most ${maxActions} strokes and edits and ${maxPoints} points at once. ${error.message}`);
+    } else {
+      say(`Not read: ${error.message}`);
+    }
     return;
   }
   if (number <= newestShown || asked !== sessionId) return; // a newer answer is already on the board
