@@ -116,12 +116,13 @@ def listing(examples: list[Example], pictures: bool) -> list[str]:
     lines = []
     short = short_ids(itertools.chain.from_iterable((example.id, *example.tied_to) for example in examples))
     # An imported id may hold escape sequences: shown quoted, never sent raw.
-    width = max((len(shown(short[example.id])) for example in examples), default=0)  # the columns line up
+    names = {example.id: shown(short[example.id]) for example in examples}
+    width = max(map(len, names.values()), default=0)  # the columns line up
     for example in examples:
         kind = ("let stand, tied to " + ", ".join(shown(short[id]) for id in example.tied_to)
                 if example.tied_to else "let stand" if example.accepted else "corrected")
         when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(example.created))
-        lines.append(f"{shown(short[example.id]):{width}}  {example.label}  {when}  {kind}")
+        lines.append(f"{names[example.id]:{width}}  {example.label}  {when}  {kind}")
         if pictures:
             lines += [f"    {line}" for line in picture(example)]
     return lines

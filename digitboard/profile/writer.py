@@ -53,8 +53,8 @@ class WritingThread:
     fails (an OSError: a full disk, a read-only folder, a profile held too long) is told to
     `on_failure` from that thread, and the changes after it are dropped: the learner goes on for
     the session only, as it would with the failure in hand. An example the journal refuses (a
-    ValueError: beyond a profile's bounds) is skipped, counted in `refused` and told to
-    `on_refused`; the changes after it are written. Whatever a write raises, the thread goes on
+    ValueError: beyond a profile's bounds) is skipped and told to `on_refused` (the learner counts
+    them); the changes after it are written. Whatever a write raises, the thread goes on
     taking changes, so no flush, close or learner handing one over waits for it in vain."""
 
     def __init__(self, journal: Journal, on_failure: Callable[[OSError], None],
@@ -63,7 +63,6 @@ class WritingThread:
         self.on_failure = on_failure
         self.on_refused = on_refused
         self.failed = False
-        self.refused = 0  # examples skipped, the journal refusing them
         self._changes = Waiting(WAITING)
         self._hurry = threading.Event()  # a flush or the close is waiting: write without gathering
         self._thread = threading.Thread(target=self._run, name="profile-writer", daemon=True)
@@ -147,7 +146,6 @@ class WritingThread:
                             self._refuse(error)
 
     def _refuse(self, error: ValueError) -> None:
-        self.refused += 1
         if self.on_refused is not None:
             self.on_refused(error)
 
