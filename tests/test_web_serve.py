@@ -260,8 +260,9 @@ def heavy_session(rng) -> bytes:
 
 @pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=needs_gunicorn)])
 def test_sigterm_under_load_cuts_no_request(shipped_model, workers):
-    """Clients post on new connections, back to back, as SIGTERM arrives: each request is answered,
-    or its connection refused (never taken); none is cut (reset, or closed without an answer)."""
+    """Clients post on new connections, back to back, as SIGTERM arrives, some seconds after
+    connecting: each request is answered, or its connection refused (never taken); none is cut
+    (reset, or closed without an answer)."""
     import numpy as np
 
     term = getattr(signal, "SIGTERM", None)
@@ -277,6 +278,7 @@ def test_sigterm_under_load_cuts_no_request(shipped_model, workers):
             try:
                 connection = http.client.HTTPConnection(*where, timeout=30)
                 connection.connect()
+                time.sleep(rng.uniform(0, 3))  # a loaded client: taken, but slow to send its request
             except ConnectionRefusedError:
                 outcomes.append("refused")
                 return

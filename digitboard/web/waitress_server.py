@@ -8,8 +8,9 @@ It runs on every platform, Windows included.
 Stopping (SIGTERM, Ctrl+C): the listening socket takes the connections already waiting in its
 queue and closes, so new ones are refused at once (a client or a proxy in front knows to try
 elsewhere); every request already received, or being received, is answered, each with
-`Connection: close`; then the process leaves, after at most DRAIN_SECONDS. A second Ctrl+C
-stops it at once.
+`Connection: close`; a connection taken but not yet sent on (a client still writing its first
+request, slowed by its machine) is waited for as a request being received; then the process
+leaves, after at most DRAIN_SECONDS. A second Ctrl+C stops it at once.
 """
 
 from __future__ import annotations
@@ -74,6 +75,11 @@ class DrainingTask(WSGITask):
 class BoardChannel(HTTPChannel):
     task_class = DrainingTask
     error_task_class = JsonErrorTask
+    heard = False  # whether the client has sent anything yet: a silent new connection is a request to come
+
+    def received(self, data: bytes) -> bool:
+        self.heard = self.heard or bool(data)
+        return super().received(data)
 
 
 def create_server(app: Flask, config: WebConfig):
@@ -147,7 +153,7 @@ def _drain(server, seconds: float, hurried) -> None:
     while time.monotonic() < began + seconds and not hurried():
         connections = [channel for channel in channels.values() if isinstance(channel, HTTPChannel)]
         busy = any(channel.requests or channel.total_outbufs_len or channel.request is not None
-                   for channel in connections)
+                   or not getattr(channel, "heard", True) for channel in connections)
         if not busy and (not connections or time.monotonic() >= began + LINGER_SECONDS):
             break
         _loop_once(server, 0.05)
