@@ -296,6 +296,7 @@ class RecordingLearner:
     reads as `recognizer` does, no example ever changing a reading."""
 
     taken_back: list = []  # no example of its own ever misreads a digit
+    keeps_accepted = True
 
     def __init__(self, recognizer) -> None:
         self.recognizer = recognizer

@@ -3,6 +3,7 @@ in replay. A fake recogniser with an embedding stands in for the CNN."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import threading
 
@@ -326,6 +327,45 @@ def test_the_board_reads_and_accepts_the_same_whether_it_is_read_after_every_str
     assert [d.prediction for d in live.digits] == [d.prediction for d in replayed_board.digits]
     assert [e.label for e in live_personal.examples] == [e.label for e in replayed_personal.examples]
     assert len(live_personal.examples) == len(drawings) - 1  # all but the last, still being written
+
+
+
+def test_a_learner_of_corrections_only_has_the_board_read_in_one_batch_what_it_would_read_stroke_by_stroke():
+    """Told nothing of digits let stand, it needs no reading as the user goes on: the digits of a
+    line are read together at the next correction or at the end, each as it would have been read
+    at its own pen lift, undone corrections and strokes included."""
+    drawings = [SEVEN, shifted(ONE, 100), shifted(ZERO, 200), shifted(SEVEN, 0, 250), shifted(ONE, 150, 250),
+                shifted(ZERO, 300, 250), shifted(SEVEN, 0, 500), shifted(ONE, 150, 500)]
+    corrections = {1: Correct((330, 150), 4), 4: Correct((130, 400), 4), 6: Correct((130, 650), 2)}
+    boards = []
+    for read_every_stroke in (True, False):
+        base = EmbeddingFake(classes=11)
+        batches = []
+        embed = base.embed_and_predict
+        base.embed_and_predict = lambda images, paths=None: batches.append(len(images)) or embed(images, paths)
+        personal = PersonalRecognizer(base, config=LearningConfig(accepted_per_label=0))
+        board = Board(personal, personal)
+        for number, drawing in enumerate(drawings):
+            draw(board, drawing)
+            if read_every_stroke:
+                board.classify_pending()
+            if number in corrections:
+                board.apply(corrections[number])
+            if number == 5:
+                board.apply(Undo())  # the zero's stroke taken back, then drawn again
+                draw(board, drawing)
+        board.classify_pending()
+        boards.append((board, personal, batches))
+    (live, live_personal, live_batches), (deferred, personal, batches) = boards
+    def readings(board, learner):  # example ids differ between the two learners: named by their order
+        order = {example.id: number for number, example in enumerate(learner.examples)}
+        return [dataclasses.replace(d.prediction, reasons=tuple(order[id] for id in d.prediction.reasons))
+                for d in board.digits]
+
+    assert readings(live, live_personal) == readings(deferred, personal)
+    assert any(d.prediction.reasons for d in deferred.digits)  # the examples changed a reading
+    assert [e.label for e in live_personal.examples] == [e.label for e in personal.examples] == [4, 4, 2]
+    assert len(batches) == len(corrections) + 1 < len(live_batches) and not personal.keeps_accepted
 
 
 # -- in replay -----------------------------------------------------------------------------------

@@ -64,6 +64,9 @@ class Learner(Protocol):
         ...
 
     taken_back: list  # the examples the last correction made it forget: they misread its digit
+    # Whether `accept` may keep anything: a learner of corrections only never does, so the board
+    # need not read the digits the user goes on from as they go (docs/web.md, "The costliest requests").
+    keeps_accepted: bool
 
     def forget_ids(self, ids: tuple[str, ...]) -> list:
         """Forget the examples of these ids and those tied to them; returns what went."""

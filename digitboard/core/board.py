@@ -332,8 +332,11 @@ class Board:
         learn from (acceptance.safe_to_learn), on a line showing no doubt (a letter among digits
         read as digits, the stems of an H each read 1 beside its bar), and not an example yet.
         Digits drawn before are read first, live and in replay alike (the window has read them
-        already, at their pen lift)."""
-        if self.learner is None:
+        already, at their pen lift). A learner that keeps no digit let stand is told nothing, and
+        nothing is read for it: the digits are read later together, as the learner stands unchanged
+        until the next correction, which reads them first (or an undo, which takes back every edit
+        after the learner changed, and their readings with them)."""
+        if self.learner is None or not self.learner.keeps_accepted:
             return
         self.classify_pending()
         accepted = {key: digit for key, digit in self._awaiting.items() if above is None or digit.high[1] < above}

@@ -159,6 +159,10 @@ class PersonalRecognizer:
             gone.append(closest)
         return [went for example in gone for went in self.forget(example)]
 
+    @property
+    def keeps_accepted(self) -> bool:
+        return self.config.accepted_per_label > 0
+
     def accept(
         self, image: np.ndarray, strokes: Sequence[np.ndarray], label: int, path: np.ndarray | None = None,
         reasons: Sequence[str] = (),
