@@ -317,19 +317,21 @@ def ink_distance(first: np.ndarray, second: np.ndarray) -> float:
 
 
 def _met(board: BoardToGroup, ink: Ink, lines: Lines) -> list[Digit]:
-    """The digits on the stroke's line whose ink the stroke crosses or meets."""
-    met = []
+    """The digits on the stroke's line whose ink the stroke crosses or meets, when two or more
+    may be; else none (`place` makes nothing of a single digit met, so its ink is not measured:
+    a stroke over a digit of many strokes would be compared with each of them)."""
+    candidates = []
     for digit in board.index.near(ink.low, ink.high):
-        height = max(float(ink.high[1] - ink.low[1]), digit.height, 1.0)
-        gap = _gap(ink.low, ink.high, digit.low, digit.high)
-        if np.any(gap > MEET_GAP * height) or lines.apart(digit) or digit.speck:
+        reach = MEET_GAP * max(float(ink.high[1] - ink.low[1]), digit.height, 1.0)
+        if np.any(_gap(ink.low, ink.high, digit.low, digit.high) > reach) or lines.apart(digit) or digit.speck:
             continue
-        reach = MEET_GAP * height
-        # The first stroke met is enough; a stroke whose box is farther than that is not looked at.
-        if any(np.all(_gap(ink.low, ink.high, other.low, other.high) <= reach)
-               and ink_distance(ink.points, other.points) <= reach for other in digit.strokes):
-            met.append(digit)
-    return met
+        candidates.append((digit, reach))
+    if len(candidates) < 2:
+        return []
+    # The first stroke met is enough; a stroke whose box is farther than that is not looked at.
+    return [digit for digit, reach in candidates
+            if any(np.all(_gap(ink.low, ink.high, other.low, other.high) <= reach)
+                   and ink_distance(ink.points, other.points) <= reach for other in digit.strokes)]
 
 
 def _one_drawing(board: BoardToGroup, ink: Ink, met: list[Digit], touching: Digit | None) -> bool:
