@@ -85,9 +85,10 @@ class DigitIndex:
         self._oversized: dict[int, Digit] = {}  # digits too large for the grid
 
     @staticmethod
-    def _cells_of(low: np.ndarray, high: np.ndarray) -> list[tuple[int, int]] | None:
+    def _cells_of(low: np.ndarray, high: np.ndarray, most: int = MAX_CELLS) -> list[tuple[int, int]] | None:
+        """The grid cells a box covers; None if more than `most`."""
         (x0, y0), (x1, y1) = np.floor(low / CELL).astype(int), np.floor(high / CELL).astype(int)
-        if (x1 - x0 + 1) * (y1 - y0 + 1) > MAX_CELLS:
+        if (x1 - x0 + 1) * (y1 - y0 + 1) > most:
             return None
         return [(x, y) for x in range(x0, x1 + 1) for y in range(y0, y1 + 1)]
 
@@ -114,8 +115,9 @@ class DigitIndex:
     def near(self, low: np.ndarray, high: np.ndarray) -> list[Digit]:
         """Every digit that may touch a stroke with these bounds (and some that may not)."""
         reach = _reach(low, high)
-        cells = self._cells_of(low - reach, high + reach)
-        if cells is None or len(cells) > len(self._digits):
+        # More cells than digits: scanning the digits is quicker than listing the cells.
+        cells = self._cells_of(low - reach, high + reach, min(MAX_CELLS, len(self._digits)))
+        if cells is None:
             return list(self._digits.values())
         found = {id(digit): digit for cell in cells for digit in self._cells.get(cell, ())}
         found.update(self._oversized)

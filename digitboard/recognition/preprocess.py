@@ -42,14 +42,21 @@ def digit_image(strokes: Sequence[Stroke], stroke_width: float = STROKE_WIDTH) -
     thickness = max(1, round(stroke_width * SUPERSAMPLE))
     canvas = np.zeros((hi_res, hi_res), np.uint8)
     to_fixed = SUPERSAMPLE * (1 << _FIXED_POINT_BITS)
-    for stroke in strokes:
-        xy = np.asarray(stroke, dtype=np.float64)[:, :2]
-        fixed = np.round(((xy - centre) * scale + IMAGE_SIZE / 2) * to_fixed).astype(np.int32)
-        if len(fixed) == 1 or np.all(fixed == fixed[0]):
-            cv2.circle(canvas, tuple(int(v) for v in fixed[0]), thickness * (1 << _FIXED_POINT_BITS) // 2,
-                       255, -1, cv2.LINE_AA, _FIXED_POINT_BITS)
-        else:
-            cv2.polylines(canvas, [fixed], False, 255, thickness, cv2.LINE_AA, _FIXED_POINT_BITS)
+    fixed = np.round(((points - centre) * scale + IMAGE_SIZE / 2) * to_fixed).astype(np.int32)
+    starts = np.cumsum([0, *(len(stroke) for stroke in strokes[:-1])])
+    dots = np.all(np.minimum.reduceat(fixed, starts) == np.maximum.reduceat(fixed, starts), axis=1)
+    lines: list[np.ndarray] = []  # strokes drawn in one call, in order: where they overlap, order counts
+    for stroke, dot in zip(np.split(fixed, starts[1:]), dots):
+        if not dot:
+            lines.append(stroke)
+            continue
+        if lines:
+            cv2.polylines(canvas, lines, False, 255, thickness, cv2.LINE_AA, _FIXED_POINT_BITS)
+            lines = []
+        cv2.circle(canvas, tuple(int(v) for v in stroke[0]), thickness * (1 << _FIXED_POINT_BITS) // 2,
+                   255, -1, cv2.LINE_AA, _FIXED_POINT_BITS)
+    if lines:
+        cv2.polylines(canvas, lines, False, 255, thickness, cv2.LINE_AA, _FIXED_POINT_BITS)
     canvas = _centre_of_mass_shift(canvas)
     small = cv2.resize(canvas, (IMAGE_SIZE, IMAGE_SIZE), interpolation=cv2.INTER_AREA)
     return small.astype(np.float32) / 255.0  # (28, 28) float32 in [0, 1]

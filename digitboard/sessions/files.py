@@ -34,7 +34,7 @@ from digitboard.sessions.format import (
     parse_session,
     point_count,
 )
-from digitboard.sessions.stream import decode_session
+from digitboard.sessions.stream import WHOLE_TEXT, decode_session
 
 # The most text one line (or a whole `.json` file) may hold. A long hand-drawn session written
 # as one line is a few MB (4,000 strokes of 50 timed points: 4.4 MB); a recording's lines hold
@@ -148,12 +148,13 @@ def _read_json_file(handle: BinaryIO, name: str, limits: Limits) -> Session:
     return parse_session(decode_session_bytes(data, name, limits), f"{name}:1", limits)
 
 
-def decode_session_bytes(data: bytes, name: str, limits: Limits = REPLAY_LIMITS):
+def decode_session_bytes(data: bytes, name: str, limits: Limits = REPLAY_LIMITS, whole_text: int = WHOLE_TEXT):
     """The JSON value of one whole session's bytes (a `.json` file's, a web request's body):
     UTF-8 with or without a byte-order mark, no key twice in an object, its actions checked
-    against `limits` while they are decoded (digitboard.sessions.stream); errors name `name`."""
+    against `limits` while they are decoded (digitboard.sessions.stream) unless it is at most
+    `whole_text` bytes; errors name `name`."""
     try:
-        return decode_session(data.removeprefix(_BYTE_ORDER_MARK), name, 1, limits)
+        return decode_session(data.removeprefix(_BYTE_ORDER_MARK), name, 1, limits, whole_text)
     except UnicodeDecodeError as error:
         start = error.start + (len(_BYTE_ORDER_MARK) if data.startswith(_BYTE_ORDER_MARK) else 0)
         line = data.count(b"\n", 0, start) + 1

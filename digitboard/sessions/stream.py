@@ -82,13 +82,15 @@ def decode_json(text: str, where: str, first_line: int = 1):
         raise _as_session_error(error, where, first_line) from None
 
 
-def decode_session(data: bytes, where: str, first_line: int = 1, limits: Limits = REPLAY_LIMITS):
+def decode_session(data: bytes, where: str, first_line: int = 1, limits: Limits = REPLAY_LIMITS,
+                   whole_text: int = WHOLE_TEXT):
     """The JSON value of one session's UTF-8 text `data` (no byte-order mark; UnicodeDecodeError
     if not UTF-8), with a top-level object's "actions" or "strokes" list checked into a
-    ParsedActions (which parse_session takes as it is) when the text is longer than WHOLE_TEXT.
+    ParsedActions (which parse_session takes as it is) when the text is longer than `whole_text`
+    (a caller that has bounded what the text holds may decode more of it whole).
     Errors name `where`:`first_line`, or the line where the JSON went wrong."""
     text = data.decode("utf-8")
-    if len(data) <= WHOLE_TEXT:
+    if len(data) <= whole_text:
         return decode_json(text, where, first_line)
     del text  # checked; the bytes alone from here on
     if not _SURROGATE_ESCAPE.search(data):

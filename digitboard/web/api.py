@@ -81,7 +81,9 @@ def request_from_body(body: bytes, config) -> tuple[Session, list[Example], list
     the same bytes. `config` is the application's digitboard.web.app.WebConfig (its bounds)."""
     try:
         check_shape(body, config)
-        data = decode_session_bytes(body, WHERE, config.limits)  # as replay decodes a .json file: same bytes, same errors
+        # As replay decodes a .json file: same bytes, same errors. check_shape has bounded what the
+        # body holds, so it is decoded whole, by the json module (streaming costs Python work an event).
+        data = decode_session_bytes(body, WHERE, config.limits, whole_text=len(body))
         examples, notes = parse_examples(data.pop("examples", []), config.max_examples, config.max_example_points) \
             if isinstance(data, dict) else ([], [])
         session = parse_session(data, AT, config.limits)
