@@ -13,6 +13,7 @@ descender or a tall 7 reaches into the line below.
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from statistics import median
@@ -125,16 +126,18 @@ def line_bands(digits: list[Digit]) -> LineBands:
     members: list[list[int]] = []
     tops: list[float] = []
     bottoms: list[float] = []
+    heights: list[float] = []
     for _, top, bottom, index in sized:
-        if tops and vertical_overlap((median(tops), median(bottoms)), (top, bottom)) < SAME_BAND:
-            bands.append(_band(tops, bottoms))
-            tops, bottoms = [], []
+        if tops and vertical_overlap((_middle(tops), _middle(bottoms)), (top, bottom)) < SAME_BAND:
+            bands.append(_band(tops, bottoms, heights))
+            tops, bottoms, heights = [], [], []
         if not tops:
             members.append([])
-        tops.append(top)
-        bottoms.append(bottom)
+        bisect.insort(tops, top)  # kept sorted: the band's medians at every digit, without sorting again
+        bisect.insort(bottoms, bottom)
+        heights.append(bottom - top)
         members[-1].append(index)
-    bands.append(_band(tops, bottoms))
+    bands.append(_band(tops, bottoms, heights))
     found = LineBands(bands, {id(shown[index]): band for band, held in zip(bands, members) for index in held})
     for digit in shown:
         if id(digit) not in found.of_digit:
@@ -144,5 +147,12 @@ def line_bands(digits: list[Digit]) -> LineBands:
     return found
 
 
-def _band(tops: list[float], bottoms: list[float]) -> LineBand:
-    return LineBand(median(tops), median(bottoms), median([b - t for t, b in zip(tops, bottoms)]), len(tops))
+def _band(tops: list[float], bottoms: list[float], heights: list[float]) -> LineBand:
+    """The band of digits of these tops and bottoms (each list sorted) and heights."""
+    return LineBand(_middle(tops), _middle(bottoms), median(heights), len(tops))
+
+
+def _middle(ordered: list[float]) -> float:
+    """statistics.median of a list already sorted."""
+    half = len(ordered) // 2
+    return ordered[half] if len(ordered) % 2 else (ordered[half - 1] + ordered[half]) / 2
