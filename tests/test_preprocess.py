@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 from conftest import needs_training_extra
 
-from digitboard.recognition.preprocess import BOX_SIZE, IMAGE_SIZE, _centre_of_mass_shift, digit_image
+from digitboard.recognition import preprocess
+from digitboard.recognition.preprocess import BOX_SIZE, IMAGE_SIZE, RENDER_POINTS, _centre_of_mass_shift, digit_image, thinned
 
 
 def normalise_image(image: np.ndarray) -> np.ndarray:
@@ -131,3 +132,55 @@ def test_a_whole_pixel_shift_by_slicing_is_what_warp_affine_gives(dx, dy):
     image = np.random.default_rng([dx + 500, dy + 500]).integers(0, 256, (112, 112), dtype=np.uint8)
     expected = cv2.warpAffine(image, np.float32([[1, 0, dx], [0, 1, dy]]), (112, 112), flags=cv2.INTER_NEAREST)
     assert np.array_equal(shifted(image, dx, dy), expected)
+
+
+# -- drawings of many points ----------------------------------------------------------------------
+def spiral(samples: int) -> list[np.ndarray]:
+    """One smooth pen stroke (a loop and a tail, as of a 6), sampled `samples` times."""
+    t = np.linspace(0, 3 * np.pi, samples)
+    return [np.stack([100 + 60 * np.sin(t), 100 + 40 * t + 20 * np.cos(2 * t)], axis=1)]
+
+
+def test_a_dense_pen_path_renders_as_the_same_path_sampled_as_a_pen_samples_it():
+    """A 1000 Hz mouse gives thousands of points where a pen gives tens: drawn through fewer, the
+    digit looks as the pen's; drawn through every point it did not (each join blends its edge again)."""
+    pen, dense = digit_image(spiral(60)), spiral(3000)
+    assert float(np.abs(digit_image(dense) - pen).mean()) < 0.006
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(preprocess, "RENDER_POINTS", 10**9)
+        assert float(np.abs(digit_image(dense) - pen).mean()) > 0.01
+
+
+def test_a_drawing_is_drawn_through_at_most_its_bound_of_points(monkeypatch):
+    """Drawing costs by the point: a scribble of thousands is drawn through the bound (and two
+    ends a stroke), placed by all its points; a drawing within the bound through every point."""
+    drawn: list[int] = []
+    polylines = cv2.polylines
+    monkeypatch.setattr(cv2, "polylines", lambda canvas, lines, *rest: drawn.append(sum(map(len, lines))) or polylines(canvas, lines, *rest))
+    rng = np.random.default_rng(0)
+    scribble = [rng.uniform(0, 300, (100, 2)) for _ in range(50)]
+    image = digit_image(scribble)
+    assert sum(drawn) <= RENDER_POINTS + 2 * len(scribble) and image.max() > 0.5
+    drawn.clear()
+    digit_image(scribble[:2])
+    assert sum(drawn) == 200
+
+
+def test_thinning_keeps_each_strokes_ends_and_an_even_share_of_its_points():
+    rng = np.random.default_rng(1)
+    for _ in range(200):
+        lengths = rng.integers(1, 80, int(rng.integers(1, 30)))
+        points = rng.uniform(0, 100, (int(lengths.sum()), 2))
+        most = int(rng.integers(1, 400))
+        kept, kept_lengths = thinned(points, lengths, most)
+        strokes = np.split(points, np.cumsum(lengths)[:-1])
+        expected = []
+        for stroke in strokes:  # the rule, one stroke at a time
+            share = max(min(len(stroke), 2), len(stroke) * most // int(lengths.sum()))
+            if lengths.sum() <= most or share >= len(stroke):
+                expected.append(stroke)
+            else:
+                expected.append(stroke[np.floor(np.arange(share) * (len(stroke) - 1) / max(1, share - 1) + 0.5).astype(int)])
+        assert np.array_equal(kept, np.concatenate(expected)) and list(kept_lengths) == [len(e) for e in expected]
+        assert all(np.array_equal(e[[0, -1]], s[[0, -1]]) for e, s in zip(expected, strokes))
+        assert len(kept) <= max(most, 0) + 2 * len(lengths)

@@ -17,6 +17,7 @@ from digitboard.core.actions import Action, Clear, Correct, Delete, Forget, Stro
 from digitboard.core.digits import Digit, Ink, Pen, Prediction
 from digitboard.core.grouping import DigitIndex, place
 from digitboard.core.reading import reading_lines
+from digitboard.recognition.box import box
 from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
 from digitboard.recognition.recognizer import Recognizer
 from digitboard.recognition.trajectory import trajectory
@@ -151,7 +152,7 @@ class Board:
         if not np.all(np.isfinite(points)):
             raise ValueError("stroke points must be finite numbers")
         times = None if stroke.times is None else np.asarray(stroke.times, np.float64)
-        ink = Ink(self.stroke_count, points, times, points.min(axis=0), points.max(axis=0))
+        ink = Ink(self.stroke_count, points, times, *box(points))
         self.stroke_count += 1
         placement = place(self, ink)
         ink.speck, digit = placement.speck, placement.digit
@@ -320,7 +321,7 @@ class Board:
             self._forget_reading(digit)
             return
         points = np.concatenate([other.points for other in digit.strokes])
-        digit.low, digit.high = points.min(axis=0), points.max(axis=0)
+        digit.low, digit.high = box(points)
         self.index.add(digit)
         self._changed(digit)
         digit.corrected = edit.corrected

@@ -15,6 +15,7 @@ from typing import Protocol
 import numpy as np
 
 from digitboard.recognition.classes import DIGIT_CLASSES
+from digitboard.recognition.preprocess import pieces, thinned
 
 
 class _IdSource:
@@ -112,23 +113,14 @@ class Journal(Protocol):
 
 
 def example_strokes(strokes: Sequence[np.ndarray], most: int) -> list[np.ndarray]:
-    """A drawing of `most` points in all, the form an example is kept and sent in: each stroke
-    keeps its ends and a share of its points as even along it as its own points allow. Its ends
-    are kept whatever its share, so a drawing of many strokes may keep up to two points a stroke
-    more than `most`."""
-    total = sum(len(stroke) for stroke in strokes)
-    if total <= most:
-        return [np.asarray(stroke, np.float64)[:, :2].copy() for stroke in strokes]
-    kept = []
-    for stroke in strokes:
-        stroke = np.asarray(stroke, np.float64)[:, :2]
-        share = max(min(len(stroke), 2), len(stroke) * most // total)
-        if share >= len(stroke):
-            kept.append(stroke.copy())
-            continue
-        picked = np.floor(np.arange(share) * (len(stroke) - 1) / max(1, share - 1) + 0.5).astype(int)
-        kept.append(stroke[picked])
-    return kept
+    """A copy of a drawing in about `most` points, the form an example is kept and sent in: each
+    stroke keeps its ends and an even share of its points (digitboard.recognition.preprocess.thinned)."""
+    drawn = [np.asarray(stroke, np.float64)[:, :2] for stroke in strokes]
+    if not drawn:
+        return []
+    lengths = np.array([len(stroke) for stroke in drawn])
+    points, lengths = thinned(np.concatenate(drawn), lengths, most)
+    return [stroke.copy() for stroke in pieces(points, lengths)]  # kept apart from the board's
 
 
 def fitted_strokes(strokes: Sequence[np.ndarray], most_strokes: int, most_points: int) -> list[np.ndarray]:

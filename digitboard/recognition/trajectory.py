@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from digitboard.recognition.box import box
+
 POINTS = 64  # samples along the path, pen-up jumps included
 CHANNELS = 5  # x, y, the step to the next sample (dx, dy), and whether the pen is down there
 
@@ -29,7 +31,7 @@ def trajectory(strokes: Sequence[np.ndarray], points: int = POINTS) -> np.ndarra
     if not strokes or any(len(stroke) == 0 for stroke in strokes):
         raise ValueError("a drawing needs at least one stroke, and every stroke at least one point")
     path = np.concatenate([np.asarray(stroke, np.float64)[:, :2] for stroke in strokes])  # (n, 2)
-    low, high = path.min(axis=0), path.max(axis=0)
+    low, high = box(path)
     size = float((high - low).max())
     xy = (path - (low + high) / 2) / (size if size > 0 else 1.0)
     step = xy[1:] - xy[:-1]
