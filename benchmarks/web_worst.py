@@ -69,6 +69,25 @@ def many_digits(rng: np.random.Generator) -> dict:
     return {"size": SIZE, "actions": actions}
 
 
+def straight(rng: np.random.Generator, start: tuple[float, float], end: tuple[float, float], count: int) -> list[list[float]]:
+    """A stroke of `count` points from `start` to `end`, a little unsteady."""
+    along = np.linspace(0, 1, count)[:, None]
+    points = np.array(start) + along * (np.array(end) - np.array(start)) + rng.uniform(-0.3, 0.3, (count, 2))
+    return np.round(points, 1).tolist()
+
+
+def bridged(rng: np.random.Generator) -> dict:
+    """A row of upright strokes, then strokes each across two neighbours: every one meets two
+    drawings, which the classifier judges one drawing or two, and the drawing grows to the whole row."""
+    strokes = WEB_LIMITS.actions
+    points = WEB_LIMITS.points // strokes
+    uprights = strokes // 2 + 1
+    actions = [{"stroke": straight(rng, (40 + 45 * i, 100), (40 + 45 * i, 160), points)} for i in range(uprights)]
+    actions += [{"stroke": straight(rng, (35 + 45 * i, 130 + rng.uniform(-20, 20)), (90 + 45 * i, 130 + rng.uniform(-20, 20)),
+                                    points)} for i in range(strokes - uprights)]
+    return {"size": [1700, 400], "actions": actions}
+
+
 def with_examples(rng: np.random.Generator) -> dict:
     """Many separate digits and the most examples a request may carry, each at its most points."""
     session = many_digits(rng)
@@ -115,6 +134,7 @@ def example_flood(rng: np.random.Generator) -> dict:
 
 # What each kind is answered: a request within the bounds is read; a flood is refused.
 KINDS = {"overlapping strokes, corrected": (overlapping, 200), "separate digits, corrected": (many_digits, 200),
+         "strokes across two drawings each": (bridged, 200),
          f"separate digits, corrected, {MAX_EXAMPLES} examples": (with_examples, 200),
          "a full body of key presses": (key_flood, 400), "a full body of one-point strokes": (tiny_strokes, 400),
          "a full body of key presses, not JSON at its end": (broken_flood, 400),
