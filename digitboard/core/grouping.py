@@ -330,10 +330,15 @@ def _met(board: BoardToGroup, ink: Ink, lines: Lines) -> list[Digit]:
         candidates.append((digit, reach))
     if len(candidates) < 2:
         return []
-    # The first stroke met is enough; a stroke whose box is farther than that is not looked at.
-    return [digit for digit, reach in candidates
-            if any(np.all(_gap(ink.low, ink.high, other.low, other.high) <= reach)
-                   and ink_distance(ink.points, other.points) <= reach for other in digit.strokes)]
+    return [digit for digit, reach in candidates if _meets(ink, digit, reach)]
+
+
+def _meets(ink: Ink, digit: Digit, reach: float) -> bool:
+    """Whether the stroke's ink comes within `reach` of the digit's. Only the digit's strokes whose
+    box is that near are measured (their boxes compared at once), and the first met is enough."""
+    lows, highs = np.array([other.low for other in digit.strokes]), np.array([other.high for other in digit.strokes])
+    near = np.all(_gap(ink.low, ink.high, lows, highs) <= reach, axis=1)
+    return any(ink_distance(ink.points, digit.strokes[index].points) <= reach for index in np.flatnonzero(near))
 
 
 def _one_drawing(board: BoardToGroup, ink: Ink, met: list[Digit], touching: Digit | None) -> bool:
