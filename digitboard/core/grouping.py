@@ -308,8 +308,9 @@ def ink_distance(first: np.ndarray, second: np.ndarray) -> float:
     b0, b1 = _segments(np.asarray(second, np.float64))
 
     def side(p, q, r):  # (len(p), len(r)): which side of segment p->q point r lies, by sign
-        along, to = (q - p)[:, None, :], r[None, :, :] - p[:, None, :]
-        return along[..., 0] * to[..., 1] - along[..., 1] * to[..., 0]
+        along = q - p  # x and y apart: no (len(p), len(r), 2) array is made
+        return (along[:, 0, None] * (r[None, :, 1] - p[:, 1, None])
+                - along[:, 1, None] * (r[None, :, 0] - p[:, 0, None]))
 
     crossing = ((side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0).T)
     if crossing.any():
