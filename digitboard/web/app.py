@@ -17,13 +17,16 @@ from digitboard.web.memo import DrawingMemo, MemoRecognizer
 from digitboard.web.page import blueprint as page_blueprint
 from digitboard.web.responses import http_error, unexpected_error
 
-# A request body over 256 KiB is refused with 413: the largest a page sends (80 actions of 5,000
-# timed points, 20 examples) is under 200 KiB, and a body the bounds refuse costs its decoding.
+# A request body over 256 KiB is refused with 413: the largest a page sends (64 actions of 4,000
+# timed points, 20 examples) is under 170 KiB, and a body the bounds refuse costs its decoding.
 MAX_BODY_BYTES = 256 * 1024
 # The most one request may hold, so that no request keeps a worker busy for long: the costliest
 # request within them is measured by benchmarks/web_worst.py (docs/web.md, Bounds). The page
 # starts its session afresh from the strokes on the board long before it reaches them.
-WEB_LIMITS = Limits(actions=80, points=5_000)  # a board of some 50 digits; the page starts afresh at half
+# 64 strokes: a board of some 40 digits. The page sends each stroke within half a pixel of the
+# pen's path (static/simplify.js), some 30 to 60 points a digit whatever the device, so the
+# strokes bound the board before the points do. The page starts afresh at half of each.
+WEB_LIMITS = Limits(actions=64, points=4_000)
 MAX_CORRECTIONS = 10  # corrections and deletions in one session: each one reads the board and learns
 MAX_EXAMPLES = 20  # the user's own examples a request reads (the page keeps 200, sends the newest 20)
 EXAMPLES_REFUSED = 2 * MAX_EXAMPLES  # more is no page's request: refused before any is decoded

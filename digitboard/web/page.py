@@ -12,6 +12,7 @@ from digitboard.core.keys import COMMANDS
 blueprint = Blueprint("page", __name__)
 
 STORED_EXAMPLES = 200  # corrections the page keeps in the browser (it sends the newest max_examples)
+STROKE_TOLERANCE = 0.5  # CSS pixels: how far from the pen's path a stroke the page sends may pass
 
 
 def page_rules(config) -> dict:
@@ -26,6 +27,9 @@ def page_rules(config) -> dict:
         # The desktop board's click (digitboard.core.chooser.is_click): a press whose points stay
         # within this many pixels of where it began is a tap; one that goes further is a stroke.
         "clickReach": CLICK_REACH,
+        # A stroke keeps only the points it needs to stay within this many pixels of the pen's
+        # path (static/simplify.js): below what the eye, the rendering or the grouping tells apart.
+        "strokeTolerance": STROKE_TOLERANCE,
         # The desktop board's keys (digitboard.core.keys): key name -> command.
         "keys": {key: command.value for key, command in COMMANDS.items()},
     }

@@ -5,6 +5,7 @@
 // board itself is kept in sessionStorage, so that a reload shows it as it was.
 
 import {placeLabels as placeLabelRects} from "./labels.js";
+import {simplified} from "./simplify.js";
 
 const INK_WIDTH = 10; // CSS pixels; recognition renders from the points, not from the screen
 const BOX_PADDING = INK_WIDTH / 2 + 2; // boxes are around the ink's points, so leave room for its width
@@ -28,6 +29,9 @@ const {maxActions, maxPoints, maxCorrections, maxExamples, storedExamples: examp
 // CSS pixels: a press whose points stay this close to where it began is a tap; one that goes
 // further is a stroke. The desktop board's own click (digitboard.core.chooser.CLICK_REACH).
 const clickReach = rules.clickReach;
+// CSS pixels: a stroke keeps only the points it needs to stay within this of the pen's path
+// (simplify.js): a fast mouse or pen gives far more points than the board needs.
+const strokeTolerance = rules.strokeTolerance;
 const context = canvas.getContext("2d");
 
 // The session in the documented format: actions in order, points [x, y, ms since its start].
@@ -243,7 +247,8 @@ function smallestBoxAt(x, y, padding = 0) {
 
 // -- edits: the same as on the desktop board ----------------------------------------------------
 
-function addStroke(points) {
+function addStroke(drawn) {
+  const points = simplified(drawn, strokeTolerance);
   strokes.push(points);
   actions.push({stroke: points});
   followAnswer();
