@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from web_load import one_digit_board, percentile, post, start_server
-from web_worst import key_flood, many_digits, overlapping, tiny_strokes
+from web_worst import bridged, key_flood, many_digits, overlapping, tiny_strokes
 
 from digitboard.training.data import default_unipen_path, load_unipen
 from digitboard.web.app import WebConfig
@@ -127,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     digits = load_unipen(args.unipen)
     bodies = [one_digit_board(digits[i], rng) for i in rng.choice(len(digits), args.requests)]
     costly_bodies = [json.dumps(make(rng)).encode() for _ in range(10)
-                     for make in (overlapping, many_digits, key_flood, tiny_strokes)] if args.costly else []
+                     for make in (overlapping, many_digits, bridged, key_flood, tiny_strokes)] if args.costly else []
 
     process, url = start_server(args.threads, args.workers)
     parts = urlsplit(url)
