@@ -61,7 +61,10 @@ class WebConfig:
     # Processes: one is waitress, which no slow client can hold up; more run under gunicorn's
     # arbiter, behind nginx (docs/web.md, Serving more people).
     workers: int = 1
-    heavy_bytes: int = 64 * 1024  # a body of more is a heavy request, answered in a lane of its own (a nearly full board's)
+    # A body of more is a heavy request, answered in a lane of its own: a board of some 20 digits, or
+    # 10 with the user's examples, is lighter (the page sends strokes simplified, some 30 to 60 points
+    # a digit); a board near the bounds, with its examples, is not.
+    heavy_bytes: int = 16 * 1024
     max_body_bytes: int = MAX_BODY_BYTES
     limits: Limits = WEB_LIMITS
     max_corrections: int = MAX_CORRECTIONS
