@@ -151,6 +151,16 @@ def test_a_dense_pen_path_renders_as_the_same_path_sampled_as_a_pen_samples_it()
         assert float(np.abs(digit_image(dense) - pen).mean()) > 0.01
 
 
+def test_a_dense_stroke_back_to_where_it_began_keeps_its_whole_path():
+    """A fast mouse's 1 drawn up and back down to its very start, and a 0 closed on its start."""
+    up = np.linspace(0, -60, 200)
+    one = [np.column_stack([np.full(400, 100.0), 300 + np.concatenate([up, up[::-1]])])]
+    assert (digit_image(one).max(axis=1) > 0.3).sum() >= BOX_SIZE
+    turn = np.linspace(0, 2 * np.pi, 500)
+    zero = digit_image([np.column_stack([100 + 30 * np.sin(turn), 100 + 50 * np.cos(turn)])])
+    assert (zero > 0.3).sum() > 100 and zero[12:16, 12:16].max() == 0  # a ring, its middle empty
+
+
 def test_a_drawing_is_drawn_through_at_most_its_bound_of_points(monkeypatch):
     """Drawing costs by the point: a scribble of thousands is drawn through the bound (and two
     ends a stroke), placed by all its points; a drawing within the bound through every point."""

@@ -81,7 +81,8 @@ def digit_image(strokes: Sequence[Stroke], stroke_width: float = STROKE_WIDTH) -
 def _fewer_points(fixed: np.ndarray, lengths: np.ndarray, tolerance: float) -> tuple[np.ndarray, np.ndarray]:
     """A drawing's points on the drawing grid (int32, strokes one after another, of `lengths`)
     through at most about RENDER_POINTS of them (module docstring): each stroke simplified within
-    `tolerance` (its two ends kept), then thinned if still too many."""
+    `tolerance` of its path (a stroke back to where it began included), then thinned if still too
+    many."""
     strokes = pieces(fixed, lengths)
     simplified = [stroke if len(stroke) < 3 else cv2.approxPolyDP(stroke, tolerance, False).reshape(-1, 2)
                   for stroke in strokes]
