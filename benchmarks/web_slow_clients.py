@@ -8,8 +8,8 @@ never finishing, and meanwhile posts --requests real one-digit sessions (UNIPEN 
 answered, their p50, p99 and max latency, and whether the slow connections were still open at
 the end (they must be held, not refused, for the test to mean anything). With --costly N, N more
 clients post the costliest requests back to back meanwhile (benchmarks/web_worst.py's: at the
-bounds, of drawings never seen before, and floods of a full body the server refuses), and it prints
-how many of those were answered and how.
+bounds, of drawings never seen before, and floods of a full body the server refuses), from another
+local address (127.0.0.2, as another machine), and it prints how many of those were answered and how.
 
 Bounded in time (--seconds, at most 120) and in count (at most 200 slow connections and 2,000
 requests); it sends traffic to localhost only.
@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 from web_load import one_digit_board, percentile, post, start_server
-from web_worst import bridged, key_flood, many_digits, overlapping, tiny_strokes
+from web_worst import bridged, bridged_in_few_bytes, key_flood, many_digits, overlapping, tiny_strokes
 
 from digitboard.training.data import default_unipen_path, load_unipen
 from digitboard.web.app import WebConfig
@@ -87,14 +87,32 @@ def normal_client(host: str, port: int, path: str, bodies: list[bytes], latencie
             errors.append(f"status {status}: {answer[:80]!r}")
 
 
+# The costly clients' own address, as another machine's: the server tells clients apart by
+# address (digitboard.web.costs). All of 127.0.0.0/8 is this machine's on Linux; elsewhere, or if
+# it cannot be bound, they share the normal clients' address.
+COSTLY_ADDRESS = "127.0.0.2"
+
+
+def costly_source(host: str) -> tuple[str, int] | None:
+    if host != "127.0.0.1":
+        return None
+    try:
+        with socket.socket() as probe:
+            probe.bind((COSTLY_ADDRESS, 0))
+    except OSError:
+        return None
+    return COSTLY_ADDRESS, 0
+
+
 def costly_client(host: str, port: int, path: str, bodies: list[bytes], stop: threading.Event,
                   outcomes: list[str]) -> None:
     """Post the costliest requests back to back, each on its own connection, until `stop`."""
     number = 0
+    source = costly_source(host)
     while not stop.is_set():
         body = bodies[number % len(bodies)]
         number += 1
-        connection = http.client.HTTPConnection(host, port, timeout=60)
+        connection = http.client.HTTPConnection(host, port, timeout=60, source_address=source)
         try:
             status, _, _ = post(connection, path, body)
             outcomes.append(str(status))
@@ -127,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     digits = load_unipen(args.unipen)
     bodies = [one_digit_board(digits[i], rng) for i in rng.choice(len(digits), args.requests)]
     costly_bodies = [json.dumps(make(rng)).encode() for _ in range(10)
-                     for make in (overlapping, many_digits, bridged, key_flood, tiny_strokes)] if args.costly else []
+                     for make in (overlapping, many_digits, bridged, bridged_in_few_bytes, key_flood, tiny_strokes)] \
+        if args.costly else []
 
     process, url = start_server(args.threads, args.workers)
     parts = urlsplit(url)
@@ -169,7 +188,8 @@ def main(argv: list[str] | None = None) -> int:
               f"max {max(latencies, default=0) * 1000:.1f} ms; errors {len(errors)}")
         if args.costly:
             tally = {outcome: costly_outcomes.count(outcome) for outcome in sorted(set(costly_outcomes))}
-            print(f"{args.costly} costly clients: {len(costly_outcomes)} requests, answered {tally}")
+            source = costly_source(host)
+            print(f"{args.costly} costly clients (from {source[0] if source else host}): {len(costly_outcomes)} requests, answered {tally}")
         for error in sorted(set(errors))[:5]:
             print(f"  error: {error}")
     finally:

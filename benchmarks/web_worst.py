@@ -88,6 +88,15 @@ def bridged(rng: np.random.Generator) -> dict:
     return {"size": [1700, 400], "actions": actions}
 
 
+def bridged_in_few_bytes(rng: np.random.Generator) -> dict:
+    """The bridged row in strokes of two points each: as much work, in a few kilobytes."""
+    session = bridged(rng)
+    for action in session["actions"]:
+        stroke = action["stroke"]
+        action["stroke"] = [[round(value) for value in stroke[0]], [round(value) for value in stroke[-1]]]
+    return session
+
+
 def with_examples(rng: np.random.Generator) -> dict:
     """Many separate digits and the most examples a request may carry, each at its most points."""
     session = many_digits(rng)
@@ -135,6 +144,7 @@ def example_flood(rng: np.random.Generator) -> dict:
 # What each kind is answered: a request within the bounds is read; a flood is refused.
 KINDS = {"overlapping strokes, corrected": (overlapping, 200), "separate digits, corrected": (many_digits, 200),
          "strokes across two drawings each": (bridged, 200),
+         "strokes across two drawings each, two points a stroke": (bridged_in_few_bytes, 200),
          f"separate digits, corrected, {MAX_EXAMPLES} examples": (with_examples, 200),
          "a full body of key presses": (key_flood, 400), "a full body of one-point strokes": (tiny_strokes, 400),
          "a full body of key presses, not JSON at its end": (broken_flood, 400),

@@ -13,6 +13,7 @@ from digitboard import DEFAULT_MODEL
 from digitboard.recognition.recognizer import Recognizer, load_recognizer
 from digitboard.sessions.format import COORDINATE_LIMIT, Limits
 from digitboard.web.api import blueprint as api_blueprint
+from digitboard.web.costs import ClientCosts, record_costs
 from digitboard.web.memo import DrawingMemo, MemoRecognizer
 from digitboard.web.page import blueprint as page_blueprint
 from digitboard.web.responses import http_error, unexpected_error
@@ -98,6 +99,8 @@ def create_app(config: WebConfig | None = None, recognizer: Recognizer | None = 
     recognizer = MemoRecognizer(recognizer or load_recognizer(config.model))
     app.extensions["digitboard.recognition.recognizer"] = recognizer
     app.extensions["digitboard.drawings"] = DrawingMemo()
+    app.extensions["digitboard.client_costs"] = costs = ClientCosts()  # for the server's lanes
+    record_costs(app, costs)
 
     app.register_blueprint(page_blueprint)
     app.register_blueprint(api_blueprint)

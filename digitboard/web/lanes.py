@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from waitress.task import ThreadedTaskDispatcher
 
+from digitboard.web.costs import ClientCosts
+
 HEAVY_THREADS = 1  # a process answers one heavy request at a time
 
 
@@ -33,12 +35,20 @@ def body_bytes(channel) -> int:
     return max(getattr(request, "content_length", 0) or 0, getattr(request, "body_bytes_received", 0) or 0)
 
 
-class LaneDispatcher:
-    """waitress's task dispatcher in two lanes: heavy requests (bodies over `heavy_bytes`) to
-    `heavy_threads` threads, the rest to as many as waitress's `threads` say."""
+def client_address(channel) -> str:
+    """The address of the peer on a waitress connection, as the application's REMOTE_ADDR."""
+    address = getattr(channel, "addr", None)
+    return str(address[0]) if isinstance(address, tuple) and address else str(address or "")
 
-    def __init__(self, heavy_bytes: int, heavy_threads: int = HEAVY_THREADS) -> None:
+
+class LaneDispatcher:
+    """waitress's task dispatcher in two lanes: heavy requests (bodies over `heavy_bytes`, or from
+    a client whose requests have lately been costly, by `costs`) to `heavy_threads` threads, the
+    rest to as many as waitress's `threads` say."""
+
+    def __init__(self, heavy_bytes: int, heavy_threads: int = HEAVY_THREADS, costs: ClientCosts | None = None) -> None:
         self.heavy_bytes = heavy_bytes
+        self.costs = costs
         self.light, self.heavy = ThreadedTaskDispatcher(), ThreadedTaskDispatcher()
         self.heavy.set_thread_count(heavy_threads)
 
@@ -46,7 +56,8 @@ class LaneDispatcher:
         self.light.set_thread_count(count)
 
     def add_task(self, task) -> None:
-        (self.heavy if body_bytes(task) > self.heavy_bytes else self.light).add_task(task)
+        heavy = body_bytes(task) > self.heavy_bytes or (self.costs is not None and self.costs.costly(client_address(task)))
+        (self.heavy if heavy else self.light).add_task(task)
 
     def shutdown(self, cancel_pending: bool = True, timeout: float = 5) -> bool:
         heavy = self.heavy.shutdown(cancel_pending, timeout / 2)

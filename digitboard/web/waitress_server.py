@@ -86,7 +86,8 @@ def create_server(app: Flask, config: WebConfig):
     """A waitress server for `app`, listening on the configured address; not yet answering."""
     import waitress
 
-    lanes = LaneDispatcher(config.heavy_bytes)  # digitboard.web.lanes: large bodies in a lane of their own
+    # digitboard.web.lanes: large bodies, and costly clients' requests, in a lane of their own
+    lanes = LaneDispatcher(config.heavy_bytes, costs=app.extensions.get("digitboard.client_costs"))
     lanes.set_thread_count(config.threads)
     try:
         server = waitress.create_server(
