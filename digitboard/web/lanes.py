@@ -1,21 +1,24 @@
-"""The waitress server's two lanes: requests of large bodies are answered by a thread of their
-own, so that they never hold up small ones.
+"""The waitress server's two lanes: requests of large bodies, and the requests of clients whose
+requests have lately been costly, are answered by a thread of their own, so that they never hold
+up small ones.
 
 Answering is Python work, and a process runs one thread of Python at a time: threads answering
 at once only take turns, and every turn costs (one-digit boards from 16 clients, on two cores:
 two threads answered 411 to 504 requests/s, eight 285 to 376, each request costing up to twice
 the processor time). So few threads answer; but a queue that few threads take in turn puts a
 small request behind every costly one before it (16 clients posting the costliest boards: other
-clients' p99 1.4 s with two threads and one queue; 164 to 182 ms with the lanes). waitress has read a request whole before any thread takes it, so
-its body's size is known, and a page's work grows with it (its points, strokes and examples):
-bodies over `heavy_bytes` wait in a queue of their own, answered by their own thread, beside the
-small ones' threads. A client posting the costliest boards over and over then slows the others
-by one answer's turns at most, not by a queue of answers. (Size is a page's measure: a hostile
-client can pack costly strokes in few bytes, and is a proxy's to bound, docs/web.md.)
+clients' p99 1.4 s with two threads and one queue; 164 to 182 ms with the lanes). waitress has
+read a request whole before any thread takes it, so its body's size is known, and a page's work
+grows with it (its points, strokes and examples): bodies over `heavy_bytes` wait in a queue of
+their own, answered by their own thread, beside the small ones' threads. A client posting the
+costliest boards over and over then slows the others by one answer's turns at most, not by a
+queue of answers. Size is a page's measure: a hostile client can pack costly strokes in few
+bytes. So a client whose requests have lately been costly (digitboard.web.costs) is sent to the
+heavy lane too, whatever its bodies' size.
 
 waitress's dispatcher is a queue and its threads (`waitress.task.ThreadedTaskDispatcher`); this
 is two of them, each task (a connection with a request read) given to one by the size of its
-request. (gunicorn's workers, behind nginx, are left as they are.)"""
+request and its client's costs. (gunicorn's workers, behind nginx, are left as they are.)"""
 
 from __future__ import annotations
 
