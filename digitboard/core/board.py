@@ -365,8 +365,10 @@ class Board:
         self._await(digit)
 
     def _await(self, digit: Digit) -> None:
-        """A digit read and uncorrected, back on the board or read anew: accepted when the user goes on."""
-        if self.learner is not None and digit.prediction is not None and digit.accepted is None:
+        """A digit read and uncorrected, back on the board or read anew: accepted when the user goes
+        on (by a learner that keeps digits let stand; for another, nothing awaits)."""
+        if (self.learner is not None and self.learner.keeps_accepted and digit.prediction is not None
+                and digit.accepted is None):
             self._awaiting[id(digit)] = digit
 
     def _withdraw(self, digit: Digit) -> None:
