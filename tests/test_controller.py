@@ -7,7 +7,7 @@ from conftest import FakeRecognizer
 from digitboard.core.actions import Clear, Correct, Delete, Stroke, Undo
 from digitboard.core.board import Board
 from digitboard.core.chooser import DELETE
-from digitboard.core.controller import NO_DIGIT_HERE, BoxLayout, Button, Controller
+from digitboard.core.controller import NO_DIGIT_HERE, PANEL_HINT, BoxLayout, Button, Controller
 
 SEVEN = [[(100, 100), (160, 100), (120, 210)]]
 ONE = [[(300, 100), (300, 210)]]
@@ -213,3 +213,18 @@ def test_a_panel_closes_when_its_digit_goes():
     digit = control.choosing
     control.pick(DELETE)
     assert digit not in control.board.digits and control.choosing is None
+
+
+def test_the_panels_hint_goes_when_the_panel_closes():
+    """Closed by a stroke, a pick or Esc, the panel leaves no hint about itself in the status strip."""
+    control, _ = controller()
+    write_digits(control, SEVEN)
+    (seven,) = control.board.digits
+    for close in (lambda: write(control, [(400, 300), (450, 380)]), lambda: control.key("escape"),
+                  lambda: control.key("3")):
+        open_panel_rows(control, seven)
+        assert control.message == PANEL_HINT
+        close()
+        assert control.choosing is None and control.message == ""
+    control.key("n")
+    assert control.message != ""  # other messages stay: the board says it was cleared

@@ -163,10 +163,13 @@ class Controller:
         self.choosing = digit
         if digit is not None:
             self.say(PANEL_HINT)
+        elif self.message == PANEL_HINT:  # the panel's hint goes with it
+            self.message = ""
 
     def pick(self, label: int) -> None:
         """Do what the open panel's row `label` says to its digit, and close the panel."""
-        digit, self.choosing = self.choosing, None
+        digit = self.choosing
+        self.choose(None)
         if digit is not None and digit in self.board.digits:
             self.apply(self.row_action(digit, label))
 
