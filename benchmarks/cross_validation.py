@@ -62,7 +62,8 @@ RECIPES = {
     "A": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000, "plain_ones": 0},
     "B": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 0},
     "C": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000, "style_variants": 0.0, "plain_ones": 0},
-    "L": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # B with plain 1s
+    "L": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "redraw": False},  # B with plain 1s
+    "M": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "redraw": True},  # L redrawn each epoch
 }
 UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
 SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first

@@ -172,6 +172,46 @@ def test_labels_are_untouched_by_training_epochs_and_each_epoch_is_distorted_afr
     assert np.array_equal(epoch(again)[0], first[0])  # a seed gives the same run
 
 
+def test_redrawn_rows_are_rendered_afresh_from_their_strokes_and_the_others_distorted_as_images():
+    """TrainConfig.redraw: a pen drawing's rows are drawn anew every epoch, as the board renders a
+    drawing (centred and scaled, whatever the distortion of its strokes); other rows untouched by it."""
+    from digitboard.recognition.preprocess import digit_image
+    from digitboard.training.config import TrainConfig
+    from digitboard.training.data import DrawnDigit, Mnist
+    from digitboard.training.dataset import SYNTHETIC, image_batches, prepare_data
+
+    rng = np.random.default_rng(0)
+    seven = [np.array([[10.0, 10.0], [60.0, 10.0], [30.0, 90.0]])]
+    drawn = [DrawnDigit(7, "pen", seven) for _ in range(20)]
+    images = rng.integers(0, 256, (30, 28, 28), dtype=np.uint8)
+    mnist = Mnist(images, (np.arange(30) % 10).astype(np.uint8), images[:5], np.arange(5, dtype=np.uint8))
+    data = prepare_data(mnist, drawn, [], TrainConfig(redraw=True, junk=4, plain_ones=3, validation_fraction=0.2))
+    plain = prepare_data(mnist, drawn, [], TrainConfig(redraw=False, junk=4, plain_ones=3, validation_fraction=0.2))
+    assert np.array_equal(data.train.x, plain.train.x) and len(plain.redrawn) == 0
+    assert len(data.redrawn) == 16 * 2  # the pen drawings' training copies, not the synthetic ones
+    assert all(d.contributor != SYNTHETIC for d in data.redrawn.drawings)
+    assert (data.train.y[data.redrawn.rows] == 7).all()
+
+    batches = image_batches(data.train, None, batch_size=len(data.train), seed=0, redrawn=data.redrawn)
+    order = batches.order
+    x, y = batches[0]
+    assert np.array_equal(y, data.train.y[order])
+    redrawn = np.isin(order, data.redrawn.rows)
+    assert np.array_equal(x[~redrawn], data.train.x[order][~redrawn])  # no augmentation given: as stored
+    fresh, stored = x[redrawn, ..., 0], data.train.x[order][redrawn, ..., 0]
+    assert not any(np.allclose(image, digit_image(seven)) for image in fresh)  # every one distorted
+    # Its shape drawn otherwise each time, not only its stroke width (the stored copies')
+    assert fresh.std(axis=0).mean() > 2 * stored.std(axis=0).mean()
+    assert len({image.tobytes() for image in fresh}) == len(fresh)  # each its own way
+    for image in fresh:  # scaled and centred as the board draws a digit: the ink fills 20 pixels, mass at the centre
+        rows, columns = np.nonzero(image > 0.1)
+        assert max(np.ptp(rows), np.ptp(columns)) >= 17
+        mass = np.array([(image.sum(axis=1) * np.arange(28)).sum(), (image.sum(axis=0) * np.arange(28)).sum()])
+        assert np.all(np.abs(mass / image.sum() - 13.5) < 1.5)
+    again = image_batches(data.train, None, batch_size=len(data.train), seed=0, redrawn=data.redrawn)
+    assert np.array_equal(again[0][0], x)  # a seed gives the same run
+
+
 def test_slashed_zero_adds_one_stroke_crossing_the_zero():
     from digitboard.training.augment import slashed_zero
 

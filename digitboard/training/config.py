@@ -32,6 +32,9 @@ class TrainConfig:
     junk: int = 8000  # synthetic clicks, wiggles and scribbles
     plain_ones: int = 1000  # synthetic ruler-straight 1s (digitboard.training.augment.plain_one_strokes)
     style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
+    # Pen drawings rendered afresh every epoch from their strokes rotated, slanted, stretched and
+    # jittered (digitboard.training.dataset.redrawn_image), not distorted as fixed images.
+    redraw: bool = False
     # The trajectory model read beside the CNN (digitboard.recognition.trajectory), trained on the pen-drawn
     # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
     paths: bool = True  # False, or no pen-drawn data: ship the CNN alone

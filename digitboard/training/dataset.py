@@ -34,11 +34,29 @@ class Split:
 
 
 @dataclass(frozen=True)
+class Redrawn:
+    """Training images drawn afresh every epoch from their pen drawings: row `rows[i]` of the
+    training split is `drawings[i]`, a share `variants[i]` of whose renderings are slashed or
+    flagged (0s and 1s)."""
+
+    rows: np.ndarray
+    drawings: list[DrawnDigit]
+    variants: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+NOTHING_REDRAWN = Redrawn(np.zeros(0, np.int64), [], np.zeros(0))
+
+
+@dataclass(frozen=True)
 class Prepared:
     train: Split
     validation: Split
     test: Split  # MNIST's test set, digits only
     drawings: tuple[list[DrawnDigit], list[DrawnDigit]] = ([], [])  # pen drawings for the path model: (train, validation)
+    redrawn: Redrawn = NOTHING_REDRAWN  # training rows redrawn every epoch (TrainConfig.redraw)
 
 
 def render_drawn_digits(
@@ -55,16 +73,39 @@ def render_drawn_digits(
     images, labels = [], []
     for digit in digits:
         for _ in range(copies):
-            strokes = digit.strokes
-            if style_variants and rng.random() < style_variants:
-                if digit.label == 0:
-                    strokes = slashed_zero(strokes, rng)
-                elif digit.label == 1:
-                    strokes = flagged_one(strokes, rng) or strokes
+            strokes = styled(digit, style_variants, rng)
             images.append(digit_image(strokes, stroke_width=rng.uniform(*width_range)))
             labels.append(digit.label)
     x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)  # (N, 28, 28, 1) float32 in [0, 1]
     return Split(x, np.asarray(labels, np.int64))
+
+
+def styled(digit: DrawnDigit, style_variants: float, rng: np.random.Generator) -> list[np.ndarray]:
+    """The drawing's strokes, or with a share `style_variants` of chances, a 0 slashed or a 1 flagged."""
+    strokes = digit.strokes
+    if style_variants and rng.random() < style_variants:
+        if digit.label == 0:
+            return slashed_zero(strokes, rng)
+        if digit.label == 1:
+            return flagged_one(strokes, rng) or strokes
+    return strokes
+
+
+# What a redrawn image is distorted by after rendering: the board centres and scales every drawing,
+# so its shape is distorted before (path_model.distorted) and only the ink's wobble after.
+REDRAWN_AUGMENTATION = Augmentation(rotation=0.0, shift=0.0, scale=(1.0, 1.0), shear=0.0, thickness_probability=0.0)
+
+
+def redrawn_image(digit: DrawnDigit, style_variants: float, rng: np.random.Generator,
+                  width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH)) -> np.ndarray:
+    """One fresh training image of a pen drawing: its strokes (styled) rotated, slanted, stretched
+    and jittered as a writer might have drawn them, rendered as the board renders them at a random
+    stroke width, then wobbled. (28, 28) float32 in [0, 1]."""
+    from digitboard.training.path_model import distorted
+
+    strokes = distorted(styled(digit, style_variants, rng), rng)
+    image = digit_image(strokes, stroke_width=rng.uniform(*width_range))
+    return REDRAWN_AUGMENTATION.apply(image[None], rng)[0]
 
 
 def synthetic_junk(count: int, rng: np.random.Generator) -> list[DrawnDigit]:
@@ -115,26 +156,44 @@ def prepare_data(
 
     path_train: list[DrawnDigit] = []
     path_validation: list[DrawnDigit] = []
+    redrawn_rows, redrawn_drawings, redrawn_variants = [], [], []
     for drawings, copies, variants in drawing_sources(drawn, nondigits, config, rng):
         if not drawings or not copies:
             continue
         for_training, for_validation = split_off(drawings, config.validation_fraction, limit, rng)
+        if config.redraw and any(d.contributor != SYNTHETIC for d in for_training):
+            # Rendered once here for their place and label; each epoch draws them afresh.
+            redrawn_rows.append(len(train) + np.arange(len(for_training) * copies))
+            redrawn_drawings += [d for d in for_training for _ in range(copies)]
+            redrawn_variants.append(np.full(len(for_training) * copies, variants))
         train = train + render_drawn_digits(for_training, copies, rng, style_variants=variants)
         validation = validation + render_drawn_digits(for_validation, 1, rng)
         path_train += for_training
         path_validation += for_validation
     # The path model learns from pen-drawn digits; synthetic drawings alone teach it nothing worth shipping.
     with_paths = config.paths and any(d.label != NOT_A_DIGIT and d.contributor != SYNTHETIC for d in path_train)
-    return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []))
+    redrawn = (Redrawn(np.concatenate(redrawn_rows), redrawn_drawings, np.concatenate(redrawn_variants))
+               if redrawn_rows else NOTHING_REDRAWN)
+    return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []), redrawn)
 
 
-def image_batches(split: Split, augmentation: Augmentation | None, batch_size: int, seed: int = 0):
-    """The images in batches, shuffled and freshly distorted every epoch (pipeline.ShuffledBatches)."""
+def image_batches(split: Split, augmentation: Augmentation | None, batch_size: int, seed: int = 0,
+                  redrawn: Redrawn = NOTHING_REDRAWN):
+    """The images in batches, shuffled and freshly distorted every epoch (pipeline.ShuffledBatches);
+    the rows of `redrawn` drawn afresh from their pen drawings (redrawn_image) instead."""
     from digitboard.training.pipeline import ShuffledBatches
 
+    drawing_of = np.full(len(split), -1, np.int64)
+    drawing_of[redrawn.rows] = np.arange(len(redrawn))
+
     def make(rows: np.ndarray, rng: np.random.Generator):
-        x = split.x[rows]
-        return (augmentation.apply(x, rng) if augmentation is not None else x), split.y[rows]
+        x, drawings = split.x[rows], drawing_of[rows]
+        kept = drawings < 0
+        if augmentation is not None and kept.any():
+            x[kept] = augmentation.apply(x[kept], rng)
+        for at in np.flatnonzero(~kept):
+            x[at, ..., 0] = redrawn_image(redrawn.drawings[drawings[at]], redrawn.variants[drawings[at]], rng)
+        return x, split.y[rows]
 
     return ShuffledBatches(len(split), make, batch_size, seed)
 

@@ -118,7 +118,8 @@ def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, v
         progress = RunProgress({"the CNN": config.epochs * len(data.train)})
     start = time.perf_counter()
     compile_with(model, config.learning_rate)
-    history = fit(model, image_batches(data.train, Augmentation(), config.batch_size, seed=config.seed),
+    history = fit(model, image_batches(data.train, Augmentation(), config.batch_size, seed=config.seed,
+                                       redrawn=data.redrawn),
                   data.validation, output, epochs=config.epochs, learning_rate=config.learning_rate,
                   patience=config.patience, progress=progress, stage="the CNN", callbacks=callbacks,
                   make_callbacks=make_callbacks)
