@@ -14,6 +14,7 @@ and the shift are chosen together, each fold read with those chosen on the other
 
     python benchmarks/cross_validation.py --mnist ../shared/data/mnist.npz [--recipes A,B]
     python benchmarks/cross_validation.py --full --recipes B --paths --write-shifted   # pooled fold models in B/pooled/
+    python benchmarks/cross_validation.py --full --recipes LS --cnn-from L --paths    # L's fold CNNs, LS's path models
 
 The defaults (3 epochs, 5,000 MNIST digits and at most 5,000 drawings of each kind a fold) fit a
 2-core machine shared with others in well under an hour; the final model trains far longer, so
@@ -64,6 +65,9 @@ RECIPES = {
     "C": {"drawn_copies": 2, "nondigit_copies": 1, "junk": 4000, "style_variants": 0.0, "plain_ones": 0},
     "L": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "redraw": False},  # B with plain 1s
     "M": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "redraw": True},  # L redrawn each epoch
+    # Recipes that change the path model alone, trained beside another recipe's fold CNNs (--cnn-from)
+    "LS": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "style_paths": True},
+    "MS": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "redraw": True, "style_paths": True},
 }
 UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
 SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first
@@ -401,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folds", default="1,2,3", help="which folds to train (results of others are reused)")
     parser.add_argument("--again", action="store_true", help="retrain folds whose results exist")
     parser.add_argument("--report-only", action="store_true", help="print the table from saved results")
+    parser.add_argument("--cnn-from", metavar="RECIPE",
+                        help="read with RECIPE's fold CNNs, trained already, instead of training the recipes' own "
+                             "(for recipes that change the path model alone)")
     parser.add_argument("--paths", action="store_true",
                         help="also train each fold's path model and report the two pooled")
     parser.add_argument("--write-shifted", action="store_true",
@@ -426,8 +433,8 @@ def main(argv: list[str] | None = None) -> int:
         for recipe in recipes:
             config = dataclasses.replace(TrainConfig(), epochs=args.epochs, patience=patience,
                                          sample_limit=args.sample_limit or None, **RECIPES[recipe])
-            path = args.out_dir / recipe / f"fold{fold + 1}.npz"
-            if not args.report_only and str(fold + 1) in args.folds.split(","):
+            path = args.out_dir / (args.cnn_from or recipe) / f"fold{fold + 1}.npz"
+            if not args.report_only and not args.cnn_from and str(fold + 1) in args.folds.split(","):
                 full = mnist_full(args)
                 order = np.random.default_rng(fold).permutation(len(full.y_train))[:args.mnist_sample]
                 small = Mnist(full.x_train[order], full.y_train[order], full.x_test, full.y_test)

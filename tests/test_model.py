@@ -212,25 +212,63 @@ def test_redrawn_rows_are_rendered_afresh_from_their_strokes_and_the_others_dist
     assert np.array_equal(again[0][0], x)  # a seed gives the same run
 
 
-def test_slashed_zero_adds_one_stroke_crossing_the_zero():
+def test_path_batches_learn_flagged_ones_of_pen_drawings_only_when_asked():
+    """TrainConfig.style_paths: the path model sees a pen-drawn 1 flagged (its path wider than the
+    bar's); a synthetic 1 and every other drawing are only distorted."""
+    from digitboard.training.data import DrawnDigit
+    from digitboard.training.dataset import SYNTHETIC, path_batches
+
+    bar = [np.array([[50.0, 0.0], [50.0, 50.0], [50.0, 100.0]])]
+    drawings = [DrawnDigit(1, "pen", bar)] * 200 + [DrawnDigit(1, SYNTHETIC, bar)] * 200
+    widest = {}
+    for share in (0.0, 1.0):
+        batches = path_batches(drawings, batch_size=400, seed=0, style_variants=share)
+        x, y = batches[0]
+        assert x.shape == (400, 64, 5) and (y == 1).all()
+        pen = np.isin(batches.order, np.arange(200))
+        width = np.ptp(x[..., 0], axis=1)  # the path's x extent, as a share of its longer side
+        widest[share] = (width[pen].mean(), width[~pen].mean())
+    assert widest[1.0][0] > 1.8 * widest[0.0][0]  # flags on the pen's 1s when asked
+    assert widest[1.0][1] < 1.2 * widest[0.0][1]  # never on the synthetic ones
+
+
+def test_slashed_zero_adds_one_stroke_crossing_the_zero_drawn_up_or_down():
     from digitboard.training.augment import slashed_zero
 
     zero = [np.array([[50 + 30 * np.cos(t), 50 + 50 * np.sin(t)] for t in np.linspace(0, 6.3, 40)])]
-    strokes = slashed_zero(zero, np.random.default_rng(0))
-    assert len(strokes) == 2 and strokes[0] is zero[0]
-    slash = strokes[1]
-    assert slash[0, 0] < 50 < slash[-1, 0] and slash[0, 1] > 50 > slash[-1, 1]  # lower left to upper right
-    assert np.ptp(slash[:, 1]) > 40  # steep enough to cross the zero, whatever the draw
+    upwards = 0
+    for seed in range(20):
+        strokes = slashed_zero(zero, np.random.default_rng(seed))
+        assert len(strokes) == 2 and strokes[0] is zero[0]
+        slash = strokes[1][np.argsort(strokes[1][:, 0])]
+        assert slash[0, 0] < 50 < slash[-1, 0] and slash[0, 1] > 50 > slash[-1, 1]  # lower left to upper right
+        assert np.ptp(slash[:, 1]) > 40  # steep enough to cross the zero, whatever the draw
+        upwards += bool(strokes[1][0, 1] > strokes[1][-1, 1])
+    assert 0 < upwards < 20
 
 
-def test_flagged_one_adds_a_flag_down_and_left_of_the_top():
+def test_flagged_one_adds_a_flag_down_and_left_of_the_top_in_each_writers_order():
+    """The flag in one stroke with a bar drawn down, before the bar, or after it from the top."""
     from digitboard.training.augment import flagged_one
 
-    one = [np.array([[50.0, 0.0], [52.0, 100.0]])]
-    strokes = flagged_one(one, np.random.default_rng(0))
-    flag = strokes[0]
-    assert len(strokes) == 2 and np.allclose(flag[-1], [50, 0])
-    assert flag[0, 0] < 50 and flag[0, 1] > 0
+    one = [np.array([[50.0, 0.0], [52.0, 100.0]])]  # drawn down
+    habits = set()
+    for seed in range(30):
+        strokes = flagged_one(one, np.random.default_rng(seed))
+        points = np.concatenate(strokes)
+        assert points[:, 0].min() < 45 and np.allclose(points[np.argmin(points[:, 1])], [50, 0])  # flag left of the top
+        if len(strokes) == 1:
+            habits.add("one stroke")
+            assert np.allclose(strokes[0][-2:], one[0]) and strokes[0][0, 1] > 0  # up the flag, down the bar
+        elif strokes[0] is one[0]:
+            habits.add("bar, then flag")
+            assert np.allclose(strokes[1][0], [50, 0]) and strokes[1][-1, 0] < 50  # from the top, down and left
+        else:
+            habits.add("flag, then bar")
+            assert strokes[1] is one[0] and np.allclose(strokes[0][-1], [50, 0]) and strokes[0][0, 1] > 0
+    assert len(habits) == 3
+    upwards = [np.array([[52.0, 100.0], [50.0, 0.0]])]  # a bar drawn up: the flag is its own stroke
+    assert all(len(flagged_one(upwards, np.random.default_rng(seed))) == 2 for seed in range(10))
     wide = [np.array([[0.0, 0.0], [60.0, 0.0], [20.0, 100.0]])]  # a 7-like shape: left alone
     assert flagged_one(wide, np.random.default_rng(0)) is None
 

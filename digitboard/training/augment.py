@@ -89,7 +89,7 @@ def slashed_zero(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np
     half_length = rng.uniform(0.5, 1.0) * height  # often well past the ellipse
     direction = np.array([np.cos(angle), -np.sin(angle)]) * half_length
     slash = np.linspace(centre - direction, centre + direction, 8)
-    return [*strokes, slash]
+    return [*strokes, slash if rng.random() < 0.5 else slash[::-1]]  # drawn up or down
 
 
 def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray] | None:
@@ -105,6 +105,13 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
     length = rng.uniform(0.25, 0.65) * height
     end = top + np.array([-np.cos(angle), np.sin(angle)]) * length
     flag = np.linspace(end, top, 6)
+    # Writers' habits differ, and the path model reads the pen's order: the flag up into a bar
+    # drawn down in one stroke; the flag, then the bar; the bar, then the flag from its top.
+    habit = rng.integers(3)
+    if habit == 0 and np.array_equal(strokes[0][0, :2], top):
+        return [np.vstack([flag[:-1], np.asarray(strokes[0])[:, :2]]), *strokes[1:]]
+    if habit == 2:
+        return [*strokes, flag[::-1]]
     return [flag, *strokes]
 
 

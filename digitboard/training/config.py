@@ -39,6 +39,7 @@ class TrainConfig:
     # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
     paths: bool = True  # False, or no pen-drawn data: ship the CNN alone
     path_epochs: int = 12
+    style_paths: bool = False  # the path model learns the slashed and flagged variants too (style_variants)
     # The weight, shift and temperature below are those benchmarks/cross_validation.py --paths chose
     # on all three folds of this recipe ("chosen on all folds", docs/cross-validation.md).
     image_weight: float = 0.5  # the CNN's weight in the pooled log-probabilities

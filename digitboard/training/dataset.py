@@ -198,16 +198,18 @@ def image_batches(split: Split, augmentation: Augmentation | None, batch_size: i
     return ShuffledBatches(len(split), make, batch_size, seed)
 
 
-def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0):
+def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0, style_variants: float = 0.0):
     """The pen paths in batches, each drawing freshly distorted every epoch
-    (digitboard.training.path_model.distorted): (B, 64, 5) float32 and labels (B,)."""
+    (digitboard.training.path_model.distorted), a share `style_variants` of the pen-drawn 0s and 1s
+    slashed or flagged (styled): (B, 64, 5) float32 and labels (B,)."""
     from digitboard.recognition.trajectory import trajectories
     from digitboard.training.path_model import distorted
     from digitboard.training.pipeline import ShuffledBatches
 
     labels = np.asarray([drawing.label for drawing in drawings], np.int64)
+    shares = np.asarray([0.0 if drawing.contributor == SYNTHETIC else style_variants for drawing in drawings])
 
     def make(rows: np.ndarray, rng: np.random.Generator):
-        return trajectories([distorted(drawings[row].strokes, rng) for row in rows]), labels[rows]
+        return trajectories([distorted(styled(drawings[row], shares[row], rng), rng) for row in rows]), labels[rows]
 
     return ShuffledBatches(len(drawings), make, batch_size, seed)
