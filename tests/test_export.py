@@ -63,6 +63,43 @@ def test_a_pooled_model_exports_with_both_inputs_and_needs_the_paths(tmp_path):
             recognizer.predict(IMAGES[:2])
 
 
+def test_the_path_model_exports_fused_into_fewer_operations_reading_the_same(tmp_path):
+    """fused_path_model: 2-D layers, batch normalisations folded into their convolutions (here with
+    statistics far from a fresh layer's), no Unsqueeze or Squeeze around each convolution; the
+    Keras model and the ONNX copy read as the model as trained."""
+    import keras
+    import onnx
+
+    from digitboard.recognition.trajectory import traced_paths
+    from digitboard.training.export import export_onnx
+    from digitboard.training.fused import fused, fused_path_model
+    from digitboard.training.model import build_model, pooled_model
+    from digitboard.training.path_model import build_trajectory_model
+
+    keras.utils.set_random_seed(3)
+    rng = np.random.default_rng(3)
+    path_model = build_trajectory_model()
+    for layer in path_model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, variance = layer.get_weights()
+            layer.set_weights([rng.uniform(0.5, 2, gamma.shape), rng.normal(0, 0.5, beta.shape),
+                               rng.normal(0, 0.5, mean.shape), rng.uniform(0.2, 3, variance.shape)])
+    paths = traced_paths(IMAGES[:32])
+    folded = fused_path_model(path_model)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in folded.layers)
+    assert np.allclose(folded.predict(paths, verbose=0), path_model.predict(paths, verbose=0), atol=1e-5)
+    model = pooled_model(build_model(), path_model, 0.5, -3.0)
+    assert np.allclose(fused(model).predict([IMAGES[:32], paths], verbose=0),
+                       model.predict([IMAGES[:32], paths], verbose=0), atol=1e-6)
+    path = tmp_path / "pooled.keras"
+    model.save(path)
+    assert export_onnx(path, IMAGES).ok
+    operations = [node.op_type for node in onnx.load(str(onnx_path_for(path))).graph.node]
+    assert "Unsqueeze" not in operations and operations.count("Conv") == 9  # 4 of the CNN, 5 of the path model
+    assert np.allclose(load_recognizer(path).predict(IMAGES[:32], paths), model.predict([IMAGES[:32], paths], verbose=0),
+                       atol=1e-5)
+
+
 def copy_pair(model, folder, name="small.keras"):
     target = folder / name
     shutil.copy(model, target)

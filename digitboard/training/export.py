@@ -76,13 +76,14 @@ def export_onnx(model_path: str | os.PathLike[str], images: np.ndarray) -> Agree
     """
     from digitboard.recognition.keras_model import with_embedding
     from digitboard.recognition.recognizer import KerasRecognizer, OnnxRecognizer
+    from digitboard.training.fused import fused
 
     model_path = Path(model_path).resolve()  # through a symlink (digitboard/best.keras): beside the real file
     reference = KerasRecognizer(load_keras_model(model_path))
     onnx_path = onnx_path_for(model_path)
     candidate_path = partial_onnx_path(onnx_path)
     try:
-        two_outputs = with_embedding(reference.model)
+        two_outputs = with_embedding(fused(reference.model))  # the same function in fewer operations
         # Keras exports only a model that has run once.
         two_outputs(reference.feed(np.zeros((1, 28, 28, 1), np.float32), np.zeros((1, *EXPECTED_PATH), np.float32)))
         two_outputs.export(str(candidate_path), format="onnx", verbose=False)
