@@ -174,6 +174,41 @@ def test_batches_cover_every_example_once_an_epoch_in_a_new_order_each_time():
     assert sorted(second) == list(range(10)) and not np.array_equal(first, second)
 
 
+def test_an_epoch_can_see_a_fresh_share_of_the_first_examples_and_all_the_others():
+    """TrainConfig.mnist_per_epoch: half of MNIST's rows (the first 40) a different half each
+    epoch, every pen drawing (the other 20) every epoch."""
+    from digitboard.training.pipeline import ShuffledBatches
+
+    batches = ShuffledBatches(60, lambda rows, rng: (rows.copy(), rows), batch_size=8, seed=1, drawn=(40, 0.5))
+    assert batches.count == 40 and len(batches) == 5
+    epochs = []
+    for _ in range(3):
+        rows = np.concatenate([batches[i][0] for i in range(len(batches))])
+        assert len(rows) == len(set(rows.tolist())) == 40  # each row at most once an epoch
+        assert set(range(40, 60)) <= set(rows.tolist()) and (rows < 40).sum() == 20
+        epochs.append(set(rows[rows < 40].tolist()))
+        batches.on_epoch_end()
+    assert len(epochs[0] | epochs[1] | epochs[2]) > 30  # a fresh draw each epoch
+    with pytest.raises(ValueError):
+        ShuffledBatches(60, lambda rows, rng: (rows, rows), batch_size=8, drawn=(70, 0.5))
+
+
+def test_the_data_knows_its_mnist_rows_and_the_images_an_epoch_sees():
+    from digitboard.training.config import TrainConfig
+    from digitboard.training.data import DrawnDigit, Mnist
+    from digitboard.training.dataset import prepare_data
+
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (50, 28, 28), dtype=np.uint8)
+    mnist = Mnist(images, (np.arange(50) % 10).astype(np.uint8), images[:5], np.arange(5, dtype=np.uint8))
+    drawn = [DrawnDigit(7, "pen", [np.array([[10.0, 10.0], [60.0, 10.0], [30.0, 90.0]])]) for _ in range(10)]
+    config = TrainConfig(junk=0, plain_ones=0, mnist_per_epoch=0.5, validation_fraction=0.2)
+    data = prepare_data(mnist, drawn, [], config)
+    assert data.mnist_rows == 40 and len(data.train) == 40 + 8 * 2
+    assert data.images_per_epoch(config) == 20 + 16 == data.cnn_batches(config, None).count
+    assert np.array_equal(data.train.x[:40], prepare_data(mnist, [], [], config).train.x)  # MNIST's rows first
+
+
 def test_training_uses_keras_own_early_stopping_and_checkpoint(tmp_path, monkeypatch):
     """One model.fit with keras.callbacks.EarlyStopping (best weights restored) and ModelCheckpoint."""
     import keras

@@ -35,6 +35,9 @@ class TrainConfig:
     # Pen drawings rendered afresh every epoch from their strokes rotated, slanted, stretched and
     # jittered (digitboard.training.dataset.redrawn_image), not distorted as fixed images.
     redraw: bool = False
+    # The share of MNIST's training images an epoch of the CNN sees, drawn afresh every epoch: the
+    # pen drawings, which strangers' writing resembles, are seen every epoch.
+    mnist_per_epoch: float = 1.0
     # The trajectory model read beside the CNN (digitboard.recognition.trajectory), trained on the pen-drawn
     # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
     paths: bool = True  # False, or no pen-drawn data: ship the CNN alone
@@ -75,6 +78,8 @@ class TrainConfig:
             raise ValueError(f"--learning-rate must be a positive number, got {self.learning_rate}")
         if not 0 < self.image_weight <= 1:
             raise ValueError(f"--image-weight must be in (0, 1], got {self.image_weight}")
+        if not 0 < self.mnist_per_epoch <= 1:
+            raise ValueError(f"mnist_per_epoch must be in (0, 1], got {self.mnist_per_epoch}")
         if not 0 <= self.style_variants <= 1 or not 0 < self.validation_fraction < 1:
             raise ValueError("style-variants must be in [0, 1] and validation-fraction in (0, 1)")
         if Path(self.out).suffix != ".keras":

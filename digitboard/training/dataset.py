@@ -57,6 +57,15 @@ class Prepared:
     test: Split  # MNIST's test set, digits only
     drawings: tuple[list[DrawnDigit], list[DrawnDigit]] = ([], [])  # pen drawings for the path model: (train, validation)
     redrawn: Redrawn = NOTHING_REDRAWN  # training rows redrawn every epoch (TrainConfig.redraw)
+    mnist_rows: int = 0  # the training split's first rows, MNIST's (TrainConfig.mnist_per_epoch)
+
+    def cnn_batches(self, config: TrainConfig, augmentation: Augmentation | None):
+        """The CNN's training batches as `config` says (image_batches)."""
+        return image_batches(self.train, augmentation, config.batch_size, seed=config.seed, redrawn=self.redrawn,
+                             drawn=(self.mnist_rows, config.mnist_per_epoch))
+
+    def images_per_epoch(self, config: TrainConfig) -> int:
+        return len(self.train) - self.mnist_rows + round(self.mnist_rows * config.mnist_per_epoch)
 
 
 def render_drawn_digits(
@@ -150,6 +159,7 @@ def prepare_data(
     n_val = max(1, int(len(order) * config.validation_fraction))
     x_all, y_all = to_model_input(mnist.x_train), mnist.y_train.astype(np.int64)
     train = Split(x_all[order[n_val:]], y_all[order[n_val:]])
+    mnist_rows = len(train)
     validation = Split(x_all[order[:n_val]], y_all[order[:n_val]])
     test_count = min(len(mnist.y_test), limit or len(mnist.y_test))
     test = Split(to_model_input(mnist.x_test[:test_count]), mnist.y_test[:test_count].astype(np.int64))
@@ -174,13 +184,15 @@ def prepare_data(
     with_paths = config.paths and any(d.label != NOT_A_DIGIT and d.contributor != SYNTHETIC for d in path_train)
     redrawn = (Redrawn(np.concatenate(redrawn_rows), redrawn_drawings, np.concatenate(redrawn_variants))
                if redrawn_rows else NOTHING_REDRAWN)
-    return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []), redrawn)
+    return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []), redrawn,
+                    mnist_rows)
 
 
 def image_batches(split: Split, augmentation: Augmentation | None, batch_size: int, seed: int = 0,
-                  redrawn: Redrawn = NOTHING_REDRAWN):
+                  redrawn: Redrawn = NOTHING_REDRAWN, drawn: tuple[int, float] = (0, 1.0)):
     """The images in batches, shuffled and freshly distorted every epoch (pipeline.ShuffledBatches);
-    the rows of `redrawn` drawn afresh from their pen drawings (redrawn_image) instead."""
+    the rows of `redrawn` drawn afresh from their pen drawings (redrawn_image) instead. With `drawn`
+    (rows, share), an epoch takes that share of the first rows (MNIST's), a fresh draw each epoch."""
     from digitboard.training.pipeline import ShuffledBatches
 
     drawing_of = np.full(len(split), -1, np.int64)
@@ -195,7 +207,7 @@ def image_batches(split: Split, augmentation: Augmentation | None, batch_size: i
             x[at, ..., 0] = redrawn_image(redrawn.drawings[drawings[at]], redrawn.variants[drawings[at]], rng)
         return x, split.y[rows]
 
-    return ShuffledBatches(len(split), make, batch_size, seed)
+    return ShuffledBatches(len(split), make, batch_size, seed, drawn=drawn)
 
 
 def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0, style_variants: float = 0.0):

@@ -42,19 +42,30 @@ class ShuffledBatches(keras.utils.PyDataset):
 
     make(rows, rng) gives the examples at `rows` (an index array), distorted with `rng`. Every
     batch has its own generator, drawn from (seed, epoch, batch), so a run is the same whatever
-    the threads' timing.
+    the threads' timing. With `drawn` (first, share), an epoch takes only that share of the
+    first `first` examples, drawn afresh every epoch, and all the others: `count` is an epoch's.
     """
 
-    def __init__(self, count: int, make: BatchMaker, batch_size: int, seed: int = 0, workers: int = WORKERS) -> None:
+    def __init__(self, count: int, make: BatchMaker, batch_size: int, seed: int = 0, workers: int = WORKERS,
+                 drawn: tuple[int, float] = (0, 1.0)) -> None:
         super().__init__(workers=workers, use_multiprocessing=False, max_queue_size=4 * workers)
-        if count < 1:
+        first, share = drawn
+        if not (0 <= first <= count and 0 < share <= 1):
+            raise ValueError(f"cannot draw a share {share} of the first {first} of {count} examples")
+        self.total, self.first, self.each_epoch = count, first, round(first * share)
+        self.count = count - first + self.each_epoch
+        if self.count < 1:
             raise ValueError("there is nothing to train on")
-        self.count, self.make, self.batch_size, self.seed = count, make, batch_size, seed
+        self.make, self.batch_size, self.seed = make, batch_size, seed
         self.epoch = 0
         self.order = self._order()
 
     def _order(self) -> np.ndarray:
-        return np.random.default_rng([self.seed, self.epoch]).permutation(self.count)
+        rng = np.random.default_rng([self.seed, self.epoch])
+        if self.each_epoch == self.first:
+            return rng.permutation(self.count)
+        rows = np.concatenate([rng.choice(self.first, self.each_epoch, replace=False), np.arange(self.first, self.total)])
+        return rng.permutation(rows)
 
     def __len__(self) -> int:
         return math.ceil(self.count / self.batch_size)

@@ -18,7 +18,7 @@ from digitboard.recognition.classes import DIGIT_CLASSES, NOT_A_DIGIT
 from digitboard.training.augment import Augmentation
 from digitboard.training.config import TrainConfig
 from digitboard.training.data import DrawnDigit
-from digitboard.training.dataset import Prepared, Split, image_batches, path_batches, prepare_data
+from digitboard.training.dataset import Prepared, Split, path_batches, prepare_data
 from digitboard.training.progress import RunProgress, clock
 
 MNIST_TARGET = 0.996  # the test accuracy (argmax over the ten digits) aimed at for a model to ship
@@ -115,11 +115,10 @@ def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, v
 
     model = model if model is not None else build_model()
     if progress is None and verbose != 0:
-        progress = RunProgress({"the CNN": config.epochs * len(data.train)})
+        progress = RunProgress({"the CNN": config.epochs * data.images_per_epoch(config)})
     start = time.perf_counter()
     compile_with(model, config.learning_rate)
-    history = fit(model, image_batches(data.train, Augmentation(), config.batch_size, seed=config.seed,
-                                       redrawn=data.redrawn),
+    history = fit(model, data.cnn_batches(config, Augmentation()),
                   data.validation, output, epochs=config.epochs, learning_rate=config.learning_rate,
                   patience=config.patience, progress=progress, stage="the CNN", callbacks=callbacks,
                   make_callbacks=make_callbacks)
@@ -228,7 +227,7 @@ PATH_DRAWING_COST = 0.25  # a path model's drawing against a CNN image, in train
 
 def run_progress(data: Prepared, config: TrainConfig) -> RunProgress:
     """The progress bar of a whole run: the CNN's epochs, then the path model's."""
-    stages = {"the CNN": config.epochs * len(data.train)}
+    stages = {"the CNN": config.epochs * data.images_per_epoch(config)}
     if data.drawings[0]:
         stages["the path model"] = config.path_epochs * len(data.drawings[0])
     return RunProgress(stages, cost={"the path model": PATH_DRAWING_COST})
