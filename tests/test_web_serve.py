@@ -170,6 +170,9 @@ def started(*arguments: str) -> Iterator[tuple[subprocess.Popen, tuple[str, int]
                 pass
             assert time.monotonic() < deadline and process.poll() is None, "digitboard serve never answered"
             time.sleep(0.2)
+        count = int(arguments[arguments.index("--workers") + 1]) if "--workers" in arguments else 1
+        if count > 1:  # gunicorn's: the first worker may answer before the arbiter has forked the next
+            assert wait_for(lambda: len(workers_of(process.pid)) >= count, START_SECONDS), "a worker never started"
         workers = workers_of(process.pid)
         yield process, where
     finally:
