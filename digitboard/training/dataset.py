@@ -65,7 +65,10 @@ class Prepared:
                              drawn=(self.mnist_rows, config.mnist_per_epoch))
 
     def images_per_epoch(self, config: TrainConfig) -> int:
-        return len(self.train) - self.mnist_rows + round(self.mnist_rows * config.mnist_per_epoch)
+        """How many training images an epoch of cnn_batches takes."""
+        from digitboard.training.pipeline import examples_an_epoch
+
+        return examples_an_epoch(len(self.train), (self.mnist_rows, config.mnist_per_epoch))
 
 
 def render_drawn_digits(

@@ -37,6 +37,13 @@ def one_cycle(progress: float, peak: float) -> float:
 BatchMaker = Callable[[np.ndarray, np.random.Generator], tuple[np.ndarray, np.ndarray]]
 
 
+def examples_an_epoch(count: int, drawn: tuple[int, float] = (0, 1.0)) -> int:
+    """How many of `count` examples an epoch of ShuffledBatches takes: the share `drawn[1]` of the
+    first `drawn[0]`, and all the others."""
+    first, share = drawn
+    return count - first + round(first * share)
+
+
 class ShuffledBatches(keras.utils.PyDataset):
     """`count` examples in batches of `batch_size`, in a new order every epoch.
 
@@ -53,7 +60,7 @@ class ShuffledBatches(keras.utils.PyDataset):
         if not (0 <= first <= count and 0 < share <= 1):
             raise ValueError(f"cannot draw a share {share} of the first {first} of {count} examples")
         self.total, self.first, self.each_epoch = count, first, round(first * share)
-        self.count = count - first + self.each_epoch
+        self.count = examples_an_epoch(count, drawn)
         if self.count < 1:
             raise ValueError("there is nothing to train on")
         self.make, self.batch_size, self.seed = make, batch_size, seed
