@@ -25,13 +25,31 @@ class Terminated(KeyboardInterrupt):
 CLEAN_UP_SECONDS = 30.0
 
 
+class HeardSignal:
+    """The stop signal (SIGTERM or Ctrl+C) the watcher thread heard, for the main thread to raise
+    at a point of its choosing (`raise_if_heard`), where Python's own raise may have been lost:
+    an interrupt that lands while a finalizer runs (TensorFlow's objects have many) is printed
+    and dropped, and a training run would go on to its end."""
+
+    def __init__(self) -> None:
+        self.number: int | None = None
+        self._raised = False
+
+    def raise_if_heard(self) -> None:
+        """Raise Terminated (SIGTERM) or KeyboardInterrupt (Ctrl+C) once, if one was heard."""
+        if self.number is None or self._raised:
+            return
+        self._raised = True
+        raise Terminated if self.number == signal.SIGTERM else KeyboardInterrupt
+
+
 def interrupted_status(interrupt: KeyboardInterrupt) -> int:
     """The exit status of a command stopped by SIGTERM (143) or Ctrl+C (130)."""
     return 128 + (signal.SIGTERM if isinstance(interrupt, Terminated) else signal.SIGINT)
 
 
 @contextmanager
-def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator[None]:
+def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator[HeardSignal]:
     """Within this block, SIGTERM raises Terminated on the main thread, as Ctrl+C raises
     KeyboardInterrupt (once: a second SIGTERM during the clean-up is ignored, so it finishes).
 
@@ -39,19 +57,21 @@ def sigterm_as_interrupt(leftovers: Callable[[], list[Path]] = list) -> Iterator
     also while the main thread is held in native code, where no Python handler runs; if the main
     thread has not finished CLEAN_UP_SECONDS after one, that thread deletes `leftovers()` and ends
     the process with the signal's status (143 or 130). On Windows, where no other process can
-    send SIGTERM, Ctrl+C is heard the same way."""
+    send SIGTERM, Ctrl+C is heard the same way. Yields the HeardSignal that thread sets, for the
+    block to raise where Python's own raise may be lost."""
+    heard = HeardSignal()
     with platforms.sigterm_raises(Terminated, once=True) as raises:
         if not raises:  # not the main thread: signals are left alone
-            yield
+            yield heard
             return
-        with _watched(leftovers):
-            yield
+        with _watched(leftovers, heard):
+            yield heard
 
 
 @contextmanager
-def _watched(leftovers: Callable[[], list[Path]]) -> Iterator[None]:
-    """A watcher thread that ends the process if the main thread has not CLEAN_UP_SECONDS after
-    SIGTERM or Ctrl+C, deleting `leftovers()` first."""
+def _watched(leftovers: Callable[[], list[Path]], heard: HeardSignal) -> Iterator[None]:
+    """A watcher thread that notes SIGTERM or Ctrl+C in `heard` and ends the process if the main
+    thread has not CLEAN_UP_SECONDS after, deleting `leftovers()` first."""
     done = threading.Event()
     waiter = platforms.SignalWaiter()
 
@@ -60,6 +80,7 @@ def _watched(leftovers: Callable[[], list[Path]]) -> Iterator[None]:
             received = waiter.wait(0.2)
             if received not in (signal.SIGTERM, signal.SIGINT):
                 continue
+            heard.number = received
             if not done.wait(CLEAN_UP_SECONDS):
                 for path in leftovers():
                     path.unlink(missing_ok=True)

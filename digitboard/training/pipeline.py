@@ -98,6 +98,13 @@ class OneCycleSchedule(keras.callbacks.Callback):
         self.step += 1
 
 
+def checking(check: Callable[[], object]) -> keras.callbacks.Callback:
+    """Keras's LambdaCallback calling `check` on the main thread after every batch and epoch:
+    where `check` raises, training stops there (digitboard.cli.signals.HeardSignal)."""
+    return keras.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: check(),
+                                          on_epoch_end=lambda epoch, logs: check())
+
+
 class ProgressCallback(keras.callbacks.Callback):
     """Moves `progress` on by each batch's examples, and says each epoch's validation accuracy."""
 

@@ -126,9 +126,10 @@ def train_model(data: Prepared, config: TrainConfig, output: Path, model=None, v
 
 
 def train_path_model(drawings: tuple[Sequence[DrawnDigit], Sequence[DrawnDigit]], config: TrainConfig, output: Path,
-                     verbose: int | str = "auto", progress: RunProgress | None = None):
+                     verbose: int | str = "auto", progress: RunProgress | None = None, callbacks: Sequence = ()):
     """Build and train the trajectory model on (training, validation) drawings as `config` says,
-    checkpointing the best epoch at `output`. Returns (model with the best weights, minutes)."""
+    checkpointing the best epoch at `output`, with `callbacks` after the recipe's. Returns (model
+    with the best weights, minutes)."""
     from digitboard.recognition.trajectory import trajectories
     from digitboard.training.path_model import build_trajectory_model
 
@@ -142,7 +143,7 @@ def train_path_model(drawings: tuple[Sequence[DrawnDigit], Sequence[DrawnDigit]]
     styles = config.style_variants if config.style_paths else 0.0
     fit(model, path_batches(training, config.batch_size, seed=config.seed, style_variants=styles), held, output,
         epochs=config.path_epochs, learning_rate=config.learning_rate, patience=config.patience,
-        progress=progress, stage="the path model")
+        progress=progress, stage="the path model", callbacks=callbacks)
     return model, (time.perf_counter() - start) / 60
 
 
@@ -234,10 +235,12 @@ def run_progress(data: Prepared, config: TrainConfig) -> RunProgress:
 
 
 def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Callable[[str], object] = print,
-                   compile_with: CompileModel = compile_model, make_callbacks: MakeCallbacks = keras_callbacks):
+                   compile_with: CompileModel = compile_model, make_callbacks: MakeCallbacks = keras_callbacks,
+                   callbacks: Sequence = ()):
     """Train `model`, else config.init's, else a new one, and write config.out only if training
     ends well. Returns (model with the best weights, history dict, minutes of training).
-    `compile_with` and `make_callbacks` are the CNN's (train_model)."""
+    `compile_with` and `make_callbacks` are the CNN's (train_model); `callbacks` go to both
+    networks' training after the recipe's."""
     out = Path(config.out)
     model = model if model is not None else initial_model(config)
     partial = partial_path(out)
@@ -248,13 +251,14 @@ def train_and_save(data: Prepared, config: TrainConfig, model=None, announce: Ca
     progress = run_progress(data if eleven else dataclasses.replace(data, drawings=([], [])), config)
     try:
         model, history, minutes = train_model(data, config, partial, model, progress=progress, compile_with=compile_with,
-                                              make_callbacks=make_callbacks)
+                                              make_callbacks=make_callbacks, callbacks=callbacks)
         if data.drawings[0] and eleven:
             from digitboard.training.model import pooled_model
 
             announce(f"the path model: {len(data.drawings[0]):,} training and {len(data.drawings[1]):,} validation "
                      f"drawings; {config.path_epochs} epochs")
-            path_model, path_minutes = train_path_model(data.drawings, config, partial, progress=progress)
+            path_model, path_minutes = train_path_model(data.drawings, config, partial, progress=progress,
+                                                        callbacks=callbacks)
             minutes += path_minutes
             model = pooled_model(model, path_model, config.image_weight, config.not_a_digit_shift, config.pooled_temperature)
             announce(f"pooled with the CNN at weight {config.image_weight:g} for the image, at temperature "
@@ -281,10 +285,11 @@ def mnist_accuracy(model, test: Split) -> float:
     return float((predict_labels(image_part(model), test.x) == test.y).mean())
 
 
-def run_training(config: TrainConfig, announce: Callable[[str], object] = print) -> TrainResult:
+def run_training(config: TrainConfig, announce: Callable[[str], object] = print, callbacks: Sequence = ()) -> TrainResult:
     """Train as `config` says and write config.out and its ONNX copy; every input is checked
     (and loaded) before training starts, and config.out is written only if training ends well.
-    Ends by saying how long the whole run took, data preparation and export included."""
+    Ends by saying how long the whole run took, data preparation and export included. `callbacks`
+    go to both networks' training (train_and_save)."""
     from digitboard.training.export import export_onnx
 
     start, processor_start = time.perf_counter(), time.process_time()
@@ -293,7 +298,7 @@ def run_training(config: TrainConfig, announce: Callable[[str], object] = print)
     data = prepare_data(mnist, drawn, nondigits, config)
     prepared = time.perf_counter()
     announce(f"data loaded and rendered in {clock(prepared - start)}")
-    model, history, minutes = train_and_save(data, config, model, announce)
+    model, history, minutes = train_and_save(data, config, model, announce, callbacks=callbacks)
     accuracy = mnist_accuracy(model, data.test)
     announce(f"MNIST test accuracy {accuracy:.4%} on {len(data.test):,} digits (the CNN, argmax over the ten digits)")
     agreement = export_onnx(config.out, data.test.x)
