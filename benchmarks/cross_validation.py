@@ -55,7 +55,7 @@ from digitboard.training.calibration import (  # noqa: E402
 from digitboard.training.data import DrawnDigit, Mnist, drawn_training_data, load_mnist, load_unipen  # noqa: E402
 from digitboard.training.config import TrainConfig  # noqa: E402
 from digitboard.training.dataset import drawing_sources, prepare_data, split_off, synthetic_junk  # noqa: E402
-from digitboard.training.train import train_model, train_path_model  # noqa: E402
+from digitboard.training.train import keras_callbacks, train_model, train_path_model  # noqa: E402
 
 FOLDS = (("syn",), ("apa", "apb", "art"), ("ced", "gmd", "imp"))  # 4,554 / 2,895 / 2,749 digits
 # Candidate recipes: changes to TrainConfig's defaults. Few, because each costs three trainings.
@@ -69,10 +69,36 @@ RECIPES = {
           "epochs": 12},  # L seeing half of MNIST an epoch, 12 epochs in about 9's time
     "H2": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "mnist_per_epoch": 0.5,
            "epochs": 12, "learning_rate": 2e-3},  # H with a lower peak (H's fold 3 was unstable at 3e-3)
+    "E": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # L, weights averaged (TRAINING)
+    "P": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # L with the pen digits twice as often
     # Recipes that change the path model alone, trained beside another recipe's fold CNNs (--cnn-from)
     "LS": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "style_paths": True},
     "MS": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "redraw": True, "style_paths": True},
 }
+# Recipes that train the CNN otherwise than train.compile_model and train.keras_callbacks do: TRAINING[recipe]
+# gives train_model its `compile_with` and `make_callbacks`.
+EMA_MOMENTUM = 0.999  # about the last 1,000 batches (two to three epochs) in the average
+
+
+def compile_averaged(model, learning_rate: float) -> None:
+    """train.compile_model, with Adam keeping an exponential moving average of the weights."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate, use_ema=True, ema_momentum=EMA_MOMENTUM),
+                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+
+
+def averaged_callbacks(checkpoint: Path, patience: int, learning_rate: float, steps: int) -> list:
+    """train.keras_callbacks, the averaged weights swapped in at the end of every epoch (Keras's
+    SwapEMAWeights, first), so that the validation, the checkpoint and the weights EarlyStopping
+    restores are the average's."""
+    import keras
+
+    return [keras.callbacks.SwapEMAWeights(swap_on_epoch=True),
+            *keras_callbacks(checkpoint, patience, learning_rate, steps)]
+
+
+TRAINING = {"E": {"compile_with": compile_averaged, "make_callbacks": averaged_callbacks}}
 UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
 SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first
 WEIGHTS = (0.8, 0.7, 0.6, 0.5, 0.4)  # the CNN's weight in the pooled log-probabilities; ties go to the first
@@ -116,7 +142,8 @@ def run_fold(recipe: str, fold: int, config: TrainConfig, mnist: Mnist, args) ->
     data = prepare_data(mnist, drawn, nondigits, config)
     print(f"recipe {recipe} fold {fold + 1} (held out {', '.join(held_out)}): {len(data.train):,} training images, "
           f"{int((data.train.y == NOT_A_DIGIT).sum()):,} not digits; {config.epochs} epochs", flush=True)
-    model, history, minutes = train_model(data, config, folder / f"fold{fold + 1}.keras", verbose=2)
+    model, history, minutes = train_model(data, config, folder / f"fold{fold + 1}.keras", verbose=2,
+                                          **TRAINING.get(recipe, {}))
 
     test_digits = load_unipen(args.unipen, held_out)
     test_nondigits = load_unipen(args.nondigits, held_out, digits=False)
