@@ -69,7 +69,6 @@ RECIPES = {
           "epochs": 12},  # L seeing half of MNIST an epoch, 12 epochs in about 9's time
     "H2": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "mnist_per_epoch": 0.5,
            "epochs": 12, "learning_rate": 2e-3},  # H with a lower peak (H's fold 3 was unstable at 3e-3)
-    "E": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # L, weights averaged (TRAINING)
     "P": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # L with the pen digits twice as often
     "P10": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "epochs": 10},  # P, an epoch more
     "PE": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # P, weights averaged (TRAINING)
@@ -100,8 +99,7 @@ def averaged_callbacks(checkpoint: Path, patience: int, learning_rate: float, st
             *keras_callbacks(checkpoint, patience, learning_rate, steps)]
 
 
-AVERAGED = {"compile_with": compile_averaged, "make_callbacks": averaged_callbacks}
-TRAINING = {"E": AVERAGED, "PE": AVERAGED}
+TRAINING = {"PE": {"compile_with": compile_averaged, "make_callbacks": averaged_callbacks}}
 UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
 SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first
 WEIGHTS = (0.8, 0.7, 0.6, 0.5, 0.4)  # the CNN's weight in the pooled log-probabilities; ties go to the first

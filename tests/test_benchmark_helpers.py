@@ -98,3 +98,27 @@ def test_the_cnn_weight_is_the_one_reading_most_digits_right_chosen_with_the_shi
     read = cv.pooled(fold, paths, 0.7, -1.0)["digit_probabilities"]
     assert np.allclose(read, cv.shift_not_a_digit(cv.pool_probabilities(fold["digit_probabilities"], paths["digit_probabilities"], 0.7), -1.0))
     assert (read[:, :10].argmax(axis=1) == fold["digit_labels"]).all()
+
+
+def test_an_averaged_weights_run_keeps_validates_and_checkpoints_the_average(tmp_path):
+    """Recipe PE: Keras's SwapEMAWeights first, so that the weights validated, checkpointed and
+    restored by EarlyStopping are Adam's moving average, not the last batch's."""
+    keras = pytest.importorskip("keras")
+    cv = load_benchmark("cross_validation")
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+    cv.compile_averaged(model, 0.05)
+    checkpoint = tmp_path / "best.keras"
+    callbacks = cv.averaged_callbacks(checkpoint, patience=3, learning_rate=0.05, steps=3 * 8)
+    assert isinstance(callbacks[0], keras.callbacks.SwapEMAWeights) and callbacks[0].swap_on_epoch
+    history = model.fit(x, y, batch_size=32, epochs=3, validation_data=(x, y), callbacks=callbacks, verbose=0).history
+    averaged = [variable.numpy() for variable in model.optimizer._model_variables_moving_average]
+    kept = keras.models.load_model(checkpoint)
+    best = int(np.argmax(history["val_accuracy"]))
+    assert all(np.allclose(a, b) for a, b in zip(kept.get_weights(), model.get_weights()))  # the best epoch's, restored
+    # The validation figure is the average's: the model kept reads at the best epoch's accuracy.
+    assert model.evaluate(x, y, verbose=0)[1] == pytest.approx(history["val_accuracy"][best])
+    if best == 2:  # the last epoch's average is what the optimizer still holds
+        assert all(np.allclose(a, b.numpy()) for a, b in zip(averaged, model.trainable_variables))
