@@ -71,6 +71,7 @@ RECIPES = {
            "epochs": 12, "learning_rate": 2e-3},  # H with a lower peak (H's fold 3 was unstable at 3e-3)
     "P": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # L with the pen digits twice as often
     "P10": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "epochs": 10},  # P, an epoch more
+    "PN": {"drawn_copies": 4, "nondigit_copies": 1, "junk": 8000, "plain_ones": 1000},  # P at L's share of MNIST
     "PE": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # P, weights averaged (TRAINING)
     # Recipes that change the path model alone, trained beside another recipe's fold CNNs (--cnn-from)
     "LS": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "style_paths": True},
