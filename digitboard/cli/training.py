@@ -37,12 +37,11 @@ def run_train_command(args: argparse.Namespace) -> int:
         # Imported once the signals are set, as the run always was: imported before them, 7 of 22
         # runs given Ctrl+C after the first checkpoint aborted ("terminate called without an active
         # exception") or trained on to the end; 0 of 14 this way. Why the order matters is not found.
-        from digitboard.training.pipeline import checking
         from digitboard.training.train import MNIST_TARGET, run_training
 
         # Python's own raise of a Ctrl+C or SIGTERM is lost now and then (about one run in 24 went
         # on to its end): the signal the watcher heard is raised again between two batches.
-        result = run_training(config, callbacks=[checking(heard.raise_if_heard)])
+        result = run_training(config, check=heard.raise_if_heard)
     if result.mnist_accuracy < MNIST_TARGET and config.sample_limit is None and not quick:
         print(f"note: {result.mnist_accuracy:.2%} on MNIST is short of the {MNIST_TARGET:.1%} aimed at for a model to ship")
     return 0 if result.agreement.ok else 1

@@ -285,11 +285,12 @@ def mnist_accuracy(model, test: Split) -> float:
     return float((predict_labels(image_part(model), test.x) == test.y).mean())
 
 
-def run_training(config: TrainConfig, announce: Callable[[str], object] = print, callbacks: Sequence = ()) -> TrainResult:
+def run_training(config: TrainConfig, announce: Callable[[str], object] = print,
+                 check: Callable[[], object] | None = None) -> TrainResult:
     """Train as `config` says and write config.out and its ONNX copy; every input is checked
     (and loaded) before training starts, and config.out is written only if training ends well.
-    Ends by saying how long the whole run took, data preparation and export included. `callbacks`
-    go to both networks' training (train_and_save)."""
+    Ends by saying how long the whole run took, data preparation and export included. `check` is
+    called between every two batches of both networks' training: where it raises, the run stops."""
     from digitboard.training.export import export_onnx
 
     start, processor_start = time.perf_counter(), time.process_time()
@@ -298,7 +299,10 @@ def run_training(config: TrainConfig, announce: Callable[[str], object] = print,
     data = prepare_data(mnist, drawn, nondigits, config)
     prepared = time.perf_counter()
     announce(f"data loaded and rendered in {clock(prepared - start)}")
-    model, history, minutes = train_and_save(data, config, model, announce, callbacks=callbacks)
+    from digitboard.training.pipeline import checking  # Keras: only once every input is checked and loaded
+
+    model, history, minutes = train_and_save(data, config, model, announce,
+                                             callbacks=[checking(check)] if check is not None else [])
     accuracy = mnist_accuracy(model, data.test)
     announce(f"MNIST test accuracy {accuracy:.4%} on {len(data.test):,} digits (the CNN, argmax over the ten digits)")
     agreement = export_onnx(config.out, data.test.x)
