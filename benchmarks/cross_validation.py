@@ -73,6 +73,7 @@ RECIPES = {
     "P10": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "epochs": 10},  # P, an epoch more
     "PN": {"drawn_copies": 4, "nondigit_copies": 1, "junk": 8000, "plain_ones": 1000},  # P at L's share of MNIST
     "PE": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # P, weights averaged (TRAINING)
+    "PS": {"drawn_copies": 4, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000},  # P, labels smoothed (TRAINING)
     # Recipes that change the path model alone, trained beside another recipe's fold CNNs (--cnn-from)
     "LS": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "style_paths": True},
     "MS": {"drawn_copies": 2, "nondigit_copies": 2, "junk": 8000, "plain_ones": 1000, "redraw": True, "style_paths": True},
@@ -100,7 +101,30 @@ def averaged_callbacks(checkpoint: Path, patience: int, learning_rate: float, st
             *keras_callbacks(checkpoint, patience, learning_rate, steps)]
 
 
-TRAINING = {"PE": {"compile_with": compile_averaged, "make_callbacks": averaged_callbacks}}
+LABEL_SMOOTHING = 0.1  # of the target's probability spread evenly over the eleven classes
+
+
+def smoothed_cross_entropy(labels, probabilities):
+    """Categorical cross-entropy against one-hot targets smoothed by LABEL_SMOOTHING (Keras's own
+    `label_smoothing`, which its sparse loss lacks)."""
+    import keras
+
+    classes = keras.ops.shape(probabilities)[-1]
+    targets = keras.ops.one_hot(keras.ops.cast(keras.ops.reshape(labels, (-1,)), "int32"), classes)
+    return keras.losses.categorical_crossentropy(targets, probabilities, label_smoothing=LABEL_SMOOTHING)
+
+
+def compile_smoothed(model, learning_rate: float) -> None:
+    """train.compile_model with the labels smoothed; the accuracy named as before, so that the
+    callbacks' "val_accuracy" is the same figure."""
+    import keras
+
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=smoothed_cross_entropy,
+                  metrics=[keras.metrics.SparseCategoricalAccuracy(name="accuracy")])
+
+
+TRAINING = {"PE": {"compile_with": compile_averaged, "make_callbacks": averaged_callbacks},
+            "PS": {"compile_with": compile_smoothed}}
 UNSURE_TARGET = 0.01  # the share of real digits the "not a digit" shift may leave unsure
 SHIFTS = np.round(np.arange(0.0, -4.01, -0.25), 2)  # weakest first
 WEIGHTS = (0.8, 0.7, 0.6, 0.5, 0.4)  # the CNN's weight in the pooled log-probabilities; ties go to the first

@@ -122,3 +122,27 @@ def test_an_averaged_weights_run_keeps_validates_and_checkpoints_the_average(tmp
     assert model.evaluate(x, y, verbose=0)[1] == pytest.approx(history["val_accuracy"][best])
     if best == 2:  # the last epoch's average is what the optimizer still holds
         assert all(np.allclose(a, b.numpy()) for a, b in zip(averaged, model.trainable_variables))
+
+
+def test_a_smoothed_labels_run_is_judged_by_the_same_accuracy(tmp_path):
+    """Recipe PS: the loss is cross-entropy against one-hot targets smoothed by LABEL_SMOOTHING (a
+    sure right reading still costs something), and "accuracy" is still the share of argmax right,
+    which ModelCheckpoint and EarlyStopping watch."""
+    keras = pytest.importorskip("keras")
+    cv = load_benchmark("cross_validation")
+    labels = np.array([0, 2], np.int64)
+    sure = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, 1.0]], np.float32)
+    smoothed = np.array([[1 - 2 * cv.LABEL_SMOOTHING / 3, cv.LABEL_SMOOTHING / 3, cv.LABEL_SMOOTHING / 3]] * 2, np.float32)
+    smoothed[1] = smoothed[1][::-1]
+    loss = keras.ops.convert_to_numpy(cv.smoothed_cross_entropy(labels, sure))
+    assert (loss > 1.0).all()  # sure of the label is far from the smoothed target
+    assert np.allclose(keras.ops.convert_to_numpy(cv.smoothed_cross_entropy(labels, smoothed)),
+                       -(smoothed * np.log(smoothed)).sum(axis=1), atol=1e-5)  # the target itself: its entropy
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 4)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(2, activation="softmax")])
+    cv.compile_smoothed(model, 0.05)
+    history = model.fit(x, y, batch_size=32, epochs=3, validation_data=(x, y), verbose=0).history
+    read = model.predict(x, verbose=0).argmax(axis=1)
+    assert history["val_accuracy"][-1] == pytest.approx(float((read == y).mean()))
