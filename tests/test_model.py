@@ -273,6 +273,48 @@ def test_flagged_one_adds_a_flag_down_and_left_of_the_top_in_each_writers_order(
     assert flagged_one(wide, np.random.default_rng(0)) is None
 
 
+def test_a_flag_reaches_as_far_as_the_recipe_lets_it():
+    """TrainConfig.flag_reach: flags a quarter of the one's height long up to `reach` of it, so a
+    recipe can teach the continental 1 whose flag starts low on the left."""
+    from digitboard.training.augment import FLAG_REACH, flagged_one
+
+    one = [np.array([[50.0, 0.0], [50.0, 100.0]])]
+
+    def flag_lengths(reach: float) -> list[float]:
+        lengths = []
+        for seed in range(200):
+            strokes = flagged_one(one, np.random.default_rng(seed), reach)
+            points = np.concatenate(strokes)
+            left = points[np.argmin(points[:, 0])]
+            lengths.append(float(np.hypot(*(left - [50.0, 0.0]))))
+        return lengths
+
+    usual, long = flag_lengths(FLAG_REACH), flag_lengths(1.0)
+    assert 25 - 1e-6 <= min(usual) and max(usual) <= 100 * FLAG_REACH + 1e-6
+    assert max(long) > 90 and max(long) <= 100 + 1e-6 and min(long) >= 25 - 1e-6
+
+
+def test_the_recipes_flag_reach_reaches_the_rendered_ones():
+    """prepare_data renders the pen's 1s with TrainConfig.flag_reach: longer flags, wider ink."""
+    from digitboard.training.config import TrainConfig
+    from digitboard.training.data import DrawnDigit, Mnist
+    from digitboard.training.dataset import prepare_data
+
+    rng = np.random.default_rng(0)
+    mnist = Mnist(rng.integers(0, 255, (20, 28, 28), dtype=np.uint8), rng.integers(0, 10, 20),
+                  rng.integers(0, 255, (5, 28, 28), dtype=np.uint8), rng.integers(0, 10, 5))
+    ones = [DrawnDigit(1, "pen", [np.array([[50.0, 0.0], [50.0, 100.0]])]) for _ in range(60)]
+    widths = {}
+    for reach in (0.3, 1.0):
+        config = TrainConfig(style_variants=1.0, flag_reach=reach, junk=0, plain_ones=0, validation_fraction=0.1)
+        data = prepare_data(mnist, ones, [], config)
+        drawn = data.train.x[data.mnist_rows:, ..., 0]
+        widths[reach] = np.mean([np.ptp(np.nonzero(image > 0.2)[1]) for image in drawn])
+    assert widths[1.0] > widths[0.3] + 2
+    with pytest.raises(ValueError, match="flag_reach"):
+        TrainConfig(flag_reach=0.1)
+
+
 def test_style_variants_keep_labels(digits):
     from digitboard.training.data import DrawnDigit
     from digitboard.training.dataset import render_drawn_digits

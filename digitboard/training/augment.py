@@ -92,9 +92,15 @@ def slashed_zero(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np
     return [*strokes, slash if rng.random() < 0.5 else slash[::-1]]  # drawn up or down
 
 
-def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.ndarray] | None:
-    """A one with a flag: from its top, a line down and to the left. None if the one is not a
-    plain upright bar (it may already have a flag or a base)."""
+# The longest flag flagged_one draws, as a share of the one's height. Many continental writers
+# start the flag low on the left, so that it is as long as the bar (TrainConfig.flag_reach).
+FLAG_REACH = 0.65
+
+
+def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator, reach: float = FLAG_REACH) -> list[np.ndarray] | None:
+    """A one with a flag: from its top, a line down and to the left, a quarter of its height to
+    `reach` of it long. None if the one is not a plain upright bar (it may already have a flag or
+    a base)."""
     points = np.concatenate(strokes)[:, :2]
     low, high = points.min(axis=0), points.max(axis=0)
     height = high[1] - low[1]
@@ -102,7 +108,7 @@ def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np.
         return None
     top = points[np.argmin(points[:, 1])]
     angle = np.deg2rad(rng.uniform(25, 60))  # below the horizontal
-    length = rng.uniform(0.25, 0.65) * height
+    length = rng.uniform(0.25, max(0.25, reach)) * height
     end = top + np.array([-np.cos(angle), np.sin(angle)]) * length
     flag = np.linspace(end, top, 6)
     # Writers' habits differ, and the path model reads the pen's order: the flag up into a bar

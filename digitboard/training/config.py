@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from digitboard.paths import shown
+from digitboard.training.augment import FLAG_REACH
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -32,6 +33,7 @@ class TrainConfig:
     junk: int = 8000  # synthetic clicks, wiggles and scribbles
     plain_ones: int = 1000  # synthetic ruler-straight 1s (digitboard.training.augment.plain_one_strokes)
     style_variants: float = 0.6  # share of drawn 0s and 1s rendered slashed or flagged
+    flag_reach: float = FLAG_REACH  # the longest flag of a flagged 1, as a share of its height (augment.flagged_one)
     # Pen drawings rendered afresh every epoch from their strokes rotated, slanted, stretched and
     # jittered (digitboard.training.dataset.redrawn_image), not distorted as fixed images.
     redraw: bool = False
@@ -78,6 +80,8 @@ class TrainConfig:
             raise ValueError(f"--learning-rate must be a positive number, got {self.learning_rate}")
         if not 0 < self.image_weight <= 1:
             raise ValueError(f"--image-weight must be in (0, 1], got {self.image_weight}")
+        if not 0.25 <= self.flag_reach <= 1.5:
+            raise ValueError(f"flag_reach must be in [0.25, 1.5] (of a one's height), got {self.flag_reach}")
         if not 0 < self.mnist_per_epoch <= 1:
             raise ValueError(f"mnist_per_epoch must be in (0, 1], got {self.mnist_per_epoch}")
         if not 0 <= self.style_variants <= 1 or not 0 < self.validation_fraction < 1:

@@ -11,7 +11,7 @@ import numpy as np
 
 from digitboard.recognition.classes import NOT_A_DIGIT
 from digitboard.recognition.preprocess import STROKE_WIDTH, digit_image
-from digitboard.training.augment import Augmentation, flagged_one, junk_strokes, plain_one_strokes, slashed_zero
+from digitboard.training.augment import FLAG_REACH, Augmentation, flagged_one, junk_strokes, plain_one_strokes, slashed_zero
 from digitboard.training.config import TrainConfig
 from digitboard.training.data import DrawnDigit, Mnist, to_model_input
 
@@ -37,11 +37,12 @@ class Split:
 class Redrawn:
     """Training images drawn afresh every epoch from their pen drawings: row `rows[i]` of the
     training split is `drawings[i]`, a share `variants[i]` of whose renderings are slashed or
-    flagged (0s and 1s)."""
+    flagged (0s and 1s), the flags at most `flag_reach` of a one's height long."""
 
     rows: np.ndarray
     drawings: list[DrawnDigit]
     variants: np.ndarray
+    flag_reach: float = FLAG_REACH
 
     def __len__(self) -> int:
         return len(self.rows)
@@ -74,32 +75,35 @@ class Prepared:
 def render_drawn_digits(
     digits: Sequence[DrawnDigit], copies: int, rng: np.random.Generator,
     width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH),
-    style_variants: float = 0.0,
+    style_variants: float = 0.0, flag_reach: float = FLAG_REACH,
 ) -> Split:
     """Render pen drawings through the board's own preprocessing, `copies` times each with a
     random stroke width, so the model sees exactly what the board will show it.
 
     With `style_variants` > 0, that share of the copies of 0s and 1s are drawn slashed or
-    flagged (see digitboard.training.augment), styles of many European writers.
+    flagged (see digitboard.training.augment), styles of many European writers, the flags at most
+    `flag_reach` of the one's height long.
     """
     images, labels = [], []
     for digit in digits:
         for _ in range(copies):
-            strokes = styled(digit, style_variants, rng)
+            strokes = styled(digit, style_variants, rng, flag_reach)
             images.append(digit_image(strokes, stroke_width=rng.uniform(*width_range)))
             labels.append(digit.label)
     x = np.asarray(images, np.float32).reshape(-1, 28, 28, 1)  # (N, 28, 28, 1) float32 in [0, 1]
     return Split(x, np.asarray(labels, np.int64))
 
 
-def styled(digit: DrawnDigit, style_variants: float, rng: np.random.Generator) -> list[np.ndarray]:
-    """The drawing's strokes, or with a share `style_variants` of chances, a 0 slashed or a 1 flagged."""
+def styled(digit: DrawnDigit, style_variants: float, rng: np.random.Generator,
+           flag_reach: float = FLAG_REACH) -> list[np.ndarray]:
+    """The drawing's strokes, or with a share `style_variants` of chances, a 0 slashed or a 1
+    flagged (a flag at most `flag_reach` of its height long)."""
     strokes = digit.strokes
     if style_variants and rng.random() < style_variants:
         if digit.label == 0:
             return slashed_zero(strokes, rng)
         if digit.label == 1:
-            return flagged_one(strokes, rng) or strokes
+            return flagged_one(strokes, rng, flag_reach) or strokes
     return strokes
 
 
@@ -108,14 +112,14 @@ def styled(digit: DrawnDigit, style_variants: float, rng: np.random.Generator) -
 REDRAWN_AUGMENTATION = Augmentation(rotation=0.0, shift=0.0, scale=(1.0, 1.0), shear=0.0, thickness_probability=0.0)
 
 
-def redrawn_image(digit: DrawnDigit, style_variants: float, rng: np.random.Generator,
+def redrawn_image(digit: DrawnDigit, style_variants: float, rng: np.random.Generator, flag_reach: float = FLAG_REACH,
                   width_range: tuple[float, float] = (0.75 * STROKE_WIDTH, 1.3 * STROKE_WIDTH)) -> np.ndarray:
     """One fresh training image of a pen drawing: its strokes (styled) rotated, slanted, stretched
     and jittered as a writer might have drawn them, rendered as the board renders them at a random
     stroke width, then wobbled. (28, 28) float32 in [0, 1]."""
     from digitboard.training.path_model import distorted
 
-    strokes = distorted(styled(digit, style_variants, rng), rng)
+    strokes = distorted(styled(digit, style_variants, rng, flag_reach), rng)
     image = digit_image(strokes, stroke_width=rng.uniform(*width_range))
     return REDRAWN_AUGMENTATION.apply(image[None], rng)[0]
 
@@ -179,13 +183,14 @@ def prepare_data(
             redrawn_rows.append(len(train) + np.arange(len(for_training) * copies))
             redrawn_drawings += [d for d in for_training for _ in range(copies)]
             redrawn_variants.append(np.full(len(for_training) * copies, variants))
-        train = train + render_drawn_digits(for_training, copies, rng, style_variants=variants)
+        train = train + render_drawn_digits(for_training, copies, rng, style_variants=variants,
+                                            flag_reach=config.flag_reach)
         validation = validation + render_drawn_digits(for_validation, 1, rng)
         path_train += for_training
         path_validation += for_validation
     # The path model learns from pen-drawn digits; synthetic drawings alone teach it nothing worth shipping.
     with_paths = config.paths and any(d.label != NOT_A_DIGIT and d.contributor != SYNTHETIC for d in path_train)
-    redrawn = (Redrawn(np.concatenate(redrawn_rows), redrawn_drawings, np.concatenate(redrawn_variants))
+    redrawn = (Redrawn(np.concatenate(redrawn_rows), redrawn_drawings, np.concatenate(redrawn_variants), config.flag_reach)
                if redrawn_rows else NOTHING_REDRAWN)
     return Prepared(train, validation, test, (path_train, path_validation) if with_paths else ([], []), redrawn,
                     mnist_rows)
@@ -207,16 +212,18 @@ def image_batches(split: Split, augmentation: Augmentation | None, batch_size: i
         if augmentation is not None and kept.any():
             x[kept] = augmentation.apply(x[kept], rng)
         for at in np.flatnonzero(~kept):
-            x[at, ..., 0] = redrawn_image(redrawn.drawings[drawings[at]], redrawn.variants[drawings[at]], rng)
+            x[at, ..., 0] = redrawn_image(redrawn.drawings[drawings[at]], redrawn.variants[drawings[at]], rng,
+                                          redrawn.flag_reach)
         return x, split.y[rows]
 
     return ShuffledBatches(len(split), make, batch_size, seed, drawn=drawn)
 
 
-def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0, style_variants: float = 0.0):
+def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0, style_variants: float = 0.0,
+                 flag_reach: float = FLAG_REACH):
     """The pen paths in batches, each drawing freshly distorted every epoch
     (digitboard.training.path_model.distorted), a share `style_variants` of the pen-drawn 0s and 1s
-    slashed or flagged (styled): (B, 64, 5) float32 and labels (B,)."""
+    slashed or flagged (styled, flags at most `flag_reach` long): (B, 64, 5) float32 and labels (B,)."""
     from digitboard.recognition.trajectory import trajectories
     from digitboard.training.path_model import distorted
     from digitboard.training.pipeline import ShuffledBatches
@@ -225,6 +232,7 @@ def path_batches(drawings: Sequence[DrawnDigit], batch_size: int, seed: int = 0,
     shares = np.asarray([0.0 if drawing.contributor == SYNTHETIC else style_variants for drawing in drawings])
 
     def make(rows: np.ndarray, rng: np.random.Generator):
-        return trajectories([distorted(styled(drawings[row], shares[row], rng), rng) for row in rows]), labels[rows]
+        return (trajectories([distorted(styled(drawings[row], shares[row], rng, flag_reach), rng) for row in rows]),
+                labels[rows])
 
     return ShuffledBatches(len(drawings), make, batch_size, seed)

@@ -141,7 +141,9 @@ def train_path_model(drawings: tuple[Sequence[DrawnDigit], Sequence[DrawnDigit]]
     compile_model(model, config.learning_rate)
     held = Split(trajectories([d.strokes for d in validation]), np.asarray([d.label for d in validation], np.int64))
     styles = config.style_variants if config.style_paths else 0.0
-    fit(model, path_batches(training, config.batch_size, seed=config.seed, style_variants=styles), held, output,
+    batches = path_batches(training, config.batch_size, seed=config.seed, style_variants=styles,
+                           flag_reach=config.flag_reach)
+    fit(model, batches, held, output,
         epochs=config.path_epochs, learning_rate=config.learning_rate, patience=config.patience,
         progress=progress, stage="the path model", callbacks=callbacks)
     return model, (time.perf_counter() - start) / 60
