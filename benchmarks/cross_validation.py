@@ -43,6 +43,7 @@ from digitboard.recognition.classes import (  # noqa: E402
     NOT_A_DIGIT,
     UNSURE_BELOW,
     shift_not_a_digit,
+    shown_no_digit,
     with_temperature,
 )
 from digitboard.recognition.recognizer import pool_probabilities  # noqa: E402
@@ -389,10 +390,10 @@ def report(recipe: str, results: list[Path], path_results: list[Path] | None = N
     worst = min(range(10), key=lambda digit: correct[pooled_folds["digit_labels"] == digit].mean())
     per_class = " ".join(f"{digit}:{correct[pooled_folds['digit_labels'] == digit].mean():.1%}" for digit in range(10))
     print(f"  per class: {per_class} (worst {worst})")
-    # The figures above read a digit by its likeliest of the ten digits; the board shows "not a
-    # digit" when that class is likelier still, which a user reads as wrong.
-    on_board = pooled_folds["digit_probabilities"].argmax(axis=1) == pooled_folds["digit_labels"]
-    print(f"  read right as the board shows it (\"not a digit\" counted wrong): {on_board.mean():.2%} "
+    # The figures above read a digit by its likeliest of the ten digits; the board shows "?" (no
+    # digit at all) when "not a digit" is likelier and the best digit has almost nothing.
+    on_board = correct & ~shown_no_digit(pooled_folds["digit_probabilities"])
+    print(f"  read right as the board shows it (a \"?\" counted wrong): {on_board.mean():.2%} "
           f"({(~on_board).sum()} wrong; worst class "
           f"{min(on_board[pooled_folds['digit_labels'] == digit].mean() for digit in range(10)):.1%})")
     print(f"  read wrong with no unsure mark: {(~correct & ~unsure).mean():.2%} of digits "

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from digitboard.cli import main
-from digitboard.recognition.classes import UNSURE_BELOW, confident_digits
+from digitboard.recognition.classes import DIGIT_SHOWN_FROM, UNSURE_BELOW, confident_digits, shown_no_digit
 from digitboard.recognition.recognizer import KerasRecognizer
 
 SESSION = '{"size": [640, 480], "strokes": [[[100, 100], [100, 200]]]}\n'
@@ -74,3 +74,17 @@ def test_confident_means_a_digit_wins_and_clears_the_threshold():
     ten = np.array([[0.6, 0.4] + [0] * 8, [0.3, 0.3, 0.4] + [0] * 7])  # older models: no eleventh output
     assert confident_digits(ten, 0.5).tolist() == [True, False]
     assert 0 < UNSURE_BELOW < 1
+
+
+def test_a_reading_is_shown_no_digit_only_when_its_best_digit_has_almost_nothing():
+    """The "?" rule, the same for a board's digit (Prediction.no_digit) and the benchmarks."""
+    from digitboard.core.digits import Prediction
+
+    rows = np.array([
+        [0.3, 0.25, 0, 0, 0, 0, 0, 0, 0, 0, 0.45],  # not a digit wins, but 0 is worth naming: "0?"
+        [DIGIT_SHOWN_FROM - 0.01] + [0.001] * 9 + [0.95],  # nothing worth naming: "?"
+        [0.9, 0.05, 0, 0, 0, 0, 0, 0, 0, 0, 0.05],  # a confident 0
+    ])
+    assert shown_no_digit(rows).tolist() == [False, True, False]
+    assert [Prediction.from_probabilities(row).no_digit for row in rows] == [False, True, False]
+    assert not shown_no_digit(rows[:, :10]).any()  # older models: no eleventh output

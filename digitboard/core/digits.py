@@ -12,10 +12,7 @@ from enum import Enum
 import numpy as np
 
 from digitboard.core.actions import Stroke
-from digitboard.recognition.classes import DIGIT_CLASSES, confident_digits
-
-
-DIGIT_SHOWN_FROM = 0.05  # a best digit under this share, below "not a digit", is not shown as a digit
+from digitboard.recognition.classes import DIGIT_CLASSES, confident_digits, shown_no_digit
 
 
 class Mark(Enum):
@@ -74,7 +71,7 @@ class Prediction:
         """The ink is "not a digit" by the model (a letter, a scribble) with no digit worth
         naming: shown as such, never as a digit at a few percent. A digit the model gives a
         share worth showing (a plain 1 it half takes for a stroke) keeps its guess, marked unsure."""
-        return self.not_digit > self.confidence and self.confidence < DIGIT_SHOWN_FROM
+        return bool(shown_no_digit(np.array([[self.confidence, *(0.0,) * (DIGIT_CLASSES - 1), self.not_digit]]))[0])
 
     @property
     def alternatives(self) -> list[tuple[int, float]]:

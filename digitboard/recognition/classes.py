@@ -29,6 +29,21 @@ def confident_digits(probabilities: np.ndarray, unsure_below: float = UNSURE_BEL
     return (probabilities.argmax(axis=1) < DIGIT_CLASSES) & (best_digit >= unsure_below)
 
 
+# A reading whose best digit is under this share, and below "not a digit", is shown as no digit
+# at all ("?"); above it, the digit keeps its guess, marked unsure (a plain 1 half taken for a stroke).
+DIGIT_SHOWN_FROM = 0.05
+
+
+def shown_no_digit(probabilities: np.ndarray) -> np.ndarray:
+    """Which rows of (N, 10 or 11) probabilities the board shows as no digit at all ("?"): "not a
+    digit" likelier than the best digit, and that digit under DIGIT_SHOWN_FROM."""
+    probabilities = np.asarray(probabilities)
+    best_digit = probabilities[:, :DIGIT_CLASSES].max(axis=1)
+    if probabilities.shape[1] <= NOT_A_DIGIT:
+        return np.zeros(len(probabilities), bool)
+    return (probabilities[:, NOT_A_DIGIT] > best_digit) & (best_digit < DIGIT_SHOWN_FROM)
+
+
 def shift_not_a_digit(probabilities: np.ndarray, shift: float) -> np.ndarray:
     """(N, 11) probabilities with `shift` added to the "not a digit" logit: its odds against every
     digit multiplied by e**shift, the digits' odds among themselves unchanged. The same as
