@@ -92,9 +92,10 @@ def slashed_zero(strokes: list[np.ndarray], rng: np.random.Generator) -> list[np
     return [*strokes, slash if rng.random() < 0.5 else slash[::-1]]  # drawn up or down
 
 
-# The longest flag flagged_one draws, as a share of the one's height. Many continental writers
-# start the flag low on the left, so that it is as long as the bar (TrainConfig.flag_reach).
-FLAG_REACH = 0.65
+# The longest flag flagged_one draws, as a share of the one's height: many continental writers
+# start the flag low on the left, as long as the bar (TrainConfig.flag_reach; recipe LF of
+# docs/cross-validation.md; earlier recipes drew flags at most 0.65 long).
+FLAG_REACH = 1.0
 
 
 def flagged_one(strokes: list[np.ndarray], rng: np.random.Generator, reach: float = FLAG_REACH) -> list[np.ndarray] | None:

@@ -44,13 +44,13 @@ class TrainConfig:
     # digits, non-digits and junk; the two are pooled into one model (digitboard.training.model.pooled_model).
     paths: bool = True  # False, or no pen-drawn data: ship the CNN alone
     path_epochs: int = 12
-    style_paths: bool = False  # the path model learns the slashed and flagged variants too (style_variants)
+    style_paths: bool = True  # the path model learns the slashed and flagged variants too (style_variants)
     # The weight, shift and temperature below are those benchmarks/cross_validation.py --paths chose
     # on all three folds of this recipe ("chosen on all folds", docs/cross-validation.md).
     image_weight: float = 0.5  # the CNN's weight in the pooled log-probabilities
     # Added to the shipped model's "not a digit" log-odds (digitboard.training.model): the weakest shift
     # leaving at most 1% of unseen writers' digits unsure, out of fold.
-    not_a_digit_shift: float = -4.0
+    not_a_digit_shift: float = -2.25
     # The pooled log-probabilities are divided by it, so that the confidence shown is how often a
     # reading is right on unseen writers: fitted out of fold (digitboard.training.calibration).
     # None: POOLED_TEMPERATURE; a model of the CNN alone (--no-paths) has none.
@@ -102,7 +102,7 @@ class TrainConfig:
         return cls(**{**QUICK_LOOK, **changes})
 
 
-POOLED_TEMPERATURE = 0.99  # chosen with the weight and the shift on all folds of the recipe
+POOLED_TEMPERATURE = 1.0  # chosen with the weight and the shift on all folds of the recipe
 
 # A quick run: a third of MNIST, a few epochs. Its model is for a first look, not for the board.
 QUICK_LOOK = {"epochs": 3, "path_epochs": 4, "sample_limit": 10_000}
