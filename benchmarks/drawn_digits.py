@@ -77,13 +77,14 @@ def isolated(digit: DrawnDigit, rng: np.random.Generator) -> Strokes:
     return [stroke + (x, y) for stroke in strokes]
 
 
-def line_of(digits: Sequence[DrawnDigit], height: float, left: float, top: float, rng: np.random.Generator) -> Strokes:
-    """Digits side by side, `height` tall, gaps of a quarter to half of it, from (left, top)."""
+def line_of(digits: Sequence[DrawnDigit], height: float, left: float, top: float, rng: np.random.Generator,
+            gaps: tuple[float, float] = (0.25, 0.5)) -> Strokes:
+    """Digits side by side, `height` tall, gaps of `gaps` (shares of it: a quarter to half), from (left, top)."""
     strokes: Strokes = []
     for digit in digits:
         placed = fit_height(digit.strokes, height, (left, top))
         strokes += placed
-        left += extent(placed)[0] + rng.uniform(0.25, 0.5) * height
+        left += extent(placed)[0] + rng.uniform(*gaps) * height
     return strokes
 
 
@@ -91,13 +92,13 @@ def line_width(digits: Sequence[DrawnDigit], height: float) -> float:
     return sum(extent(fit_height(d.strokes, height))[0] for d in digits) + 0.5 * height * (len(digits) - 1)
 
 
-def number(digits: Sequence[DrawnDigit], rng: np.random.Generator) -> Strokes:
-    """A number written in one line, fitted in the window."""
+def number(digits: Sequence[DrawnDigit], rng: np.random.Generator, gaps: tuple[float, float] = (0.25, 0.5)) -> Strokes:
+    """A number written in one line (gaps as line_of), fitted in the window."""
     height = rng.uniform(*LINE_HEIGHTS)
     height = min(height, height * (BOARD[0] - 2 * MARGIN) / line_width(digits, height))
     left = rng.uniform(MARGIN, max(MARGIN, BOARD[0] - MARGIN - line_width(digits, height)))
     top = rng.uniform(MARGIN, BOARD[1] - MARGIN - height)
-    return line_of(digits, height, left, top, rng)
+    return line_of(digits, height, left, top, rng, gaps)
 
 
 def two_lines(first: Sequence[DrawnDigit], second: Sequence[DrawnDigit], rng: np.random.Generator) -> Strokes:

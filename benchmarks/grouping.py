@@ -21,14 +21,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from drawn_digits import apart_variants, isolated, number, two_lines  # noqa: E402
+from drawn_digits import BOARD, MARGIN, apart_variants, isolated, number, two_lines  # noqa: E402
 
 from digitboard import DEFAULT_MODEL  # noqa: E402
 from digitboard.core import grouping
 from digitboard.core.board import Board  # noqa: E402
-from digitboard.core.drawing import to_actions  # noqa: E402
+from digitboard.core.drawing import fit_height, to_actions  # noqa: E402
 from digitboard.recognition.recognizer import load_recognizer  # noqa: E402
-from digitboard.training.data import default_unipen_path, load_unipen  # noqa: E402
+from digitboard.training.data import DrawnDigit, default_nondigits_path, default_unipen_path, load_unipen  # noqa: E402
+
+TIGHT_GAPS = (0.05, 0.25)  # digits of a number written closer than drawn_digits's quarter to half a height
 
 
 def read(strokes, recognizer) -> tuple[str, list[list[int]]]:
@@ -39,11 +41,33 @@ def read(strokes, recognizer) -> tuple[str, list[list[int]]]:
     return board.reading(), [sorted(d.stroke_ids) for d in board.left_to_right()]
 
 
+def letter_then_digit(letter: DrawnDigit, digit: DrawnDigit, rng: np.random.Generator) -> tuple[list, int]:
+    """A letter, then right after it a digit of its height under it, a quarter to 0.8 of that
+    height lower; returns the strokes and how many are the letter's."""
+    height = rng.uniform(40, 90)
+    left, top = rng.uniform(MARGIN, BOARD[0] - 3 * height), rng.uniform(MARGIN, BOARD[1] - 3 * height)
+    above = fit_height(letter.strokes, height, (left, top))
+    below = fit_height(digit.strokes, height, (left + rng.uniform(-0.3, 0.3) * height,
+                                               top + height * (1 + rng.uniform(0.25, 0.8))))
+    return [*above, *below], len(above)
+
+
+def digit_stands_alone(strokes: list, letter_strokes: int, recognizer, label: int) -> bool:
+    """Whether the digit under the letter is a digit of its own, read right."""
+    board = Board(recognizer)
+    for action in to_actions(strokes):
+        board.apply(action)
+    board.classify_pending()
+    ids = set(range(letter_strokes, len(strokes)))
+    return any(set(d.stroke_ids) == ids and d.reading == str(label) for d in board.digits)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--unipen", default=str(default_unipen_path()))
     parser.add_argument("--model", default=str(DEFAULT_MODEL))
     parser.add_argument("--contributors", default="syn,apb,apa,art")
+    parser.add_argument("--nondigits", default=str(default_nondigits_path()))
     parser.add_argument("--count", type=int, default=300, help="layouts of each kind")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -81,10 +105,20 @@ def main(argv: list[str] | None = None) -> int:
         cases["parts apart, as written"].append((number([*others, written], rng), "".join(str(d.label) for d in [*others, written])))
         cases["parts apart, stretched"].append((number([*others, stretched], rng), "".join(str(d.label) for d in [*others, stretched])))
         cases["stretched, alone"].append((isolated(stretched, rng), str(stretched.label)))
+    rng = np.random.default_rng(args.seed + 1)  # the layouts above stay those of earlier runs
+    for _ in range(args.count):
+        chosen = pick(4)
+        cases["number of 4, written tight"].append((number(chosen, rng, TIGHT_GAPS), "".join(str(d.label) for d in chosen)))
+    letters = load_unipen(args.nondigits, args.contributors.split(","), digits=False) if Path(args.nondigits).is_file() else []
+    under_letters = [(*letter_then_digit(letters[rng.integers(len(letters))], digit, rng), digit.label)
+                     for digit in (digits[i] for i in rng.choice(len(digits), args.count, replace=False))] if letters else []
     start = time.perf_counter()
     for kind, items in cases.items():
         right = [read(strokes, recognizer)[0] == truth for strokes, truth in items]
         print(f"{kind:28} {np.mean(right):7.2%}  ({len(items)})")
+    if under_letters:
+        right = [digit_stands_alone(strokes, count, recognizer, label) for strokes, count, label in under_letters]
+        print(f"{'a digit right under a letter':28} {np.mean(right):7.2%}  ({len(right)}: its own digit, read right)")
     print(f"({time.perf_counter() - start:.1f} s; {args.contributors}; {' '.join(args.set) or 'defaults'})")
     return 0
 

@@ -106,3 +106,54 @@ def test_the_shipped_model_reads_no_part_of_an_h_as_a_confident_digit(shipped_mo
     for stroke in (LEFT_STEM, RIGHT_STEM, BAR):
         add(board, stroke)
     assert len(board.digits) == 1 and board.digits[0].unsure
+
+
+# A letter (an X of two crossing strokes, 60 px tall), then a digit of its size under it.
+X_LETTER = ([(100, 100), (160, 160)], [(160, 100), (100, 160)])
+
+
+def digit_under(gap: float) -> list[tuple[float, float]]:
+    top = 160 + gap
+    return [(105, top), (150, top + 20), (110, top + 30), (150, top + 45), (105, top + 60)]
+
+
+@pytest.mark.parametrize("gap", [20, 45])  # a third of a height (near enough to join unasked), three quarters
+def test_a_digit_written_right_under_a_letter_stays_a_digit_of_its_own(gap):
+    """The letter reads "not a digit", the digit alone a sure 3; joined they read a doubtful 5 at
+    51%, which a letter's near nothing would make "better" than the two apart."""
+    recognizer = Reads(three=reading(5, 0.51), two=NOT_A_DIGIT)
+    recognizer.rows[1] = reading(3, 0.99)
+    board = Board(recognizer)
+    for stroke in (*X_LETTER, digit_under(gap)):
+        add(board, stroke)
+    assert sorted(d.stroke_ids for d in board.digits) == [[0, 1], [2]]
+    assert board.reading() == "? 3"
+
+
+def test_an_eight_of_two_loops_stays_one_digit_though_its_second_loop_reads_alone():
+    """Its first loop is a digit by itself (a 0), unlike a letter: the second joins it unasked."""
+    board = Board(Reads(three=reading(8, 0.99), two=reading(8, 0.95)))
+    add(board, [(300, 100), (330, 100), (330, 130), (300, 130), (300, 100)])
+    add(board, [(300, 140), (330, 140), (330, 170), (300, 170), (300, 140)])  # 10 px below
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+class ReadsBarsSure(Reads):
+    """One stroke: a narrow bar is a sure 1, a wider stroke (the "L" of a 4) a poor guess; two
+    strokes as `two` says."""
+
+    def predict(self, images, paths=None):
+        rows = super().predict(images, paths)
+        columns = (images[..., 0] > 0.2).any(axis=1).sum(axis=1)
+        lifts = (np.diff(paths[:, :, 4], axis=1) < 0).sum(axis=1)
+        rows[(lifts == 0) & (columns > 10)] = reading(4, 0.2)
+        return rows
+
+
+def test_the_first_stroke_of_the_next_digit_does_not_make_a_sure_digit_doubtful():
+    """A sure 1, then beside it (beyond touching, within reach of the digit just drawn) the "L" of
+    a 4: joined they read a 4 at 45%, better than 0.99 x 0.2 apart, but no longer sure."""
+    board = Board(ReadsBarsSure(three=reading(4, 0.99), two=reading(4, 0.45)))
+    add(board, [(100, 100), (100, 160)])
+    add(board, [(125, 100), (112, 140), (150, 140)])  # its box 12 px (a fifth of a height) to the right
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]]

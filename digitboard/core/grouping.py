@@ -13,6 +13,9 @@
   digit than the two read apart (a lone bar or dot reads badly as a digit; a 5 with its bar reads
   well). Without a ready recogniser only touching strokes join. Where strokes carry times, a long
   pause ends this privilege of the previous digit; without times, order alone decides.
+- That privilege never costs a digit its reading: a sure digit takes no stroke that leaves it in
+  doubt (the first stroke of the next digit, written close), and a stroke that is a sure digit by
+  itself stays one under ink of its size that is none (a digit written under a letter).
 
 Digits are found through a grid of their boxes, so the cost of a stroke does not grow with the
 number of digits on the board.
@@ -28,7 +31,7 @@ import numpy as np
 
 from digitboard.core.digits import Digit, Ink
 from digitboard.core.reading import LineBand, line_bands
-from digitboard.recognition.classes import DIGIT_CLASSES, NOT_A_DIGIT
+from digitboard.recognition.classes import DIGIT_CLASSES, NOT_A_DIGIT, confident_digits
 from digitboard.recognition.preprocess import digit_image
 from digitboard.recognition.recognizer import Recognizer
 from digitboard.recognition.trajectory import trajectory
@@ -261,9 +264,22 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
         return None
     height = max(float(ink.high[1] - ink.low[1]), recent.height)
     gap = _gap(ink.low, ink.high, recent.low, recent.high)
-    if gap[0] <= TOUCH_GAP_X * height and gap[1] <= PREVIOUS_GAP_Y * height:
-        return recent
-    return recent if _reads_better_joined(board, ink, recent) else None
+    near = gap[0] <= TOUCH_GAP_X * height and gap[1] <= PREVIOUS_GAP_Y * height
+    # A letter and a digit written under it are of a size and stacked, often near: a stroke that
+    # reads as a digit of its own does not join such ink (JoinedReadings.stroke_stands_alone).
+    stacked = on_other_lines(ink, recent)
+    if near and not (stacked and _ready(board)):
+        return recent  # near enough: it joins without asking
+    if not _ready(board):  # without a recogniser only touching strokes join
+        return None
+    readings = _joined_readings(board, ink, recent)
+    if stacked and readings.stroke_stands_alone:
+        return None
+    return recent if near or readings.better_joined(gap / max(height, 1.0)) else None
+
+
+def _ready(board: BoardToGroup) -> bool:
+    return board.recognizer is not None and board.recognizer.ready
 
 
 def _touching(board: BoardToGroup, ink: Ink, lines: Lines) -> Digit | None:
@@ -379,19 +395,48 @@ def _previous_digit(board: BoardToGroup, ink: Ink, digit: Digit | None) -> Digit
     return digit
 
 
-def _reads_better_joined(board: BoardToGroup, ink: Ink, digit: Digit) -> bool:
-    """Whether the classifier reads digit + stroke as one digit better than the two apart."""
-    recognizer = board.recognizer
-    if recognizer is None or not recognizer.ready:
-        return False
+@dataclass(frozen=True)
+class JoinedReadings:
+    """How the classifier reads a digit and a stroke standing apart from it: (3, classes)
+    probabilities of the two joined, the digit alone and the stroke alone."""
+
+    probabilities: np.ndarray
+
+    @property
+    def _sure(self) -> np.ndarray:
+        return confident_digits(self.probabilities)
+
+    @property
+    def _confidence(self) -> np.ndarray:
+        return self.probabilities[:, :DIGIT_CLASSES].max(axis=1)
+
+    @property
+    def stroke_stands_alone(self) -> bool:
+        """The stroke is a sure digit by itself, the ink before it is not (a letter), and joined
+        they read no surer: a digit written under a letter (not a 5's body under its bar, nor an
+        8's second loop under its first, which reads as a digit by itself)."""
+        sure, confidence = self._sure, self._confidence
+        return bool(sure[2] and not sure[1] and (not sure[0] or confidence[0] <= confidence[2]))
+
+    def better_joined(self, gap: np.ndarray) -> bool:
+        """Whether the two read better as one digit than apart, by a margin growing with the `gap`
+        between their boxes (in heights); a sure digit never joins a stroke that makes it doubtful
+        (the first stroke of the next digit)."""
+        sure, confidence = self._sure, self._confidence
+        if sure[1] and not sure[0]:
+            return False
+        margin = JOIN_MARGIN + JOIN_MARGIN_PER_GAP * float(np.linalg.norm(gap))
+        return bool(confidence[0] > confidence[1] * confidence[2] + margin)
+
+
+def _joined_readings(board: BoardToGroup, ink: Ink, digit: Digit) -> JoinedReadings:
+    """The classifier's readings of digit + stroke joined, the digit alone and the stroke alone
+    (a ready recogniser is needed)."""
     parts = [other.points for other in digit.strokes]
     images = np.stack([
         digit_image([*parts, ink.points], board.stroke_width),
         board.render(digit),  # cached since the digit last changed
         digit_image([ink.points], board.stroke_width),
-    ])[..., None]  # (3, 28, 28, 1) float32: joined, the digit alone, the stroke alone
+    ])[..., None]  # (3, 28, 28, 1) float32
     paths = np.stack([trajectory([*parts, ink.points]), board.trace(digit), trajectory([ink.points])])
-    confidence = np.asarray(recognizer.predict(images, paths), np.float64)[:, :DIGIT_CLASSES].max(axis=1)
-    height = max(float(ink.high[1] - ink.low[1]), digit.height, 1.0)
-    gap = float(np.linalg.norm(_gap(ink.low, ink.high, digit.low, digit.high))) / height
-    return bool(confidence[0] > confidence[1] * confidence[2] + JOIN_MARGIN + JOIN_MARGIN_PER_GAP * gap)
+    return JoinedReadings(np.asarray(board.recognizer.predict(images, paths), np.float64))
