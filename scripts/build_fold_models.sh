@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Rebuild the cross-validation fold models in reports/cv/L/ (kept out of git): each fold's CNN and
+# Rebuild the cross-validation fold models in reports/cv/LF/ (kept out of git): each fold's CNN and
 # path model trained with the shipped recipe on all data but three held-out groups of UNIPEN
 # institutions, their out-of-fold predictions, and the pooled fold models drawn_digits.py reads.
 # Run it once after any change to the CNN or its recipe (about 35-50 minutes on 2 cores);
@@ -11,4 +11,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mnist=${1:-../shared/data/mnist.npz}
 python=${PYTHON:-.venv/bin/python}
-exec "$python" benchmarks/cross_validation.py --mnist "$mnist" --full --recipes L --paths --write-shifted --again
+exec "$python" benchmarks/cross_validation.py --mnist "$mnist" --full --recipes LF --paths --write-shifted --again
