@@ -279,6 +279,7 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
 
 
 def _ready(board: BoardToGroup) -> bool:
+    """Whether the board has a recogniser that has loaded its model."""
     return board.recognizer is not None and board.recognizer.ready
 
 
@@ -362,8 +363,7 @@ def _one_drawing(board: BoardToGroup, ink: Ink, met: list[Digit], touching: Digi
     """Whether the digits `met` and the stroke are one drawing: read together, the classifier finds
     them "not a digit", or one digit with more confidence than the stroke joined to `touching` (as it
     would be) and the others read apart. Without a ready recogniser, ink that meets is one drawing."""
-    recognizer = board.recognizer
-    if recognizer is None or not getattr(recognizer, "ready", True):
+    if not _ready(board):
         return True
     touching = touching if touching in met else met[0]
     apart = [other for other in met if other is not touching]
@@ -372,7 +372,7 @@ def _one_drawing(board: BoardToGroup, ink: Ink, met: list[Digit], touching: Digi
                 *([stroke.points for stroke in other.strokes] for other in apart)]
     images = np.stack([digit_image(strokes, board.stroke_width) for strokes in drawings])[..., None]
     paths = np.stack([trajectory(strokes) for strokes in drawings])  # (n, 64, 5)
-    probabilities = np.asarray(recognizer.predict(images, paths), np.float64)
+    probabilities = np.asarray(board.recognizer.predict(images, paths), np.float64)
     if probabilities.shape[1] > NOT_A_DIGIT and probabilities[0].argmax() == NOT_A_DIGIT:
         return True
     confidence = probabilities[:, :DIGIT_CLASSES].max(axis=1)
