@@ -157,3 +157,71 @@ def test_the_first_stroke_of_the_next_digit_does_not_make_a_sure_digit_doubtful(
     add(board, [(100, 100), (100, 160)])
     add(board, [(125, 100), (112, 140), (150, 140)])  # its box 12 px (a fifth of a height) to the right
     assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+
+
+# -- numbers written tight: the next digit touches the box of the one before, beside it ----------
+ONE = [(100, 100), (100, 160)]
+ONE_BESIDE = [(108, 100), (108, 160)]  # 8 px to the right: touching (within 0.15 of a height)
+
+
+def test_the_next_digit_of_a_number_written_tight_is_a_digit_of_its_own():
+    """Two sure 1s, touching side by side, that read a doubtful 4 joined: the number 11."""
+    board = Board(Reads(three=reading(4, 0.99), two=reading(4, 0.6)))
+    add(board, ONE)
+    add(board, ONE_BESIDE)
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+    assert board.reading() == "11"
+
+
+def test_two_sure_strokes_side_by_side_that_read_surer_joined_stay_one_digit():
+    """A 9 written as a loop and then its stem beside it: each part reads as a digit, the two a
+    surer 9 (0.995 against 0.99 x 0.99)."""
+    board = Board(Reads(three=reading(9, 0.99), two=reading(9, 0.995)))
+    add(board, ONE)
+    add(board, ONE_BESIDE)
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_the_stem_of_a_4_beside_its_l_joins_it():
+    """The "L" alone is a poor guess, the stem beside it a sure 1, joined a sure 4."""
+    board = Board(ReadsBarsSure(three=reading(4, 0.99), two=reading(4, 0.99)))
+    add(board, [(100, 100), (100, 140), (130, 140)])
+    add(board, [(134, 110), (134, 170)])  # 4 px right of the L's box
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_without_a_recogniser_strokes_touching_side_by_side_join():
+    board = Board(None)
+    add(board, ONE)
+    add(board, ONE_BESIDE)
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_the_shipped_model_reads_a_1_and_a_0_written_tight_as_10(shipped_model):
+    from digitboard.recognition.recognizer import load_recognizer
+
+    angles = np.linspace(0, 2 * np.pi, 40)
+    zero = [(126 + 18 * np.sin(a), 130 - 30 * np.cos(a)) for a in angles]  # its box 8 px right of the 1
+    board = Board(load_recognizer(shipped_model))
+    add(board, ONE)
+    add(board, zero)
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+    assert board.reading() == "10"
+
+
+def test_the_l_of_a_4_beside_a_sure_digit_that_it_makes_no_surer_starts_the_next_digit():
+    """A sure 1, then touching it on its right the "L" of a 4 (a poor guess by itself); joined
+    they read a 1 no surer than the 1 alone: the L starts a digit, and the stem joins it."""
+    board = Board(ReadsBarsSure(three=reading(1, 0.99), two=reading(1, 0.99)))
+    add(board, ONE)
+    add(board, [(112, 100), (108, 140), (140, 140)])
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+
+
+def test_a_flat_bar_beside_a_digit_is_a_part_of_it():
+    """A bar a twentieth of the 1's height, touching it on its right, that joined makes it no
+    surer, is too flat to start a digit: it joins (a 7's crossbar drawn beside its stem)."""
+    board = Board(ReadsBarsSure(three=reading(1, 0.99), two=reading(1, 0.99)))
+    add(board, ONE)
+    add(board, [(108, 130), (130, 133)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]

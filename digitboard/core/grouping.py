@@ -2,7 +2,8 @@
 
 - A stroke that overlaps or touches a digit joins it (the crossbar of a 7, a 4's second stroke),
   unless the two are of a size and stacked one above the other: then they are on two lines of
-  writing, and a stroke never joins a digit on another line.
+  writing, and a stroke never joins a digit on another line. Nor does a stroke standing beside a
+  sure digit that the classifier reads as the start of the next one (a number written tight).
 - A stroke that crosses or meets the ink of two or more digits (the bar of an H across its two
   stems) makes them one drawing, so that no part of a letter or symbol stands as a digit beside
   it. They stay together when the classifier reads them better together than apart, or reads them
@@ -51,6 +52,9 @@ JOIN_MARGIN = 0.05
 JOIN_MARGIN_PER_GAP = 0.5
 # A stroke meets a digit's ink when it comes this close to it, as a share of the taller one's height.
 MEET_GAP = 0.06
+# A stroke beside a digit this share of its height or taller may start the next digit of a number
+# written tight. Chosen on the tuning institutions' tight numbers (benchmarks/grouping.py).
+NEXT_DIGIT_HEIGHT = 0.25
 MEET_SEGMENTS = 256  # at most this many segments of a stroke are compared (longer ones are thinned)
 RECENT_PAUSE_MS = 2000.0  # a longer pause before a stroke: a new thought, no longer "right after"
 SPECK_SHARE = 0.12  # a stroke smaller than this share of the writing's height is a speck
@@ -256,7 +260,8 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
     """The digit `ink` belongs to, or None for a new digit; `previous` holds the stroke before."""
     touching = _touching(board, ink, lines)
     if touching is not None:
-        return touching
+        beside = _stands_beside(ink, touching) and _ready(board)
+        return None if beside and _joined_readings(board, ink, touching).two_digits else touching
     recent = _previous_digit(board, ink, previous)
     # Right after its digit, a part may stand a little apart (a 5's bar): only the bands, which
     # know where the lines are, keep it off the line above.
@@ -267,15 +272,27 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
     near = gap[0] <= TOUCH_GAP_X * height and gap[1] <= PREVIOUS_GAP_Y * height
     # A letter and a digit written under it are of a size and stacked, often near: a stroke that
     # reads as a digit of its own does not join such ink (JoinedReadings.stroke_stands_alone).
+    # Nor does the next digit of a number written tight, beside it (JoinedReadings.two_digits).
     stacked = on_other_lines(ink, recent)
-    if near and not (stacked and _ready(board)):
+    if not _ready(board):  # without a recogniser only near strokes join
+        return recent if near else None
+    if near and not stacked and not _stands_beside(ink, recent):
         return recent  # near enough: it joins without asking
-    if not _ready(board):  # without a recogniser only touching strokes join
-        return None
     readings = _joined_readings(board, ink, recent)
     if stacked and readings.stroke_stands_alone:
         return None
-    return recent if near or readings.better_joined(gap / max(height, 1.0)) else None
+    if near:
+        return None if _stands_beside(ink, recent) and readings.two_digits else recent
+    return recent if readings.better_joined(gap / max(height, 1.0)) else None
+
+
+def _stands_beside(ink: Ink, digit: Digit) -> bool:
+    """Whether a stroke stands to one side of a digit, their boxes apart along the line, and is
+    tall enough to start a digit: the next digit of a number written tight may, while the crossbar
+    of a 7 and the stem of most 4s reach into the box of the ink before them, and a flat bar or a
+    tick is a part."""
+    tall = float(ink.high[1] - ink.low[1]) >= NEXT_DIGIT_HEIGHT * digit.height
+    return tall and bool(_gap(ink.low, ink.high, digit.low, digit.high)[0] > 0)
 
 
 def _ready(board: BoardToGroup) -> bool:
@@ -418,13 +435,35 @@ class JoinedReadings:
         sure, confidence = self._sure, self._confidence
         return bool(sure[2] and not sure[1] and (not sure[0] or confidence[0] <= confidence[2]))
 
+    @property
+    def _leaves_digit_in_doubt(self) -> bool:
+        """The digit is sure by itself, and joined to the stroke it is not."""
+        sure = self._sure
+        return bool(sure[1] and not sure[0])
+
+    @property
+    def two_digits(self) -> bool:
+        """Whether a stroke beside a sure digit starts the next digit (a number written tight):
+        joined, the digit is in doubt; or the stroke is no sure digit by itself and makes the digit
+        no surer (the "L" of a 4 beside an 8); or it is a sure digit too, and joined they read
+        less surely than the two apart (not a 9's stem beside its loop, which reads surer joined).
+        Never when the digit is not sure by itself (a 4's "L", then its stem beside it)."""
+        sure, confidence = self._sure, self._confidence
+        if not sure[1]:
+            return False
+        if not sure[0]:
+            return True
+        if sure[2]:
+            return bool(confidence[0] < confidence[1] * confidence[2])
+        return bool(confidence[0] <= confidence[1])
+
     def better_joined(self, gap: np.ndarray) -> bool:
         """Whether the two read better as one digit than apart, by a margin growing with the `gap`
         between their boxes (in heights); a sure digit never joins a stroke that makes it doubtful
         (the first stroke of the next digit)."""
-        sure, confidence = self._sure, self._confidence
-        if sure[1] and not sure[0]:
+        if self._leaves_digit_in_doubt:
             return False
+        confidence = self._confidence
         margin = JOIN_MARGIN + JOIN_MARGIN_PER_GAP * float(np.linalg.norm(gap))
         return bool(confidence[0] > confidence[1] * confidence[2] + margin)
 
