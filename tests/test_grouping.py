@@ -225,3 +225,12 @@ def test_a_flat_bar_beside_a_digit_is_a_part_of_it():
     add(board, ONE)
     add(board, [(108, 130), (130, 133)])
     assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_the_l_of_a_4_a_little_apart_from_a_sure_digit_starts_the_next_digit():
+    """Beyond touching, within reach of the digit just drawn: joined they read a 1 still sure
+    but less so (0.9 against 0.99), which would read better than the two apart (0.99 x 0.2)."""
+    board = Board(ReadsBarsSure(three=reading(1, 0.9), two=reading(1, 0.9)))
+    add(board, ONE)
+    add(board, [(125, 100), (112, 140), (150, 140)])  # its box 12 px (a fifth of a height) to the right
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]]

@@ -281,9 +281,9 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
     readings = _joined_readings(board, ink, recent)
     if stacked and readings.stroke_stands_alone:
         return None
-    if near:
-        return None if _stands_beside(ink, recent) and readings.two_digits else recent
-    return recent if readings.better_joined(gap / max(height, 1.0)) else None
+    if _stands_beside(ink, recent) and readings.two_digits:
+        return None
+    return recent if near or readings.better_joined(gap / max(height, 1.0)) else None
 
 
 def _stands_beside(ink: Ink, digit: Digit) -> bool:
