@@ -31,6 +31,7 @@ from digitboard.recognition.recognizer import load_recognizer  # noqa: E402
 from digitboard.training.data import DrawnDigit, default_nondigits_path, default_unipen_path, load_unipen  # noqa: E402
 
 TIGHT_GAPS = (0.05, 0.25)  # digits of a number written closer than drawn_digits's quarter to half a height
+TOUCHING_GAPS = (-0.05, 0.05)  # closer still: boxes a twentieth of a height apart or overlapping by as much
 
 
 def read(strokes, recognizer) -> tuple[str, list[list[int]]]:
@@ -86,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     writers = sorted(by_writer)
     apart = [v for v in (apart_variants(d, rng) for d in digits) if v is not None]
 
-    def pick(count: int):
-        pool = by_writer[writers[rng.integers(len(writers))]]
-        return [pool[i] for i in rng.choice(len(pool), count, replace=False)]
+    def pick(count: int, source: np.random.Generator | None = None):
+        source = rng if source is None else source
+        pool = by_writer[writers[source.integers(len(writers))]]
+        return [pool[i] for i in source.choice(len(pool), count, replace=False)]
 
     multi = [d for d in digits if len(d.strokes) > 1]
     cases: dict[str, list[tuple[list, str]]] = defaultdict(list)
@@ -109,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     for _ in range(args.count):
         chosen = pick(4)
         cases["number of 4, written tight"].append((number(chosen, rng, TIGHT_GAPS), "".join(str(d.label) for d in chosen)))
+    touching = np.random.default_rng(args.seed + 2)  # its own: the layouts after it stay those of earlier runs
+    for _ in range(args.count):
+        chosen = pick(4, touching)
+        cases["number of 4, digits touching"].append((number(chosen, touching, TOUCHING_GAPS),
+                                                      "".join(str(d.label) for d in chosen)))
     letters = load_unipen(args.nondigits, args.contributors.split(","), digits=False) if Path(args.nondigits).is_file() else []
     under_letters = [(*letter_then_digit(letters[rng.integers(len(letters))], digit, rng), digit.label)
                      for digit in (digits[i] for i in rng.choice(len(digits), args.count, replace=False))] if letters else []

@@ -234,3 +234,29 @@ def test_the_l_of_a_4_a_little_apart_from_a_sure_digit_starts_the_next_digit():
     add(board, ONE)
     add(board, [(125, 100), (112, 140), (150, 140)])  # its box 12 px (a fifth of a height) to the right
     assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+
+
+def test_the_next_digit_touching_the_one_before_is_a_digit_of_its_own():
+    """Their boxes overlap by 2 px (a thirtieth of the height): two sure 1s that read a doubtful
+    4 joined are the number 11."""
+    board = Board(Reads(three=reading(4, 0.99), two=reading(4, 0.6)))
+    add(board, ONE)
+    add(board, [(98, 100), (110, 160)])  # slanted, its foot to the right
+    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+
+
+def test_a_part_reaching_into_the_digits_box_joins_it_though_it_makes_it_no_surer():
+    """A 5's bar drawn on from the top of its body, reaching 2 px into its box: no digit by
+    itself, it joins (clear of the box, it would start the next digit)."""
+    board = Board(ReadsBarsSure(three=reading(1, 0.99), two=reading(1, 0.99)))
+    add(board, ONE)
+    add(board, [(98, 100), (120, 85), (140, 85)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_a_stroke_to_the_left_of_a_digit_is_no_next_digit():
+    """A 1's flag drawn after its stem, to its left and clear of it: digits follow to the right."""
+    board = Board(ReadsBarsSure(three=reading(1, 0.99), two=reading(1, 0.99)))
+    add(board, ONE)
+    add(board, [(92, 130), (70, 150), (60, 150)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]

@@ -55,6 +55,7 @@ MEET_GAP = 0.06
 # A stroke beside a digit this share of its height or taller may start the next digit of a number
 # written tight. Chosen on the tuning institutions' tight numbers (benchmarks/grouping.py).
 NEXT_DIGIT_HEIGHT = 0.25
+BESIDE_OVERLAP = 0.05  # and its box may reach this share of a height into the digit's (digits touching)
 MEET_SEGMENTS = 256  # at most this many segments of a stroke are compared (longer ones are thinned)
 RECENT_PAUSE_MS = 2000.0  # a longer pause before a stroke: a new thought, no longer "right after"
 SPECK_SHARE = 0.12  # a stroke smaller than this share of the writing's height is a speck
@@ -287,12 +288,18 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
 
 
 def _stands_beside(ink: Ink, digit: Digit) -> bool:
-    """Whether a stroke stands to one side of a digit, their boxes apart along the line, and is
-    tall enough to start a digit: the next digit of a number written tight may, while the crossbar
-    of a 7 and the stem of most 4s reach into the box of the ink before them, and a flat bar or a
-    tick is a part."""
+    """Whether a stroke stands to the right of a digit, where the next digit of a number goes (their
+    boxes at most BESIDE_OVERLAP of a height into each other), and is tall enough to start a digit.
+    The crossbar of a 7 and the stem of most 4s reach further into the box of the ink before them,
+    a 1's flag stands to its left, and a flat bar or a tick is a part."""
     tall = float(ink.high[1] - ink.low[1]) >= NEXT_DIGIT_HEIGHT * digit.height
-    return tall and bool(_gap(ink.low, ink.high, digit.low, digit.high)[0] > 0)
+    overlap = BESIDE_OVERLAP * max(float(ink.high[1] - ink.low[1]), digit.height)
+    return tall and bool(ink.low[0] > digit.high[0] - overlap)
+
+
+def _clear_of(ink: Ink, digit: Digit) -> bool:
+    """Whether a stroke's box stands clear of a digit's along the line, a gap between them."""
+    return bool(_gap(ink.low, ink.high, digit.low, digit.high)[0] > 0)
 
 
 def _ready(board: BoardToGroup) -> bool:
@@ -418,6 +425,7 @@ class JoinedReadings:
     probabilities of the two joined, the digit alone and the stroke alone."""
 
     probabilities: np.ndarray
+    clear: bool = True  # the stroke's box stands clear of the digit's along the line (_clear_of)
 
     @property
     def _sure(self) -> np.ndarray:
@@ -444,10 +452,12 @@ class JoinedReadings:
     @property
     def two_digits(self) -> bool:
         """Whether a stroke beside a sure digit starts the next digit (a number written tight):
-        joined, the digit is in doubt; or the stroke is no sure digit by itself and makes the digit
-        no surer (the "L" of a 4 beside an 8); or it is a sure digit too, and joined they read
-        less surely than the two apart (not a 9's stem beside its loop, which reads surer joined).
-        Never when the digit is not sure by itself (a 4's "L", then its stem beside it)."""
+        joined, the digit is in doubt; or it is a sure digit too, and joined they read less surely
+        than the two apart (not a 9's stem beside its loop, which reads surer joined); or, its box
+        clear of the digit's, it is no sure digit by itself and makes the digit no surer (the "L"
+        of a 4 beside an 8; reaching into the digit's box, such a stroke is more likely its part,
+        a 5's bar drawn on from its body). Never when the digit is not sure by itself (a 4's "L",
+        then its stem beside it)."""
         sure, confidence = self._sure, self._confidence
         if not sure[1]:
             return False
@@ -455,7 +465,7 @@ class JoinedReadings:
             return True
         if sure[2]:
             return bool(confidence[0] < confidence[1] * confidence[2])
-        return bool(confidence[0] <= confidence[1])
+        return self.clear and bool(confidence[0] <= confidence[1])
 
     def better_joined(self, gap: np.ndarray) -> bool:
         """Whether the two read better as one digit than apart, by a margin growing with the `gap`
@@ -478,4 +488,4 @@ def _joined_readings(board: BoardToGroup, ink: Ink, digit: Digit) -> JoinedReadi
         digit_image([ink.points], board.stroke_width),
     ])[..., None]  # (3, 28, 28, 1) float32
     paths = np.stack([trajectory([*parts, ink.points]), board.trace(digit), trajectory([ink.points])])
-    return JoinedReadings(np.asarray(board.recognizer.predict(images, paths), np.float64))
+    return JoinedReadings(np.asarray(board.recognizer.predict(images, paths), np.float64), _clear_of(ink, digit))
