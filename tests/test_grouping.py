@@ -260,3 +260,14 @@ def test_a_stroke_to_the_left_of_a_digit_is_no_next_digit():
     add(board, ONE)
     add(board, [(92, 130), (70, 150), (60, 150)])
     assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_a_stroke_reaching_into_a_doubtfully_read_digit_joins_it():
+    """A 4's first stroke read a 2 at 55%, then its stem reaching into its box: joined they read
+    no sure digit, but the 2 was never sure enough to stand apart from a stroke touching it."""
+    recognizer = Reads(three=reading(4, 0.99), two=reading(4, 0.37))
+    recognizer.rows[1] = reading(2, 0.55)
+    board = Board(recognizer)
+    add(board, ONE)
+    add(board, [(98, 100), (110, 160)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]

@@ -56,6 +56,7 @@ MEET_GAP = 0.06
 # written tight. Chosen on the tuning institutions' tight numbers (benchmarks/grouping.py).
 NEXT_DIGIT_HEIGHT = 0.25
 BESIDE_OVERLAP = 0.05  # and its box may reach this share of a height into the digit's (digits touching)
+TOUCHED_DIGIT_SURE = 0.9  # if it does, the digit must read this surely by itself to be judged apart from it
 MEET_SEGMENTS = 256  # at most this many segments of a stroke are compared (longer ones are thinned)
 RECENT_PAUSE_MS = 2000.0  # a longer pause before a stroke: a new thought, no longer "right after"
 SPECK_SHARE = 0.12  # a stroke smaller than this share of the writing's height is a speck
@@ -457,9 +458,12 @@ class JoinedReadings:
         clear of the digit's, it is no sure digit by itself and makes the digit no surer (the "L"
         of a 4 beside an 8; reaching into the digit's box, such a stroke is more likely its part,
         a 5's bar drawn on from its body). Never when the digit is not sure by itself (a 4's "L",
-        then its stem beside it)."""
+        then its stem beside it), nor, the stroke reaching into its box, when it reads under
+        TOUCHED_DIGIT_SURE (a 4's "L" read a doubtful 2)."""
         sure, confidence = self._sure, self._confidence
         if not sure[1]:
+            return False
+        if not self.clear and confidence[1] < TOUCHED_DIGIT_SURE:
             return False
         if not sure[0]:
             return True
