@@ -2,8 +2,9 @@
 
 - A stroke that overlaps or touches a digit joins it (the crossbar of a 7, a 4's second stroke),
   unless the two are of a size and stacked one above the other: then they are on two lines of
-  writing, and a stroke never joins a digit on another line. Nor does a stroke standing beside a
-  sure digit that the classifier reads as the start of the next one (a number written tight).
+  writing, and a stroke never joins a digit on another line. Nor does a stroke standing to the
+  right of a sure digit that the classifier reads as the start of the next one (a number written
+  tight, its digits touching).
 - A stroke that crosses or meets the ink of two or more digits (the bar of an H across its two
   stems) makes them one drawing, so that no part of a letter or symbol stands as a digit beside
   it. They stay together when the classifier reads them better together than apart, or reads them
@@ -52,8 +53,8 @@ JOIN_MARGIN = 0.05
 JOIN_MARGIN_PER_GAP = 0.5
 # A stroke meets a digit's ink when it comes this close to it, as a share of the taller one's height.
 MEET_GAP = 0.06
-# A stroke beside a digit this share of its height or taller may start the next digit of a number
-# written tight. Chosen on the tuning institutions' tight numbers (benchmarks/grouping.py).
+# A stroke to the right of a digit this share of its height or taller may start the next digit of
+# a number written tight. Chosen on the tuning institutions' tight numbers (benchmarks/grouping.py).
 NEXT_DIGIT_HEIGHT = 0.25
 BESIDE_OVERLAP = 0.05  # and its box may reach this share of a height into the digit's (digits touching)
 TOUCHED_DIGIT_SURE = 0.9  # if it does, the digit must read this surely by itself to be judged apart from it
@@ -274,7 +275,7 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
     near = gap[0] <= TOUCH_GAP_X * height and gap[1] <= PREVIOUS_GAP_Y * height
     # A letter and a digit written under it are of a size and stacked, often near: a stroke that
     # reads as a digit of its own does not join such ink (JoinedReadings.stroke_stands_alone).
-    # Nor does the next digit of a number written tight, beside it (JoinedReadings.two_digits).
+    # Nor does the next digit of a number written tight, to its right (JoinedReadings.two_digits).
     stacked = on_other_lines(ink, recent)
     if not _ready(board):  # without a recogniser only near strokes join
         return recent if near else None
@@ -461,11 +462,9 @@ class JoinedReadings:
         then its stem beside it), nor, the stroke reaching into its box, when it reads under
         TOUCHED_DIGIT_SURE (a 4's "L" read a doubtful 2)."""
         sure, confidence = self._sure, self._confidence
-        if not sure[1]:
+        if not sure[1] or (not self.clear and confidence[1] < TOUCHED_DIGIT_SURE):
             return False
-        if not self.clear and confidence[1] < TOUCHED_DIGIT_SURE:
-            return False
-        if not sure[0]:
+        if self._leaves_digit_in_doubt:
             return True
         if sure[2]:
             return bool(confidence[0] < confidence[1] * confidence[2])
