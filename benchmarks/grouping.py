@@ -63,6 +63,15 @@ def digit_stands_alone(strokes: list, letter_strokes: int, recognizer, label: in
     return any(set(d.stroke_ids) == ids and d.reading == str(label) for d in board.digits)
 
 
+def no_sure_digit(strokes: list, recognizer) -> bool:
+    """Whether the board shows no part of a letter or symbol as a sure digit."""
+    board = Board(recognizer)
+    for action in to_actions(strokes):
+        board.apply(action)
+    board.classify_pending()
+    return all(digit.unsure for digit in board.digits)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--unipen", default=str(default_unipen_path()))
@@ -119,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     letters = load_unipen(args.nondigits, args.contributors.split(","), digits=False) if Path(args.nondigits).is_file() else []
     under_letters = [(*letter_then_digit(letters[rng.integers(len(letters))], digit, rng), digit.label)
                      for digit in (digits[i] for i in rng.choice(len(digits), args.count, replace=False))] if letters else []
+    alone = np.random.default_rng(args.seed + 3)
+    letters_alone = [isolated(letters[i], alone) for i in alone.choice(len(letters), 3 * args.count)] if letters else []
     start = time.perf_counter()
     for kind, items in cases.items():
         right = [read(strokes, recognizer)[0] == truth for strokes, truth in items]
@@ -126,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     if under_letters:
         right = [digit_stands_alone(strokes, count, recognizer, label) for strokes, count, label in under_letters]
         print(f"{'a digit right under a letter':28} {np.mean(right):7.2%}  ({len(right)}: its own digit, read right)")
+    if letters_alone:
+        shown = [no_sure_digit(strokes, recognizer) for strokes in letters_alone]
+        print(f"{'a letter alone, no sure digit':28} {np.mean(shown):7.2%}  ({len(shown)}: no part of it shown as a sure digit)")
     print(f"({time.perf_counter() - start:.1f} s; {args.contributors}; {' '.join(args.set) or 'defaults'})")
     return 0
 

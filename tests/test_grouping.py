@@ -162,6 +162,7 @@ def test_the_first_stroke_of_the_next_digit_does_not_make_a_sure_digit_doubtful(
 # -- numbers written tight: the next digit touches the box of the one before, beside it ----------
 ONE = [(100, 100), (100, 160)]
 ONE_BESIDE = [(108, 100), (108, 160)]  # 8 px to the right: touching (within 0.15 of a height)
+CROSS = ([(100, 100), (100, 160)], [(90, 130), (136, 130)])  # a digit of two strokes, no bare stem, read `two`
 
 
 def test_the_next_digit_of_a_number_written_tight_is_a_digit_of_its_own():
@@ -210,12 +211,13 @@ def test_the_shipped_model_reads_a_1_and_a_0_written_tight_as_10(shipped_model):
 
 
 def test_the_l_of_a_4_beside_a_sure_digit_that_it_makes_no_surer_starts_the_next_digit():
-    """A sure 1, then touching it on its right the "L" of a 4 (a poor guess by itself); joined
-    they read a 1 no surer than the 1 alone: the L starts a digit, and the stem joins it."""
-    board = Board(ReadsBarsSure(three=reading(1, 0.99), two=reading(1, 0.99)))
-    add(board, ONE)
-    add(board, [(112, 100), (108, 140), (140, 140)])
-    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+    """A sure digit, then 6 px to its right the "L" of a 4 (a poor guess by itself); joined they
+    read no surer than the digit alone: the L starts a digit."""
+    board = Board(ReadsBarsSure(three=reading(4, 0.99)))
+    for stroke in CROSS:
+        add(board, stroke)
+    add(board, [(142, 100), (142, 140), (170, 140)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1], [2]]
 
 
 def test_a_flat_bar_beside_a_digit_is_a_part_of_it():
@@ -228,21 +230,40 @@ def test_a_flat_bar_beside_a_digit_is_a_part_of_it():
 
 
 def test_the_l_of_a_4_a_little_apart_from_a_sure_digit_starts_the_next_digit():
-    """Beyond touching, within reach of the digit just drawn: joined they read a 1 still sure
+    """Beyond touching, within reach of the digit just drawn: joined they read a 4 still sure
     but less so (0.9 against 0.99), which would read better than the two apart (0.99 x 0.2)."""
-    board = Board(ReadsBarsSure(three=reading(1, 0.9), two=reading(1, 0.9)))
-    add(board, ONE)
-    add(board, [(125, 100), (112, 140), (150, 140)])  # its box 12 px (a fifth of a height) to the right
-    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+    board = Board(ReadsBarsSure(three=reading(4, 0.9)))
+    for stroke in CROSS:
+        add(board, stroke)
+    add(board, [(147, 100), (147, 140), (175, 140)])  # 11 px (a fifth of a height) to the right
+    assert [d.stroke_ids for d in board.digits] == [[0, 1], [2]]
 
 
 def test_the_next_digit_touching_the_one_before_is_a_digit_of_its_own():
-    """Their boxes overlap by 2 px (a thirtieth of the height): two sure 1s that read a doubtful
-    4 joined are the number 11."""
+    """A sure 1 whose box reaches 2 px (a thirtieth of the height) into a sure digit's, the two
+    reading a doubtful 4 joined: two digits."""
+    board = Board(ReadsBarsSure(three=reading(4, 0.6)))
+    for stroke in CROSS:
+        add(board, stroke)
+    add(board, [(134, 100), (146, 160)])  # slanted, its foot to the right
+    assert [d.stroke_ids for d in board.digits] == [[0, 1], [2]]
+
+
+def test_a_sure_digit_touching_a_bare_stem_joins_it():
+    """Letters start with a stem (H, K, N): a stroke reaching into the box of a lone 1 joins it,
+    though both read as sure 1s and a doubtful 4 joined."""
     board = Board(Reads(three=reading(4, 0.99), two=reading(4, 0.6)))
     add(board, ONE)
     add(board, [(98, 100), (110, 160)])  # slanted, its foot to the right
-    assert [d.stroke_ids for d in board.digits] == [[0], [1]]
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+def test_a_stroke_that_is_no_digit_beside_a_bare_stem_joins_it():
+    """An N's diagonal, clear of its first stem by 6 px: no sure digit by itself, it joins."""
+    board = Board(ReadsBarsSure(three=reading(4, 0.99), two=reading(1, 0.99)))
+    add(board, ONE)
+    add(board, [(106, 100), (146, 160)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
 
 
 def test_a_part_reaching_into_the_digits_box_joins_it_though_it_makes_it_no_surer():

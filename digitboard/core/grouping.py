@@ -58,6 +58,7 @@ MEET_GAP = 0.06
 NEXT_DIGIT_HEIGHT = 0.25
 BESIDE_OVERLAP = 0.05  # and its box may reach this share of a height into the digit's (digits touching)
 TOUCHED_DIGIT_SURE = 0.9  # if it does, the digit must read this surely by itself to be judged apart from it
+STEM_WIDTH = 0.3  # a digit narrower than this share of its height is a bare stem (a 1, or a letter's first stroke)
 MEET_SEGMENTS = 256  # at most this many segments of a stroke are compared (longer ones are thinned)
 RECENT_PAUSE_MS = 2000.0  # a longer pause before a stroke: a new thought, no longer "right after"
 SPECK_SHARE = 0.12  # a stroke smaller than this share of the writing's height is a speck
@@ -428,6 +429,7 @@ class JoinedReadings:
 
     probabilities: np.ndarray
     clear: bool = True  # the stroke's box stands clear of the digit's along the line (_clear_of)
+    after_stem: bool = False  # the digit is a bare stem, narrower than STEM_WIDTH of its height
 
     @property
     def _sure(self) -> np.ndarray:
@@ -457,18 +459,23 @@ class JoinedReadings:
         joined, the digit is in doubt; or it is a sure digit too, and joined they read less surely
         than the two apart (not a 9's stem beside its loop, which reads surer joined); or, its box
         clear of the digit's, it is no sure digit by itself and makes the digit no surer (the "L"
-        of a 4 beside an 8; reaching into the digit's box, such a stroke is more likely its part,
-        a 5's bar drawn on from its body). Never when the digit is not sure by itself (a 4's "L",
-        then its stem beside it), nor, the stroke reaching into its box, when it reads under
-        TOUCHED_DIGIT_SURE (a 4's "L" read a doubtful 2)."""
+        of a 4 beside an 8). Never when the digit is not sure by itself (a 4's "L", then its stem
+        beside it). The parts of letters touch, and many letters start with a bare stem (H, K, M,
+        N): a stroke reaching into the digit's box must be a sure digit, the digit read at
+        TOUCHED_DIGIT_SURE or more (not a 4's "L" read a doubtful 2) and no bare stem; and a
+        stroke beside a bare stem must be a sure digit (not an N's diagonal, nor a K's "<")."""
         sure, confidence = self._sure, self._confidence
-        if not sure[1] or (not self.clear and confidence[1] < TOUCHED_DIGIT_SURE):
+        if not sure[1]:
+            return False
+        if not self.clear and (self.after_stem or not sure[2] or confidence[1] < TOUCHED_DIGIT_SURE):
+            return False
+        if self.after_stem and not sure[2]:
             return False
         if self._leaves_digit_in_doubt:
             return True
         if sure[2]:
             return bool(confidence[0] < confidence[1] * confidence[2])
-        return self.clear and bool(confidence[0] <= confidence[1])
+        return bool(confidence[0] <= confidence[1])
 
     def better_joined(self, gap: np.ndarray) -> bool:
         """Whether the two read better as one digit than apart, by a margin growing with the `gap`
@@ -491,4 +498,5 @@ def _joined_readings(board: BoardToGroup, ink: Ink, digit: Digit) -> JoinedReadi
         digit_image([ink.points], board.stroke_width),
     ])[..., None]  # (3, 28, 28, 1) float32
     paths = np.stack([trajectory([*parts, ink.points]), board.trace(digit), trajectory([ink.points])])
-    return JoinedReadings(np.asarray(board.recognizer.predict(images, paths), np.float64), _clear_of(ink, digit))
+    return JoinedReadings(np.asarray(board.recognizer.predict(images, paths), np.float64), _clear_of(ink, digit),
+                          bool(digit.high[0] - digit.low[0] < STEM_WIDTH * digit.height))
