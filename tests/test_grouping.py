@@ -292,3 +292,32 @@ def test_a_stroke_reaching_into_a_doubtfully_read_digit_joins_it():
     add(board, ONE)
     add(board, [(98, 100), (110, 160)])
     assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+
+
+# -- taken back: the start of the next digit that joined the one before ---------------------------
+def test_the_l_of_a_4_that_joined_the_digit_before_is_taken_back_when_its_stem_comes():
+    """A 1, then reaching into its box the "L" of a 4, which joins it (the two still read a sure
+    digit); then the stem: the 1 alone and the L with its stem read as two sure digits, all three
+    as no digit. Undo puts the L back with the 1, then takes it away."""
+    board = Board(Reads(three=NOT_A_DIGIT, two=reading(4, 0.99)))
+    add(board, ONE)
+    add(board, [(99, 100), (99, 140), (125, 140)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+    add(board, [(120, 100), (120, 160)])
+    assert [d.stroke_ids for d in board.digits] == [[0], [1, 2]]
+    assert board.reading() == "14"
+    board.apply(Undo())
+    board.classify_pending()
+    assert [d.stroke_ids for d in board.digits] == [[0, 1]]
+    assert board.digits[0].high.tolist() == [125.0, 160.0]
+    board.apply(Undo())
+    assert [d.stroke_ids for d in board.digits] == [[0]]
+
+
+def test_a_digit_read_surer_whole_keeps_its_last_stroke():
+    """The same strokes, all three read as a sure digit: nothing is taken back."""
+    board = Board(Reads(three=reading(4, 0.99), two=reading(4, 0.99)))
+    add(board, ONE)
+    add(board, [(99, 100), (99, 140), (125, 140)])
+    add(board, [(120, 100), (120, 160)])
+    assert [d.stroke_ids for d in board.digits] == [[0, 1, 2]]

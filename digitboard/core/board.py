@@ -37,6 +37,7 @@ class _Added:
     digit: Digit
     corrected: int | None  # the digit's correction before the stroke joined it (which drops it)
     absorbed: tuple[Digit, ...] = ()  # digits the stroke made one drawing with `digit`, as they were
+    taken_from: Digit | None = None  # the digit the stroke before was taken from into `digit`
 
 
 @dataclass(frozen=True)
@@ -161,8 +162,12 @@ class Board:
             self._accept_standing(above=float(ink.low[1]))
         self.strokes.append(ink)
         corrected = None
+        taken_from = placement.taken.digit if placement.taken is not None else None
+        if taken_from is not None:
+            self._move_out(placement.taken, taken_from)
         if digit is None:
-            digit = Digit([ink], low=ink.low.copy(), high=ink.high.copy())
+            parts = [ink] if placement.taken is None else [placement.taken, ink]
+            digit = Digit(parts, low=np.min([part.low for part in parts], axis=0), high=np.max([part.high for part in parts], axis=0))
             self.digits.append(digit)
             self._unread[id(digit)] = digit
         else:
@@ -173,11 +178,21 @@ class Board:
             digit.strokes.append(ink)
             digit.low, digit.high = np.minimum(digit.low, ink.low), np.maximum(digit.high, ink.high)
             corrected, digit.corrected = digit.corrected, None  # new strokes: a new digit to read
-        ink.digit = digit
+        for part in digit.strokes:
+            part.digit = digit
         self.index.add(digit)
-        self.history.append(_Added(ink, digit, corrected, placement.absorbed))
+        self.history.append(_Added(ink, digit, corrected, placement.absorbed, taken_from))
         self._changed(digit)
         return digit
+
+    def _move_out(self, stroke: Ink, digit: Digit) -> None:
+        """Take `stroke` out of `digit`, which keeps its other strokes and is read again."""
+        self._withdraw(digit)
+        self.index.remove(digit)
+        digit.strokes.remove(stroke)
+        digit.low, digit.high = box(np.concatenate([part.points for part in digit.strokes]))
+        self.index.add(digit)
+        self._changed(digit)
 
     def _absorb(self, digit: Digit, other: Digit) -> None:
         """Move `other`'s strokes into `digit` (off the index), in drawing order; `other` leaves the
@@ -307,6 +322,18 @@ class Board:
         self.index.remove(digit)
         self._withdraw(digit)
         digit.strokes.remove(ink)
+        if edit.taken_from is not None:  # the stroke before goes back to the digit it was taken from
+            taken, source = digit.strokes.pop(), edit.taken_from
+            self.digits.remove(digit)
+            self._forget_reading(digit)
+            self.index.remove(source)
+            self._withdraw(source)
+            source.strokes.append(taken)
+            taken.digit = source
+            source.low, source.high = np.minimum(source.low, taken.low), np.maximum(source.high, taken.high)
+            self.index.add(source)
+            self._changed(source)
+            return
         for other in edit.absorbed:  # back on the board, as they were
             moved = {id(stroke) for stroke in other.strokes}
             digit.strokes = [stroke for stroke in digit.strokes if id(stroke) not in moved]

@@ -233,6 +233,7 @@ class Placement:
     speck: bool  # a mark too small to be, or to change, a digit (a digit of its own)
     digit: Digit | None  # the digit it joins; None: a new digit
     absorbed: tuple[Digit, ...] = ()  # other digits whose ink it meets, that become part of `digit`
+    taken: Ink | None = None  # with digit None: the stroke before, taken from its digit into the new one
 
 
 def place(board: BoardToGroup, ink: Ink) -> Placement:
@@ -249,7 +250,35 @@ def place(board: BoardToGroup, ink: Ink) -> Placement:
             first, *others = sorted(met, key=lambda digit: digit.strokes[0].id)  # the oldest takes the others
             return Placement(False, first, tuple(others))
         return Placement(False, touching)
-    return Placement(False, _digit_for(board, ink, previous, lines))
+    digit = _digit_for(board, ink, previous, lines)
+    taken = _taken_back(board, ink, digit)
+    return Placement(False, None, taken=taken) if taken is not None else Placement(False, digit)
+
+
+def _taken_back(board: BoardToGroup, ink: Ink, digit: Digit | None) -> Ink | None:
+    """The stroke drawn just before, if it joined `digit` standing to the right of the rest of it
+    and is the start of the next digit, which `ink` completes (a 4's "L" written close after a 7,
+    then its stem): the rest reads as a sure digit by itself, the stroke and `ink` as another, and
+    all together less surely than the two apart. A stroke-by-stroke grouper decides on the "L"
+    before the stem comes; this takes it back."""
+    if digit is None or not _ready(board) or len(digit.strokes) < 2 or digit.corrected is not None:
+        return None
+    last = board.strokes[-1]
+    if digit.strokes[-1] is not last:
+        return None
+    rest = digit.strokes[:-1]
+    low, high = np.min([stroke.low for stroke in rest], axis=0), np.max([stroke.high for stroke in rest], axis=0)
+    if not _beside(last.low, last.high, low, high):
+        return None
+    drawings = [[*(stroke.points for stroke in digit.strokes), ink.points], [stroke.points for stroke in rest],
+                [last.points, ink.points]]
+    images = np.stack([digit_image(strokes, board.stroke_width) for strokes in drawings])[..., None]
+    paths = np.stack([trajectory(strokes) for strokes in drawings])
+    probabilities = np.asarray(board.recognizer.predict(images, paths), np.float64)
+    sure, confidence = confident_digits(probabilities), probabilities[:, :DIGIT_CLASSES].max(axis=1)
+    if not (sure[1] and sure[2]):
+        return None
+    return last if not sure[0] or confidence[0] < confidence[1] * confidence[2] else None
 
 
 def _is_speck(ink: Ink, previous: Digit | None) -> bool:
@@ -295,9 +324,14 @@ def _stands_beside(ink: Ink, digit: Digit) -> bool:
     boxes at most BESIDE_OVERLAP of a height into each other), and is tall enough to start a digit.
     The crossbar of a 7 and the stem of most 4s reach further into the box of the ink before them,
     a 1's flag stands to its left, and a flat bar or a tick is a part."""
-    tall = float(ink.high[1] - ink.low[1]) >= NEXT_DIGIT_HEIGHT * digit.height
-    overlap = BESIDE_OVERLAP * max(float(ink.high[1] - ink.low[1]), digit.height)
-    return tall and bool(ink.low[0] > digit.high[0] - overlap)
+    return _beside(ink.low, ink.high, digit.low, digit.high)
+
+
+def _beside(low: np.ndarray, high: np.ndarray, digit_low: np.ndarray, digit_high: np.ndarray) -> bool:
+    """_stands_beside for ink with bounds (low, high) and a digit's bounds."""
+    height, digit_height = float(high[1] - low[1]), float(digit_high[1] - digit_low[1])
+    tall = height >= NEXT_DIGIT_HEIGHT * digit_height
+    return tall and bool(low[0] > digit_high[0] - BESIDE_OVERLAP * max(height, digit_height))
 
 
 def _clear_of(ink: Ink, digit: Digit) -> bool:
