@@ -321,3 +321,46 @@ def test_a_digit_read_surer_whole_keeps_its_last_stroke():
     add(board, [(99, 100), (99, 140), (125, 140)])
     add(board, [(120, 100), (120, 160)])
     assert [d.stroke_ids for d in board.digits] == [[0, 1, 2]]
+
+
+class ReadsFewStrokesSure:
+    """Reads one or two strokes as a sure digit, three or more mostly as a doubtful one (labels
+    and which by the amount of ink): boards where strokes are taken back happen often."""
+
+    ready = True
+
+    def predict(self, images, paths=None):
+        lifts = (np.diff(paths[:, :, 4], axis=1) < 0).sum(axis=1) + 1
+        ink = images.sum(axis=(1, 2, 3))
+        rows = np.zeros((len(images), 11), np.float32)
+        for row, strokes, amount in zip(rows, lifts, ink):
+            confidence = 0.97 if strokes <= 2 else (0.3 if int(amount) % 3 else 0.96)
+            row[int(amount // 10) % 10], row[10] = confidence, 1 - confidence
+        return rows
+
+
+def test_strokes_taken_back_and_undone_keep_every_stroke_in_one_digit():
+    """Random strokes close together, and undos: each stroke in exactly one digit, in drawing
+    order, each digit's box that of its ink, and undo back to the grouping before."""
+    taken = 0
+    for seed in range(150):
+        rng = np.random.default_rng(seed)
+        board, before = Board(ReadsFewStrokesSure()), []
+        for _ in range(40):
+            if before and rng.random() < 0.25:
+                board.apply(Undo())
+                board.classify_pending()
+                assert sorted(d.stroke_ids for d in board.digits) == before.pop()
+            else:
+                before.append(sorted(d.stroke_ids for d in board.digits))
+                left, top, height = rng.uniform(0, 250), rng.uniform(0, 60), rng.uniform(30, 80)
+                add(board, [(round(left + rng.uniform(0, 0.8 * height)), round(top + rng.uniform(0, height)))
+                            for _ in range(rng.integers(2, 6))])
+                taken += board.history[-1].taken_from is not None
+            assert sorted(i for d in board.digits for i in d.stroke_ids) == [s.id for s in board.strokes]
+            for digit in board.digits:
+                assert digit.stroke_ids == sorted(digit.stroke_ids)
+                assert all(stroke.digit is digit for stroke in digit.strokes)
+                points = np.concatenate([stroke.points for stroke in digit.strokes])
+                assert np.allclose(digit.low, points.min(axis=0)) and np.allclose(digit.high, points.max(axis=0))
+    assert taken >= 10  # the boards did take strokes back
