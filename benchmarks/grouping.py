@@ -139,7 +139,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'a digit right under a letter':28} {np.mean(right):7.2%}  ({len(right)}: its own digit, read right)")
     if letters_alone:
         shown = [no_sure_digit(strokes, recognizer) for strokes in letters_alone]
-        print(f"{'a letter alone, no sure digit':28} {np.mean(shown):7.2%}  ({len(shown)}: no part of it shown as a sure digit)")
+        print(f"{'a letter alone, no sure digit':28} {np.mean(shown):7.2%}  "
+              f"({len(shown)}: no part of it shown as a sure digit)")
     print(f"({time.perf_counter() - start:.1f} s; {args.contributors}; {' '.join(args.set) or 'defaults'})")
     return 0
 

@@ -167,7 +167,8 @@ class Board:
             self._move_out(placement.taken, taken_from)
         if digit is None:
             parts = [ink] if placement.taken is None else [placement.taken, ink]
-            digit = Digit(parts, low=np.min([part.low for part in parts], axis=0), high=np.max([part.high for part in parts], axis=0))
+            digit = Digit(parts, low=np.min([part.low for part in parts], axis=0),
+                          high=np.max([part.high for part in parts], axis=0))
             self.digits.append(digit)
             self._unread[id(digit)] = digit
         else:
