@@ -18,6 +18,9 @@
 - That privilege never costs a digit its reading: a sure digit takes no stroke that leaves it in
   doubt (the first stroke of the next digit, written close), and a stroke that is a sure digit by
   itself stays one under ink of its size that is none (a digit written under a letter).
+- A stroke that joined the digit before it, standing to the right of the rest, is taken back when
+  the next stroke completes a digit with it (a 4's "L" written close after a 7, then its stem):
+  the rest and the new pair read as two sure digits, all of them together less surely.
 
 Digits are found through a grid of their boxes, so the cost of a stroke does not grow with the
 number of digits on the board.
