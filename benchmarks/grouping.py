@@ -34,11 +34,17 @@ TIGHT_GAPS = (0.05, 0.25)  # digits of a number written closer than drawn_digits
 TOUCHING_GAPS = (-0.05, 0.05)  # closer still: boxes a twentieth of a height apart or overlapping by as much
 
 
-def read(strokes, recognizer) -> tuple[str, list[list[int]]]:
+def board_after(strokes, recognizer) -> Board:
+    """A board with these strokes written on it, every digit read."""
     board = Board(recognizer)
     for action in to_actions(strokes):
         board.apply(action)
     board.classify_pending()
+    return board
+
+
+def read(strokes, recognizer) -> tuple[str, list[list[int]]]:
+    board = board_after(strokes, recognizer)
     return board.reading(), [sorted(d.stroke_ids) for d in board.left_to_right()]
 
 
@@ -55,21 +61,14 @@ def letter_then_digit(letter: DrawnDigit, digit: DrawnDigit, rng: np.random.Gene
 
 def digit_stands_alone(strokes: list, letter_strokes: int, recognizer, label: int) -> bool:
     """Whether the digit under the letter is a digit of its own, read right."""
-    board = Board(recognizer)
-    for action in to_actions(strokes):
-        board.apply(action)
-    board.classify_pending()
+    board = board_after(strokes, recognizer)
     ids = set(range(letter_strokes, len(strokes)))
     return any(set(d.stroke_ids) == ids and d.reading == str(label) for d in board.digits)
 
 
 def no_sure_digit(strokes: list, recognizer) -> bool:
     """Whether the board shows no part of a letter or symbol as a sure digit."""
-    board = Board(recognizer)
-    for action in to_actions(strokes):
-        board.apply(action)
-    board.classify_pending()
-    return all(digit.unsure for digit in board.digits)
+    return all(digit.unsure for digit in board_after(strokes, recognizer).digits)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -179,8 +179,9 @@ class Board:
             digit.strokes.append(ink)
             digit.low, digit.high = np.minimum(digit.low, ink.low), np.maximum(digit.high, ink.high)
             corrected, digit.corrected = digit.corrected, None  # new strokes: a new digit to read
-        for part in digit.strokes:
-            part.digit = digit
+        ink.digit = digit
+        if placement.taken is not None:
+            placement.taken.digit = digit
         self.index.add(digit)
         self.history.append(_Added(ink, digit, corrected, placement.absorbed, taken_from))
         self._changed(digit)

@@ -275,13 +275,14 @@ def _taken_back(board: BoardToGroup, ink: Ink, digit: Digit | None) -> Ink | Non
         return None
     drawings = [[*(stroke.points for stroke in digit.strokes), ink.points], [stroke.points for stroke in rest],
                 [last.points, ink.points]]
+    return last if JoinedReadings(_read(board, drawings)).two_sure_digits else None
+
+
+def _read(board: BoardToGroup, drawings: list[list[np.ndarray]]) -> np.ndarray:
+    """The classifier's probabilities for drawings (each a list of strokes' points), as float64."""
     images = np.stack([digit_image(strokes, board.stroke_width) for strokes in drawings])[..., None]
-    paths = np.stack([trajectory(strokes) for strokes in drawings])
-    probabilities = np.asarray(board.recognizer.predict(images, paths), np.float64)
-    sure, confidence = confident_digits(probabilities), probabilities[:, :DIGIT_CLASSES].max(axis=1)
-    if not (sure[1] and sure[2]):
-        return None
-    return last if not sure[0] or confidence[0] < confidence[1] * confidence[2] else None
+    paths = np.stack([trajectory(strokes) for strokes in drawings])  # (n, 64, 5)
+    return np.asarray(board.recognizer.predict(images, paths), np.float64)
 
 
 def _is_speck(ink: Ink, previous: Digit | None) -> bool:
@@ -312,12 +313,13 @@ def _digit_for(board: BoardToGroup, ink: Ink, previous: Digit | None, lines: Lin
     stacked = on_other_lines(ink, recent)
     if not _ready(board):  # without a recogniser only near strokes join
         return recent if near else None
-    if near and not stacked and not _stands_beside(ink, recent):
+    beside = _stands_beside(ink, recent)
+    if near and not stacked and not beside:
         return recent  # near enough: it joins without asking
     readings = _joined_readings(board, ink, recent)
     if stacked and readings.stroke_stands_alone:
         return None
-    if _stands_beside(ink, recent) and readings.two_digits:
+    if beside and readings.two_digits:
         return None
     return recent if near or readings.better_joined(gap / max(height, 1.0)) else None
 
@@ -434,9 +436,7 @@ def _one_drawing(board: BoardToGroup, ink: Ink, met: list[Digit], touching: Digi
     drawings = [[*(stroke.points for digit in met for stroke in digit.strokes), ink.points],
                 [*(stroke.points for stroke in touching.strokes), ink.points],
                 *([stroke.points for stroke in other.strokes] for other in apart)]
-    images = np.stack([digit_image(strokes, board.stroke_width) for strokes in drawings])[..., None]
-    paths = np.stack([trajectory(strokes) for strokes in drawings])  # (n, 64, 5)
-    probabilities = np.asarray(board.recognizer.predict(images, paths), np.float64)
+    probabilities = _read(board, drawings)
     if probabilities.shape[1] > NOT_A_DIGIT and probabilities[0].argmax() == NOT_A_DIGIT:
         return True
     confidence = probabilities[:, :DIGIT_CLASSES].max(axis=1)
@@ -508,11 +508,16 @@ class JoinedReadings:
             return False
         if self.after_stem and not sure[2]:
             return False
-        if self._leaves_digit_in_doubt:
-            return True
         if sure[2]:
-            return bool(confidence[0] < confidence[1] * confidence[2])
-        return bool(confidence[0] <= confidence[1])
+            return self.two_sure_digits
+        return self._leaves_digit_in_doubt or bool(confidence[0] <= confidence[1])
+
+    @property
+    def two_sure_digits(self) -> bool:
+        """Both parts read as sure digits, and joined they read in doubt or less surely than the
+        two apart."""
+        sure, confidence = self._sure, self._confidence
+        return bool(sure[1] and sure[2] and (not sure[0] or confidence[0] < confidence[1] * confidence[2]))
 
     def better_joined(self, gap: np.ndarray) -> bool:
         """Whether the two read better as one digit than apart, by a margin growing with the `gap`
